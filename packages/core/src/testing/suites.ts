@@ -1,0 +1,506 @@
+/**
+ * Conformance suites: every operator and functional of the workspace is registered in a list of
+ * cases, and the suites derive the applicable checks from the capabilities it implements.
+ * `operatorChecks` / `functionalChecks` return named checks (framework-free, so the suites can be
+ * tested on planted defects); `describeOperatorSuite` / `describeFunctionalSuite` register them
+ * with vitest.
+ * @module
+ */
+import { describe, expect, it } from 'vitest';
+import { dot, nrm2 } from '../blas.js';
+import type {
+  Conjugable,
+  Functional,
+  LearnableFunctional,
+  ProxDifferentiable,
+  Proximable,
+  Smooth,
+  Subdifferentiable,
+  TwiceSmooth,
+} from '../contracts/functional.js';
+import { isParametricOperator, type LinearOperator } from '../contracts/operator.js';
+import type { ParametricSmooth } from '../contracts/problem.js';
+import { Rng } from '../rng.js';
+import { shapeSize, type Vec } from '../vec.js';
+import { checkGradient, checkJvp } from './fd.js';
+import { biconjugateError, checkFenchelYoung, checkProxByDefinition, moreauResidual } from './functional-checks.js';
+import { adjointError, checkNorm, checkParamVjp, paramVjpAccumulationError } from './operator-checks.js';
+import { aliasDiscrepancy, mutatedInputs } from './side-effects.js';
+
+/** Outcome of one check: the measured quantity, the limit it must stay under, and the verdict. */
+export interface CheckOutcome {
+  /** The measured error (or violation). */
+  readonly value: number;
+  /** The largest acceptable value. */
+  readonly limit: number;
+  /** `value ≤ limit`. */
+  readonly pass: boolean;
+}
+
+/** A named, lazily evaluated check. */
+export interface NamedCheck {
+  /** What is checked, e.g. `adjoint` or `proxJvp vs FD (tau=1)`. */
+  readonly name: string;
+  /** Run the check. */
+  run(): CheckOutcome;
+}
+
+function outcome(value: number, limit: number): CheckOutcome {
+  return { value, limit, pass: value <= limit };
+}
+
+/** An operator registered in the conformance suite. */
+export interface OperatorCase {
+  /** Display name, e.g. `gradient2d neumann 1×7×5`. */
+  readonly name: string;
+  /** Build a fresh operator (called once per check). */
+  readonly make: () => LinearOperator;
+  /** Limit of the normalised adjoint error (default 1e-12). */
+  readonly adjointTol?: number;
+  /** Limit of the relative FD error of `paramVjp` (default 1e-7). */
+  readonly fdTol?: number;
+  /** Seed of the random inputs (default 1). */
+  readonly seed?: number;
+}
+
+/** The checks that apply to an operator case. */
+export function operatorChecks(c: OperatorCase): NamedCheck[] {
+  const rng = (): Rng => Rng.seeded(c.seed ?? 1);
+  const checks: NamedCheck[] = [
+    { name: 'adjoint (normalised dot test)', run: () => outcome(adjointError(c.make(), rng(), 5), c.adjointTol ?? 1e-12) },
+    {
+      name: 'apply/adjoint do not mutate their input',
+      run: () => {
+        const K = c.make();
+        const r = rng();
+        const x = r.normalVec(shapeSize(K.domain));
+        const y = r.normalVec(shapeSize(K.range));
+        const a = mutatedInputs((u) => K.apply(u, new Float64Array(shapeSize(K.range))), [x]).length;
+        const b = mutatedInputs((u) => K.adjoint(u, new Float64Array(shapeSize(K.domain))), [y]).length;
+        return outcome(a + b, 0);
+      },
+    },
+  ];
+  const probe = c.make();
+  if (probe.norm) {
+    checks.push({
+      name: `norm() consistent with its kind (${probe.norm().kind})`,
+      run: () => {
+        const r = checkNorm(c.make());
+        return outcome(r.pass ? 0 : Math.abs(r.reported - r.reference) / r.reference, 0);
+      },
+    });
+  }
+  if (isParametricOperator(probe)) {
+    checks.push(
+      {
+        name: 'paramVjp vs central differences of ⟨K_θx, y⟩',
+        run: () => {
+          const K = c.make();
+          if (!isParametricOperator(K)) throw new Error('not parametric');
+          return outcome(checkParamVjp(K, rng()).relError, c.fdTol ?? 1e-7);
+        },
+      },
+      {
+        name: 'paramVjp accumulates (grad += s·…)',
+        run: () => {
+          const K = c.make();
+          if (!isParametricOperator(K)) throw new Error('not parametric');
+          return outcome(paramVjpAccumulationError(K, rng()), 1e-12);
+        },
+      },
+      {
+        name: 'paramNames has one name per parameter',
+        run: () => {
+          const K = c.make();
+          if (!isParametricOperator(K)) throw new Error('not parametric');
+          return outcome(Math.abs(K.paramNames().length - K.params.length), 0);
+        },
+      },
+    );
+    if (probe.norm) {
+      checks.push({
+        name: 'norm() follows setParams',
+        run: () => {
+          const K = c.make();
+          if (!isParametricOperator(K)) throw new Error('not parametric');
+          K.norm!();
+          K.setParams(K.params.map((t, i) => t * 1.5 + 0.1 * Math.sin(i + 1)));
+          const r = checkNorm(K);
+          return outcome(r.pass ? 0 : Math.abs(r.reported - r.reference) / r.reference, 0);
+        },
+      });
+    }
+  }
+  return checks;
+}
+
+/** A functional registered in the conformance suite. */
+export interface FunctionalCase {
+  /** Display name, e.g. `huberConjugate iso α=0.3 ε=0.1`. */
+  readonly name: string;
+  /** Build a fresh functional (called once per check). */
+  readonly make: () => Functional;
+  /**
+   * A random test point (prox input, gradient point) away from kinks and inside the domain of
+   * smooth terms. Default: standard normal entries.
+   */
+  readonly point?: (rng: Rng, n: number) => Vec;
+  /** Prox step sizes to test (default `[0.1, 1, 7]`). */
+  readonly taus?: readonly number[];
+  /** Limit of relative FD errors of first derivatives (default 1e-7). */
+  readonly fdTol?: number;
+  /** Seed of the random inputs (default 2). */
+  readonly seed?: number;
+}
+
+const has = <K extends string>(f: object, key: K): boolean => typeof (f as Record<string, unknown>)[key] === 'function';
+
+/** The checks that apply to a functional case, chosen by the capabilities it implements. */
+export function functionalChecks(c: FunctionalCase): NamedCheck[] {
+  const rng = (): Rng => Rng.seeded(c.seed ?? 2);
+  const probe = c.make();
+  const n = shapeSize(probe.shape);
+  const point = (r: Rng): Vec => (c.point ? c.point(r, n) : r.normalVec(n));
+  const taus = c.taus ?? [0.1, 1, 7];
+  const fdTol = c.fdTol ?? 1e-7;
+  const checks: NamedCheck[] = [];
+
+  if (has(probe, 'prox')) {
+    const make = c.make as () => Proximable;
+    for (const tau of taus) {
+      checks.push({
+        name: `prox by definition (tau=${tau})`,
+        run: () => {
+          const r = rng();
+          let worst = -Infinity;
+          for (let k = 0; k < 3; k++) worst = Math.max(worst, checkProxByDefinition(make(), point(r), tau, r).violation);
+          return outcome(worst, 1e-10);
+        },
+      });
+    }
+    checks.push(
+      {
+        name: 'prox does not mutate v and allows out === v',
+        run: () => {
+          const f = make();
+          const v = point(rng());
+          const m = mutatedInputs((u) => f.prox(u, 0.7, new Float64Array(n)), [v]).length;
+          return outcome(m + aliasDiscrepancy((u, out) => f.prox(u, 0.7, out), v), 0);
+        },
+      },
+    );
+  }
+  if (has(probe, 'proxJvp')) {
+    const make = c.make as () => ProxDifferentiable;
+    for (const tau of taus) {
+      checks.push({
+        name: `proxJvp vs FD (tau=${tau})`,
+        run: () => {
+          const f = make();
+          const r = rng();
+          const v = point(r);
+          const dv = r.normalVec(n);
+          const jvp = f.proxJvp(v, tau, dv, new Float64Array(n));
+          const out = new Float64Array(n);
+          return outcome(checkJvp((u) => f.prox(u, tau, out), v, dv, jvp).relError, fdTol);
+        },
+      });
+    }
+    checks.push({
+      name: 'proxJvp is symmetric',
+      run: () => {
+        const f = make();
+        const r = rng();
+        const v = point(r);
+        const a = r.normalVec(n);
+        const b = r.normalVec(n);
+        const Ja = f.proxJvp(v, 0.9, a, new Float64Array(n));
+        const Jb = f.proxJvp(v, 0.9, b, new Float64Array(n));
+        const lhs = dot(n, Ja, b);
+        const rhs = dot(n, a, Jb);
+        return outcome(Math.abs(lhs - rhs) / (1 + Math.abs(lhs)), 1e-12);
+      },
+    });
+  }
+  if (has(probe, 'gradient')) {
+    const make = c.make as () => Smooth;
+    checks.push(
+      {
+        name: 'gradient vs FD',
+        run: () => {
+          const f = make();
+          const r = rng();
+          const x = point(r);
+          return outcome(checkGradient((u) => f.value(u), f.gradient(x, new Float64Array(n)), x, r).relError, fdTol);
+        },
+      },
+      {
+        name: 'gradient Lipschitz constant is an upper bound',
+        run: () => {
+          const f = make();
+          if (!Number.isFinite(f.lipschitz)) return outcome(0, 0);
+          const r = rng();
+          let worst = 0;
+          for (let k = 0; k < 10; k++) {
+            const x = point(r);
+            const y = point(r);
+            for (let i = 0; i < n; i++) y[i] = x[i]! + (y[i]! - x[i]!) * 10 ** -(k % 4);
+            const gx = f.gradient(x, new Float64Array(n));
+            const gy = f.gradient(y, new Float64Array(n));
+            let dg = 0;
+            let dx = 0;
+            for (let i = 0; i < n; i++) {
+              dg += (gx[i]! - gy[i]!) ** 2;
+              dx += (x[i]! - y[i]!) ** 2;
+            }
+            worst = Math.max(worst, Math.sqrt(dg) / Math.sqrt(dx) / f.lipschitz - 1);
+          }
+          return outcome(worst, 1e-9);
+        },
+      },
+    );
+    if (probe.strongConvexity > 0) {
+      checks.push({
+        name: 'strong convexity modulus is a lower bound',
+        run: () => {
+          const f = make();
+          const r = rng();
+          let worst = -Infinity;
+          for (let k = 0; k < 10; k++) {
+            const x = point(r);
+            const y = point(r);
+            const gx = f.gradient(x, new Float64Array(n));
+            let lin = 0;
+            let dd = 0;
+            for (let i = 0; i < n; i++) {
+              lin += gx[i]! * (y[i]! - x[i]!);
+              dd += (y[i]! - x[i]!) ** 2;
+            }
+            const gap = f.value(y) - f.value(x) - lin - 0.5 * f.strongConvexity * dd;
+            worst = Math.max(worst, -gap / (1 + Math.abs(f.value(y))));
+          }
+          return outcome(worst, 1e-10);
+        },
+      });
+    }
+  }
+  if (has(probe, 'hvp')) {
+    const make = c.make as () => TwiceSmooth;
+    checks.push({
+      name: 'hvp vs FD of the gradient',
+      run: () => {
+        const f = make();
+        const r = rng();
+        const x = point(r);
+        const v = r.normalVec(n);
+        const hv = f.hvp(x, v, new Float64Array(n));
+        const out = new Float64Array(n);
+        return outcome(checkJvp((u) => f.gradient(u, out), x, v, hv).relError, fdTol);
+      },
+    });
+  }
+  if (has(probe, 'minNormSubgradient') && has(probe, 'gradient')) {
+    const make = c.make as () => Smooth & Subdifferentiable;
+    checks.push({
+      name: 'minNormSubgradient = shift + ∇f at smooth points',
+      run: () => {
+        const f = make();
+        const r = rng();
+        const x = point(r);
+        const shift = r.normalVec(n);
+        const s = f.minNormSubgradient(x, shift, new Float64Array(n));
+        const g = f.gradient(x, new Float64Array(n));
+        let e = 0;
+        for (let i = 0; i < n; i++) e = Math.max(e, Math.abs(s[i]! - shift[i]! - g[i]!));
+        return outcome(e / (1 + nrm2(n, g)), 1e-12);
+      },
+    });
+  }
+  if (has(probe, 'conjugate') && has(probe, 'prox')) {
+    const make = c.make as () => Proximable & Conjugable;
+    for (const tau of taus) {
+      checks.push({
+        name: `Fenchel–Young (tau=${tau})`,
+        run: () => {
+          const f = make();
+          const r = rng();
+          const fy = checkFenchelYoung(f, f.conjugate(), point(r), tau, r);
+          return outcome(Math.max(fy.equalityGap, fy.inequalityViolation), 1e-10);
+        },
+      });
+    }
+    const conj = (probe as Conjugable).conjugate();
+    if (has(conj, 'prox') && !probe.derivedByMoreau && !conj.derivedByMoreau) {
+      checks.push({
+        name: 'Moreau identity v = prox_τf(v) + τ prox_{f*/τ}(v/τ)',
+        run: () => {
+          const f = make();
+          const r = rng();
+          let worst = 0;
+          for (const tau of taus) worst = Math.max(worst, moreauResidual(f, f.conjugate() as Proximable, point(r), tau));
+          return outcome(worst, 1e-12);
+        },
+      });
+    }
+    if (has(conj, 'conjugate')) {
+      checks.push({
+        name: 'biconjugate f** = f',
+        run: () => {
+          const f = make();
+          const r = rng();
+          const fss = (f.conjugate() as Conjugable).conjugate();
+          const pts = [point(r), point(r), f.prox(point(r), 1, new Float64Array(n))];
+          return outcome(biconjugateError(f, fss, pts), 1e-12);
+        },
+      });
+    }
+  }
+  if (has(probe, 'setParams')) {
+    checks.push(...learnableChecks(c.make as () => LearnableFunctional, point, rng, n, fdTol));
+  }
+  return checks;
+}
+
+function learnableChecks(
+  make: () => LearnableFunctional,
+  point: (r: Rng) => Vec,
+  rng: () => Rng,
+  n: number,
+  fdTol: number,
+): NamedCheck[] {
+  const probe = make();
+  const p = probe.params.length;
+  const viaParams = (f: LearnableFunctional, phi: (f: LearnableFunctional) => number) => (theta: Vec) => {
+    f.setParams(theta);
+    return phi(f);
+  };
+  const checks: NamedCheck[] = [
+    { name: 'paramNames has one name per parameter', run: () => outcome(Math.abs(make().paramNames().length - p), 0) },
+  ];
+  if (probe.valueParamGrad) {
+    checks.push({
+      name: 'valueParamGrad vs FD',
+      run: () => {
+        const f = make();
+        const r = rng();
+        const x = point(r);
+        const g = new Float64Array(p);
+        f.valueParamGrad!(x, g, 1);
+        return outcome(checkGradient(viaParams(f, (h) => h.value(x)), g, Float64Array.from(f.params), r).relError, fdTol);
+      },
+    });
+  }
+  if (probe.proxParamVjp) {
+    checks.push({
+      name: 'proxParamVjp vs FD',
+      run: () => {
+        const f = make() as LearnableFunctional & Proximable;
+        const r = rng();
+        const v = point(r);
+        const w = r.normalVec(n);
+        const g = new Float64Array(p);
+        f.proxParamVjp!(v, 0.8, w, g, 1);
+        const out = new Float64Array(n);
+        const phi = viaParams(f, (h) => dot(n, (h as unknown as Proximable).prox(v, 0.8, out), w));
+        return outcome(checkGradient(phi, g, Float64Array.from(f.params), r).relError, fdTol);
+      },
+    });
+  }
+  if (probe.gradParamVjp) {
+    checks.push({
+      name: 'gradParamVjp (mixed derivative) vs FD',
+      run: () => {
+        const f = make() as LearnableFunctional & Smooth;
+        const r = rng();
+        const x = point(r);
+        const w = r.normalVec(n);
+        const g = new Float64Array(p);
+        f.gradParamVjp!(x, w, g, 1);
+        const out = new Float64Array(n);
+        const phi = viaParams(f, (h) => dot(n, (h as unknown as Smooth).gradient(x, out), w));
+        return outcome(checkGradient(phi, g, Float64Array.from(f.params), r).relError, fdTol);
+      },
+    });
+  }
+  if (probe.gradParamJvp) {
+    checks.push({
+      name: 'gradParamJvp (mixed derivative) vs FD',
+      run: () => {
+        const f = make() as LearnableFunctional & Smooth;
+        const r = rng();
+        const x = point(r);
+        const theta = Float64Array.from(f.params);
+        const dTheta = r.normalVec(p);
+        const jvp = f.gradParamJvp!(x, dTheta, new Float64Array(n));
+        const out = new Float64Array(n);
+        const F = (t: Vec): Vec => {
+          f.setParams(t);
+          return f.gradient(x, out);
+        };
+        return outcome(checkJvp(F, theta, dTheta, jvp).relError, fdTol);
+      },
+    });
+  }
+  if (typeof (probe as Partial<ParametricSmooth>).mixedVjp === 'function') {
+    checks.push({
+      name: 'mixedVjp Bᵀq vs FD of θ ↦ ⟨∇ₓh_θ(x), q⟩',
+      run: () => {
+        const h = make() as unknown as ParametricSmooth;
+        const r = rng();
+        const x = point(r);
+        const q = r.normalVec(n);
+        const g = new Float64Array(p);
+        h.mixedVjp(x, q, g, 1);
+        const out = new Float64Array(n);
+        const phi = (t: Vec): number => {
+          h.setParams(t);
+          return dot(n, h.gradient(x, out), q);
+        };
+        return outcome(checkGradient(phi, g, Float64Array.from(h.params), r).relError, fdTol);
+      },
+    });
+    checks.push({
+      name: 'mixedJvp is the transpose of mixedVjp',
+      run: () => {
+        const h = make() as unknown as ParametricSmooth;
+        const r = rng();
+        const x = point(r);
+        const q = r.normalVec(n);
+        const dTheta = r.normalVec(p);
+        const g = new Float64Array(p);
+        h.mixedVjp(x, q, g, 1);
+        const Bd = h.mixedJvp(x, dTheta, new Float64Array(n));
+        const lhs = dot(p, g, dTheta);
+        const rhs = dot(n, Bd, q);
+        return outcome(Math.abs(lhs - rhs) / (1 + Math.abs(lhs)), 1e-10);
+      },
+    });
+  }
+  return checks;
+}
+
+function registerChecks(suiteName: string, cases: readonly { name: string }[], checksOf: (c: never) => NamedCheck[]): void {
+  describe(suiteName, () => {
+    for (const c of cases) {
+      describe(c.name, () => {
+        for (const check of checksOf(c as never)) {
+          it(check.name, () => {
+            const r = check.run();
+            expect(r.value, `${check.name}: ${r.value} > ${r.limit}`).toBeLessThanOrEqual(r.limit);
+          });
+        }
+      });
+    }
+  });
+}
+
+/** Register the operator conformance checks of every case with vitest. */
+export function describeOperatorSuite(suiteName: string, cases: readonly OperatorCase[]): void {
+  registerChecks(suiteName, cases, operatorChecks);
+}
+
+/** Register the functional conformance checks of every case with vitest. */
+export function describeFunctionalSuite(suiteName: string, cases: readonly FunctionalCase[]): void {
+  registerChecks(suiteName, cases, functionalChecks);
+}
