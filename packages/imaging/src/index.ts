@@ -1,0 +1,34 @@
+/**
+ * `@bilevel/imaging`: images for bilevel learning. PNG read/write and JPEG decode, bundled real
+ * photographs (CC0) with a fixed train/test split, folders of the user's own images, luma and
+ * resizing, seeded crops and splits, seeded degradations (noise, blur, inpainting masks),
+ * PSNR/SSIM with an explicit data range, and captioned image grids for reports.
+ *
+ * Images are `{ channels, height, width, data: Float64Array }`, channels first `[C, H, W]`,
+ * row-major, values in `[0, 1]` when loaded.
+ * @packageDocumentation
+ */
+export type { Image, NamedImage, ImageStats } from './image.js';
+export { createImage, assertImage, imageShape, cloneImage, clampImage, getChannel, imageStats } from './image.js';
+export type { ImageBytes, DecodeOptions, EncodePngOptions } from './codecs.js';
+export { isPng, isJpeg, decodePng, encodePng, decodeJpeg, decodeImage } from './codecs.js';
+export { readBytes, readPng, readJpeg, readImage, writePng } from './io.js';
+export { BT601_WEIGHTS, toGray, toRgb, dropAlpha } from './color.js';
+export type { ResizeOptions } from './resize.js';
+export { downscale, resize, fitMaxSide } from './resize.js';
+export type { Seed } from './seed.js';
+export { toRng } from './seed.js';
+export type { CropWindow, Patch, GridTilesOptions, SampleCropsOptions, SplitOptions, Split } from './crops.js';
+export { crop, centerCrop, gridTiles, sampleCrops, splitByImage } from './crops.js';
+export type { Kernel, Boundary, NoiseOptions, DegradeOptions, MaskOptions } from './degrade.js';
+export { gaussianKernel, boxKernel, motionKernel, convolve, addGaussianNoise, degrade, randomMask, applyMask } from './degrade.js';
+export type { MetricOptions } from './metrics.js';
+export { mse, psnr, ssim, SSIM_WINDOW, SSIM_SIGMA, SSIM_K } from './metrics.js';
+export type { PhotographInfo, PhotographName, LoadOptions } from './datasets.js';
+export {
+  PHOTOGRAPHS, DEFAULT_SPLIT, IMAGE_EXTENSIONS, listPhotographs, photographPath, loadPhotograph, loadPhotographs, loadFolder,
+} from './datasets.js';
+export type { DrawTextOptions, TextImageOptions } from './font.js';
+export { GLYPH_WIDTH, GLYPH_HEIGHT, GLYPH_SPACING, FONT_CHARACTERS, measureText, drawText, textImage } from './font.js';
+export type { TileImagesOptions } from './grid.js';
+export { tileImages } from './grid.js';
