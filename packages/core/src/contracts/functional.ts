@@ -53,6 +53,21 @@ export interface Smooth extends Functional {
 export interface TwiceSmooth extends Smooth {
   /** `out = ∇²f(x) · v`; `out` must not alias `x` or `v`. */
   hvp(x: Vec, v: Vec, out: Vec): Vec;
+  /** Lipschitz constant of `x ↦ ∇²f(x)` (0 for quadratics; `Infinity` or absent when unknown). */
+  readonly hessianLipschitz?: number;
+}
+
+/**
+ * A functional whose (generalised) Hessian can be applied and inverted cheaply, as for
+ * separable or diagonal-quadratic terms. The adjoint certificates of arXiv 2412.06436, Lemma 3,
+ * need `H_g⁻¹` and `H_{f*}⁻¹`. For terms with constraints (an indicator in `f*`) the generalised
+ * inverse is 0 in the directions the constraint fixes (the limit of the prox Jacobian).
+ */
+export interface HessianInvertible extends Functional {
+  /** `out = ∇²f(x) · v` (generalised Hessian). */
+  hvp(x: Vec, v: Vec, out: Vec): Vec;
+  /** `out = ∇²f(x)⁻¹ · v` (generalised inverse). */
+  hvpInverse(x: Vec, v: Vec, out: Vec): Vec;
 }
 
 /**

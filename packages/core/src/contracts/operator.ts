@@ -58,6 +58,12 @@ export interface Learnable {
 export interface ParametricOperator extends LinearOperator, Learnable {
   /** `grad += scale · ∇_θ ⟨K_θ x, y⟩` for `x` in the domain and `y` in the range. */
   paramVjp(x: Vec, y: Vec, grad: Float64Array, scale?: number): void;
+  /**
+   * A constant `C` with `‖∇_θ⟨K_θx, y⟩‖ ≤ C‖x‖‖y‖` for all `x, y`: it maps operator-space error
+   * bounds (arXiv 2412.06436, Theorem 2) to parameter space. 1 for a dense matrix (outer
+   * product), `k` for a `k×k` filter bank with zero or periodic boundary.
+   */
+  paramVjpBound?(): number;
 }
 
 /** Whether `op` is a {@link ParametricOperator}. */

@@ -1,0 +1,413 @@
+/**
+ * The piggyback hypergradient of a saddle-form lower level (arXiv 2412.06436): PDHG and the
+ * adjoint (piggyback) iteration run together with the same steps and in the same order; stops
+ * when the a-posteriori distances `ε_x, ε_y ≤ ε` (Lemma 2) and `δ_X, δ_Y ≤ δ` (Lemma 3); returns
+ * the hypergradient with the Theorem 2 error bound. Memory is independent of the iteration count.
+ * @module
+ */
+import {
+  NumericalError,
+  ValidationError,
+  isParametricOperator,
+  nrm2,
+  parseOrThrow,
+  positive,
+  positiveInt,
+  shapeSize,
+  z,
+  type Cost,
+  type HypergradientEstimate,
+  type HypergradientOracle,
+  type LearnableFunctional,
+  type LossEstimate,
+  type SaddleModel,
+  type SaddleProblem,
+  type SampleWarmState,
+  type Tolerances,
+  type Vec,
+  type WarmState,
+} from '@bilevel/core';
+import {
+  Pdhg,
+  createSaddleCertificateWorkspace,
+  saddleCertificate,
+  type PdhgState,
+  type PdhgStepOptions,
+} from '@bilevel/solvers';
+import { meanGradient, meanLoss, validateQuery, type SampleGradient, type SampleLoss } from './batch.js';
+import type { Loss } from './loss.js';
+import { saddleHypergradientBound, type SaddleBoundConstants } from './saddle-bound.js';
+
+const constantsSchema = z
+  .strictObject({
+    muG: positive,
+    lipGradG: positive,
+    lipHessGStar: z.number().nonnegative(),
+    muFStar: positive,
+    lipGradFStar: positive,
+    lipHessF: z.number().nonnegative(),
+    lipLoss: z.number().nonnegative(),
+    normK: positive,
+    paramVjpBound: positive,
+  })
+  .partial();
+
+const piggybackOptions = z.strictObject({
+  /** The learnable saddle model (θ = [K.params, fStar.params]). */
+  model: z.custom<SaddleModel>((m) => typeof m === 'object' && m !== null && 'K' in m && 'fStar' in m, 'must be a SaddleModel'),
+  /** The upper-level loss `ℓ(x; x†)`. */
+  loss: z.custom<Loss>((l) => typeof l === 'object' && l !== null && 'gradient' in l, 'must be a Loss'),
+  /** PDHG step rule (`scheme` must be `plain` or `linear`; default: `linear` when μ_g, μ_f* > 0). */
+  steps: z.custom<PdhgStepOptions>((v) => typeof v === 'object' && v !== null, 'must be PDHG step options').default({}),
+  /** Evaluate the certificates every `m` iterations (default 10; they cost extra K, Kᵀ). */
+  certificateEvery: positiveInt.default(10),
+  /** Iteration cap per solve (the bound stays valid: it is a-posteriori). Default 20000. */
+  maxIterations: positiveInt.default(20_000),
+  /** Overrides of the Theorem 2 constants (default: from the model's functionals and operator). */
+  constants: constantsSchema.default({}),
+});
+
+/** Options of {@link PiggybackOracle}. */
+export type PiggybackOptions = z.input<typeof piggybackOptions>;
+
+/** Adjoint (piggyback) buffers of one solve; allocated once per solve, reused every iteration. */
+interface AdjointWork {
+  X: Vec;
+  XPrev: Vec;
+  Y: Vec;
+  KX: Vec;
+  KXPrev: Vec;
+  readonly ktY: Vec;
+  readonly gl: Vec;
+  readonly sDom: Vec;
+  readonly d1: Vec;
+  readonly d2: Vec;
+  readonly tRan: Vec;
+  readonly r1: Vec;
+  readonly r2: Vec;
+}
+
+/**
+ * Piggyback hypergradient oracle for a {@link SaddleModel}.
+ *
+ * Per sample and per iteration (piggyback-pdhg.md §3.2, dual-first):
+ * ```
+ * w = y + σK x̄,          y⁺ = prox_{σf*}(w),   Y⁺ = J_{σf*}(w)[Y + σ K X̄]
+ * v = x − τKᵀy⁺,         x⁺ = prox_{τg}(v),    X⁺ = J_{τg}(v)[X − τ(KᵀY⁺ + ∇ℓ(x))]
+ * x̄⁺ = x⁺ + ϑ(x⁺ − x),   X̄⁺ = X⁺ + ϑ(X⁺ − X)
+ * ```
+ * and the hypergradient (derived from the fixed-point equations; the `K` part is
+ * `z = yXᵀ + Yxᵀ` of §3.1 mapped to θ by `paramVjp`):
+ * ```
+ * ∇_θL = ∂_θ⟨K_θX, y⟩ + ∂_θ⟨K_θx, Y⟩ + ∂_θ⟨prox_{σf*_θ}(y + σKx), Y/σ + KX⟩
+ * ```
+ * The last term is present only when `f*` has learnable parameters.
+ *
+ * **Bound.** Theorem 2 (eq. 16, constants 17a–17d, plus the cross term) covers the parameters of
+ * `K`; its assumptions are strong convexity of `g`, `f*` and Lipschitz Hessians. For Huber-type
+ * `f` (an indicator in `f*`) `L_{∇²f}` is infinite; the constant then defaults to 0, which
+ * assumes the active set is identified (piggyback-pdhg.md §4.4, open issue), and the result's
+ * `boundAssumesActiveSet` says so. With learnable `f*` parameters the bound does not cover them
+ * and is reported as `Infinity`.
+ */
+export class PiggybackOracle implements HypergradientOracle {
+  private readonly o: z.output<typeof piggybackOptions>;
+  private readonly pdhg: Pdhg;
+  private readonly pK: number;
+  private readonly pF: number;
+  /** Number of parameters `dim θ = dim θ_K + dim θ_{f*}`. */
+  readonly dimension: number;
+  /** Number of training samples. */
+  readonly numSamples: number;
+  /** Whether the last bound used `L_{∇²f} = 0` for a non-smooth `f*` (active set assumed identified). */
+  boundAssumesActiveSet = false;
+
+  constructor(options: PiggybackOptions) {
+    this.o = parseOrThrow(piggybackOptions, options, 'PiggybackOracle options');
+    const { model, steps } = this.o;
+    if (steps.scheme !== undefined && steps.scheme !== 'plain' && steps.scheme !== 'linear' && steps.scheme !== 'auto') {
+      throw new ValidationError(`PiggybackOracle options: steps.scheme '${steps.scheme}' is not supported; use 'plain' or 'linear' (constant steps)`);
+    }
+    this.pdhg = new Pdhg(steps);
+    this.pK = isParametricOperator(model.K) ? model.K.params.length : 0;
+    const fs = model.fStar as Partial<LearnableFunctional>;
+    this.pF = fs.params && typeof fs.setParams === 'function' ? fs.params.length : 0;
+    this.dimension = model.params.length;
+    if (this.dimension !== this.pK + this.pF) {
+      throw new ValidationError(
+        `PiggybackOracle: model.params has ${this.dimension} entries but K has ${this.pK} and fStar ${this.pF}; ` +
+          'a SaddleModel must lay out θ = [K.params, fStar.params]',
+      );
+    }
+    if (this.pF > 0 && !fs.proxParamVjp) throw new ValidationError('PiggybackOracle: learnable fStar must implement proxParamVjp');
+    this.numSamples = model.numSamples;
+  }
+
+  /** Loss only: PDHG to `max(ε_x, ε_y) ≤ ε`, warm-started (no adjoint). */
+  loss(theta: Float64Array, batch: readonly number[], epsilon: number, warm?: WarmState): LossEstimate {
+    validateQuery(theta, batch, this.dimension, this.numSamples);
+    this.o.model.setParams(theta);
+    const samples = batch.map((i) => this.solve(i, { epsilon, delta: Infinity }, warm?.get(i), false));
+    return meanLoss(samples, batch, this.o.loss, this.n, warm);
+  }
+
+  /** Loss, piggyback hypergradient and Theorem 2 bound, warm-started per sample. */
+  evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {
+    validateQuery(theta, batch, this.dimension, this.numSamples);
+    this.o.model.setParams(theta);
+    const samples = batch.map((i) => this.solve(i, tol, warm?.get(i), true) as SampleGradient);
+    return meanGradient(samples, batch, this.o.loss, this.n, warm);
+  }
+
+  private get n(): number {
+    return shapeSize(this.o.model.K.domain);
+  }
+
+  private problem(i: number): { problem: SaddleProblem; target: Vec; x0?: Vec } {
+    const { model } = this.o;
+    const s = model.sample(i);
+    const problem: SaddleProblem = { K: model.K, g: s.g, fStar: model.fStar, ...(model.f ? { f: model.f } : {}), ...(s.gStar ? { gStar: s.gStar } : {}) };
+    return { problem, target: s.target, ...(s.x0 ? { x0: s.x0 } : {}) };
+  }
+
+  /** One sample: joint PDHG + piggyback until the certificates meet `tol` (or the cap). */
+  private solve(i: number, tol: Tolerances, warm: SampleWarmState | undefined, withAdjoint: boolean): SampleLoss | SampleGradient {
+    const { problem, target, x0 } = this.problem(i);
+    const { loss, certificateEvery: m, maxIterations } = this.o;
+    const pdhgWarm: Partial<PdhgState> = warm?.x
+      ? { x: warm.x, ...(warm.xPrev ? { xPrev: warm.xPrev } : {}), ...(warm.y ? { y: warm.y } : {}) }
+      : x0
+        ? { x: x0 }
+        : {};
+    const state = this.pdhg.init(problem, pdhgWarm);
+    if (state.work.steps.kind !== 'plain' && state.work.steps.kind !== 'linear') {
+      throw new ValidationError(`PiggybackOracle: PDHG chose the '${state.work.steps.kind}' scheme; piggyback needs constant steps (plain or linear)`);
+    }
+    const n = state.x.length;
+    const mm = state.y.length;
+    const cert = createSaddleCertificateWorkspace(problem);
+    const adj = withAdjoint ? this.initAdjoint(problem, n, mm, warm, state.cost) : null;
+    let certificate = saddleCertificate(problem, state.x, state.y, cert, { kx: state.work.kx, kty: state.work.kty, cost: state.cost, gap: false });
+    let deltas = adj ? this.adjointCertificate(problem, state, adj, target) : { deltaX: 0, deltaY: 0 };
+    let it = 0;
+    for (;;) {
+      const done =
+        certificate.epsX <= tol.epsilon && certificate.epsY <= tol.epsilon && deltas.deltaX <= tol.delta && deltas.deltaY <= tol.delta;
+      if (done || it >= maxIterations) break;
+      for (let k = 0; k < m && it < maxIterations; k++, it++) {
+        const theta = state.theta;
+        this.pdhg.step(state);
+        if (state.halt) throw new NumericalError(`PiggybackOracle: PDHG diverged on sample ${i} (NaN/Inf in the iterates)`);
+        if (adj) this.adjointStep(problem, state, adj, theta, target);
+      }
+      certificate = saddleCertificate(problem, state.x, state.y, cert, { kx: state.work.kx, kty: state.work.kty, cost: state.cost, gap: false });
+      if (adj) deltas = this.adjointCertificate(problem, state, adj, target);
+    }
+    const gl = adj ? adj.gl : new Float64Array(n);
+    loss.gradient(state.x, target, gl);
+    const sampleLoss = loss.value(state.x, target);
+    if (!Number.isFinite(sampleLoss)) throw new NumericalError(`PiggybackOracle: loss of sample ${i} is ${sampleLoss}`);
+    const epsilon = Math.max(certificate.epsX, certificate.epsY);
+    const base = {
+      loss: sampleLoss,
+      gradLossNorm: nrm2(n, gl),
+      epsilon,
+      cost: state.cost as Cost,
+      warm: {
+        x: Float64Array.from(state.x),
+        xPrev: Float64Array.from(state.xPrev),
+        y: Float64Array.from(state.y),
+        ...(adj ? { X: Float64Array.from(adj.X), XPrev: Float64Array.from(adj.XPrev), Y: Float64Array.from(adj.Y) } : pickAdjoint(warm)),
+      },
+    };
+    if (!adj) return base;
+    const gradient = this.assemble(problem, state, adj);
+    const bound = this.bound(problem, state, adj, target, certificate.epsX, certificate.epsY, deltas);
+    return { ...base, gradient, bound, delta: Math.max(deltas.deltaX, deltas.deltaY) };
+  }
+
+  private initAdjoint(problem: SaddleProblem, n: number, m: number, warm: SampleWarmState | undefined, cost: Cost): AdjointWork {
+    const a: AdjointWork = {
+      X: new Float64Array(n),
+      XPrev: new Float64Array(n),
+      Y: new Float64Array(m),
+      KX: new Float64Array(m),
+      KXPrev: new Float64Array(m),
+      ktY: new Float64Array(n),
+      gl: new Float64Array(n),
+      sDom: new Float64Array(n),
+      d1: new Float64Array(n),
+      d2: new Float64Array(n),
+      tRan: new Float64Array(m),
+      r1: new Float64Array(m),
+      r2: new Float64Array(m),
+    };
+    if (warm?.X && warm.X.length === n) a.X.set(warm.X);
+    if (warm?.Y && warm.Y.length === m) a.Y.set(warm.Y);
+    a.XPrev.set(warm?.XPrev && warm.XPrev.length === n ? warm.XPrev : a.X);
+    problem.K.apply(a.X, a.KX);
+    problem.K.apply(a.XPrev, a.KXPrev);
+    problem.K.adjoint(a.Y, a.ktY);
+    cost.apply += 2;
+    cost.adjoint++;
+    return a;
+  }
+
+  /** The piggyback update after the PDHG step that used extrapolation `theta` (no allocation). */
+  private adjointStep(problem: SaddleProblem, s: PdhgState, a: AdjointWork, theta: number, target: Vec): void {
+    const { K, g, fStar } = problem;
+    const sigma = s.sigmaLast;
+    const tau = s.tauLast;
+    const m = a.Y.length;
+    const n = a.X.length;
+    const t = a.tRan;
+    const KX = a.KX;
+    const KXp = a.KXPrev;
+    const Y = a.Y;
+    for (let i = 0; i < m; i++) {
+      const k = KX[i]!;
+      t[i] = Y[i]! + sigma * (k + theta * (k - KXp[i]!));
+    }
+    fStar.proxJvp(s.w, sigma, t, Y);
+    K.adjoint(Y, a.ktY);
+    this.o.loss.gradient(s.xPrev, target, a.gl);
+    const X = a.XPrev;
+    a.XPrev = a.X;
+    a.X = X;
+    const Xold = a.XPrev;
+    const sd = a.sDom;
+    const ktY = a.ktY;
+    const gl = a.gl;
+    for (let j = 0; j < n; j++) sd[j] = Xold[j]! - tau * (ktY[j]! + gl[j]!);
+    g.proxJvp(s.v, tau, sd, X);
+    a.KXPrev = KX;
+    a.KX = KXp;
+    K.apply(X, a.KX);
+    const c = s.cost;
+    c.apply++;
+    c.adjoint++;
+    c.proxJvp += 2;
+    c.gradient++;
+    c.adjointIterations++;
+  }
+
+  /**
+   * Lemma 3: `δ_X = ‖H_gX + KᵀH_{f*}⁻¹KX + ∇ℓ(x)‖/μ_g`,
+   * `δ_Y = ‖P[K H_g⁻¹(KᵀY + ∇ℓ(x)) + H_{f*}Y]‖/μ_{f*}` with `P` the projection onto the directions
+   * `f*` leaves free (identity for smooth `f*`; `P r = H_{f*}H_{f*}⁻¹ r`). Infinity when a needed
+   * capability (`hvp`, `hvpInverse` of `g` and `f*`) is missing.
+   */
+  private adjointCertificate(problem: SaddleProblem, s: PdhgState, a: AdjointWork, target: Vec): { deltaX: number; deltaY: number } {
+    const { K } = problem;
+    const g = problem.g as Partial<{ hvp: (x: Vec, v: Vec, o: Vec) => Vec; hvpInverse: (x: Vec, v: Vec, o: Vec) => Vec }>;
+    const fs = problem.fStar as Partial<{ hvp: (x: Vec, v: Vec, o: Vec) => Vec; hvpInverse: (x: Vec, v: Vec, o: Vec) => Vec }>;
+    if (!g.hvp || !g.hvpInverse || !fs.hvp || !fs.hvpInverse) return { deltaX: Infinity, deltaY: Infinity };
+    const muG = problem.g.strongConvexity;
+    const muF = problem.fStar.strongConvexity;
+    if (!(muG > 0) || !(muF > 0)) return { deltaX: Infinity, deltaY: Infinity };
+    const n = a.X.length;
+    const m = a.Y.length;
+    const { d1, d2, r1, r2, gl } = a;
+    this.o.loss.gradient(s.x, target, gl);
+    // δ_X
+    fs.hvpInverse.call(problem.fStar, s.y, a.KX, r1);
+    K.adjoint(r1, d1);
+    g.hvp.call(problem.g, s.x, a.X, d2);
+    for (let j = 0; j < n; j++) d1[j] = d1[j]! + d2[j]! + gl[j]!;
+    const deltaX = nrm2(n, d1) / muG;
+    // δ_Y
+    for (let j = 0; j < n; j++) d2[j] = a.ktY[j]! + gl[j]!;
+    g.hvpInverse.call(problem.g, s.x, d2, d1);
+    K.apply(d1, r1);
+    fs.hvp.call(problem.fStar, s.y, a.Y, r2);
+    for (let i = 0; i < m; i++) r1[i] = r1[i]! + r2[i]!;
+    fs.hvpInverse.call(problem.fStar, s.y, r1, r2);
+    fs.hvp.call(problem.fStar, s.y, r2, r1);
+    const deltaY = nrm2(m, r1) / muF;
+    s.cost.apply++;
+    s.cost.adjoint++;
+    s.cost.gradient++;
+    return { deltaX, deltaY };
+  }
+
+  /** `∇_θL` at the current iterates (see the class comment). */
+  private assemble(problem: SaddleProblem, s: PdhgState, a: AdjointWork): Float64Array {
+    const grad = new Float64Array(this.dimension);
+    const K = problem.K;
+    if (this.pK > 0 && isParametricOperator(K)) {
+      const gK = grad.subarray(0, this.pK);
+      K.paramVjp(a.X, s.y, gK, 1);
+      K.paramVjp(s.x, a.Y, gK, 1);
+    }
+    if (this.pF > 0) {
+      const sigma = s.work.steps.sigma;
+      const m = a.Y.length;
+      const w = new Float64Array(m);
+      const b = new Float64Array(m);
+      const kx = s.work.kx;
+      for (let i = 0; i < m; i++) {
+        w[i] = s.y[i]! + sigma * kx[i]!;
+        b[i] = a.Y[i]! / sigma + a.KX[i]!;
+      }
+      (problem.fStar as unknown as LearnableFunctional).proxParamVjp!(w, sigma, b, grad.subarray(this.pK), 1);
+    }
+    return grad;
+  }
+
+  /** The Theorem 2 constants of this sample (overrides first, then the model's properties). */
+  constants(problem: SaddleProblem): SaddleBoundConstants {
+    const c = this.o.constants;
+    const g = problem.g as Partial<{ lipschitz: number; strongConvexity: number }>;
+    const gStar = problem.gStar as Partial<{ hessianLipschitz: number }> | undefined;
+    const fs = problem.fStar as Partial<{ lipschitz: number; strongConvexity: number }>;
+    const f = problem.f as Partial<{ hessianLipschitz: number }> | undefined;
+    const K = problem.K;
+    const kNorm = K.norm ? K.norm() : undefined;
+    const fStarSmooth = typeof (problem.fStar as Partial<{ gradient: unknown }>).gradient === 'function';
+    const lipHessF = c.lipHessF ?? f?.hessianLipschitz ?? (fStarSmooth ? Infinity : 0);
+    this.boundAssumesActiveSet = c.lipHessF === undefined && f?.hessianLipschitz === undefined && !fStarSmooth;
+    return {
+      muG: c.muG ?? g.strongConvexity ?? 0,
+      lipGradG: c.lipGradG ?? g.lipschitz ?? Infinity,
+      lipHessGStar: c.lipHessGStar ?? gStar?.hessianLipschitz ?? Infinity,
+      muFStar: c.muFStar ?? fs.strongConvexity ?? 0,
+      lipGradFStar: c.lipGradFStar ?? fs.lipschitz ?? fs.strongConvexity ?? Infinity,
+      lipHessF,
+      lipLoss: c.lipLoss ?? this.o.loss.lipschitz(shapeSize(K.domain)),
+      normK: c.normK ?? (kNorm ? (kNorm.kind === 'estimate' ? 1.01 * kNorm.value : kNorm.value) : Infinity),
+      paramVjpBound: c.paramVjpBound ?? (isParametricOperator(K) && K.paramVjpBound ? K.paramVjpBound() : Infinity),
+    };
+  }
+
+  private bound(
+    problem: SaddleProblem,
+    s: PdhgState,
+    a: AdjointWork,
+    target: Vec,
+    epsX: number,
+    epsY: number,
+    d: { deltaX: number; deltaY: number },
+  ): number {
+    if (this.pF > 0) return Infinity;
+    const n = a.X.length;
+    const m = a.Y.length;
+    this.o.loss.gradient(s.x, target, a.gl);
+    return saddleHypergradientBound(this.constants(problem), {
+      epsX,
+      epsY,
+      deltaX: d.deltaX,
+      deltaY: d.deltaY,
+      normX: nrm2(n, s.x),
+      normY: nrm2(m, s.y),
+      normAdjX: nrm2(n, a.X),
+      normAdjY: nrm2(m, a.Y),
+      gradLossNorm: nrm2(n, a.gl),
+    }).bound;
+  }
+}
+
+function pickAdjoint(warm: SampleWarmState | undefined): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const k of ['X', 'XPrev', 'Y'] as const) if (warm?.[k]) out[k] = Float64Array.from(warm[k]);
+  return out;
+}
