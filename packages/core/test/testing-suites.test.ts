@@ -37,7 +37,7 @@ class Matrix implements ParametricOperator {
     readonly rows: number,
     readonly cols: number,
     seed: number,
-    private defect: 'none' | 'adjoint' | 'vjp' | 'mutate' | 'norm' = 'none',
+    private defect: 'none' | 'adjoint' | 'vjp' | 'mutate' | 'norm' | 'vjp-bound' = 'none',
   ) {
     this.domain = [cols];
     this.range = [rows];
@@ -69,6 +69,9 @@ class Matrix implements ParametricOperator {
   paramVjp(x: Vec, y: Vec, grad: Float64Array, scale = 1): void {
     for (let i = 0; i < this.rows; i++)
       for (let j = 0; j < this.cols; j++) grad[i * this.cols + j]! += scale * y[i]! * x[this.defect === 'vjp' ? (j + 1) % this.cols : j]!;
+  }
+  paramVjpBound(): number {
+    return this.defect === 'vjp-bound' ? 0.5 : 1;
   }
   norm() {
     // Frobenius norm is an upper bound of the spectral norm; the defect claims half of it exactly.
@@ -154,6 +157,9 @@ describe('operator checks', () => {
       'apply/adjoint do not mutate their input',
     );
     expect(checkNorm(new Matrix(4, 3, 1, 'norm')).pass).toBe(false);
+    expect(failing(operatorChecks({ name: 'bad', make: () => new Matrix(4, 3, 1, 'vjp-bound') }))).toContain(
+      'paramVjpBound bounds ‖∇θ⟨K_θx, y⟩‖/(‖x‖‖y‖)',
+    );
   });
 });
 

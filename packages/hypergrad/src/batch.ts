@@ -27,6 +27,18 @@ export function validateQuery(theta: Float64Array, batch: readonly number[], dim
   }
 }
 
+/**
+ * Throw a clear error unless the tolerances are numbers `≥ 0` (0 runs the solves to their
+ * iteration caps) and not NaN.
+ */
+export function validateTolerances(tol: { epsilon: number; delta?: number }): void {
+  for (const [name, v] of Object.entries(tol)) {
+    if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+      throw new ValidationError(`tolerances: ${name} = ${String(v)} must be a number ≥ 0 (0 runs the solve to its iteration cap)`);
+    }
+  }
+}
+
 /** A per-sample lower-level result: inexact loss data and the certified distance `ε`. */
 export interface SampleLoss {
   /** `ℓ(x̃)`. */

@@ -15,7 +15,7 @@ import {
   type Tolerances,
   type WarmState,
 } from '@bilevel/core';
-import { validateQuery } from './batch.js';
+import { validateQuery, validateTolerances } from './batch.js';
 
 const fdOptions = z.strictObject({
   /** Relative step `h = step·max(1, |θ_j|)`. */
@@ -65,6 +65,7 @@ export class FiniteDifferenceOracle implements HypergradientOracle {
   /** Central-difference gradient (see the class comment for the meaning of `bound`). */
   evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {
     validateQuery(theta, batch, this.dimension, this.numSamples);
+    validateTolerances(tol);
     const eps = Math.min(tol.epsilon, this.options.epsilon);
     const center = this.base.loss(theta, batch, eps, warm);
     const cost = zeroCost();

@@ -24,7 +24,7 @@ import {
   type WarmState,
 } from '@bilevel/core';
 import { Fista, anyOf, cg, maxIterations, run, tolerance, type SmoothState } from '@bilevel/solvers';
-import { meanGradient, meanLoss, validateQuery, type SampleGradient, type SampleLoss } from './batch.js';
+import { meanGradient, meanLoss, validateQuery, validateTolerances, type SampleGradient, type SampleLoss } from './batch.js';
 import type { Loss } from './loss.js';
 
 const implicitOptions = z.strictObject({
@@ -93,6 +93,7 @@ export class ImplicitOracle implements HypergradientOracle {
   /** Loss only: FISTA to `‖∇h‖/μ ≤ ε`, warm-started. */
   loss(theta: Float64Array, batch: readonly number[], epsilon: number, warm?: WarmState): LossEstimate {
     validateQuery(theta, batch, this.dimension, this.numSamples);
+    validateTolerances({ epsilon });
     this.o.model.setParams(theta);
     const samples = batch.map((i) => this.solveLower(i, epsilon, warm?.get(i)).result);
     return meanLoss(samples, batch, this.o.loss, this.n(batch[0]!), warm);
@@ -101,6 +102,7 @@ export class ImplicitOracle implements HypergradientOracle {
   /** Loss, implicit hypergradient and MAID bound. */
   evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {
     validateQuery(theta, batch, this.dimension, this.numSamples);
+    validateTolerances(tol);
     this.o.model.setParams(theta);
     const samples = batch.map((i) => this.solveSample(i, tol, warm?.get(i)));
     return meanGradient(samples, batch, this.o.loss, this.n(batch[0]!), warm);

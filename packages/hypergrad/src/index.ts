@@ -9,6 +9,6 @@ export * from './loss.js';
 export * from './saddle-bound.js';
 export * from './piggyback.js';
 export * from './finite-difference.js';
-export { validateQuery, meanLoss, meanGradient, type SampleLoss, type SampleGradient } from './batch.js';
+export { validateQuery, validateTolerances, meanLoss, meanGradient, type SampleLoss, type SampleGradient } from './batch.js';
 export * from './implicit.js';
 export * from './unrolled.js';

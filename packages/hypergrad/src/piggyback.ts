@@ -34,7 +34,7 @@ import {
   type PdhgState,
   type PdhgStepOptions,
 } from '@bilevel/solvers';
-import { meanGradient, meanLoss, validateQuery, type SampleGradient, type SampleLoss } from './batch.js';
+import { meanGradient, meanLoss, validateQuery, validateTolerances, type SampleGradient, type SampleLoss } from './batch.js';
 import type { Loss } from './loss.js';
 import { saddleHypergradientBound, type SaddleBoundConstants } from './saddle-bound.js';
 
@@ -130,13 +130,13 @@ export class PiggybackOracle implements HypergradientOracle {
     }
     this.pdhg = new Pdhg(steps);
     this.pK = isParametricOperator(model.K) ? model.K.params.length : 0;
-    const fs = model.fStar as Partial<LearnableFunctional>;
-    this.pF = fs.params && typeof fs.setParams === 'function' ? fs.params.length : 0;
     this.dimension = model.params.length;
-    if (this.dimension !== this.pK + this.pF) {
+    this.pF = this.dimension - this.pK;
+    const fs = model.fStar as Partial<LearnableFunctional>;
+    if (this.pF !== 0 && this.pF !== (fs.params?.length ?? -1)) {
       throw new ValidationError(
-        `PiggybackOracle: model.params has ${this.dimension} entries but K has ${this.pK} and fStar ${this.pF}; ` +
-          'a SaddleModel must lay out θ = [K.params, fStar.params]',
+        `PiggybackOracle: model.params has ${this.dimension} entries, K has ${this.pK} and fStar ${fs.params?.length ?? 0}; ` +
+          'a SaddleModel lays out θ = [K.params] or [K.params, fStar.params]',
       );
     }
     if (this.pF > 0 && !fs.proxParamVjp) throw new ValidationError('PiggybackOracle: learnable fStar must implement proxParamVjp');
@@ -146,6 +146,7 @@ export class PiggybackOracle implements HypergradientOracle {
   /** Loss only: PDHG to `max(ε_x, ε_y) ≤ ε`, warm-started (no adjoint). */
   loss(theta: Float64Array, batch: readonly number[], epsilon: number, warm?: WarmState): LossEstimate {
     validateQuery(theta, batch, this.dimension, this.numSamples);
+    validateTolerances({ epsilon });
     this.o.model.setParams(theta);
     const samples = batch.map((i) => this.solve(i, { epsilon, delta: Infinity }, warm?.get(i), false));
     return meanLoss(samples, batch, this.o.loss, this.n, warm);
@@ -154,6 +155,7 @@ export class PiggybackOracle implements HypergradientOracle {
   /** Loss, piggyback hypergradient and Theorem 2 bound, warm-started per sample. */
   evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {
     validateQuery(theta, batch, this.dimension, this.numSamples);
+    validateTolerances(tol);
     this.o.model.setParams(theta);
     const samples = batch.map((i) => this.solve(i, tol, warm?.get(i), true) as SampleGradient);
     return meanGradient(samples, batch, this.o.loss, this.n, warm);

@@ -24,7 +24,7 @@ import {
   type WarmState,
 } from '@bilevel/core';
 import { Pdhg, createSaddleCertificateWorkspace, saddleCertificate, type PdhgState, type PdhgStepOptions } from '@bilevel/solvers';
-import { meanGradient, meanLoss, validateQuery, type SampleGradient } from './batch.js';
+import { meanGradient, meanLoss, validateQuery, validateTolerances, type SampleGradient } from './batch.js';
 import type { Loss } from './loss.js';
 
 const unrolledOptions = z.strictObject({
@@ -88,6 +88,7 @@ export class UnrolledOracle implements HypergradientOracle {
   /** Loss only (forward pass without a tape). */
   loss(theta: Float64Array, batch: readonly number[], epsilon: number, warm?: WarmState): LossEstimate {
     validateQuery(theta, batch, this.dimension, this.numSamples);
+    validateTolerances({ epsilon });
     this.o.model.setParams(theta);
     const samples = batch.map((i) => this.solve(i, epsilon, warm?.get(i), false));
     return meanLoss(samples, batch, this.o.loss, shapeSize(this.o.model.K.domain), warm);
@@ -96,6 +97,7 @@ export class UnrolledOracle implements HypergradientOracle {
   /** Loss and unrolled hypergradient (`bound = Infinity`). */
   evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {
     validateQuery(theta, batch, this.dimension, this.numSamples);
+    validateTolerances(tol);
     this.o.model.setParams(theta);
     const samples = batch.map((i) => this.solve(i, tol.epsilon, warm?.get(i), true) as SampleGradient);
     return meanGradient(samples, batch, this.o.loss, shapeSize(this.o.model.K.domain), warm);
@@ -160,7 +162,7 @@ export class UnrolledOracle implements HypergradientOracle {
     const grad = new Float64Array(this.dimension);
     const gK = grad.subarray(0, this.pK);
     const gF = grad.subarray(this.pK);
-    const learnF = this.dimension > this.pK;
+    const learnF = this.dimension > this.pK; // θ = [K.params, fStar.params] (see PiggybackOracle)
     const parametric = isParametricOperator(K) && this.pK > 0;
     let ax = Float64Array.from(gl); // a_{x^{k+1}}
     let axPrev = new Float64Array(n); // contribution to a_{x^k} from x̄^{k+1}

@@ -29,8 +29,9 @@ export interface SaddleSample {
 
 /**
  * A learnable saddle-form model `min_x max_y ⟨K_θx, y⟩ + g_i(x) − f*_θ(y)` (arXiv 2412.06436)
- * over `numSamples` training samples. The parameter vector is `θ = [K.params, fStar.params]`
- * (each block present when that part is learnable), and `setParams` distributes it.
+ * over `numSamples` training samples. The parameter vector is `θ = [K.params]` (when `K` is a
+ * `ParametricOperator`) followed by `fStar.params` when `f*` is learned too; `setParams`
+ * distributes it.
  */
 export interface SaddleModel extends Learnable {
   /** The operator `K_θ`, shared by all samples. */

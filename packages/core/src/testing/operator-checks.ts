@@ -103,3 +103,26 @@ export function paramVjpAccumulationError(K: ParametricOperator, rng: Rng): numb
   for (let i = 0; i < p; i++) e = Math.max(e, Math.abs(once[i]! - twice[i]!));
   return e / Math.max(nrm2(p, once), 1e-300);
 }
+
+/**
+ * Largest relative violation of `‖∇θ⟨K_θx, y⟩‖ ≤ C‖x‖‖y‖` (`C = K.paramVjpBound()`) over random
+ * pairs, including pairs aligned with each other and with constant images (where correlations
+ * peak); `≤ 0` when the bound holds on every pair tried.
+ */
+export function paramVjpBoundViolation(K: ParametricOperator, rng: Rng, trials = 20): number {
+  const C = K.paramVjpBound!();
+  const n = shapeSize(K.domain);
+  const m = shapeSize(K.range);
+  const grad = new Float64Array(K.params.length);
+  let worst = -Infinity;
+  for (let t = 0; t < trials; t++) {
+    const x = t % 4 === 1 ? new Float64Array(n).fill(1) : rng.normalVec(n);
+    const y = t % 4 === 2 ? new Float64Array(m).fill(1) : t % 4 === 3 ? K.apply(x, new Float64Array(m)) : rng.normalVec(m);
+    grad.fill(0);
+    K.paramVjp(x, y, grad, 1);
+    const lhs = nrm2(grad.length, grad);
+    const rhs = C * nrm2(n, x) * nrm2(m, y);
+    if (rhs > 0) worst = Math.max(worst, lhs / rhs - 1);
+  }
+  return worst;
+}

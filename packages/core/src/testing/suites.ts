@@ -24,7 +24,7 @@ import { Rng } from '../rng.js';
 import { shapeSize, type Vec } from '../vec.js';
 import { checkGradient, checkJvp } from './fd.js';
 import { biconjugateError, checkFenchelYoung, checkProxByDefinition, moreauResidual } from './functional-checks.js';
-import { adjointError, checkNorm, checkParamVjp, paramVjpAccumulationError } from './operator-checks.js';
+import { adjointError, checkNorm, checkParamVjp, paramVjpAccumulationError, paramVjpBoundViolation } from './operator-checks.js';
 import { aliasDiscrepancy, mutatedInputs } from './side-effects.js';
 
 /** Outcome of one check: the measured quantity, the limit it must stay under, and the verdict. */
@@ -118,6 +118,16 @@ export function operatorChecks(c: OperatorCase): NamedCheck[] {
         },
       },
     );
+    if (probe.paramVjpBound) {
+      checks.push({
+        name: 'paramVjpBound bounds ‖∇θ⟨K_θx, y⟩‖/(‖x‖‖y‖)',
+        run: () => {
+          const K = c.make();
+          if (!isParametricOperator(K)) throw new Error('not parametric');
+          return outcome(paramVjpBoundViolation(K, rng()), 1e-12);
+        },
+      });
+    }
     if (probe.norm) {
       checks.push({
         name: 'norm() follows setParams',

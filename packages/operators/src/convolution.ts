@@ -1,0 +1,438 @@
+/**
+ * 2-D convolutions with boundary rules: the learnable multi-channel filter bank
+ * ({@link ConvFilterBank}) and the fixed per-channel convolution used for blur
+ * ({@link Convolution2D}). Both are `K = C ∘ E` (boundary extension, then valid correlation)
+ * and share one engine, {@link ConvEngine}, so the boundary handling exists once.
+ * @module
+ */
+import {
+  z,
+  type LinearOperator,
+  type OperatorNorm,
+  type ParametricOperator,
+  type Shape,
+  type Vec,
+} from '@bilevel/core';
+import { BoundaryExtension, boundaryIndex, type Boundary } from './boundary.js';
+import { convolveFull, correlateGrad, correlateValid, correlateValid2 } from './correlate.js';
+import { NormCache } from './norms.js';
+import {
+  BOUNDARIES,
+  checkCall,
+  checkData,
+  checkParams,
+  checkVjpCall,
+  dimension,
+  ensure,
+  float64Array,
+  oddSize,
+  parseOptions,
+} from './validate.js';
+
+/**
+ * Geometry, workspace and loops shared by the convolutions: images `H×W`, kernels `kh×kw`
+ * (odd), a boundary rule. Kernels of a bank are stored `[out][in][kh][kw]`.
+ *
+ * Not re-entrant: one workspace per operator (JavaScript is single-threaded, and an operator
+ * never calls itself).
+ */
+class ConvEngine {
+  readonly ext: BoundaryExtension;
+  /** Entries of one padded image. */
+  readonly padSize: number;
+  readonly hw: number;
+  readonly ksize: number;
+  private work: Float64Array;
+
+  constructor(
+    readonly height: number,
+    readonly width: number,
+    readonly kh: number,
+    readonly kw: number,
+    boundary: Boundary,
+    /** Padded images held at once (input channels of a bank, 1 for per-channel convolution). */
+    slots: number,
+  ) {
+    this.ext = new BoundaryExtension(height, width, (kh - 1) / 2, (kw - 1) / 2, boundary);
+    this.padSize = this.ext.paddedHeight * this.ext.paddedWidth;
+    this.hw = height * width;
+    this.ksize = kh * kw;
+    this.work = new Float64Array(slots * this.padSize);
+  }
+
+  /**
+   * Rows per block of the bank loops: all channel pairs are processed on one block of rows
+   * before the next, so the block of the padded inputs (or of the adjoint accumulators) stays in
+   * cache while every kernel passes over it.
+   */
+  private get rowBlock(): number {
+    return Math.max(4, Math.floor(8192 / this.width));
+  }
+
+  /** `out[o] = Σ_i C(E x[i], k[o,i])` for a `cout×cin` bank (`out` may alias `x`). */
+  applyBank(k: Float64Array, cin: number, cout: number, x: Vec, out: Vec): void {
+    const { ext, padSize: ps, hw, ksize, kh, kw, height: H, width: W, work } = this;
+    const pw = ext.paddedWidth;
+    for (let i = 0; i < cin; i++) ext.extend(x, i * hw, work, i * ps);
+    out.fill(0, 0, cout * hw);
+    const B = this.rowBlock;
+    for (let y0 = 0; y0 < H; y0 += B) {
+      const y1 = Math.min(H, y0 + B);
+      let o = 0;
+      for (; o + 1 < cout; o += 2) {
+        for (let i = 0; i < cin; i++) {
+          const ka = (o * cin + i) * ksize;
+          const kb = ((o + 1) * cin + i) * ksize;
+          correlateValid2(work, i * ps, pw, k, ka, kb, kh, kw, out, o * hw, (o + 1) * hw, W, y0, y1);
+        }
+      }
+      if (o < cout) {
+        for (let i = 0; i < cin; i++) correlateValid(work, i * ps, pw, k, (o * cin + i) * ksize, kh, kw, out, o * hw, W, y0, y1);
+      }
+    }
+  }
+
+  /** `out[i] = Eᵀ Σ_o Cᵀ(y[o], k[o,i])`, the adjoint of {@link ConvEngine.applyBank} (`out` may alias `y`). */
+  adjointBank(k: Float64Array, cin: number, cout: number, y: Vec, out: Vec): void {
+    const { ext, padSize: ps, hw, ksize, kh, kw, height: H, width: W, work } = this;
+    work.fill(0, 0, cin * ps);
+    const B = this.rowBlock;
+    for (let u0 = 0; u0 < H; u0 += B) {
+      const u1 = Math.min(H, u0 + B);
+      for (let o = 0; o < cout; o++) {
+        for (let i = 0; i < cin; i++) convolveFull(y, o * hw, W, k, (o * cin + i) * ksize, kh, kw, work, i * ps, u0, u1);
+      }
+    }
+    for (let i = 0; i < cin; i++) ext.fold(work, i * ps, out, i * hw);
+  }
+
+  /** `grad[o,i] += scale·Σ_p y[o]_p (E x[i])_{p+q}`, the gradient of `⟨K_k x, y⟩` in `k`. */
+  vjpBank(cin: number, cout: number, x: Vec, y: Vec, grad: Float64Array, scale: number): void {
+    const { ext, padSize: ps, hw, ksize, kh, kw, height: H, width: W, work } = this;
+    const pw = ext.paddedWidth;
+    for (let i = 0; i < cin; i++) ext.extend(x, i * hw, work, i * ps);
+    const B = this.rowBlock;
+    for (let y0 = 0; y0 < H; y0 += B) {
+      const y1 = Math.min(H, y0 + B);
+      for (let o = 0; o < cout; o++) {
+        for (let i = 0; i < cin; i++) {
+          correlateGrad(y, o * hw, W, work, i * ps, pw, kh, kw, grad, (o * cin + i) * ksize, scale, y0, y1);
+        }
+      }
+    }
+  }
+
+  /** `out[c] = C(E x[c], k)` for every channel `c` (`out` may alias `x`). */
+  applyEach(k: Float64Array, channels: number, x: Vec, out: Vec): void {
+    const { ext, hw, kh, kw, height: H, width: W, work } = this;
+    for (let c = 0; c < channels; c++) {
+      ext.extend(x, c * hw, work, 0);
+      out.fill(0, c * hw, (c + 1) * hw);
+      correlateValid(work, 0, ext.paddedWidth, k, 0, kh, kw, out, c * hw, W, 0, H);
+    }
+  }
+
+  /** `out[c] = Eᵀ Cᵀ(y[c], k)` for every channel (`out` may alias `y`). */
+  adjointEach(k: Float64Array, channels: number, y: Vec, out: Vec): void {
+    const { ext, hw, kh, kw, height: H, width: W, work, padSize } = this;
+    for (let c = 0; c < channels; c++) {
+      work.fill(0, 0, padSize);
+      convolveFull(y, c * hw, W, k, 0, kh, kw, work, 0, 0, H);
+      ext.fold(work, 0, out, c * hw);
+    }
+  }
+
+  /**
+   * A provable bound on `‖K‖` for the bank with kernels `k` by the Schur test: with `M` the
+   * operator of the kernels `|k|` (entrywise `M ≥ |K|`), `‖K‖ ≤ ‖M‖ ≤ √(‖M‖_∞·‖M‖_1)`, where
+   * the largest row sum is `max(M 1)` and the largest column sum is `max(Mᵀ 1)`. This accounts
+   * for the pixels that mirror boundaries use twice (their columns sum to more than `Σ|k|`),
+   * and equals `Σ|k|` for one channel with zero or periodic boundaries.
+   */
+  schurBound(k: Float64Array, cin: number, cout: number): number {
+    const absK = Float64Array.from(k, Math.abs);
+    const ones = new Float64Array(Math.max(cin, cout) * this.hw).fill(1);
+    const rows = new Float64Array(cout * this.hw);
+    const cols = new Float64Array(cin * this.hw);
+    this.applyBank(absK, cin, cout, ones.subarray(0, cin * this.hw), rows);
+    this.adjointBank(absK, cin, cout, ones.subarray(0, cout * this.hw), cols);
+    let r = 0;
+    for (const v of rows) r = Math.max(r, v);
+    let c = 0;
+    for (const v of cols) c = Math.max(c, v);
+    return Math.sqrt(r * c);
+  }
+}
+
+/** Boundary rule of a convolution (see {@link Boundary}). */
+export type ConvBoundary = Boundary;
+
+/** Options of {@link ConvFilterBank}. */
+export interface ConvFilterBankOptions {
+  /** Input channels `C_in`. */
+  readonly inChannels: number;
+  /** Output channels (filters) `C_out`. */
+  readonly outChannels: number;
+  /** Image height `H`. */
+  readonly height: number;
+  /** Image width `W`. */
+  readonly width: number;
+  /** Side `k = 2r + 1` of the square kernels (odd). */
+  readonly kernelSize: number;
+  /** Boundary rule (default `zero`). */
+  readonly boundary?: Boundary;
+  /** Initial kernels, `C_out·C_in·k·k` finite entries laid out `[out][in][row][col]` (default zeros). */
+  readonly kernels?: Float64Array;
+}
+
+const bankSchema = z.strictObject({
+  inChannels: dimension,
+  outChannels: dimension,
+  height: dimension,
+  width: dimension,
+  kernelSize: oddSize,
+  boundary: z.enum(BOUNDARIES).default('zero'),
+  kernels: float64Array.optional(),
+});
+
+/**
+ * A learnable convolution filter bank `K_θ: ℝ^{C_in×H×W} → ℝ^{C_out×H×W}` (e.g. the 48 filters
+ * of 7×7 of a Fields-of-Experts regularizer, or the first layer of an ICNN):
+ * ```
+ * (K x)[o, p] = Σ_i Σ_{q ∈ [−r, r]²} k[o, i, q]·x̃[i, p + q]
+ * ```
+ * a cross-correlation with centred offsets (the PyTorch `conv2d` convention, padding `r`), where
+ * `x̃` is the boundary extension of `x` (`zero`, `symmetric`, `reflect` or `periodic`, see
+ * {@link Boundary}). Parameters `θ = k`, laid out `[C_out][C_in][kernelSize][kernelSize]`
+ * (entry `(o, i, a, b)` is the offset `q = (a − r, b − r)`: row, then column).
+ *
+ * The adjoint is `Kᵀ = Eᵀ ∘ Cᵀ`: a full convolution of `y` with each kernel, then every
+ * value the extension had copied is folded back onto its source pixel, so it is exact for every
+ * boundary rule. The parameter derivative is the cross-correlation of `y` with the extended
+ * `x` per channel pair, `∂⟨K x, y⟩/∂k[o, i, q] = Σ_p y[o, p]·x̃[i, p + q]` (arXiv 2412.06436,
+ * §3.4). `norm()` is a provable bound by the Schur test on the kernels' absolute values
+ * (`≤ Σ|k|` per channel pair for zero/periodic; it also covers the larger norms that
+ * symmetric/reflect boundaries can have), cached until `setParams`.
+ *
+ * `out` may alias the input when `C_in = C_out`. The operator keeps one workspace of
+ * `C_in·(H + 2r)(W + 2r)` entries; `apply`, `adjoint` and `paramVjp` allocate nothing.
+ */
+export class ConvFilterBank implements ParametricOperator {
+  /** `[C_in, H, W]`. */
+  readonly domain: Shape;
+  /** `[C_out, H, W]`. */
+  readonly range: Shape;
+  /** The kernels `[out][in][row][col]` (owned; change them with {@link ConvFilterBank.setParams}). */
+  readonly params: Float64Array;
+  /** `C_in`. */
+  readonly inChannels: number;
+  /** `C_out`. */
+  readonly outChannels: number;
+  /** Kernel side `k`. */
+  readonly kernelSize: number;
+  /** Boundary rule. */
+  readonly boundary: Boundary;
+  private readonly engine: ConvEngine;
+  private readonly nIn: number;
+  private readonly nOut: number;
+  private readonly normCache = new NormCache();
+
+  /** @param options channels, image size, kernel size, boundary (default `zero`), initial kernels (default 0) */
+  constructor(options: ConvFilterBankOptions) {
+    const o = parseOptions(bankSchema, options, 'ConvFilterBank');
+    const k = o.kernelSize;
+    this.inChannels = o.inChannels;
+    this.outChannels = o.outChannels;
+    this.kernelSize = k;
+    this.boundary = o.boundary;
+    this.domain = Object.freeze([o.inChannels, o.height, o.width]);
+    this.range = Object.freeze([o.outChannels, o.height, o.width]);
+    this.nIn = o.inChannels * o.height * o.width;
+    this.nOut = o.outChannels * o.height * o.width;
+    const nParams = o.outChannels * o.inChannels * k * k;
+    if (o.kernels) {
+      checkData('ConvFilterBank kernels', o.kernels, nParams);
+      this.params = Float64Array.from(o.kernels);
+    } else {
+      this.params = new Float64Array(nParams);
+    }
+    this.engine = new ConvEngine(o.height, o.width, k, k, o.boundary, o.inChannels);
+  }
+
+  /** `out = K_θ x`. */
+  apply(x: Vec, out: Vec): Vec {
+    checkCall('ConvFilterBank.apply', x, this.domain, this.nIn, out, this.range, this.nOut, true);
+    this.engine.applyBank(this.params, this.inChannels, this.outChannels, x, out);
+    return out;
+  }
+
+  /** `out = K_θᵀ y` (exact adjoint for every boundary rule). */
+  adjoint(y: Vec, out: Vec): Vec {
+    checkCall('ConvFilterBank.adjoint', y, this.range, this.nOut, out, this.domain, this.nIn, true);
+    this.engine.adjointBank(this.params, this.inChannels, this.outChannels, y, out);
+    return out;
+  }
+
+  /** Schur-test bound on `‖K_θ‖` (kind `upper-bound`), cached until `setParams`. */
+  norm(): OperatorNorm {
+    return this.normCache.get(() => ({
+      value: this.engine.schurBound(this.params, this.inChannels, this.outChannels),
+      kind: 'upper-bound',
+    }));
+  }
+
+  /** `kernel[o][i][a,b]` for every parameter (row `a`, column `b` of the kernel of the pair `(o, i)`). */
+  paramNames(): readonly string[] {
+    const names: string[] = [];
+    const k = this.kernelSize;
+    for (let o = 0; o < this.outChannels; o++) {
+      for (let i = 0; i < this.inChannels; i++) {
+        for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) names.push(`kernel[${o}][${i}][${a},${b}]`);
+      }
+    }
+    return names;
+  }
+
+  /** Copy `θ` into the kernels; invalidates the cached norm. */
+  setParams(theta: ArrayLike<number>): void {
+    checkParams('ConvFilterBank', theta, this.params.length);
+    for (let i = 0; i < this.params.length; i++) this.params[i] = theta[i]!;
+    this.normCache.invalidate();
+  }
+
+  /** `grad[o,i,q] += scale·Σ_p y[o,p]·x̃[i,p+q]`. */
+  /**
+   * `C` with `‖∇_k⟨K_k x, y⟩‖ ≤ C‖x‖‖y‖`. The derivative in `k_{o,i,q}` is `⟨y_o, S_q x_i⟩` with
+   * `S_q` the shifted boundary extension, so `C² = Σ_q ‖S_q‖² ≤ Σ_{q_r} m_H(q_r) · Σ_{q_c} m_W(q_c)`
+   * where `m_L(q)` is the largest number of output positions an offset `q` maps to one input
+   * index on an axis of length `L` (1 for zero and periodic boundaries, so `C = k`; at most 2
+   * per axis for mirror boundaries when the kernel is narrower than the image).
+   */
+  paramVjpBound(): number {
+    const r = (this.kernelSize - 1) / 2;
+    const axis = (L: number): number => {
+      let total = 0;
+      const count = new Int32Array(L);
+      for (let q = -r; q <= r; q++) {
+        count.fill(0);
+        let m = 0;
+        for (let p = 0; p < L; p++) {
+          const src = boundaryIndex(p + q, L, this.boundary);
+          if (src >= 0) m = Math.max(m, ++count[src]!);
+        }
+        total += m;
+      }
+      return total;
+    };
+    return Math.sqrt(axis(this.domain[1]!) * axis(this.domain[2]!));
+  }
+
+  paramVjp(x: Vec, y: Vec, grad: Float64Array, scale = 1): void {
+    checkVjpCall('ConvFilterBank', x, this.domain, y, this.range, grad, this.params.length);
+    this.engine.vjpBank(this.inChannels, this.outChannels, x, y, grad, scale);
+  }
+}
+
+/** Options of {@link Convolution2D}. */
+export interface Convolution2DOptions {
+  /** Channels `C` (each is convolved with the same kernel). */
+  readonly channels: number;
+  /** Image height `H`. */
+  readonly height: number;
+  /** Image width `W`. */
+  readonly width: number;
+  /** The kernel, `kh·kw` finite entries, row-major (copied). */
+  readonly kernel: Float64Array;
+  /**
+   * Kernel size: `k` for `k×k`, or `[kh, kw]`; both odd. Default: the square root of
+   * `kernel.length` (which must then be the square of an odd integer).
+   */
+  readonly kernelSize?: number | readonly [number, number];
+  /** Boundary rule (default `zero`). */
+  readonly boundary?: Boundary;
+}
+
+const convSchema = z.strictObject({
+  channels: dimension,
+  height: dimension,
+  width: dimension,
+  kernel: float64Array,
+  kernelSize: z.union([oddSize, z.tuple([oddSize, oddSize])]).optional(),
+  boundary: z.enum(BOUNDARIES).default('zero'),
+});
+
+/**
+ * A fixed 2-D convolution applied to each channel independently, e.g. a blur
+ * (`gaussianKernel`, `boxKernel`, `motionKernel` or a user kernel):
+ * ```
+ * (K x)[c, p] = Σ_{q ∈ [−rh, rh]×[−rw, rw]} k[q]·x̃[c, p + q]
+ * ```
+ * a cross-correlation with centred offsets, `x̃` the boundary extension (see {@link Boundary};
+ * for the symmetric kernels of blur, correlation and convolution coincide). Same engine, and so
+ * the same exact adjoint, as {@link ConvFilterBank}; not learnable. `norm()` is the Schur-test
+ * bound (kind `upper-bound`; it equals `Σ|k|`, e.g. 1 for a normalised blur, with zero or
+ * periodic boundaries). `out` may alias the input.
+ */
+export class Convolution2D implements LinearOperator {
+  /** `[C, H, W]`. */
+  readonly domain: Shape;
+  /** `[C, H, W]`. */
+  readonly range: Shape;
+  /** The kernel, row-major `kh×kw` (a private copy). */
+  readonly kernel: Float64Array;
+  /** `[kh, kw]`. */
+  readonly kernelShape: readonly [number, number];
+  /** Boundary rule. */
+  readonly boundary: Boundary;
+  /** Channels `C`. */
+  readonly channels: number;
+  private readonly engine: ConvEngine;
+  private readonly n: number;
+  private readonly normCache = new NormCache();
+
+  /** @param options channels, image size, kernel, kernel size (default square), boundary (default `zero`) */
+  constructor(options: Convolution2DOptions) {
+    const o = parseOptions(convSchema, options, 'Convolution2D');
+    let kh: number;
+    let kw: number;
+    if (o.kernelSize === undefined) {
+      const s = Math.round(Math.sqrt(o.kernel.length));
+      ensure(
+        s * s === o.kernel.length && s % 2 === 1,
+        `invalid Convolution2D options:\n  kernelSize: not given, and kernel.length = ${o.kernel.length} is not the square of an odd integer; pass kernelSize (odd, or [kh, kw] both odd)`,
+      );
+      kh = kw = s;
+    } else if (typeof o.kernelSize === 'number') {
+      kh = kw = o.kernelSize;
+    } else {
+      [kh, kw] = o.kernelSize;
+    }
+    checkData(`Convolution2D kernel (kernelSize ${kh}×${kw})`, o.kernel, kh * kw);
+    this.kernel = Float64Array.from(o.kernel);
+    this.kernelShape = Object.freeze([kh, kw] as const);
+    this.boundary = o.boundary;
+    this.channels = o.channels;
+    this.domain = this.range = Object.freeze([o.channels, o.height, o.width]);
+    this.n = o.channels * o.height * o.width;
+    this.engine = new ConvEngine(o.height, o.width, kh, kw, o.boundary, 1);
+  }
+
+  /** `out = K x` (channel by channel). */
+  apply(x: Vec, out: Vec): Vec {
+    checkCall('Convolution2D.apply', x, this.domain, this.n, out, this.range, this.n, true);
+    this.engine.applyEach(this.kernel, this.channels, x, out);
+    return out;
+  }
+
+  /** `out = Kᵀ y` (exact for every boundary rule). */
+  adjoint(y: Vec, out: Vec): Vec {
+    checkCall('Convolution2D.adjoint', y, this.range, this.n, out, this.domain, this.n, true);
+    this.engine.adjointEach(this.kernel, this.channels, y, out);
+    return out;
+  }
+
+  /** Schur-test bound on `‖K‖` (kind `upper-bound`), cached. */
+  norm(): OperatorNorm {
+    return this.normCache.get(() => ({ value: this.engine.schurBound(this.kernel, 1, 1), kind: 'upper-bound' }));
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Dense matrices with learnable entries.
+ * @module
+ */
+import {
+  positiveInt,
+  z,
+  type OperatorNorm,
+  type ParametricOperator,
+  type Shape,
+  type Vec,
+} from '@bilevel/core';
+import { estimateNorm, NormCache } from './norms.js';
+import { checkCall, checkData, checkParams, checkVjpCall, float64Array, parseOptions } from './validate.js';
+
+/**
+ * A dense matrix `A ∈ ℝ^{rows×cols}` with learnable entries, `θ = vec(A)` row-major
+ * (`θ[i·cols + j] = A_ij`); domain `[cols]`, range `[rows]`.
+ *
+ * `(A x)_i = Σ_j A_ij x_j`, `(Aᵀ y)_j = Σ_i A_ij y_i`, and the parameter derivative is the
+ * outer product `∇_A ⟨A x, y⟩ = y xᵀ` (arXiv 2412.06436, §3.4). `norm()` is a seeded
+ * power-iteration estimate (kind `estimate`). `out` must not alias `x`.
+ */
+export class DenseMatrix implements ParametricOperator {
+  /** `[cols]`. */
+  readonly domain: Shape;
+  /** `[rows]`. */
+  readonly range: Shape;
+  /** The entries `A_ij` at `i·cols + j` (owned; change them with {@link DenseMatrix.setParams}). */
+  readonly params: Float64Array;
+  /** Number of rows. */
+  readonly rows: number;
+  /** Number of columns. */
+  readonly cols: number;
+  private readonly normCache = new NormCache();
+
+  /**
+   * @param rows number of rows (range size)
+   * @param cols number of columns (domain size)
+   * @param data the `rows·cols` entries, row-major, finite (copied)
+   */
+  constructor(rows: number, cols: number, data: Float64Array) {
+    const o = parseOptions(
+      z.strictObject({ rows: positiveInt, cols: positiveInt, data: float64Array }),
+      { rows, cols, data },
+      'DenseMatrix',
+    );
+    this.rows = o.rows;
+    this.cols = o.cols;
+    this.domain = Object.freeze([o.cols]);
+    this.range = Object.freeze([o.rows]);
+    checkData('DenseMatrix data', data, o.rows * o.cols);
+    this.params = Float64Array.from(data);
+  }
+
+  /** `out = A x`. */
+  apply(x: Vec, out: Vec): Vec {
+    const { rows: m, cols: n, params: a } = this;
+    checkCall('DenseMatrix.apply', x, this.domain, n, out, this.range, m, false);
+    for (let i = 0; i < m; i++) {
+      const r = i * n;
+      let s = 0;
+      for (let j = 0; j < n; j++) s += a[r + j]! * x[j]!;
+      out[i] = s;
+    }
+    return out;
+  }
+
+  /** `out = Aᵀ y`. */
+  adjoint(y: Vec, out: Vec): Vec {
+    const { rows: m, cols: n, params: a } = this;
+    checkCall('DenseMatrix.adjoint', y, this.range, m, out, this.domain, n, false);
+    out.fill(0);
+    for (let i = 0; i < m; i++) {
+      const r = i * n;
+      const yi = y[i]!;
+      for (let j = 0; j < n; j++) out[j] = out[j]! + a[r + j]! * yi;
+    }
+    return out;
+  }
+
+  /** Power-iteration estimate of `σ_max(A)` (kind `estimate`), cached until `setParams`. */
+  norm(): OperatorNorm {
+    return this.normCache.get(() => estimateNorm(this));
+  }
+
+  /** `A[i,j]` for every entry, row-major. */
+  paramNames(): readonly string[] {
+    const names: string[] = [];
+    for (let i = 0; i < this.rows; i++) for (let j = 0; j < this.cols; j++) names.push(`A[${i},${j}]`);
+    return names;
+  }
+
+  /** Copy `θ` (row-major entries) into `params`; invalidates the cached norm. */
+  setParams(theta: ArrayLike<number>): void {
+    checkParams('DenseMatrix', theta, this.params.length);
+    for (let i = 0; i < this.params.length; i++) this.params[i] = theta[i]!;
+    this.normCache.invalidate();
+  }
+
+  /** `grad += scale · y xᵀ` (row-major). */
+  /** `‖∇_M⟨Mx, y⟩‖_F = ‖y xᵀ‖_F = ‖x‖‖y‖`: the bound is 1. */
+  paramVjpBound(): number {
+    return 1;
+  }
+
+  paramVjp(x: Vec, y: Vec, grad: Float64Array, scale = 1): void {
+    const { rows: m, cols: n } = this;
+    checkVjpCall('DenseMatrix', x, this.domain, y, this.range, grad, m * n);
+    for (let i = 0; i < m; i++) {
+      const r = i * n;
+      const s = scale * y[i]!;
+      for (let j = 0; j < n; j++) grad[r + j] = grad[r + j]! + s * x[j]!;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * `@bilevel/operators`: linear operators with exact adjoints, norms with their provenance and
+ * parameter derivatives (`paramVjp`), for the lower-level problems of bilevel learning.
+ *
+ * - elementwise: {@link Identity}, {@link ScalarMultiple} (learnable), {@link Diagonal};
+ * - {@link DenseMatrix} (learnable entries);
+ * - {@link Gradient2D}: forward differences, Neumann or periodic; adjoint `−div`;
+ * - {@link ConvFilterBank} (learnable kernels) and {@link Convolution2D} (fixed, per channel;
+ *   blur with {@link gaussianKernel}, {@link boxKernel}, {@link motionKernel}), boundary rules
+ *   `zero`, `symmetric`, `reflect`, `periodic`;
+ * - sampling: {@link Mask}, {@link Subsample}, {@link Crop}, {@link ZeroPad}, {@link AvgPool};
+ * - algebra: {@link compose}, {@link sum}, {@link scaled}, {@link vstack}, {@link blockDiag},
+ *   {@link transpose}.
+ *
+ * Shapes are `[C, H, W]`, row-major, channels first. Every operator validates its options at
+ * construction and the lengths of its arguments once per call (see each class for aliasing).
+ * @packageDocumentation
+ */
+export { Identity, ScalarMultiple, Diagonal, ElementwiseProduct } from './elementwise.js';
+export { DenseMatrix } from './dense.js';
+export { Gradient2D, type Gradient2DOptions, type GradientBoundary } from './gradient.js';
+export { boundaryIndex, BoundaryExtension, type Boundary } from './boundary.js';
+export {
+  ConvFilterBank,
+  Convolution2D,
+  type ConvBoundary,
+  type ConvFilterBankOptions,
+  type Convolution2DOptions,
+} from './convolution.js';
+export { gaussianKernel, boxKernel, motionKernel } from './kernels.js';
+export {
+  Mask,
+  Subsample,
+  Crop,
+  ZeroPad,
+  AvgPool,
+  type SubsampleOptions,
+  type CropOptions,
+  type ZeroPadOptions,
+  type AvgPoolOptions,
+} from './sampling.js';
+export {
+  compose,
+  sum,
+  scaled,
+  vstack,
+  blockDiag,
+  transpose,
+  Combinator,
+  ParametricCombinator,
+  Composition,
+  Sum,
+  Scaled,
+  VStack,
+  BlockDiag,
+  Transpose,
+  type Combined,
+} from './algebra.js';
+export { NORM_ESTIMATE_OPTIONS } from './norms.js';

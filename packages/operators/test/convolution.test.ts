@@ -1,0 +1,239 @@
+import { checkNorm } from '@bilevel/core/testing';
+import { dot, Rng } from '@bilevel/core';
+import {
+  boundaryIndex,
+  ConvFilterBank,
+  Convolution2D,
+  gaussianKernel,
+  type Boundary,
+} from '@bilevel/operators';
+import { describe, expect, it } from 'vitest';
+
+const BOUNDARIES: readonly Boundary[] = ['zero', 'symmetric', 'reflect', 'periodic'];
+
+/** Independent boundary rule: fold the index back step by step instead of using a period. */
+function naiveIndex(a: number, n: number, boundary: Boundary): number {
+  if (boundary === 'zero') return a >= 0 && a < n ? a : -1;
+  if (boundary === 'periodic') {
+    while (a < 0) a += n;
+    while (a >= n) a -= n;
+    return a;
+  }
+  if (boundary === 'reflect' && n === 1) return 0;
+  while (a < 0 || a >= n) {
+    if (boundary === 'symmetric') a = a < 0 ? -a - 1 : 2 * n - 1 - a;
+    else a = a < 0 ? -a : 2 * (n - 1) - a;
+  }
+  return a;
+}
+
+interface Geometry {
+  ci: number;
+  co: number;
+  H: number;
+  W: number;
+  k: number;
+  boundary: Boundary;
+}
+
+/** The extended image x̃[i, y, x] by the naive rule. */
+function xt(x: Float64Array, g: Geometry, i: number, y: number, xx: number): number {
+  const a = naiveIndex(y, g.H, g.boundary);
+  const b = naiveIndex(xx, g.W, g.boundary);
+  return a < 0 || b < 0 ? 0 : x[(i * g.H + a) * g.W + b]!;
+}
+
+/** (Kx)[o, p] = Σ_i Σ_q k[o, i, q] x̃[i, p + q] written as plainly as possible. */
+function naiveApply(kernels: Float64Array, x: Float64Array, g: Geometry): Float64Array {
+  const r = (g.k - 1) / 2;
+  const out = new Float64Array(g.co * g.H * g.W);
+  for (let o = 0; o < g.co; o++)
+    for (let y = 0; y < g.H; y++)
+      for (let xx = 0; xx < g.W; xx++) {
+        let s = 0;
+        for (let i = 0; i < g.ci; i++)
+          for (let a = 0; a < g.k; a++)
+            for (let b = 0; b < g.k; b++) s += kernels[((o * g.ci + i) * g.k + a) * g.k + b]! * xt(x, g, i, y + a - r, xx + b - r);
+        out[(o * g.H + y) * g.W + xx] = s;
+      }
+  return out;
+}
+
+/** Kᵀy through the dense matrix of the naive operator (columns = images of unit vectors). */
+function naiveAdjoint(kernels: Float64Array, y: Float64Array, g: Geometry): Float64Array {
+  const n = g.ci * g.H * g.W;
+  const out = new Float64Array(n);
+  const e = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    e.fill(0);
+    e[j] = 1;
+    out[j] = dot(y.length, naiveApply(kernels, e, g), y);
+  }
+  return out;
+}
+
+/** ∂⟨Kx, y⟩/∂k[o, i, a, b] = Σ_p y[o, p] x̃[i, p + q]. */
+function naiveGrad(x: Float64Array, y: Float64Array, g: Geometry): Float64Array {
+  const r = (g.k - 1) / 2;
+  const grad = new Float64Array(g.co * g.ci * g.k * g.k);
+  for (let o = 0; o < g.co; o++)
+    for (let i = 0; i < g.ci; i++)
+      for (let a = 0; a < g.k; a++)
+        for (let b = 0; b < g.k; b++) {
+          let s = 0;
+          for (let yy = 0; yy < g.H; yy++)
+            for (let xx = 0; xx < g.W; xx++) s += y[(o * g.H + yy) * g.W + xx]! * xt(x, g, i, yy + a - r, xx + b - r);
+          grad[((o * g.ci + i) * g.k + a) * g.k + b] = s;
+        }
+  return grad;
+}
+
+const maxDiff = (a: Float64Array, b: Float64Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+describe('boundary rules', () => {
+  it('follow numpy.pad on [1, 2, 3] padded by 2', () => {
+    const padded = (boundary: Boundary) => [-2, -1, 0, 1, 2, 3, 4].map((a) => {
+      const s = boundaryIndex(a, 3, boundary);
+      return s < 0 ? 0 : [1, 2, 3][s];
+    });
+    expect(padded('symmetric')).toEqual([2, 1, 1, 2, 3, 3, 2]);
+    expect(padded('reflect')).toEqual([3, 2, 1, 2, 3, 2, 1]);
+    expect(padded('periodic')).toEqual([2, 3, 1, 2, 3, 1, 2]);
+    expect(padded('zero')).toEqual([0, 0, 1, 2, 3, 0, 0]);
+  });
+
+  it('follow numpy.pad for pads wider than the image (numpy 1.x output, pad 7)', () => {
+    const padded = (boundary: Boundary) => Array.from({ length: 17 }, (_, k) => [1, 2, 3][boundaryIndex(k - 7, 3, boundary)]);
+    expect(padded('reflect')).toEqual([2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2]);
+    expect(padded('symmetric')).toEqual([1, 1, 2, 3, 3, 2, 1, 1, 2, 3, 3, 2, 1, 1, 2, 3, 3]);
+    expect(padded('periodic')).toEqual([3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1]);
+    expect(Array.from({ length: 7 }, (_, k) => boundaryIndex(k - 3, 1, 'reflect'))).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('agree with the step-by-step reflection for wide pads', () => {
+    for (const boundary of BOUNDARIES)
+      for (const n of [1, 2, 3, 5])
+        for (let a = -13; a < n + 13; a++) expect(boundaryIndex(a, n, boundary)).toBe(naiveIndex(a, n, boundary));
+  });
+
+  it('are what a shifted delta kernel reads at the image border', () => {
+    // (Kx)[p] = x̃[p + q] for a delta at offset q = (0, −2) and (0, +2), on the 1×3 image [1, 2, 3]
+    const x = Float64Array.of(1, 2, 3);
+    const shifted = (boundary: Boundary, col: number) => {
+      const kernels = new Float64Array(25);
+      kernels[2 * 5 + col] = 1;
+      const K = new ConvFilterBank({ inChannels: 1, outChannels: 1, height: 1, width: 3, kernelSize: 5, boundary, kernels });
+      return [...K.apply(x, new Float64Array(3))];
+    };
+    expect(shifted('symmetric', 0)).toEqual([2, 1, 1]);
+    expect(shifted('symmetric', 4)).toEqual([3, 3, 2]);
+    expect(shifted('reflect', 0)).toEqual([3, 2, 1]);
+    expect(shifted('reflect', 4)).toEqual([3, 2, 1]);
+    expect(shifted('periodic', 0)).toEqual([2, 3, 1]);
+    expect(shifted('zero', 4)).toEqual([3, 0, 0]);
+  });
+});
+
+describe('ConvFilterBank against a naive reference', () => {
+  const geometries: Geometry[] = [];
+  for (const boundary of BOUNDARIES) {
+    geometries.push(
+      { ci: 1, co: 3, H: 5, W: 6, k: 3, boundary },
+      { ci: 2, co: 2, H: 4, W: 7, k: 5, boundary },
+      { ci: 3, co: 1, H: 6, W: 5, k: 7, boundary },
+      { ci: 1, co: 2, H: 2, W: 3, k: 9, boundary },
+      { ci: 2, co: 3, H: 3, W: 3, k: 1, boundary },
+    );
+  }
+  for (const g of geometries) {
+    it(`${g.boundary} ${g.ci}→${g.co} ${g.H}×${g.W} k=${g.k}: apply, adjoint, paramVjp`, () => {
+      const r = Rng.seeded(g.H * 31 + g.k);
+      const kernels = r.normalVec(g.co * g.ci * g.k * g.k);
+      const K = new ConvFilterBank({ inChannels: g.ci, outChannels: g.co, height: g.H, width: g.W, kernelSize: g.k, boundary: g.boundary, kernels });
+      const x = r.normalVec(g.ci * g.H * g.W);
+      const y = r.normalVec(g.co * g.H * g.W);
+      expect(maxDiff(K.apply(x, new Float64Array(y.length)), naiveApply(kernels, x, g))).toBeLessThan(1e-12);
+      expect(maxDiff(K.adjoint(y, new Float64Array(x.length)), naiveAdjoint(kernels, y, g))).toBeLessThan(1e-12);
+      const grad = new Float64Array(kernels.length);
+      K.paramVjp(x, y, grad, 1);
+      expect(maxDiff(grad, naiveGrad(x, y, g))).toBeLessThan(1e-11);
+    });
+  }
+
+  it('allows out to alias the input when C_in = C_out', () => {
+    const K = new ConvFilterBank({ inChannels: 2, outChannels: 2, height: 5, width: 4, kernelSize: 3, boundary: 'reflect', kernels: Rng.seeded(1).normalVec(36) });
+    const x = Rng.seeded(2).normalVec(40);
+    const expected = K.apply(x, new Float64Array(40));
+    const inPlace = Float64Array.from(x);
+    K.apply(inPlace, inPlace);
+    expect(maxDiff(inPlace, expected)).toBe(0);
+    const adj = K.adjoint(x, new Float64Array(40));
+    const inPlace2 = Float64Array.from(x);
+    K.adjoint(inPlace2, inPlace2);
+    expect(maxDiff(inPlace2, adj)).toBe(0);
+  });
+
+  it('norm bound holds for mirror boundaries, which can exceed Σ|k| (zero/periodic cannot)', () => {
+    // a single positive tap off-centre: mirror boundaries read the edge pixel twice
+    const kernels = new Float64Array(9);
+    kernels[0] = 1; // offset (−1, −1)
+    for (const boundary of BOUNDARIES) {
+      const K = new ConvFilterBank({ inChannels: 1, outChannels: 1, height: 4, width: 5, kernelSize: 3, boundary, kernels });
+      const c = checkNorm(K);
+      expect(c.pass).toBe(true);
+      if (boundary === 'zero' || boundary === 'periodic') expect(K.norm().value).toBeCloseTo(1, 14);
+      else expect(c.reference).toBeGreaterThan(1.2); // the corner pixel is read up to 4 times
+    }
+  });
+
+  it('setParams invalidates the cached norm', () => {
+    const K = new ConvFilterBank({ inChannels: 1, outChannels: 1, height: 4, width: 4, kernelSize: 3, boundary: 'periodic', kernels: gaussianKernel(3, 1) });
+    expect(K.norm().value).toBeCloseTo(1, 14);
+    K.setParams(gaussianKernel(3, 1).map((v) => 3 * v));
+    expect(K.norm().value).toBeCloseTo(3, 14);
+  });
+});
+
+describe('Convolution2D', () => {
+  it('equals a one-channel filter bank applied to each channel', () => {
+    const kernel = Rng.seeded(5).normalVec(25);
+    for (const boundary of BOUNDARIES) {
+      const C = new Convolution2D({ channels: 3, height: 6, width: 4, kernel, boundary });
+      const K = new ConvFilterBank({ inChannels: 1, outChannels: 1, height: 6, width: 4, kernelSize: 5, boundary, kernels: kernel });
+      const x = Rng.seeded(6).normalVec(72);
+      const cx = C.apply(x, new Float64Array(72));
+      const cty = C.adjoint(x, new Float64Array(72));
+      for (let c = 0; c < 3; c++) {
+        const xc = x.subarray(c * 24, (c + 1) * 24);
+        expect(maxDiff(cx.subarray(c * 24, (c + 1) * 24), K.apply(xc, new Float64Array(24)))).toBe(0);
+        expect(maxDiff(cty.subarray(c * 24, (c + 1) * 24), K.adjoint(xc, new Float64Array(24)))).toBe(0);
+      }
+    }
+  });
+
+  it('handles rectangular kernels (kh ≠ kw) like the naive reference', () => {
+    const kernel = Rng.seeded(7).normalVec(15); // 3 rows × 5 columns
+    const C = new Convolution2D({ channels: 1, height: 4, width: 6, kernel, kernelSize: [3, 5], boundary: 'symmetric' });
+    const x = Rng.seeded(8).normalVec(24);
+    const out = C.apply(x, new Float64Array(24));
+    for (let y = 0; y < 4; y++)
+      for (let xx = 0; xx < 6; xx++) {
+        let s = 0;
+        for (let a = 0; a < 3; a++)
+          for (let b = 0; b < 5; b++) {
+            const i = naiveIndex(y + a - 1, 4, 'symmetric');
+            const j = naiveIndex(xx + b - 2, 6, 'symmetric');
+            s += kernel[a * 5 + b]! * x[i * 6 + j]!;
+          }
+        expect(out[y * 6 + xx]).toBeCloseTo(s, 13);
+      }
+  });
+
+  it('preserves constants with a normalised blur and a mirror or periodic boundary', () => {
+    for (const boundary of ['symmetric', 'reflect', 'periodic'] as const) {
+      const C = new Convolution2D({ channels: 2, height: 5, width: 7, kernel: gaussianKernel(5, 1.2), boundary });
+      const out = C.apply(new Float64Array(70).fill(2), new Float64Array(70));
+      for (const v of out) expect(v).toBeCloseTo(2, 13);
+    }
+  });
+});
