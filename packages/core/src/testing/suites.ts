@@ -11,6 +11,7 @@ import { dot, nrm2 } from '../blas.js';
 import type {
   Conjugable,
   Functional,
+  HessianInvertible,
   LearnableFunctional,
   ProxDifferentiable,
   Proximable,
@@ -295,7 +296,7 @@ export function functionalChecks(c: FunctionalCase): NamedCheck[] {
       });
     }
   }
-  if (has(probe, 'hvp')) {
+  if (has(probe, 'hvp') && has(probe, 'gradient')) {
     const make = c.make as () => TwiceSmooth;
     checks.push({
       name: 'hvp vs FD of the gradient',
@@ -307,6 +308,23 @@ export function functionalChecks(c: FunctionalCase): NamedCheck[] {
         const hv = f.hvp(x, v, new Float64Array(n));
         const out = new Float64Array(n);
         return outcome(checkJvp((u) => f.gradient(u, out), x, v, hv).relError, fdTol);
+      },
+    });
+  }
+  if (has(probe, 'hvpInverse') && has(probe, 'hvp')) {
+    const make = c.make as () => HessianInvertible;
+    checks.push({
+      name: 'hvpInverse inverts hvp (on the free directions)',
+      run: () => {
+        const f = make();
+        const r = rng();
+        const x = point(r);
+        const v = r.normalVec(n);
+        const hv = f.hvp(x, v, new Float64Array(n));
+        const back = f.hvp(x, f.hvpInverse(x, hv, new Float64Array(n)), new Float64Array(n));
+        let e = 0;
+        for (let i = 0; i < n; i++) e = Math.max(e, Math.abs(back[i]! - hv[i]!));
+        return outcome(e / (1 + nrm2(n, hv)), 1e-10);
       },
     });
   }

@@ -1,0 +1,81 @@
+/**
+ * `@bilevel/prox`: functionals with value, prox, conjugate, prox Jacobian, gradients and
+ * derivatives with respect to their own parameters, the calculus that combines them, and
+ * regularizers that pair an operator with a functional (TV, Huber-TV, smoothed TV, Fields of
+ * Experts) in saddle form (for PDHG and piggyback, arXiv 2412.06436) and smooth form (for
+ * implicit differentiation, MAID arXiv 2308.10098).
+ *
+ * Conventions: `Float64Array` vectors, methods write into `out` and return it, inputs are
+ * never mutated, `out === v` is allowed for `prox`, no allocation in `prox` / `proxJvp` /
+ * `gradient` / `hvp`. Grouped functionals take `groupSize` G: group `j` is
+ * `{j, j + N, …, j + (G−1)N}` with `N = n/G` (see `groups.ts`).
+ * @packageDocumentation
+ */
+export { type GroupLayout, FEASIBILITY_RTOL } from './groups.js';
+export { GroupedFunctional, type GroupedOptions } from './grouped.js';
+export { GroupL21, L1, L2, type GroupL21Options, type L1Options, type L2Options } from './group-norm.js';
+export { L2InfBall, LInfBall, type L2InfBallOptions, type LInfBallOptions } from './ball.js';
+export { GroupHuber, Huber, type GroupHuberOptions, type HuberOptions } from './huber.js';
+export { HuberConjugate, type HuberConjugateOptions } from './huber-conjugate.js';
+export { SmoothAbs, smoothAbsRadius, type SmoothAbsOptions } from './smooth-abs.js';
+export { SquaredL2, type SquaredL2Options } from './squared-l2.js';
+export { Box, BoxSupport, NonNegative, type BoxOptions, type NonNegativeOptions } from './box.js';
+export {
+  QuadraticFidelity,
+  QuadraticFidelityConjugate,
+  type QuadraticFidelityOptions,
+  type QuadraticModel,
+} from './quadratic-fidelity.js';
+export { SeparableSum } from './separable-sum.js';
+export {
+  TransformedFunctional,
+  scale,
+  argScale,
+  translate,
+  addQuadratic,
+  addLinear,
+  type Transform,
+} from './transformed.js';
+export { MoreauConjugate, MoreauEnvelope, conjugateByMoreau, moreauEnvelope, type HasConjugateValue } from './moreau.js';
+export { CAPABILITY_METHODS, type AnyFunctional, type CapabilityMethod } from './capabilities.js';
+export { ParamMap, type ExpLink, type ParamMapLayout } from './regularizers/param-map.js';
+export { FixedOperator, fixedOperator } from './regularizers/fixed-operator.js';
+export { normOf, normBound } from './norm-bound.js';
+export {
+  AnalysisRegularizer,
+  RegularizerSmooth,
+  SmoothObjective,
+  smoothObjective,
+  type AnalysisParts,
+  type DualTerm,
+  type LearnablePart,
+  type SaddleForm,
+  type SaddlePartGradients,
+  type SaddlePotential,
+  type SmoothObjectiveOptions,
+  type SmoothPotential,
+} from './regularizers/analysis.js';
+export {
+  TotalVariation,
+  HuberTV,
+  SmoothedTV,
+  type TvMode,
+  type TvBaseOptions,
+  type TotalVariationOptions,
+  type HuberTVOptions,
+  type SmoothedTVOptions,
+} from './regularizers/total-variation.js';
+export { FieldsOfExperts, type FieldsOfExpertsOptions } from './regularizers/fields-of-experts.js';
+export {
+  saddleModel,
+  huberTvSaddleModel,
+  foeSaddleModel,
+  smoothModel,
+  smoothedTvBoundConstants,
+  type TrainingPair,
+  type DataTermOptions,
+  type SaddleModelOptions,
+  type HuberTvModelOptions,
+  type FoeModelOptions,
+  type SmoothModelOptions,
+} from './models.js';

@@ -1,0 +1,88 @@
+/**
+ * Test helpers: sampling points away from kinks, a dense test operator, and hiding a capability
+ * of a functional so a case runs only the checks that apply at its sample points.
+ */
+import { Rng, shapeSize, type LinearOperator, type Shape, type Vec } from '@bilevel/core';
+
+/** Hide methods on an instance (set to `undefined`), e.g. `valueParamGrad` at infeasible points. */
+export function without<T extends object>(f: T, ...keys: string[]): T {
+  for (const k of keys) Object.defineProperty(f, k, { value: undefined, configurable: true });
+  return f;
+}
+
+/**
+ * A point whose groups (`{j, j+N, …}`, `N = n/G`) have norms drawn uniformly in `[lo, hi]·radius`
+ * with random directions.
+ */
+export function groupPoint(rng: Rng, n: number, G: number, lo: number, hi: number, radius = 1): Vec {
+  const N = n / G;
+  const x = rng.normalVec(n);
+  for (let j = 0; j < N; j++) {
+    let r2 = 0;
+    for (let k = 0; k < G; k++) r2 += x[j + k * N]! ** 2;
+    const target = radius * (lo + (hi - lo) * rng.uniform());
+    const s = target / Math.sqrt(r2);
+    for (let k = 0; k < G; k++) x[j + k * N] = x[j + k * N]! * s;
+  }
+  return x;
+}
+
+/** Entries of a standard normal point pushed at least `gap` away from each of `kinks` (in |·|). */
+export function awayFrom(rng: Rng, n: number, kinks: readonly number[], gap = 0.05, scale = 1): Vec {
+  const x = rng.normalVec(n);
+  for (let i = 0; i < n; i++) {
+    let v = scale * x[i]!;
+    for (const k of kinks) {
+      if (Math.abs(Math.abs(v) - k) < gap) v = Math.sign(v || 1) * (k + gap * (Math.abs(v) >= k ? 1 : -1) * 1.5);
+    }
+    x[i] = v;
+  }
+  return x;
+}
+
+/** A dense matrix operator `x ↦ Mx` (row-major `M`) for tests that need a general `A`. */
+export class TestMatrix implements LinearOperator {
+  readonly domain: Shape;
+  readonly range: Shape;
+
+  constructor(
+    readonly rows: number,
+    readonly cols: number,
+    readonly data: Vec,
+    domain?: Shape,
+  ) {
+    this.domain = domain ?? [cols];
+    this.range = [rows];
+    if (shapeSize(this.domain) !== cols) throw new Error('bad domain');
+  }
+
+  static random(rows: number, cols: number, seed: number, domain?: Shape): TestMatrix {
+    const r = Rng.seeded(seed);
+    const d = r.normalVec(rows * cols);
+    for (let i = 0; i < d.length; i++) d[i] = d[i]! / Math.sqrt(cols);
+    return new TestMatrix(rows, cols, d, domain);
+  }
+
+  apply(x: Vec, out: Vec): Vec {
+    for (let i = 0; i < this.rows; i++) {
+      let s = 0;
+      for (let j = 0; j < this.cols; j++) s += this.data[i * this.cols + j]! * x[j]!;
+      out[i] = s;
+    }
+    return out;
+  }
+
+  adjoint(y: Vec, out: Vec): Vec {
+    out.fill(0);
+    for (let i = 0; i < this.rows; i++) {
+      const yi = y[i]!;
+      for (let j = 0; j < this.cols; j++) out[j] = out[j]! + this.data[i * this.cols + j]! * yi;
+    }
+    return out;
+  }
+}
+
+/** A seeded vector of `n` entries, uniform in `[lo, hi)`. */
+export function uniformVec(seed: number, n: number, lo: number, hi: number): Vec {
+  return Rng.seeded(seed).fillUniform(new Float64Array(n), lo, hi);
+}
