@@ -1,0 +1,199 @@
+/**
+ * A-posteriori certificates of saddle problems: the distance bounds of arXiv 2412.06436, Lemma 2
+ * (eqs. 6a/6b, with the min-norm subgradient extension for an indicator in `f*`) and the
+ * primal-dual gap.
+ * @module
+ */
+import { shapeSize, type Certificate, type Cost, type SaddleProblem, type Vec } from '@bilevel/core';
+import { gradientOf, minNormOf, norm2 } from './internal.js';
+
+/**
+ * Certificate of a pair `(x, y)` for `min_x max_y ⟨Kx, y⟩ + g(x) − f*(y)`:
+ *
+ * - `epsX = ‖s_x‖/μ_g ≥ ‖x − x̂‖` with `s_x = ∇g(x) + Kᵀ∇f(Kx)`, or the min-norm element of
+ *   `∂g(x) + Kᵀ∇f(Kx)` when `g` has `minNormSubgradient` (eq. 6a: Lemma 1 on the μ_g-strongly convex
+ *   primal `P = g + f∘K`);
+ * - `epsY = ‖s_y‖/μ_f* ≥ ‖y − ŷ‖` with `s_y` the min-norm element of
+ *   `∂f*(y) − K∇g*(−Kᵀy)` (eq. 6b: Lemma 1 on the μ_f*-strongly convex dual `D = f* + g*∘(−Kᵀ)`);
+ * - `distance = max(epsX, epsY)` (stop when both are `≤ ε`, as in the paper);
+ * - `gap = P(x) + D(y) = g(x) + f(Kx) + f*(y) + g*(−Kᵀy) ≥ 0`;
+ * - `primalObjective = P(x)`, `dualObjective = −D(y)` (so `gap = primalObjective − dualObjective`).
+ *
+ * A value is `Infinity` when a capability it needs is missing (`problem.f`/`problem.gStar`,
+ * gradients, min-norm subgradients, a positive modulus).
+ */
+export interface SaddleCertificate extends Certificate {
+  /** `max(epsX, epsY)`. */
+  readonly distance: number;
+  /** Primal distance bound (6a). */
+  readonly epsX: number;
+  /** Dual distance bound (6b). */
+  readonly epsY: number;
+  /** `‖s_x‖` (unscaled 6a residual). */
+  readonly primalStationarity: number;
+  /** `‖s_y‖` (unscaled 6b residual). */
+  readonly dualStationarity: number;
+  /** Primal-dual gap `P(x) + D(y)`. */
+  readonly gap: number;
+  /** `P(x) = g(x) + f(Kx)`. */
+  readonly primalObjective: number;
+  /** `−D(y) = −f*(y) − g*(−Kᵀy)`. */
+  readonly dualObjective: number;
+}
+
+/** Preallocated arrays of {@link saddleCertificate} (two per space). */
+export interface SaddleCertificateWorkspace {
+  /** `K x` when not supplied (range). */
+  readonly kx: Vec;
+  /** `Kᵀ y` when not supplied (domain). */
+  readonly kty: Vec;
+  /** Domain scratch. */
+  readonly d1: Vec;
+  /** Domain scratch. */
+  readonly d2: Vec;
+  /** Range scratch. */
+  readonly r1: Vec;
+  /** Range scratch. */
+  readonly r2: Vec;
+}
+
+/** Allocate the workspace of {@link saddleCertificate} for `problem` (once; reuse it). */
+export function createSaddleCertificateWorkspace(problem: SaddleProblem): SaddleCertificateWorkspace {
+  const n = shapeSize(problem.K.domain);
+  const m = shapeSize(problem.K.range);
+  return {
+    kx: new Float64Array(m),
+    kty: new Float64Array(n),
+    d1: new Float64Array(n),
+    d2: new Float64Array(n),
+    r1: new Float64Array(m),
+    r2: new Float64Array(m),
+  };
+}
+
+/** Options of {@link saddleCertificate}. */
+export interface SaddleCertificateOptions {
+  /** Precomputed `K x` (saves one `apply`); not mutated. */
+  readonly kx?: Vec;
+  /** Precomputed `Kᵀ y` (saves one `adjoint`); not mutated. */
+  readonly kty?: Vec;
+  /** Counters to charge the operator applications and gradients to. */
+  readonly cost?: Cost;
+  /** Override `μ_g` (default `problem.g.strongConvexity`). */
+  readonly muG?: number;
+  /** Override `μ_f*` (default `problem.fStar.strongConvexity`). */
+  readonly muFStar?: number;
+  /** Also evaluate the gap and objectives (default true; needs `problem.f`, `problem.gStar` values). */
+  readonly gap?: boolean;
+}
+
+/**
+ * Certificate of `(x, y)` for a saddle problem (arXiv 2412.06436, Lemma 2, eqs. 6a/6b; the
+ * min-norm extension for nonsmooth `f*` is derived in piggyback-pdhg.md §2.2): see
+ * {@link SaddleCertificate} for the formulas. Exported (with a preallocated workspace) so the
+ * piggyback estimator certifies its iterates the same way.
+ *
+ * Cost: `K x` and `Kᵀ y` unless supplied, then one `adjoint` for (6a) and one `apply` for (6b);
+ * gradients of `f`, `g` (or its min-norm subgradient), `g*`. Allocates only the result object.
+ */
+export function saddleCertificate(
+  problem: SaddleProblem,
+  x: Vec,
+  y: Vec,
+  ws: SaddleCertificateWorkspace,
+  options: SaddleCertificateOptions = {},
+): SaddleCertificate {
+  const { K, g, fStar, f, gStar } = problem;
+  const n = x.length;
+  const m = y.length;
+  const cost = options.cost;
+  const muG = options.muG ?? g.strongConvexity ?? 0;
+  const muFStar = options.muFStar ?? fStar.strongConvexity ?? 0;
+  let kx = options.kx;
+  if (!kx) {
+    kx = K.apply(x, ws.kx);
+    if (cost) cost.apply++;
+  }
+  let kty = options.kty;
+  if (!kty) {
+    kty = K.adjoint(y, ws.kty);
+    if (cost) cost.adjoint++;
+  }
+
+  // (6a): s_x = ∇g(x) + Kᵀ∇f(Kx), or min-norm element of ∂g(x) + Kᵀ∇f(Kx).
+  let primalStationarity = Infinity;
+  const gradF = gradientOf(f);
+  const gradG = gradientOf(g);
+  const minNormG = minNormOf(g);
+  if (gradF && (minNormG || gradG)) {
+    gradF(kx, ws.r1);
+    K.adjoint(ws.r1, ws.d1);
+    if (cost) {
+      cost.gradient++;
+      cost.adjoint++;
+    }
+    if (minNormG) {
+      minNormG(x, ws.d1, ws.d2);
+      primalStationarity = norm2(n, ws.d2);
+    } else {
+      gradG!(x, ws.d2);
+      if (cost) cost.gradient++;
+      const a = ws.d1;
+      const b = ws.d2;
+      for (let i = 0; i < n; i++) b[i] = b[i]! + a[i]!;
+      primalStationarity = norm2(n, b);
+    }
+  }
+  const epsX = muG > 0 ? primalStationarity / muG : Infinity;
+
+  // (6b): s_y = min-norm element of ∂f*(y) − K∇g*(−Kᵀy).
+  let dualStationarity = Infinity;
+  const gradGStar = gradientOf(gStar);
+  const minNormFStar = minNormOf(fStar);
+  const gradFStar = gradientOf(fStar);
+  const negKty = ws.d1;
+  for (let i = 0; i < n; i++) negKty[i] = -kty[i]!;
+  if (gradGStar && (minNormFStar || gradFStar)) {
+    gradGStar(negKty, ws.d2);
+    K.apply(ws.d2, ws.r1);
+    if (cost) {
+      cost.gradient++;
+      cost.apply++;
+    }
+    const shift = ws.r1;
+    for (let i = 0; i < m; i++) shift[i] = -shift[i]!;
+    if (minNormFStar) {
+      minNormFStar(y, shift, ws.r2);
+      dualStationarity = norm2(m, ws.r2);
+    } else {
+      gradFStar!(y, ws.r2);
+      if (cost) cost.gradient++;
+      const b = ws.r2;
+      for (let i = 0; i < m; i++) b[i] = b[i]! + shift[i]!;
+      dualStationarity = norm2(m, b);
+    }
+  }
+  const epsY = muFStar > 0 ? dualStationarity / muFStar : Infinity;
+
+  // Gap: P(x) + D(y) (ws.d1 still holds −Kᵀy).
+  let primalObjective = NaN;
+  let dualObjective = NaN;
+  let gap = Infinity;
+  if (options.gap !== false) {
+    if (f) primalObjective = g.value(x) + f.value(kx);
+    if (gStar) dualObjective = -fStar.value(y) - gStar.value(negKty);
+    if (f && gStar) gap = primalObjective - dualObjective;
+  }
+
+  const distance = Math.max(epsX, epsY);
+  return {
+    distance: Number.isNaN(distance) ? Infinity : distance,
+    epsX,
+    epsY,
+    primalStationarity,
+    dualStationarity,
+    gap,
+    primalObjective,
+    dualObjective,
+  };
+}
