@@ -17,7 +17,8 @@ import {
 } from '@bilevel/core';
 import { validateQuery, validateTolerances } from './batch.js';
 
-const fdOptions = z.strictObject({
+/** zod schema of the options of {@link FiniteDifferenceOracle} (unknown keys are rejected). */
+export const finiteDifferenceOptionsSchema = z.strictObject({
   /** Relative step `h = step·max(1, |θ_j|)`. */
   step: positive.default(1e-5),
   /** Lower-level accuracy of every loss evaluation (overrides the requested ε when smaller). */
@@ -25,7 +26,7 @@ const fdOptions = z.strictObject({
 });
 
 /** Options of {@link FiniteDifferenceOracle}. */
-export type FiniteDifferenceOptions = z.input<typeof fdOptions>;
+export type FiniteDifferenceOptions = z.input<typeof finiteDifferenceOptionsSchema>;
 
 /**
  * `∂L/∂θ_j ≈ (L(θ + h e_j) − L(θ − h e_j)) / 2h` from the `loss` of a base oracle. Every solve
@@ -38,13 +39,13 @@ export type FiniteDifferenceOptions = z.input<typeof fdOptions>;
  * `|D_h − D_{2h}|/3` (an estimate of the unknown `O(h²)` term).
  */
 export class FiniteDifferenceOracle implements HypergradientOracle {
-  private readonly options: z.output<typeof fdOptions>;
+  private readonly options: z.output<typeof finiteDifferenceOptionsSchema>;
 
   constructor(
     private readonly base: HypergradientOracle,
     options: FiniteDifferenceOptions = {},
   ) {
-    this.options = parseOrThrow(fdOptions, options, 'FiniteDifferenceOracle options');
+    this.options = parseOrThrow(finiteDifferenceOptionsSchema, options, 'FiniteDifferenceOracle options');
   }
 
   /** Number of parameters. */

@@ -27,7 +27,8 @@ import { Fista, anyOf, cg, maxIterations, run, tolerance, type SmoothState } fro
 import { meanGradient, meanLoss, validateQuery, validateTolerances, type SampleGradient, type SampleLoss } from './batch.js';
 import type { Loss } from './loss.js';
 
-const implicitOptions = z.strictObject({
+/** zod schema of the options of {@link ImplicitOracle} (unknown keys are rejected). */
+export const implicitOptionsSchema = z.strictObject({
   /** The learnable smooth model (all samples share θ). */
   model: z.custom<SmoothModel>((m) => typeof m === 'object' && m !== null && 'sample' in m, 'must be a SmoothModel'),
   /** The upper-level loss. */
@@ -43,7 +44,7 @@ const implicitOptions = z.strictObject({
 });
 
 /** Options of {@link ImplicitOracle}. */
-export type ImplicitOptions = z.input<typeof implicitOptions>;
+export type ImplicitOptions = z.input<typeof implicitOptionsSchema>;
 
 /**
  * MAID's bound (Theorem 2.1): with `‖x̃ − x̂‖ ≤ ε` and `‖A q − ∇ℓ(x̃)‖ ≤ δ`,
@@ -75,7 +76,7 @@ export function implicitHypergradientBound(
  * both vanish (the model must then say so through `boundConstants`).
  */
 export class ImplicitOracle implements HypergradientOracle {
-  private readonly o: z.output<typeof implicitOptions>;
+  private readonly o: z.output<typeof implicitOptionsSchema>;
   private readonly fista = new Fista();
   /** Number of parameters. */
   readonly dimension: number;
@@ -85,7 +86,7 @@ export class ImplicitOracle implements HypergradientOracle {
   boundCertified = true;
 
   constructor(options: ImplicitOptions) {
-    this.o = parseOrThrow(implicitOptions, options, 'ImplicitOracle options');
+    this.o = parseOrThrow(implicitOptionsSchema, options, 'ImplicitOracle options');
     this.dimension = this.o.model.params.length;
     this.numSamples = this.o.model.numSamples;
   }

@@ -52,7 +52,8 @@ const constantsSchema = z
   })
   .partial();
 
-const piggybackOptions = z.strictObject({
+/** zod schema of the options of {@link PiggybackOracle} (unknown keys are rejected). */
+export const piggybackOptionsSchema = z.strictObject({
   /** The learnable saddle model (θ = [K.params, fStar.params]). */
   model: z.custom<SaddleModel>((m) => typeof m === 'object' && m !== null && 'K' in m && 'fStar' in m, 'must be a SaddleModel'),
   /** The upper-level loss `ℓ(x; x†)`. */
@@ -68,7 +69,7 @@ const piggybackOptions = z.strictObject({
 });
 
 /** Options of {@link PiggybackOracle}. */
-export type PiggybackOptions = z.input<typeof piggybackOptions>;
+export type PiggybackOptions = z.input<typeof piggybackOptionsSchema>;
 
 /** Adjoint (piggyback) buffers of one solve; allocated once per solve, reused every iteration. */
 interface AdjointWork {
@@ -111,7 +112,7 @@ interface AdjointWork {
  * and is reported as `Infinity`.
  */
 export class PiggybackOracle implements HypergradientOracle {
-  private readonly o: z.output<typeof piggybackOptions>;
+  private readonly o: z.output<typeof piggybackOptionsSchema>;
   private readonly pdhg: Pdhg;
   private readonly pK: number;
   private readonly pF: number;
@@ -123,7 +124,7 @@ export class PiggybackOracle implements HypergradientOracle {
   boundAssumesActiveSet = false;
 
   constructor(options: PiggybackOptions) {
-    this.o = parseOrThrow(piggybackOptions, options, 'PiggybackOracle options');
+    this.o = parseOrThrow(piggybackOptionsSchema, options, 'PiggybackOracle options');
     const { model, steps } = this.o;
     if (steps.scheme !== undefined && steps.scheme !== 'plain' && steps.scheme !== 'linear' && steps.scheme !== 'auto') {
       throw new ValidationError(`PiggybackOracle options: steps.scheme '${steps.scheme}' is not supported; use 'plain' or 'linear' (constant steps)`);

@@ -27,7 +27,8 @@ import { Pdhg, createSaddleCertificateWorkspace, saddleCertificate, type PdhgSta
 import { meanGradient, meanLoss, validateQuery, validateTolerances, type SampleGradient } from './batch.js';
 import type { Loss } from './loss.js';
 
-const unrolledOptions = z.strictObject({
+/** zod schema of the options of {@link UnrolledOracle} (unknown keys are rejected). */
+export const unrolledOptionsSchema = z.strictObject({
   /** The learnable saddle model (θ = [K.params, fStar.params]). */
   model: z.custom<SaddleModel>((m) => typeof m === 'object' && m !== null && 'K' in m && 'fStar' in m, 'must be a SaddleModel'),
   /** The upper-level loss. */
@@ -43,7 +44,7 @@ const unrolledOptions = z.strictObject({
 });
 
 /** Options of {@link UnrolledOracle}. */
-export type UnrolledOptions = z.input<typeof unrolledOptions>;
+export type UnrolledOptions = z.input<typeof unrolledOptionsSchema>;
 
 /** The tape of one forward PDHG pass: per iteration `x̄ᵏ`, `wᵏ`, `yᵏ⁺¹`, `vᵏ` (and `ϑ`). */
 interface Tape {
@@ -67,7 +68,7 @@ interface Tape {
  * a-posteriori bound for unrolling: `bound` is `Infinity`.
  */
 export class UnrolledOracle implements HypergradientOracle {
-  private readonly o: z.output<typeof unrolledOptions>;
+  private readonly o: z.output<typeof unrolledOptionsSchema>;
   private readonly pdhg: Pdhg;
   private readonly pK: number;
   /** Number of parameters. */
@@ -78,7 +79,7 @@ export class UnrolledOracle implements HypergradientOracle {
   lastStoredBytes = 0;
 
   constructor(options: UnrolledOptions) {
-    this.o = parseOrThrow(unrolledOptions, options, 'UnrolledOracle options');
+    this.o = parseOrThrow(unrolledOptionsSchema, options, 'UnrolledOracle options');
     this.pdhg = new Pdhg(this.o.steps);
     this.pK = isParametricOperator(this.o.model.K) ? this.o.model.K.params.length : 0;
     this.dimension = this.o.model.params.length;
