@@ -27,6 +27,14 @@ export interface Timing {
   readonly repeats: number;
 }
 
+/** Median, min and max of timings in milliseconds. */
+function summarize(times: number[]): Timing {
+  times.sort((a, b) => a - b);
+  const mid = times.length >> 1;
+  const median = times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
+  return { median_ms: median, min_ms: times[0]!, max_ms: times[times.length - 1]!, repeats: times.length };
+}
+
 /** Time `fn` after warm-up; returns median, min and max of the repetitions. */
 export function measure(fn: () => void, options: MeasureOptions = {}): Timing {
   const { warmup = 3, repeats = 15, maxMs = 5000 } = options;
@@ -40,10 +48,23 @@ export function measure(fn: () => void, options: MeasureOptions = {}): Timing {
     times.push(dt);
     spent += dt;
   }
-  times.sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  const median = times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
-  return { median_ms: median, min_ms: times[0]!, max_ms: times[times.length - 1]!, repeats: times.length };
+  return summarize(times);
+}
+
+/** {@link measure} for asynchronous work (each call is awaited before the next starts). */
+export async function measureAsync(fn: () => Promise<unknown>, options: MeasureOptions = {}): Promise<Timing> {
+  const { warmup = 3, repeats = 15, maxMs = 5000 } = options;
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  let spent = 0;
+  for (let i = 0; i < repeats && (i < 3 || spent < maxMs); i++) {
+    const t0 = performance.now();
+    await fn();
+    const dt = performance.now() - t0;
+    times.push(dt);
+    spent += dt;
+  }
+  return summarize(times);
 }
 
 /** A benchmark record: `bench` names the case; any further numeric or string fields. */

@@ -7,12 +7,11 @@
  * Run: `cd packages/kernels && npx tsx --conditions=@bilevel/source bench/pdhg.ts [sizes…]`
  *
  * Timings are per iteration (a `runSaddle` call of `iterations` iterations, including its one
- * upload and one readback, divided by `iterations`). `measure` of `@bilevel/core/bench` times
- * synchronous functions; every backend call is a Promise here, so the same statistics (warm-up,
- * median of repeats, time cap) are taken by `measureAsync` below.
+ * upload and one readback, divided by `iterations`), taken by `measureAsync` of
+ * `@bilevel/core/bench` since every backend call is a Promise.
  */
 import { Rng } from '@bilevel/core';
-import { report, sig, type MeasureOptions, type Timing } from '@bilevel/core/bench';
+import { measureAsync, report, sig } from '@bilevel/core/bench';
 import { availableModes, saddleSteps, selectBackend, type ComputeBackend, type SaddleSpec } from '@bilevel/kernels';
 
 const sizes = process.argv.slice(2).map(Number).filter((s) => s > 0);
@@ -31,25 +30,6 @@ const cases: Case[] = [
   { bench: 'huber-tv-pdhg-piggyback', piggyback: true, filters: false, sizes: SIZES, iterations: 10 },
   { bench: 'filters-8x5x5-pdhg-piggyback', piggyback: true, filters: true, sizes: SIZES.filter((s) => s <= 256), iterations: 2 },
 ];
-
-/** `measure` of `@bilevel/core/bench` for an asynchronous `fn`. */
-async function measureAsync(fn: () => Promise<unknown>, options: MeasureOptions = {}): Promise<Timing> {
-  const { warmup = 3, repeats = 15, maxMs = 5000 } = options;
-  for (let i = 0; i < warmup; i++) await fn();
-  const times: number[] = [];
-  let spent = 0;
-  for (let i = 0; i < repeats && (i < 3 || spent < maxMs); i++) {
-    const t0 = performance.now();
-    await fn();
-    const dt = performance.now() - t0;
-    times.push(dt);
-    spent += dt;
-  }
-  times.sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  const median = times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
-  return { median_ms: median, min_ms: times[0]!, max_ms: times[times.length - 1]!, repeats: times.length };
-}
 
 function problem(size: number, filters: boolean): SaddleSpec {
   const rng = Rng.seeded(size);
