@@ -19,5 +19,6 @@ export * from './contracts/problem.js';
 export * from './contracts/solver.js';
 export * from './contracts/oracle.js';
 export * from './contracts/model.js';
+export * from './contracts/backend.js';
 export * from './contracts/cost.js';
 export { z } from 'zod';

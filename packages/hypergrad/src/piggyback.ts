@@ -8,7 +8,9 @@
 import {
   NumericalError,
   ValidationError,
+  allFinite,
   isParametricOperator,
+  zeroCost,
   nrm2,
   parseOrThrow,
   positive,
@@ -21,6 +23,9 @@ import {
   type LearnableFunctional,
   type LossEstimate,
   type SaddleModel,
+  type SaddleBackend,
+  type SaddleBackendState,
+  type DeclarativeSaddleModel,
   type SaddleProblem,
   type SampleWarmState,
   type Tolerances,
@@ -29,6 +34,7 @@ import {
 } from '@bilevel/core';
 import {
   Pdhg,
+  pdhgSteps,
   createSaddleCertificateWorkspace,
   saddleCertificate,
   type PdhgState,
@@ -66,10 +72,25 @@ export const piggybackOptionsSchema = z.strictObject({
   maxIterations: positiveInt.default(20_000),
   /** Overrides of the Theorem 2 constants (default: from the model's functionals and operator). */
   constants: constantsSchema.default({}),
+  /**
+   * A compute backend (e.g. from `@bilevel/kernels`) used by {@link PiggybackOracle.evaluateAsync}
+   * for samples the model can describe declaratively (`DeclarativeSaddleModel.saddleSpec`);
+   * other samples, and the synchronous methods, use the float64 reference.
+   */
+  backend: z.custom<SaddleBackend>((b) => typeof b === 'object' && b !== null && 'runSaddle' in b, 'must be a SaddleBackend').optional(),
 });
 
 /** Options of {@link PiggybackOracle}. */
 export type PiggybackOptions = z.input<typeof piggybackOptionsSchema>;
+
+/** The primal-dual iterates a certificate or the assembly reads, with `Kx` and `Kᵀy`. */
+interface Iterates {
+  readonly x: Vec;
+  readonly y: Vec;
+  readonly xPrev: Vec;
+  readonly kx: Vec;
+  readonly kty: Vec;
+}
 
 /** Adjoint (piggyback) buffers of one solve; allocated once per solve, reused every iteration. */
 interface AdjointWork {
@@ -162,6 +183,66 @@ export class PiggybackOracle implements HypergradientOracle {
     return meanGradient(samples, batch, this.o.loss, this.n, warm);
   }
 
+  /**
+   * {@link PiggybackOracle.evaluate} on the `backend` option: samples whose model gives a
+   * declarative `saddleSpec` run PDHG + piggyback on the backend in chunks of
+   * `certificateEvery` iterations (same steps, from `pdhgSteps`), with the certificates, the
+   * hypergradient and the bound evaluated in float64 on the host between chunks; other samples
+   * (or no backend) use the float64 reference. With a float32 backend the certificates measure
+   * the float32 iterates, so tolerances below float32 resolution may not be reached before
+   * `maxIterations`.
+   */
+  async evaluateAsync(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): Promise<HypergradientEstimate> {
+    validateQuery(theta, batch, this.dimension, this.numSamples);
+    validateTolerances(tol);
+    this.o.model.setParams(theta);
+    const samples: SampleGradient[] = [];
+    for (const i of batch) samples.push(await this.solveOnBackend(i, tol, warm?.get(i)));
+    return meanGradient(samples, batch, this.o.loss, this.n, warm);
+  }
+
+  private async solveOnBackend(i: number, tol: Tolerances, warm: SampleWarmState | undefined): Promise<SampleGradient> {
+    const backend = this.o.backend;
+    const spec = backend ? (this.o.model as Partial<DeclarativeSaddleModel>).saddleSpec?.(i) : undefined;
+    if (!backend || !spec) return this.solve(i, tol, warm, true) as SampleGradient;
+    const { problem, target } = this.problem(i);
+    const steps = pdhgSteps(problem, this.o.steps);
+    if (steps.kind !== 'plain' && steps.kind !== 'linear') {
+      throw new ValidationError(`PiggybackOracle: PDHG chose the '${steps.kind}' scheme; piggyback needs constant steps (plain or linear)`);
+    }
+    const n = shapeSize(problem.K.domain);
+    const m = shapeSize(problem.K.range);
+    const cost = zeroCost();
+    const adj = this.initAdjoint(problem, n, m, warm, cost);
+    const kx = new Float64Array(m);
+    const kty = new Float64Array(n);
+    const cert = createSaddleCertificateWorkspace(problem);
+    const chunk = this.o.certificateEvery;
+    let state: Partial<SaddleBackendState> = warm?.x ? { ...warm } : {};
+    let it = 0;
+    for (;;) {
+      const iterations = Math.min(chunk, this.o.maxIterations - it);
+      const r = await backend.runSaddle(spec, { tau: steps.tau, sigma: steps.sigma, theta: steps.theta, normK: steps.normK }, { iterations, piggyback: true, warm: state });
+      state = r;
+      it += iterations;
+      cost.iterations += iterations;
+      cost.adjointIterations += iterations;
+      cost.apply += 2 * iterations;
+      cost.adjoint += 2 * iterations;
+      cost.prox += 2 * iterations;
+      cost.proxJvp += 2 * iterations;
+      problem.K.apply(r.x, kx);
+      problem.K.adjoint(r.y, kty);
+      this.loadAdjoint(problem, adj, r, cost);
+      const view: Iterates = { x: r.x, y: r.y, xPrev: r.xPrev, kx, kty };
+      const certificate = saddleCertificate(problem, r.x, r.y, cert, { kx, kty, cost, gap: false });
+      const deltas = this.adjointCertificate(problem, view, adj, target, cost);
+      const done = certificate.epsX <= tol.epsilon && certificate.epsY <= tol.epsilon && deltas.deltaX <= tol.delta && deltas.deltaY <= tol.delta;
+      if (!allFinite(n, r.x)) throw new NumericalError(`PiggybackOracle: the ${backend.mode} backend diverged on sample ${i}`);
+      if (done || it >= this.o.maxIterations) return this.finish(i, problem, target, view, adj, certificate, deltas, cost, warm, steps.sigma) as SampleGradient;
+    }
+  }
+
   private get n(): number {
     return shapeSize(this.o.model.K.domain);
   }
@@ -176,7 +257,7 @@ export class PiggybackOracle implements HypergradientOracle {
   /** One sample: joint PDHG + piggyback until the certificates meet `tol` (or the cap). */
   private solve(i: number, tol: Tolerances, warm: SampleWarmState | undefined, withAdjoint: boolean): SampleLoss | SampleGradient {
     const { problem, target, x0 } = this.problem(i);
-    const { loss, certificateEvery: m, maxIterations } = this.o;
+    const { certificateEvery: m, maxIterations } = this.o;
     const pdhgWarm: Partial<PdhgState> = warm?.x
       ? { x: warm.x, ...(warm.xPrev ? { xPrev: warm.xPrev } : {}), ...(warm.y ? { y: warm.y } : {}) }
       : x0
@@ -191,7 +272,8 @@ export class PiggybackOracle implements HypergradientOracle {
     const cert = createSaddleCertificateWorkspace(problem);
     const adj = withAdjoint ? this.initAdjoint(problem, n, mm, warm, state.cost) : null;
     let certificate = saddleCertificate(problem, state.x, state.y, cert, { kx: state.work.kx, kty: state.work.kty, cost: state.cost, gap: false });
-    let deltas = adj ? this.adjointCertificate(problem, state, adj, target) : { deltaX: 0, deltaY: 0 };
+    const view = (): Iterates => ({ x: state.x, y: state.y, xPrev: state.xPrev, kx: state.work.kx, kty: state.work.kty });
+    let deltas = adj ? this.adjointCertificate(problem, view(), adj, target, state.cost) : { deltaX: 0, deltaY: 0 };
     let it = 0;
     for (;;) {
       const done =
@@ -204,28 +286,45 @@ export class PiggybackOracle implements HypergradientOracle {
         if (adj) this.adjointStep(problem, state, adj, theta, target);
       }
       certificate = saddleCertificate(problem, state.x, state.y, cert, { kx: state.work.kx, kty: state.work.kty, cost: state.cost, gap: false });
-      if (adj) deltas = this.adjointCertificate(problem, state, adj, target);
+      if (adj) deltas = this.adjointCertificate(problem, view(), adj, target, state.cost);
     }
+    return this.finish(i, problem, target, view(), adj, certificate, deltas, state.cost, warm, state.work.steps.sigma);
+  }
+
+  /** Loss, warm state and (with the adjoint) hypergradient and bound of a finished solve. */
+  private finish(
+    i: number,
+    problem: SaddleProblem,
+    target: Vec,
+    it: Iterates,
+    adj: AdjointWork | null,
+    certificate: { epsX: number; epsY: number },
+    deltas: { deltaX: number; deltaY: number },
+    cost: Cost,
+    warm: SampleWarmState | undefined,
+    sigma: number,
+  ): SampleLoss | SampleGradient {
+    const { loss } = this.o;
+    const n = it.x.length;
     const gl = adj ? adj.gl : new Float64Array(n);
-    loss.gradient(state.x, target, gl);
-    const sampleLoss = loss.value(state.x, target);
+    loss.gradient(it.x, target, gl);
+    const sampleLoss = loss.value(it.x, target);
     if (!Number.isFinite(sampleLoss)) throw new NumericalError(`PiggybackOracle: loss of sample ${i} is ${sampleLoss}`);
-    const epsilon = Math.max(certificate.epsX, certificate.epsY);
     const base = {
       loss: sampleLoss,
       gradLossNorm: nrm2(n, gl),
-      epsilon,
-      cost: state.cost as Cost,
+      epsilon: Math.max(certificate.epsX, certificate.epsY),
+      cost,
       warm: {
-        x: Float64Array.from(state.x),
-        xPrev: Float64Array.from(state.xPrev),
-        y: Float64Array.from(state.y),
+        x: Float64Array.from(it.x),
+        xPrev: Float64Array.from(it.xPrev),
+        y: Float64Array.from(it.y),
         ...(adj ? { X: Float64Array.from(adj.X), XPrev: Float64Array.from(adj.XPrev), Y: Float64Array.from(adj.Y) } : pickAdjoint(warm)),
       },
     };
     if (!adj) return base;
-    const gradient = this.assemble(problem, state, adj);
-    const bound = this.bound(problem, state, adj, target, certificate.epsX, certificate.epsY, deltas);
+    const gradient = this.assemble(problem, it, adj, sigma);
+    const bound = this.bound(problem, it, adj, target, certificate.epsX, certificate.epsY, deltas);
     return { ...base, gradient, bound, delta: Math.max(deltas.deltaX, deltas.deltaY) };
   }
 
@@ -245,15 +344,24 @@ export class PiggybackOracle implements HypergradientOracle {
       r1: new Float64Array(m),
       r2: new Float64Array(m),
     };
-    if (warm?.X && warm.X.length === n) a.X.set(warm.X);
-    if (warm?.Y && warm.Y.length === m) a.Y.set(warm.Y);
-    a.XPrev.set(warm?.XPrev && warm.XPrev.length === n ? warm.XPrev : a.X);
+    this.loadAdjoint(problem, a, warm, cost);
+    return a;
+  }
+
+  /** Copy `X`, `XPrev`, `Y` from `from` (zero when absent) and recompute `KX`, `KXPrev`, `KᵀY`. */
+  private loadAdjoint(problem: SaddleProblem, a: AdjointWork, from: Partial<Record<'X' | 'XPrev' | 'Y', Vec>> | undefined, cost: Cost): void {
+    const n = a.X.length;
+    const m = a.Y.length;
+    if (from?.X && from.X.length === n) a.X.set(from.X);
+    else a.X.fill(0);
+    if (from?.Y && from.Y.length === m) a.Y.set(from.Y);
+    else a.Y.fill(0);
+    a.XPrev.set(from?.XPrev && from.XPrev.length === n ? from.XPrev : a.X);
     problem.K.apply(a.X, a.KX);
     problem.K.apply(a.XPrev, a.KXPrev);
     problem.K.adjoint(a.Y, a.ktY);
     cost.apply += 2;
     cost.adjoint++;
-    return a;
   }
 
   /** The piggyback update after the PDHG step that used extrapolation `theta` (no allocation). */
@@ -300,7 +408,7 @@ export class PiggybackOracle implements HypergradientOracle {
    * `f*` leaves free (identity for smooth `f*`; `P r = H_{f*}H_{f*}⁻¹ r`). Infinity when a needed
    * capability (`hvp`, `hvpInverse` of `g` and `f*`) is missing.
    */
-  private adjointCertificate(problem: SaddleProblem, s: PdhgState, a: AdjointWork, target: Vec): { deltaX: number; deltaY: number } {
+  private adjointCertificate(problem: SaddleProblem, s: Iterates, a: AdjointWork, target: Vec, cost: Cost): { deltaX: number; deltaY: number } {
     const { K } = problem;
     const g = problem.g as Partial<{ hvp: (x: Vec, v: Vec, o: Vec) => Vec; hvpInverse: (x: Vec, v: Vec, o: Vec) => Vec }>;
     const fs = problem.fStar as Partial<{ hvp: (x: Vec, v: Vec, o: Vec) => Vec; hvpInverse: (x: Vec, v: Vec, o: Vec) => Vec }>;
@@ -327,14 +435,14 @@ export class PiggybackOracle implements HypergradientOracle {
     fs.hvpInverse.call(problem.fStar, s.y, r1, r2);
     fs.hvp.call(problem.fStar, s.y, r2, r1);
     const deltaY = nrm2(m, r1) / muF;
-    s.cost.apply++;
-    s.cost.adjoint++;
-    s.cost.gradient++;
+    cost.apply++;
+    cost.adjoint++;
+    cost.gradient++;
     return { deltaX, deltaY };
   }
 
   /** `∇_θL` at the current iterates (see the class comment). */
-  private assemble(problem: SaddleProblem, s: PdhgState, a: AdjointWork): Float64Array {
+  private assemble(problem: SaddleProblem, s: Iterates, a: AdjointWork, sigma: number): Float64Array {
     const grad = new Float64Array(this.dimension);
     const K = problem.K;
     if (this.pK > 0 && isParametricOperator(K)) {
@@ -343,11 +451,10 @@ export class PiggybackOracle implements HypergradientOracle {
       K.paramVjp(s.x, a.Y, gK, 1);
     }
     if (this.pF > 0) {
-      const sigma = s.work.steps.sigma;
       const m = a.Y.length;
       const w = new Float64Array(m);
       const b = new Float64Array(m);
-      const kx = s.work.kx;
+      const kx = s.kx;
       for (let i = 0; i < m; i++) {
         w[i] = s.y[i]! + sigma * kx[i]!;
         b[i] = a.Y[i]! / sigma + a.KX[i]!;
@@ -384,7 +491,7 @@ export class PiggybackOracle implements HypergradientOracle {
 
   private bound(
     problem: SaddleProblem,
-    s: PdhgState,
+    s: Iterates,
     a: AdjointWork,
     target: Vec,
     epsX: number,

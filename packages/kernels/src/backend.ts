@@ -4,7 +4,7 @@
  * Promise; WebGPU has no synchronous readback at all).
  * @module
  */
-import { BilevelError, type Vec } from '@bilevel/core';
+import { BilevelError, type SaddleBackendState, type Vec } from '@bilevel/core';
 import type { FilterBank, Grid, SaddleSpec, SaddleSteps } from './spec.js';
 
 /** The gpu.js modes a {@link ComputeBackend} can run in (`gpu.js` 2.24 names). */
@@ -36,22 +36,9 @@ export interface HuberConjOptions {
 /**
  * PDHG + piggyback state: primal `x`, dual `y`, their adjoints `X`, `Y` and the previous primal
  * iterates `xPrev`, `XPrev` that the over-relaxation `x̄ = x + θ(x − xPrev)` needs, so a run can
- * be resumed exactly. `x, X, xPrev, XPrev` have `H·W` entries, `y, Y` have `C·H·W` (channel-first).
+ * be resumed exactly (the `SaddleBackendState` contract of `@bilevel/core`).
  */
-export interface SaddleState {
-  /** Primal iterate `x`. */
-  readonly x: Vec;
-  /** Dual iterate `y` (`[C, H, W]`; for the gradient, the x-differences block first). */
-  readonly y: Vec;
-  /** Primal adjoint (piggyback) iterate `X`. */
-  readonly X: Vec;
-  /** Dual adjoint (piggyback) iterate `Y`. */
-  readonly Y: Vec;
-  /** The previous primal iterate. */
-  readonly xPrev: Vec;
-  /** The previous primal adjoint iterate. */
-  readonly XPrev: Vec;
-}
+export type SaddleState = SaddleBackendState;
 
 /** Options of {@link ComputeBackend.runSaddle}. */
 export interface RunSaddleOptions {

@@ -17,7 +17,8 @@ import {
   positiveInt,
   ValidationError,
   z,
-  type Vec,
+  type SaddleFilterBank,
+  type SaddleSpec,
 } from '@bilevel/core';
 
 /** An image grid `H×W` (row-major, rows = axis y, columns = axis x). */
@@ -35,43 +36,21 @@ export const FILTER_BOUNDARIES = ['zero', 'periodic'] as const;
 export type FilterBoundary = (typeof FILTER_BOUNDARIES)[number];
 
 /**
- * A bank of `count` centred `k×k` filters (`k` odd, `r = (k−1)/2`) applied as correlations,
- * the convention of `@bilevel/operators`:
- * `(Kx)[c,i,j] = Σ_{a,b} kernels[c,a,b] · x̃[i + a − r, j + b − r]`, with `x̃` the zero or
- * periodic extension of `x`. `kernels` is row-major `[count][k][k]`.
+ * A bank of `count` centred `k×k` filters applied as correlations (the convention of
+ * `@bilevel/operators`): `(Kx)[c,i,j] = Σ_{a,b} kernels[c,a,b] · x̃[i + a − r, j + b − r]`, with `x̃`
+ * the zero or periodic extension of `x` (the `SaddleFilterBank` contract of `@bilevel/core`).
  */
-export interface FilterBank {
-  /** Filter coefficients, `count·k²` entries, row-major `[count][k][k]`. */
-  readonly kernels: Float64Array;
-  /** Filter size `k` (odd). */
-  readonly kernelSize: number;
-  /** Number of filters (output channels). */
-  readonly count: number;
-  /** `zero` (default) or `periodic`. */
-  readonly boundary: FilterBoundary;
-}
+export type FilterBank = SaddleFilterBank;
 
 /** The operator `K` of a {@link SaddleSpec}. */
-export type OperatorSpec = { readonly kind: 'gradient' } | ({ readonly kind: 'filters' } & FilterBank);
+export type OperatorSpec = SaddleSpec['operator'];
 
 /**
  * The declarative problem: grid, operator, regularisation weight `α`, Huber smoothing `ε`,
- * isotropic or anisotropic coupling, the data `b` and (for the piggyback / loss) the target `x†`.
+ * isotropic or anisotropic coupling, the data `b` and (for the piggyback / loss) the target `x†`
+ * (the `SaddleSpec` contract of `@bilevel/core`).
  */
-export interface SaddleSpec extends Grid {
-  /** `K`: the forward-difference gradient or a filter bank. */
-  readonly operator: OperatorSpec;
-  /** Regularisation weight `α > 0` (the dual box / ball radius). */
-  readonly alpha: number;
-  /** Huber smoothing `ε ≥ 0` (`ε > 0` makes `f*` strongly convex with modulus `ε/α`). */
-  readonly epsilon: number;
-  /** Couple the `C` dual channels of a pixel (`‖y_p‖₂ ≤ α`) instead of `|y_{c,p}| ≤ α`. */
-  readonly isotropic: boolean;
-  /** The data `b`, `H·W` entries. */
-  readonly data: Vec;
-  /** The ground truth `x†` of the loss `½‖x − x†‖²`, `H·W` entries (needed for piggyback). */
-  readonly target?: Vec;
-}
+export type { SaddleSpec };
 
 /** PDHG step sizes: primal `τ`, dual `σ`, over-relaxation `θ`. */
 export interface SaddleSteps {

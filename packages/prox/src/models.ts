@@ -12,7 +12,9 @@ import {
   type LinearOperator,
   type ParametricOperator,
   type ParametricSmooth,
+  type DeclarativeSaddleModel,
   type SaddleModel,
+  type SaddleSpec,
   type SaddleSample,
   type Shape,
   type SmoothBoundConstants,
@@ -143,8 +145,12 @@ export interface FoeModelOptions extends DataTermOptions {
  * Fields of Experts in saddle form (Roth–Black 2009 with Huber experts): `K_θ` a learnable
  * filter bank (θ = its kernels; the experts' weights are the kernels' scales),
  * `f(Kx) = Σ_i Σ_p Huber_ε((k_i ⋆ x)_p)`, `f*(y) = ε/2‖y‖² + ι{|y| ≤ 1}`.
+ *
+ * For single-channel denoising with a `zero` or `periodic` boundary the model is also a
+ * `DeclarativeSaddleModel` (`saddleSpec(i)`), so the piggyback estimator can run it on a
+ * compute backend (`@bilevel/kernels`) through its `backend` option.
  */
-export function foeSaddleModel(o: FoeModelOptions): SaddleModel {
+export function foeSaddleModel(o: FoeModelOptions): SaddleModel & Partial<DeclarativeSaddleModel> {
   const [C, H, W] = o.shape as [number, number, number];
   const filters = o.filters ?? 24;
   const bank = new ConvFilterBank({
@@ -156,8 +162,25 @@ export function foeSaddleModel(o: FoeModelOptions): SaddleModel {
     boundary: o.boundary ?? 'symmetric',
     kernels: o.kernels,
   });
-  const fStar = new HuberConjugate({ shape: bank.range, alpha: 1, epsilon: o.epsilon ?? 0.01 });
-  return saddleModel({ ...o, operator: bank, fStar });
+  const epsilon = o.epsilon ?? 0.01;
+  const fStar = new HuberConjugate({ shape: bank.range, alpha: 1, epsilon });
+  const model = saddleModel({ ...o, operator: bank, fStar });
+  const boundary = bank.boundary;
+  const declarative = C === 1 && !o.forward && !o.mu && (boundary === 'zero' || boundary === 'periodic');
+  const saddleSpec = (i: number): SaddleSpec | undefined =>
+    declarative
+      ? {
+          height: H,
+          width: W,
+          operator: { kind: 'filters', kernels: Float64Array.from(bank.params), kernelSize: bank.kernelSize, count: filters, boundary },
+          alpha: 1,
+          epsilon,
+          isotropic: false,
+          data: o.pairs[i]!.degraded,
+          target: o.pairs[i]!.target,
+        }
+      : undefined;
+  return Object.assign(model, { saddleSpec });
 }
 
 /** Options of {@link smoothModel}. */

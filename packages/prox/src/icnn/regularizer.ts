@@ -1,0 +1,357 @@
+/**
+ * The input-convex neural network (ICNN) regularizer of arXiv 2412.06436's headline experiment
+ * ("training an input-convex neural network"), in the simple architecture of Wong's
+ * `simple_ICNN` (`hsw43/icnn_primal_dual`, `models.py`; research note piggyback-pdhg.md §3.5):
+ * ```
+ * R_θ(x) = Σ_m a_m h_{ω₁}((W_A·avgpool_s(σ(W₀x + b₀)))_m + b₁_m)
+ * ```
+ * with `W₀` a learnable filter bank, `σ` the (smoothed) leaky ReLU, `W_A ≥ 0` learnable, `h_{ω₁}`
+ * the (smoothed) ReLU and `a > 0` fixed output weights.
+ * @module
+ */
+import { Rng, shapeSize, ValidationError, type Learnable, type Shape, type TwiceSmooth, type Vec } from '@bilevel/core';
+import { ConvFilterBank, type ConvBoundary } from '@bilevel/operators';
+import { ensure } from '../validate.js';
+import { leakyRelu, leakyReluDerivative, leakyReluSecond, smoothRelu, smoothReluDerivative, smoothReluSecond } from './activations.js';
+import { IcnnLiftedOperator } from './lifted-operator.js';
+import { PooledDense } from './pooled-dense.js';
+import { blockValues, checkShape, checkSlope, dataOf, nonNegativeOption, positiveBlockValues, positiveIntegerOption } from './validate.js';
+
+/** Options of {@link IcnnRegularizer}. */
+export interface IcnnOptions {
+  /** Image shape `[C_in, H, W]`; `H` and `W` divisible by `poolFactor`. */
+  readonly shape: Shape;
+  /** Number of filters `F` of the first layer (default 8; the paper-scale network has 32). */
+  readonly filters?: number;
+  /** Odd side `k` of the first layer's kernels (default 5). */
+  readonly kernelSize?: number;
+  /** Boundary rule of the first layer's convolution (default `symmetric`). */
+  readonly boundary?: ConvBoundary;
+  /** Pooling factor `s` (default 4; Wong's network pools by 16 on 256² images). */
+  readonly poolFactor?: number;
+  /** Number of hidden units `M` (default 8). */
+  readonly units?: number;
+  /** Slope `a ∈ [0, 1)` of the leaky ReLU (default 0.2, as Wong's). */
+  readonly slope?: number;
+  /** Smoothing `ω₀ ≥ 0` of the leaky ReLU (default 0.01, as Wong's; 0: non-smoothed). */
+  readonly smoothing?: number;
+  /** Smoothing `ω₁ ≥ 0` of the hidden ReLU (default 0.01; 0: non-smoothed). */
+  readonly hiddenSmoothing?: number;
+  /** Bias `b₀` of the first layer: one value or one per filter (default 0; fixed). */
+  readonly convBias?: number | ArrayLike<number>;
+  /** Bias `b₁` of the hidden units: one value or one per unit (default 0; fixed). */
+  readonly hiddenBias?: number | ArrayLike<number>;
+  /** Output weights `a_m > 0`: one value or one per unit (default 1; fixed). */
+  readonly outputWeights?: number | ArrayLike<number>;
+  /** Initial kernels `[filter][in][row][col]` (default: seeded normal `/(k√C_in)`, each filter minus its mean). */
+  readonly kernels?: ArrayLike<number>;
+  /** Initial hidden weights `[unit][filter][row][col]` of the pooled features (default: seeded uniform on `[0, 2/P]`, `P` features). */
+  readonly hiddenWeights?: ArrayLike<number>;
+  /** Seed of the default initialisation (default 0). */
+  readonly seed?: number;
+}
+
+/** Offsets of the two parameter blocks of θ. */
+export interface IcnnParamLayout {
+  /** The first layer's kernels `W0[f][c][i,j]`. */
+  readonly kernels: { readonly offset: number; readonly length: number };
+  /** The hidden layer's weights `WA[m][f,i,j]` (nonnegative). */
+  readonly hidden: { readonly offset: number; readonly length: number };
+  /** Total length of θ. */
+  readonly size: number;
+}
+
+/**
+ * The ICNN regularizer `R_θ(x)` (module comment), convex in `x` whenever `W_A ≥ 0`: `σ` is
+ * convex, average pooling and `W_A ≥ 0` are nonnegative linear maps (they preserve convexity),
+ * `h_{ω₁}` is convex and nondecreasing, and `a > 0`.
+ *
+ * **Parameters** `θ = [W₀; W_A]` (a {@link Learnable}; the layout is {@link IcnnRegularizer.layout}):
+ * - `W0[f][c][i,j]`, `f < F`, `c < C_in`, `i, j < k`: the kernels of the filter bank
+ *   (`@bilevel/operators` `ConvFilterBank`: `(W₀x)[f, p] = Σ_c Σ_q W0[f][c][q]·x̃[c, p + q]`);
+ * - `WA[m][f,i,j]`, `m < M`, `f < F`, `i < H/s`, `j < W/s`: the hidden layer on the pooled features,
+ *   kept nonnegative by {@link IcnnRegularizer.project} (the optimizers' `project` hook).
+ *
+ * The biases `b₀`, `b₁` and the output weights `a` are fixed hyperparameters: every learnable
+ * parameter then sits in the operator `K` of the saddle form (θ = `K.params`, so the piggyback
+ * estimator and its Theorem 2 bound cover all of θ). Fixing `a` loses little: `a_m` only
+ * rescales unit `m`, which `W_A`'s row `m` can do too (`a h_ω(v) = h_{aω}(av)`, up to the
+ * smoothing width).
+ *
+ * **Smooth form** (for `ω₀, ω₁ > 0`): `value`, `gradient` and `hvp` by direct backpropagation,
+ * ```
+ * u = W₀x + b₀, z = σ(u), v = W_A P z + b₁;   ∇R = W₀ᵀ(σ'(u) ⊙ Pᵀ W_Aᵀ(a ⊙ h'(v)))
+ * ∇²R = W₀ᵀ[diag(σ''(u) ⊙ g_z) + D Pᵀ W_Aᵀ diag(a ⊙ h''(v)) W_A P D]W₀,  g_z = PᵀW_Aᵀ(a ⊙ h'(v)), D = diag(σ'(u))
+ * ```
+ * and the Lipschitz bound `L_R = ‖W₀‖²((1 − a_σ)/ω₀·max_col Σ_m a_m|W_A[m, col]|/s² + max a/ω₁·‖W_A P‖²)`
+ * (`Infinity` when a smoothing is 0, where `gradient`/`hvp` return an a.e. derivative).
+ * `valueParamGrad` gives `∇_θR(x)` (correlation of `g_u` with `x`, outer product `(a ⊙ h'(v))(Pz)ᵀ`).
+ *
+ * **Saddle form**: {@link IcnnRegularizer.operator} is `K(x, z) = (W₀x, z, W_A P z)` (sharing the
+ * parameters); the dual terms and the model are built by `icnnSaddleModel`.
+ */
+export class IcnnRegularizer implements TwiceSmooth, Learnable {
+  /** Image shape `[C_in, H, W]`. */
+  readonly shape: Shape;
+  /** The first layer `W₀` (learnable). */
+  readonly conv: ConvFilterBank;
+  /** The hidden layer `W_A·avgpool_s` (learnable, nonnegative in an ICNN). */
+  readonly hidden: PooledDense;
+  /** `F`. */
+  readonly filters: number;
+  /** `k`. */
+  readonly kernelSize: number;
+  /** `s`. */
+  readonly poolFactor: number;
+  /** `M`. */
+  readonly units: number;
+  /** Leaky ReLU slope `a_σ`. */
+  readonly slope: number;
+  /** `ω₀`. */
+  readonly smoothing: number;
+  /** `ω₁`. */
+  readonly hiddenSmoothing: number;
+  /** `b₀`, one per filter. */
+  readonly convBias: Float64Array;
+  /** `b₁`, one per unit. */
+  readonly hiddenBias: Float64Array;
+  /** `a`, one per unit. */
+  readonly outputWeights: Float64Array;
+  /** Offsets of the parameter blocks. */
+  readonly layout: IcnnParamLayout;
+  /** `0`: `R` is convex but not strongly convex. */
+  readonly strongConvexity = 0;
+  private readonly hw: number;
+  private readonly nz: number;
+  private readonly theta: Float64Array;
+  private readonly u: Float64Array;
+  private readonly z: Float64Array;
+  private readonly gz: Float64Array;
+  private readonly gu: Float64Array;
+  private readonly du: Float64Array;
+  private readonly v: Float64Array;
+  private readonly gv: Float64Array;
+  private readonly dv: Float64Array;
+  private operatorCache: IcnnLiftedOperator | undefined;
+
+  constructor(options: IcnnOptions) {
+    const what = 'IcnnRegularizer';
+    ensure(typeof options === 'object' && options !== null, `${what}: options must be an object with at least { shape: [C, H, W] }`);
+    this.shape = checkShape(what, options.shape);
+    ensure(this.shape.length === 3, `${what} shape: expected [C, H, W], got ${this.shape.length} dimensions`);
+    const [C, H, W] = this.shape as [number, number, number];
+    this.filters = positiveIntegerOption(`${what} filters`, options.filters ?? 8);
+    this.kernelSize = positiveIntegerOption(`${what} kernelSize`, options.kernelSize ?? 5);
+    ensure(this.kernelSize % 2 === 1, `${what} kernelSize: must be odd, got ${this.kernelSize}`);
+    this.poolFactor = positiveIntegerOption(`${what} poolFactor`, options.poolFactor ?? 4);
+    this.units = positiveIntegerOption(`${what} units`, options.units ?? 8);
+    ensure(
+      H % this.poolFactor === 0 && W % this.poolFactor === 0,
+      `${what}: height ${H} and width ${W} must be divisible by poolFactor ${this.poolFactor}; crop the image or change poolFactor`,
+    );
+    this.slope = checkSlope(`${what} slope`, options.slope ?? 0.2);
+    this.smoothing = nonNegativeOption(`${what} smoothing`, options.smoothing ?? 0.01);
+    this.hiddenSmoothing = nonNegativeOption(`${what} hiddenSmoothing`, options.hiddenSmoothing ?? 0.01);
+    const F = this.filters;
+    const M = this.units;
+    const k = this.kernelSize;
+    this.convBias = expand(blockValues(`${what} convBias`, options.convBias ?? 0, F), F);
+    this.hiddenBias = expand(blockValues(`${what} hiddenBias`, options.hiddenBias ?? 0, M), M);
+    this.outputWeights = expand(positiveBlockValues(`${what} outputWeights`, options.outputWeights ?? 1, M), M);
+    const rng = Rng.seeded(options.seed ?? 0);
+    const nk = F * C * k * k;
+    let kernels: Float64Array;
+    if (options.kernels !== undefined) kernels = dataOf(`${what} kernels`, options.kernels, nk);
+    else {
+      kernels = rng.normalVec(nk);
+      const per = C * k * k;
+      for (let f = 0; f < F; f++) {
+        let mean = 0;
+        for (let i = 0; i < per; i++) mean += kernels[f * per + i]! / per;
+        for (let i = 0; i < per; i++) kernels[f * per + i] = (kernels[f * per + i]! - mean) / (k * Math.sqrt(C));
+      }
+    }
+    this.conv = new ConvFilterBank({ inChannels: C, outChannels: F, height: H, width: W, kernelSize: k, boundary: options.boundary ?? 'symmetric', kernels });
+    this.hidden = new PooledDense({ channels: F, height: H, width: W, factor: this.poolFactor, units: M });
+    const P = this.hidden.features;
+    if (options.hiddenWeights !== undefined) this.hidden.setParams(dataOf(`${what} hiddenWeights`, options.hiddenWeights, M * P));
+    else {
+      const w = new Float64Array(M * P);
+      for (let i = 0; i < w.length; i++) w[i] = (2 / P) * rng.uniform();
+      this.hidden.setParams(w);
+    }
+    this.layout = Object.freeze({
+      kernels: Object.freeze({ offset: 0, length: nk }),
+      hidden: Object.freeze({ offset: nk, length: M * P }),
+      size: nk + M * P,
+    });
+    this.hw = H * W;
+    this.nz = F * this.hw;
+    this.theta = new Float64Array(this.layout.size);
+    this.u = new Float64Array(this.nz);
+    this.z = new Float64Array(this.nz);
+    this.gz = new Float64Array(this.nz);
+    this.gu = new Float64Array(this.nz);
+    this.du = new Float64Array(this.nz);
+    this.v = new Float64Array(M);
+    this.gv = new Float64Array(M);
+    this.dv = new Float64Array(M);
+  }
+
+  /** `θ = [W₀; W_A]` (a snapshot refreshed on every read; change it with `setParams`). */
+  get params(): Float64Array {
+    this.theta.set(this.conv.params, 0);
+    this.theta.set(this.hidden.params, this.layout.hidden.offset);
+    return this.theta;
+  }
+
+  /** `W0[f][c][i,j]` then `WA[m][f,i,j]` (see the class comment). */
+  paramNames(): readonly string[] {
+    return this.operator.paramNames();
+  }
+
+  /** Copy `θ` into the filter bank and the hidden layer (no projection: see {@link IcnnRegularizer.project}). */
+  setParams(theta: ArrayLike<number>): void {
+    this.operator.setParams(theta);
+  }
+
+  /**
+   * The projection hook `(θ) => void` for the optimizers' `project` option: clamps the `W_A` block
+   * of `θ` (in place) to `≥ 0`, which keeps `R` convex. Idempotent; leaves the kernels alone.
+   */
+  readonly project = (theta: Float64Array): void => {
+    ensure(theta.length === this.layout.size, `IcnnRegularizer.project: θ has ${theta.length} entries, expected ${this.layout.size}`);
+    const { offset, length } = this.layout.hidden;
+    for (let i = offset; i < offset + length; i++) if (theta[i]! < 0) theta[i] = 0;
+  };
+
+  /** Whether the current `W_A ≥ 0` (then `R` is convex). */
+  isConvex(): boolean {
+    return this.hidden.params.every((w) => w >= 0);
+  }
+
+  /** The lifted operator `K(x, z) = (W₀x, z, W_A P z)` sharing this regularizer's parameters (one instance). */
+  get operator(): IcnnLiftedOperator {
+    this.operatorCache ??= new IcnnLiftedOperator(this.conv, this.hidden);
+    return this.operatorCache;
+  }
+
+  /** Number of entries of the auxiliary variable `z` (`F·H·W`). */
+  get auxiliarySize(): number {
+    return this.nz;
+  }
+
+  /** `out = σ(W₀x + b₀)`, the first layer's activations (shape `[F, H, W]`). */
+  activations(x: Vec, out: Vec): Vec {
+    this.preActivations(x, out);
+    for (let i = 0; i < this.nz; i++) out[i] = leakyRelu(out[i]!, this.slope, this.smoothing);
+    return out;
+  }
+
+  /** `out = W₀x + b₀`. */
+  private preActivations(x: Vec, out: Vec): Vec {
+    this.conv.apply(x, out);
+    for (let f = 0, o = 0; f < this.filters; f++, o += this.hw) {
+      const b = this.convBias[f]!;
+      if (b !== 0) for (let p = o; p < o + this.hw; p++) out[p] = out[p]! + b;
+    }
+    return out;
+  }
+
+  /** Forward pass into `u`, `z`, `v`; returns `R(x)`. */
+  private forward(x: Vec): number {
+    const { u, z, v } = this;
+    this.preActivations(x, u);
+    for (let i = 0; i < this.nz; i++) z[i] = leakyRelu(u[i]!, this.slope, this.smoothing);
+    this.hidden.apply(z, v);
+    let r = 0;
+    for (let m = 0; m < this.units; m++) {
+      v[m] = v[m]! + this.hiddenBias[m]!;
+      r += this.outputWeights[m]! * smoothRelu(v[m]!, this.hiddenSmoothing);
+    }
+    return r;
+  }
+
+  /** Backward pass after {@link forward}: `gv = a ⊙ h'(v)`, `gz = PᵀW_Aᵀgv`, `gu = σ'(u) ⊙ gz`. */
+  private backward(): void {
+    const { u, gz, gu, v, gv } = this;
+    for (let m = 0; m < this.units; m++) gv[m] = this.outputWeights[m]! * smoothReluDerivative(v[m]!, this.hiddenSmoothing);
+    this.hidden.adjoint(gv, gz);
+    for (let i = 0; i < this.nz; i++) gu[i] = leakyReluDerivative(u[i]!, this.slope, this.smoothing) * gz[i]!;
+  }
+
+  /** `R_θ(x)`. */
+  value(x: Vec): number {
+    return this.forward(x);
+  }
+
+  /** `out = ∇R(x)` by backpropagation (an a.e. gradient when a smoothing is 0); `out` must not alias `x`. */
+  gradient(x: Vec, out: Vec): Vec {
+    this.forward(x);
+    this.backward();
+    return this.conv.adjoint(this.gu, out);
+  }
+
+  /** `out = ∇²R(x)·w` (forward-over-reverse, see the class comment); `out` must not alias `x` or `w`. */
+  hvp(x: Vec, w: Vec, out: Vec): Vec {
+    this.forward(x);
+    this.backward();
+    const { u, gz, gu, du, dv, gv } = this;
+    const a = this.slope;
+    const om = this.smoothing;
+    this.conv.apply(w, du);
+    // gu ← σ''(u)·gz·du (first term); du ← σ'(u)·du = dz
+    for (let i = 0; i < this.nz; i++) {
+      const d = du[i]!;
+      gu[i] = leakyReluSecond(u[i]!, a, om) * gz[i]! * d;
+      du[i] = leakyReluDerivative(u[i]!, a, om) * d;
+    }
+    this.hidden.apply(du, dv);
+    for (let m = 0; m < this.units; m++) gv[m] = this.outputWeights[m]! * smoothReluSecond(this.v[m]!, this.hiddenSmoothing) * dv[m]!;
+    this.hidden.adjoint(gv, gz);
+    for (let i = 0; i < this.nz; i++) gu[i] = gu[i]! + leakyReluDerivative(u[i]!, a, om) * gz[i]!;
+    return this.conv.adjoint(gu, out);
+  }
+
+  /** Lipschitz bound of `∇R` (class comment); `Infinity` when a smoothing is 0. */
+  get lipschitz(): number {
+    if (!(this.smoothing > 0) || !(this.hiddenSmoothing > 0)) return Infinity;
+    const W0 = this.conv.norm().value;
+    const A = this.hidden.norm().value;
+    const P = this.hidden.features;
+    const w = this.hidden.params;
+    let colMax = 0;
+    for (let j = 0; j < P; j++) {
+      let s = 0;
+      for (let m = 0; m < this.units; m++) s += this.outputWeights[m]! * Math.abs(w[m * P + j]!);
+      colMax = Math.max(colMax, s);
+    }
+    let aMax = 0;
+    for (const t of this.outputWeights) aMax = Math.max(aMax, t);
+    const s2 = this.poolFactor * this.poolFactor;
+    return W0 * W0 * (((1 - this.slope) / this.smoothing) * (colMax / s2) + (aMax / this.hiddenSmoothing) * A * A);
+  }
+
+  /** `grad += scale·∇_θR(x)`: `W₀`: correlation of `g_u` with `x`; `W_A`: `(a ⊙ h'(v))(P z)ᵀ`. */
+  valueParamGrad(x: Vec, grad: Float64Array, scale = 1): void {
+    if (grad.length !== this.layout.size) throw new ValidationError(`IcnnRegularizer.valueParamGrad: grad has ${grad.length} entries, expected ${this.layout.size}`);
+    this.forward(x);
+    this.backward();
+    this.conv.paramVjp(x, this.gu, grad.subarray(0, this.layout.kernels.length), scale);
+    this.hidden.paramVjp(this.z, this.gv, grad.subarray(this.layout.hidden.offset), scale);
+  }
+
+  /** Number of entries of `x`. */
+  get imageSize(): number {
+    return shapeSize(this.shape);
+  }
+}
+
+/** Broadcast per-block values to one per item. */
+function expand(values: Float64Array, count: number): Float64Array {
+  if (values.length === count) return values;
+  const out = new Float64Array(count);
+  const per = count / values.length;
+  for (let i = 0; i < count; i++) out[i] = values[(i / per) | 0]!;
+  return out;
+}

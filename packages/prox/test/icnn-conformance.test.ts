@@ -1,0 +1,133 @@
+/**
+ * ICNN operators and functionals in the conformance suites: one case per line (adjoint, norm
+ * bounds, parameter VJPs and their bound; prox by definition, Fenchel–Young, Moreau where not
+ * circular, biconjugate, prox Jacobians against finite differences away from kinks, gradients,
+ * HVPs, Lipschitz constants, generalised Hessian inverses).
+ */
+import { Rng, type Vec } from '@bilevel/core';
+import { describeFunctionalSuite, describeOperatorSuite, type FunctionalCase, type OperatorCase } from '@bilevel/core/testing';
+import {
+  IcnnDualTerm,
+  IcnnPotential,
+  IcnnRegularizer,
+  LeakyReluEpigraph,
+  LeakyReluEpigraphConjugate,
+  PooledDense,
+  SmoothReluSum,
+  SmoothReluSumConjugate,
+} from '@bilevel/prox';
+import { without } from './helpers.js';
+
+const pooled = (seed: number, nonneg: boolean): PooledDense => {
+  const p = new PooledDense({ channels: 2, height: 4, width: 6, factor: 2, units: 3 });
+  const w = Rng.seeded(seed).normalVec(p.params.length);
+  p.setParams(nonneg ? w.map(Math.abs) : w);
+  return p;
+};
+
+const network = (o: Partial<ConstructorParameters<typeof IcnnRegularizer>[0]> = {}): IcnnRegularizer =>
+  new IcnnRegularizer({ shape: [1, 4, 8], filters: 2, kernelSize: 3, poolFactor: 2, units: 3, seed: 7, convBias: [0.1, -0.2], hiddenBias: 0.05, ...o });
+
+const operatorCases: OperatorCase[] = [
+  { name: 'PooledDense 2×4×6 → 3, factor 2, signed weights', make: () => pooled(1, false) },
+  { name: 'PooledDense 2×4×6 → 3, factor 2, nonnegative weights', make: () => pooled(2, true) },
+  { name: 'PooledDense 1×8×8 → 2, factor 4', make: () => new PooledDense({ channels: 1, height: 8, width: 8, factor: 4, units: 2, weights: Rng.seeded(3).normalVec(8) }) },
+  { name: 'IcnnLiftedOperator 1×4×8, 2 filters 3×3, pool 2, 3 units', make: () => network().operator },
+  { name: 'IcnnLiftedOperator 2×4×4, 3 filters 5×5 zero boundary, pool 4', make: () => network({ shape: [2, 4, 4], filters: 3, kernelSize: 5, boundary: 'zero', poolFactor: 4, convBias: 0 }).operator },
+];
+
+describeOperatorSuite('ICNN operators', operatorCases);
+
+/** Pairs `(y₁, y₂)` of the epigraph conjugate's domain: zero, on the rays `p = a`, `p = 1`, or inside. */
+function conePoint(rng: Rng, n: number, slope: number): Vec {
+  const N = n / 2;
+  const y = new Float64Array(n);
+  for (let i = 0; i < N; i++) {
+    const kind = i % 4;
+    const t = 0.2 + 1.5 * rng.uniform();
+    const p = kind === 1 ? slope : kind === 2 ? 1 : slope + (1 - slope) * (0.1 + 0.8 * rng.uniform());
+    if (kind !== 0) {
+      y[i] = p * t;
+      y[N + i] = -t;
+    }
+  }
+  return y;
+}
+
+/** Points of the hidden conjugate's box `[0, a]`: at the bounds and inside. */
+function boxPoint(rng: Rng, n: number, a: readonly number[]): Vec {
+  const y = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const aj = a[j % a.length]!;
+    y[j] = j % 3 === 0 ? 0 : j % 3 === 1 ? aj : aj * (0.1 + 0.8 * rng.uniform());
+  }
+  return y;
+}
+
+const EPI = [2, 2, 3] as const; // 6 pairs, bias per 3 pairs
+const epi = (o: { smoothing?: number; epsilon?: number; slope?: number } = {}) => ({ shape: [...EPI], slope: 0.2, bias: [0.3, -0.2], ...o });
+const HID = { shape: [5], smoothing: 0.3, weight: [1.5, 0.7, 1, 2, 0.4], bias: [0.2, -0.1, 0, 0.3, -0.4] };
+
+const dual = (epsilon: number) => new IcnnDualTerm(new LeakyReluEpigraphConjugate(epi({ smoothing: 0.4, epsilon })), new SmoothReluSumConjugate(HID));
+const dualPoint = (rng: Rng, n: number): Vec => {
+  const y = new Float64Array(n);
+  y.set(conePoint(rng, 12, 0.2));
+  y.set(boxPoint(rng, 5, HID.weight), 12);
+  return y;
+};
+
+const functionalCases: FunctionalCase[] = [
+  // epigraph indicator (leaky ReLU, non-smoothed and smoothed) and its Moreau envelope
+  { name: 'LeakyReluEpigraph indicator, ω=0', make: () => new LeakyReluEpigraph(epi()) },
+  { name: 'LeakyReluEpigraph indicator, ω=0.4', make: () => new LeakyReluEpigraph(epi({ smoothing: 0.4 })) },
+  { name: 'LeakyReluEpigraph indicator, ReLU (a=0), ω=0.3', make: () => new LeakyReluEpigraph(epi({ slope: 0, smoothing: 0.3 })) },
+  { name: 'LeakyReluEpigraph Moreau ε=0.5, ω=0.4 (smooth)', make: () => new LeakyReluEpigraph(epi({ smoothing: 0.4, epsilon: 0.5 })) },
+  { name: 'LeakyReluEpigraph Moreau ε=0.3, ω=0 (smooth)', make: () => new LeakyReluEpigraph(epi({ epsilon: 0.3 })) },
+  // its conjugate: prox checks at generic points, Hessian / inverse at points of the cone's faces
+  // (prox Jacobians at points on a face would sit on a kink of the prox, so those cases hide proxJvp)
+  {
+    name: 'LeakyReluEpigraphConjugate ω=0, generic points (prox)',
+    make: () => without(new LeakyReluEpigraphConjugate(epi()), 'hvp', 'minNormSubgradient'),
+  },
+  {
+    name: 'LeakyReluEpigraphConjugate ω=0.4, generic points (prox)',
+    make: () => without(new LeakyReluEpigraphConjugate(epi({ smoothing: 0.4 })), 'hvp', 'minNormSubgradient'),
+  },
+  {
+    name: 'LeakyReluEpigraphConjugate ω=0.4 ε=0.5, generic points (prox)',
+    make: () => without(new LeakyReluEpigraphConjugate(epi({ smoothing: 0.4, epsilon: 0.5 })), 'hvp', 'hvpInverse', 'minNormSubgradient'),
+  },
+  {
+    name: 'LeakyReluEpigraphConjugate ω=0.4 ε=0.5, points on the cone (Hessian)',
+    make: () => new LeakyReluEpigraphConjugate(epi({ smoothing: 0.4, epsilon: 0.5 })),
+    point: (r, n) => conePoint(r, n, 0.2),
+  },
+  {
+    name: 'LeakyReluEpigraphConjugate ω=0 ε=0.2, points on the cone (Hessian)',
+    make: () => new LeakyReluEpigraphConjugate(epi({ epsilon: 0.2 })),
+    point: (r, n) => conePoint(r, n, 0.2),
+  },
+  // the hidden layer
+  { name: 'SmoothReluSum ω=0.3, per-unit a, b', make: () => new SmoothReluSum(HID) },
+  { name: 'SmoothReluSum ω=0.05, shared a', make: () => new SmoothReluSum({ shape: [2, 3], smoothing: 0.05, weight: 0.8, bias: 0.1 }) },
+  { name: 'SmoothReluSumConjugate, generic points (prox)', make: () => without(new SmoothReluSumConjugate(HID), 'hvp', 'hvpInverse', 'minNormSubgradient') },
+  { name: 'SmoothReluSumConjugate, points of the box (Hessian)', make: () => without(new SmoothReluSumConjugate(HID), 'proxJvp'), point: (r, n) => boxPoint(r, n, HID.weight) },
+  // the ICNN's dual term and potential
+  { name: 'IcnnDualTerm ε=0.5, generic points (prox)', make: () => without(dual(0.5), 'hvp', 'hvpInverse', 'minNormSubgradient') },
+  { name: 'IcnnDualTerm ε=0.5, points of the faces (Hessian)', make: () => without(dual(0.5), 'proxJvp'), point: dualPoint },
+  { name: 'IcnnDualTerm ε=0, generic points (prox)', make: () => without(dual(0), 'hvp', 'minNormSubgradient') },
+  { name: 'IcnnPotential ε=0.5 (smooth)', make: () => dual(0.5).conjugate() },
+  { name: 'IcnnPotential ε=0 (constraint)', make: () => new IcnnPotential(new LeakyReluEpigraph(epi({ smoothing: 0.4 })), new SmoothReluSum(HID)) },
+  // the regularizer, smooth form
+  {
+    name: 'IcnnRegularizer 1×4×8, smoothed (ω₀=ω₁=0.2)',
+    make: () => network({ smoothing: 0.2, hiddenSmoothing: 0.2, hiddenBias: [0.1, -0.05, 0.02] }),
+    point: (r, n) => r.normalVec(n).map((t) => 0.5 + 0.3 * t),
+  },
+  {
+    name: 'IcnnRegularizer 2×4×4, 5×5 zero boundary, pool 4',
+    make: () => network({ shape: [2, 4, 4], filters: 3, kernelSize: 5, boundary: 'zero', poolFactor: 4, smoothing: 0.3, hiddenSmoothing: 0.3, convBias: 0.05 }),
+  },
+];
+
+describeFunctionalSuite('ICNN functionals', functionalCases);
