@@ -1,0 +1,144 @@
+/**
+ * Reading JSON files (configs, params, checkpoints) with messages that name the file and, for
+ * syntax errors, the line and column.
+ * @module
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ValidationError } from '@bilevel/core';
+import { parseExperimentConfig, type ExperimentConfig } from './schema.js';
+
+/** Line and column (1-based) of a character offset in `text`. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i;
+    }
+  }
+  return { line, column: offset - last };
+}
+
+/**
+ * Offset of the first JSON syntax error in `text` (a small recursive-descent scan; Node 20's
+ * `JSON.parse` messages do not always carry a position), or -1 when none is found.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const literal = (word: string): void => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail();
+  };
+  const string = (): void => {
+    if (text[i] !== '"') fail();
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text.charCodeAt(i) < 0x20) fail();
+      i += text[i] === '\\' ? 2 : 1;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const number = (): void => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!m) fail();
+    i += m![0].length;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        string();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else number();
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : -1;
+  } catch (at) {
+    return typeof at === 'number' ? at : -1;
+  }
+}
+
+/**
+ * Read and parse a JSON file. Throws a `ValidationError` naming the file when it is missing,
+ * unreadable, or not valid JSON (with line and column of the syntax error).
+ * @param path the file
+ * @param what what the file is, for messages (e.g. `config file`)
+ */
+export function readJsonFile(path: string, what = 'JSON file'): unknown {
+  let text: string;
+  try {
+    if (statSync(path).isDirectory()) throw new ValidationError(`${what} ${path} is a directory; pass a .json file`);
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (e instanceof ValidationError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ValidationError(`${what} not found: ${path} (resolved to ${resolve(path)})`);
+    throw new ValidationError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    const offset = m ? Number(m[1]) : jsonErrorOffset(text);
+    const where = offset >= 0 ? (({ line, column }) => ` at line ${line}, column ${column}`)(lineColumn(text, offset)) : '';
+    throw new ValidationError(`${what} ${path} is not valid JSON${where}: ${msg.split('\n')[0]}`);
+  }
+}
+
+/**
+ * Load an experiment config file: read, parse JSON, validate with the schema (unknown keys and
+ * wrong types are reported with their paths) and fill in defaults.
+ */
+export function loadExperimentConfig(path: string): ExperimentConfig {
+  return parseExperimentConfig(readJsonFile(path, 'config file'), path);
+}

@@ -1,0 +1,510 @@
+/**
+ * The experiment config of `bilevel train`: a zod 4 schema (strict objects: unknown keys are
+ * rejected with a message naming them and the allowed keys), its TypeScript types, cross-field
+ * checks (which model goes with which hypergradient and optimizer) and the JSON Schema printed by
+ * `bilevel schema`.
+ * @module
+ */
+import { ValidationError, z } from '@bilevel/core';
+
+/** A strict object whose unknown-key message names the offending keys and the allowed ones. */
+function strict<S extends z.ZodRawShape>(shape: S) {
+  const allowed = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown key${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k: string) => `"${k}"`).join(', ')} (allowed keys here: ${allowed})`
+        : undefined,
+  });
+}
+
+/** The error map of a discriminated union on `kind`: names the section and the accepted kinds. */
+function kindError(what: string, kinds: readonly string[]) {
+  return {
+    error: (iss: { code?: string }) =>
+      iss.code === 'invalid_union' ? `${what}: "kind" must be one of ${kinds.map((k) => `'${k}'`).join(', ')}` : undefined,
+  };
+}
+
+const finite = z.number().finite();
+const positive = z.number().finite().positive('must be > 0');
+const nonNegative = z.number().finite().nonnegative('must be ≥ 0');
+const positiveInt = z.number().int('must be an integer').positive('must be ≥ 1');
+const oddInt = z
+  .number()
+  .int('must be an integer')
+  .positive('must be ≥ 1')
+  .refine((v) => v % 2 === 1, { message: 'must be odd (the kernel needs a centre pixel)' });
+
+// ---------------------------------------------------------------------------------------------
+// data
+
+/** Which images and crops form one part (train or test) of the data. */
+const splitSchema = strict({
+  /** Photograph names (source "stdlib", see `bilevel experiments --photographs`) or file names in the folder; default: the default split of the source. */
+  images: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe(
+      'Photograph names (source "stdlib", see `bilevel experiments --photographs`) or file names in the folder; default: the default split of the source.',
+    ),
+  /** Use only the first `count` images of the default split (instead of `images`). */
+  count: positiveInt.optional().describe('Use only the first `count` images of the default split (instead of `images`).'),
+  /** Side of the square crops, in pixels. */
+  cropSize: z.number().int('must be an integer').min(8, 'must be ≥ 8 pixels').describe('Side of the square crops, in pixels.'),
+  /** Random crops taken from each image (seeded). */
+  cropsPerImage: positiveInt.default(1).describe('Random crops taken from each image (seeded).'),
+  /** Reject crops whose standard deviation is below this (flat sky, paper borders); 0 keeps every crop. */
+  minStd: nonNegative
+    .default(0.03)
+    .describe('Reject crops whose standard deviation is below this (flat sky, paper borders); 0 keeps every crop.'),
+});
+
+const noiseDegradation = strict({
+  /** Additive white Gaussian noise. */
+  kind: z.literal('noise'),
+  /** Standard deviation of additive white Gaussian noise, on the [0, 1] intensity scale. */
+  sigma: positive.describe('Standard deviation of additive white Gaussian noise, on the [0, 1] intensity scale.'),
+  /** Clamp the noisy image to [0, 1] (the ISGD code does; MAID does not). */
+  clamp: z.boolean().default(false).describe('Clamp the noisy image to [0, 1] (the ISGD code does; MAID does not).'),
+});
+
+const blurDegradation = strict({
+  /** Gaussian blur, then noise. */
+  kind: z.literal('blur'),
+  /** Blur kernel family (Gaussian, normalised to sum 1). */
+  kernel: z.literal('gaussian').default('gaussian').describe('Blur kernel family (Gaussian, normalised to sum 1).'),
+  /** Kernel side (odd). */
+  size: oddInt.default(5).describe('Kernel side (odd).'),
+  /** Standard deviation of the Gaussian kernel, in pixels. */
+  sigma: positive.default(1).describe('Standard deviation of the Gaussian kernel, in pixels.'),
+  /** Standard deviation of the Gaussian noise added after blurring. */
+  noise: nonNegative.describe('Standard deviation of the Gaussian noise added after blurring.'),
+  /** Clamp the degraded image to [0, 1]. */
+  clamp: z.boolean().default(false).describe('Clamp the degraded image to [0, 1].'),
+});
+
+const degradationSchema = z.discriminatedUnion('kind', [noiseDegradation, blurDegradation], kindError('data.degradation', ['noise', 'blur']));
+
+const folderSource = strict({
+  /** Folder of PNG/JPEG files, relative to the config file. */
+  folder: z.string().min(1).describe('Folder of PNG/JPEG files, relative to the config file.'),
+  /** Fraction of the images held out for testing when `train.images`/`test.images` are not given. */
+  testFraction: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .default(0.25)
+    .describe('Fraction of the images held out for testing when `train.images`/`test.images` are not given.'),
+});
+
+const dataSchema = strict({
+  /** Where the clean images come from: "stdlib" (CC0 photographs bundled with @bilevel/imaging) or a folder. */
+  source: z
+    .union([z.literal('stdlib'), folderSource], {
+      error: () => 'data.source must be "stdlib" (the bundled photographs) or { "folder": "path/to/images" }',
+    })
+    .default('stdlib')
+    .describe('Where the clean images come from: "stdlib" (CC0 photographs bundled with @bilevel/imaging) or a folder.'),
+  /** Convert images to one channel (BT.601 luma). Must be true. */
+  gray: z
+    .literal(true, { error: () => 'only gray-scale models are supported: set "gray": true (colour images are converted by BT.601 luma)' })
+    .default(true)
+    .describe('Convert images to one channel (BT.601 luma). Must be true.'),
+  /** Shrink each photograph (area averaging) so its longer side is at most this many pixels, before cropping. */
+  maxSide: positiveInt
+    .default(256)
+    .describe('Shrink each photograph (area averaging) so its longer side is at most this many pixels, before cropping.'),
+  /** Training images and crops. */
+  train: splitSchema.describe('Training images and crops.'),
+  /** Held-out test images and crops. */
+  test: splitSchema.describe('Held-out test images and crops.'),
+  /** How the clean crops are degraded. */
+  degradation: degradationSchema.describe('How the clean crops are degraded.'),
+});
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+const smoothTvModel = strict({
+  /** Smoothed TV (MAID). */
+  kind: z.literal('smooth-tv'),
+  /** Initial parameters. */
+  init: strict({
+    /** θ₀: the regularisation weight is ½e^θ₀ (MAID paper init −5). */
+    logWeight: finite.default(-5).describe('θ₀: the regularisation weight is ½e^θ₀ (MAID paper init −5).'),
+    /** θ₁: the smoothing is ν = e^θ₁ (MAID paper init −5). */
+    logSmoothing: finite.default(-5).describe('θ₁: the smoothing is ν = e^θ₁ (MAID paper init −5).'),
+  })
+    .default({ logWeight: -5, logSmoothing: -5 })
+    .describe('Initial parameters.'),
+  /** μ ≥ 0: adds μ/2‖x‖² to the lower level (strong convexity for deblurring; 0 for denoising). */
+  ridge: nonNegative
+    .default(0)
+    .describe('μ ≥ 0: adds μ/2‖x‖² to the lower level (strong convexity for deblurring; 0 for denoising).'),
+});
+
+const huberTvModel = strict({
+  /** Huber-TV in saddle form. */
+  kind: z.literal('huber-tv'),
+  /** Initial parameters. */
+  init: strict({
+    /** θ₀: the regularisation weight is e^θ₀ (K = e^θ₀∇). */
+    logWeight: finite.default(-3).describe('θ₀: the regularisation weight is e^θ₀ (K = e^θ₀∇).'),
+  })
+    .default({ logWeight: -3 })
+    .describe('Initial parameters.'),
+  /** Huber smoothing ε of the potential; fixed. The threshold on |∇x| is ε/e^θ₀. */
+  huber: positive.default(0.05).describe('Huber smoothing ε of the potential; fixed. The threshold on |∇x| is ε/e^θ₀.'),
+  /** Grouping of the differences: "anisotropic" (each difference alone: the generalised Hessian of f* used by the adjoint certificates is exact) or "isotropic" (per pixel: exact on inactive pixels only). */
+  mode: z.literal(['anisotropic', 'isotropic'])
+    .default('anisotropic')
+    .describe(
+      'Grouping of the differences: "anisotropic" (each difference alone: the generalised Hessian of f* used by the adjoint certificates is exact) or "isotropic" (per pixel: exact on inactive pixels only).',
+    ),
+  /** μ ≥ 0: adds μ/2‖x‖² to the data term. */
+  ridge: nonNegative.default(0).describe('μ ≥ 0: adds μ/2‖x‖² to the data term.'),
+});
+
+const foeModel = strict({
+  /** Fields of Experts. */
+  kind: z.literal('foe'),
+  /** Number of filters J. */
+  filters: z.number().int('must be an integer').min(1, 'must be ≥ 1').max(128, 'must be ≤ 128').describe('Number of filters J.'),
+  /** Side of each (square, odd) filter, e.g. 7. */
+  filterSize: oddInt.describe('Side of each (square, odd) filter, e.g. 7.'),
+  /** "smooth": √(t² + ν²) potential in the smooth form (implicit differentiation, MAID FoE); "huber": Huber potential in saddle form (piggyback). */
+  potential: z.literal(['smooth', 'huber'])
+    .default('smooth')
+    .describe(
+      '"smooth": √(t² + ν²) potential in the smooth form (implicit differentiation, MAID FoE); "huber": Huber potential in saddle form (piggyback).',
+    ),
+  /** Huber smoothing ε (potential "huber"). */
+  huber: positive.default(0.05).describe('Huber smoothing ε (potential "huber").'),
+  /** Project the filters to zero mean after every update (ISGD code). */
+  zeroMean: z.boolean().default(true).describe('Project the filters to zero mean after every update (ISGD code).'),
+  /** Initial parameters (filters: zero-mean Xavier-normal from the experiment seed). */
+  init: strict({
+    /** Global log-weight θ₀ (smooth potential: all filters weighted by ½e^θ₀). */
+    logWeight: finite.default(-3).describe('Global log-weight θ₀ (smooth potential: all filters weighted by ½e^θ₀).'),
+    /** Per-filter log-weights (smooth potential). */
+    logFilterWeight: finite.default(-3).describe('Per-filter log-weights (smooth potential).'),
+    /** Per-filter log-smoothing log ν_j (smooth potential). */
+    logSmoothing: finite.default(-3.5).describe('Per-filter log-smoothing log ν_j (smooth potential).'),
+    /** Scale of the Xavier-normal filter initialisation. */
+    filterScale: positive.default(1).describe('Scale of the Xavier-normal filter initialisation.'),
+  })
+    .default({ logWeight: -3, logFilterWeight: -3, logSmoothing: -3.5, filterScale: 1 })
+    .describe('Initial parameters (filters: zero-mean Xavier-normal from the experiment seed).'),
+  /** μ ≥ 0: adds μ/2‖x‖² to the lower level. */
+  ridge: nonNegative.default(0).describe('μ ≥ 0: adds μ/2‖x‖² to the lower level.'),
+});
+
+const modelSchema = z.discriminatedUnion('kind', [smoothTvModel, huberTvModel, foeModel], kindError('model', ['smooth-tv', 'huber-tv', 'foe']));
+
+// ---------------------------------------------------------------------------------------------
+// hypergradient
+
+const lossReduction = z.literal(['sum', 'mean'])
+  .default('sum')
+  .describe('Upper-level loss per image: "sum" = ½‖x − x†‖² (MAID/ISGD), "mean" = ½‖x − x†‖²/n.');
+
+const implicitHypergradient = strict({
+  /** Implicit differentiation (FISTA + CG, MAID bound). */
+  kind: z.literal('implicit'),
+  /** Loss reduction per image. */
+  loss: lossReduction,
+  /** Cap on lower-level (FISTA) iterations per solve. */
+  maxIterations: positiveInt.default(5000).describe('Cap on lower-level (FISTA) iterations per solve.'),
+  /** Cap on CG iterations per adjoint solve. */
+  cgMaxIterations: positiveInt.default(1000).describe('Cap on CG iterations per adjoint solve.'),
+});
+
+const piggybackHypergradient = strict({
+  /** Piggyback differentiation (PDHG + adjoint PDHG, Theorem 2 bound). */
+  kind: z.literal('piggyback'),
+  /** Loss reduction per image. */
+  loss: lossReduction,
+  /** Cap on PDHG + piggyback iterations per solve. */
+  maxIterations: positiveInt.default(5000).describe('Cap on PDHG + piggyback iterations per solve.'),
+});
+
+const hypergradientSchema = z.discriminatedUnion('kind', [implicitHypergradient, piggybackHypergradient], kindError('hypergradient', ['implicit', 'piggyback']));
+
+// ---------------------------------------------------------------------------------------------
+// optimizer
+
+const maidShape = {
+  /** Initial lower-level accuracy ε₀ (default 0.1). */
+  epsilon0: positive.optional().describe('Initial lower-level accuracy ε₀ (default 0.1).'),
+  /** Initial adjoint/CG accuracy δ₀ (default 0.1). */
+  delta0: positive.optional().describe('Initial adjoint/CG accuracy δ₀ (default 0.1).'),
+  /** Initial step α₀ (MAID default 0.01, adaptive-piggyback 0.1). */
+  stepSize0: positive.optional().describe('Initial step α₀ (MAID default 0.01, adaptive-piggyback 0.1).'),
+  /** Descent margin η of the test ω ≤ (1−η)‖z‖ (default 1e-4). */
+  eta: z.number().gt(0).lt(1).optional().describe('Descent margin η of the test ω ≤ (1−η)‖z‖ (default 1e-4).'),
+  /** Armijo fraction λ (default η²). */
+  lambda: z.number().gt(0).lt(1).optional().describe('Armijo fraction λ (default η²).'),
+  /** Step shrink per rejected trial (MAID 0.5, adaptive-piggyback 0.9). */
+  rho: z.number().gt(0).lt(1).optional().describe('Step shrink per rejected trial (MAID 0.5, adaptive-piggyback 0.9).'),
+  /** Step growth after an accepted step (default 10/9). */
+  rhoBar: z.number().gt(1).optional().describe('Step growth after an accepted step (default 10/9).'),
+  /** Accuracy shrink ν (default 0.5). */
+  nu: z.number().gt(0).lt(1).optional().describe('Accuracy shrink ν (default 0.5).'),
+  /** Accuracy growth ν̄ after an accepted step (default 1.05). */
+  nuBar: z.number().gt(1).optional().describe('Accuracy growth ν̄ after an accepted step (default 1.05).'),
+  /** Line-search trials per round (default 10). */
+  maxBacktracks: positiveInt.optional().describe('Line-search trials per round (default 10).'),
+  /** Line-search rounds per iteration (default 3). */
+  maxRetries: positiveInt.optional().describe('Line-search rounds per iteration (default 3).'),
+  /** Cap on accuracy refinements by the descent test (default 50). */
+  maxRefinements: positiveInt.optional().describe('Cap on accuracy refinements by the descent test (default 50).'),
+  /** Fixed-accuracy baseline: never change ε, δ (default false). */
+  fixedAccuracy: z.boolean().optional().describe('Fixed-accuracy baseline: never change ε, δ (default false).'),
+  /** Accuracy of trial solves (default "current"). */
+  trialAccuracy: z.literal(['current', 'grown']).optional().describe('Accuracy of trial solves (default "current").'),
+};
+
+const maidOptimizer = strict({
+  /** MAID (arXiv 2308.10098). */
+  kind: z.literal('maid'),
+  ...maidShape,
+});
+const adaptivePiggybackOptimizer = strict({
+  /** The adaptive piggyback step (MAID-based reconstruction, arXiv 2412.06436 §5). */
+  kind: z.literal('adaptive-piggyback'),
+  ...maidShape,
+});
+
+const gdOptimizer = strict({
+  /** Inexact gradient descent with fixed step and accuracy. */
+  kind: z.literal('gd'),
+  /** Fixed step α (required: there is no problem-independent default). */
+  stepSize: positive.describe('Fixed step α (required: there is no problem-independent default).'),
+  /** Fixed lower-level accuracy ε. */
+  epsilon: positive.default(1e-3).describe('Fixed lower-level accuracy ε.'),
+  /** Fixed adjoint accuracy δ (default ε). */
+  delta: positive.optional().describe('Fixed adjoint accuracy δ (default ε).'),
+});
+
+/** The zod schema of a step-size or accuracy schedule (`constant`, `poly`, `log`). */
+export const scheduleConfigSchema = z.discriminatedUnion('kind', [
+  strict({
+    /** s(k) = 1. */
+    kind: z.literal('constant'),
+  }),
+  strict({
+    /** Polynomial decay. */
+    kind: z.literal('poly'),
+    /** s(k) = (k+1)^(−exponent). */
+    exponent: nonNegative.describe('s(k) = (k+1)^(−exponent).'),
+  }),
+  strict({
+    /** Logarithmic decay. */
+    kind: z.literal('log'),
+    /** s(k) = ln(k + offset)^(−exponent). */
+    exponent: nonNegative.describe('s(k) = ln(k + offset)^(−exponent).'),
+    /** Offset (default e). */
+    offset: z.number().gt(1).optional().describe('Offset (default e).'),
+  }),
+], kindError('schedule', ['constant', 'poly', 'log']));
+
+const stochasticShape = {
+  /** Minibatch size b (samples per hypergradient; at most the number of training crops). */
+  batchSize: positiveInt.describe('Minibatch size b (samples per hypergradient; at most the number of training crops).'),
+  /** Initial step α₀. */
+  stepSize0: positive.describe('Initial step α₀.'),
+  /** Step-size decay α_k = α₀·s(k). */
+  stepSchedule: scheduleConfigSchema.default({ kind: 'constant' }).describe('Step-size decay α_k = α₀·s(k).'),
+  /** Initial lower-level accuracy ε₀. */
+  epsilon0: positive.default(0.1).describe('Initial lower-level accuracy ε₀.'),
+  /** Accuracy decay ε_k = ε₀·s(k). */
+  accuracySchedule: scheduleConfigSchema.default({ kind: 'constant' }).describe('Accuracy decay ε_k = ε₀·s(k).'),
+  /** Adjoint/CG accuracy δ_k = deltaRatio·ε_k. */
+  deltaRatio: positive.default(1).describe('Adjoint/CG accuracy δ_k = deltaRatio·ε_k.'),
+  /** Drop the last incomplete minibatch of each epoch. */
+  dropLast: z.boolean().default(true).describe('Drop the last incomplete minibatch of each epoch.'),
+};
+
+const sgdOptimizer = strict({
+  /** Inexact SGD on minibatches. */
+  kind: z.literal('sgd'),
+  ...stochasticShape,
+});
+const adamOptimizer = strict({
+  /** Inexact Adam on minibatches. */
+  kind: z.literal('adam'),
+  ...stochasticShape,
+  /** Adam β₁. */
+  beta1: z.number().min(0).lt(1).default(0.9).describe('Adam β₁.'),
+  /** Adam β₂. */
+  beta2: z.number().min(0).lt(1).default(0.999).describe('Adam β₂.'),
+  /** Adam ε (denominator guard). */
+  adamEpsilon: positive.default(1e-8).describe('Adam ε (denominator guard).'),
+});
+
+const optimizerSchema = z.discriminatedUnion(
+  'kind',
+  [maidOptimizer, adaptivePiggybackOptimizer, gdOptimizer, sgdOptimizer, adamOptimizer],
+  kindError('optimizer', ['maid', 'adaptive-piggyback', 'gd', 'sgd', 'adam']),
+);
+
+// ---------------------------------------------------------------------------------------------
+// budget, eval, whole config
+
+const budgetSchema = strict({
+  /** Upper-level iterations. */
+  iterations: positiveInt.describe('Upper-level iterations.'),
+  /** Stop when the total work (lower-level + adjoint + CG iterations) reaches this. */
+  lowerLevelIterations: positiveInt
+    .optional()
+    .describe('Stop when the total work (lower-level + adjoint + CG iterations) reaches this.'),
+  /** Stop when the time spent in optimizer steps reaches this many seconds. */
+  wallTimeSeconds: positive.optional().describe('Stop when the time spent in optimizer steps reaches this many seconds.'),
+});
+
+const evalSchema = strict({
+  /** Lower-level accuracy of the reconstructions shown and evaluated. */
+  epsilon: positive.default(1e-4).describe('Lower-level accuracy of the reconstructions shown and evaluated.'),
+  /** Cap on lower-level iterations per reconstruction. */
+  maxIterations: positiveInt.default(3000).describe('Cap on lower-level iterations per reconstruction.'),
+  /** Log-spaced grid of TV weights for the baseline (tuned on the training crops, then refined once). */
+  tvWeights: strict({
+    /** Smallest weight. */
+    min: positive.default(1e-3),
+    /** Largest weight. */
+    max: positive.default(1),
+    /** Number of weights (log-spaced). */
+    count: z.number().int().min(2).default(13),
+  })
+    .default({ min: 1e-3, max: 1, count: 13 })
+    .describe('Log-spaced grid of TV weights for the baseline (tuned on the training crops, then refined once).'),
+  /** Crops shown in each PNG grid. */
+  showImages: z.number().int().min(1).max(16).default(4).describe('Crops shown in each PNG grid.'),
+});
+
+/** The zod schema of an experiment config (see the README's "Config" section). */
+export const experimentConfigSchema = strict({
+  /** Path or URL of the JSON Schema (for editors; ignored). */
+  $schema: z.string().optional().describe('Path or URL of the JSON Schema (for editors; ignored).'),
+  /** Short name (slug), used for the default output folder runs/<name>. */
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a slug: lower-case letters, digits, ".", "_", "-"')
+    .describe('Short name (slug), used for the default output folder runs/<name>.'),
+  /** One line saying what the experiment does. */
+  description: z.string().default('').describe('One line saying what the experiment does.'),
+  /** Seed of crops, noise, initialisation and minibatches. */
+  seed: z.number().int('must be an integer').default(0).describe('Seed of crops, noise, initialisation and minibatches.'),
+  /** Images, crops and degradation. */
+  data: dataSchema,
+  /** The lower-level model. */
+  model: modelSchema,
+  /** The hypergradient estimator. */
+  hypergradient: hypergradientSchema,
+  /** The upper-level optimizer. */
+  optimizer: optimizerSchema,
+  /** When to stop. */
+  budget: budgetSchema,
+  /** Write a checkpoint every N upper-level iterations. */
+  checkpointEvery: positiveInt.default(10).describe('Write a checkpoint every N upper-level iterations.'),
+  /** Reconstructions for pictures and `bilevel eval`. */
+  eval: evalSchema.default({ epsilon: 1e-4, maxIterations: 3000, tvWeights: { min: 1e-3, max: 1, count: 13 }, showImages: 4 }),
+});
+
+/** An experiment config as written in a file (defaults not yet filled in). */
+export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
+/** A validated experiment config with every default filled in. */
+export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
+/** The `model` section of a validated config. */
+export type ModelConfig = ExperimentConfig['model'];
+/** The `hypergradient` section of a validated config. */
+export type HypergradientConfig = ExperimentConfig['hypergradient'];
+/** The `optimizer` section of a validated config. */
+export type OptimizerConfig = ExperimentConfig['optimizer'];
+/** The `data` section of a validated config. */
+export type DataConfig = ExperimentConfig['data'];
+/** The `data.degradation` section of a validated config. */
+export type DegradationConfig = DataConfig['degradation'];
+/** A step-size or accuracy schedule of the stochastic optimizers. */
+export type ScheduleConfig = z.output<typeof scheduleConfigSchema>;
+
+/** Which lower-level form a model uses: saddle (PDHG, piggyback) or smooth (FISTA, implicit). */
+export function modelForm(model: ModelConfig): 'saddle' | 'smooth' {
+  if (model.kind === 'huber-tv') return 'saddle';
+  if (model.kind === 'foe') return model.potential === 'huber' ? 'saddle' : 'smooth';
+  return 'smooth';
+}
+
+/** Cross-field rules that a single-field schema cannot express; one message per violation. */
+function crossFieldIssues(c: ExperimentConfig): string[] {
+  const issues: string[] = [];
+  const form = modelForm(c.model);
+  const needs = form === 'saddle' ? 'piggyback' : 'implicit';
+  if (c.hypergradient.kind !== needs) {
+    const what = c.model.kind === 'foe' ? `model "foe" with potential "${c.model.potential}"` : `model "${c.model.kind}"`;
+    issues.push(
+      `hypergradient.kind: ${what} has a ${form} lower level, which needs hypergradient "${needs}" (got "${c.hypergradient.kind}")` +
+        (c.model.kind === 'foe' ? `; or set model.potential to "${form === 'saddle' ? 'smooth' : 'huber'}"` : ''),
+    );
+  }
+  if (c.optimizer.kind === 'adaptive-piggyback' && c.hypergradient.kind !== 'piggyback') {
+    issues.push('optimizer.kind: "adaptive-piggyback" is the step rule of the piggyback method; use hypergradient "piggyback" or optimizer "maid"');
+  }
+  if ((c.optimizer.kind === 'maid' || c.optimizer.kind === 'adaptive-piggyback') && c.model.kind === 'foe' && c.model.potential === 'smooth') {
+    issues.push(
+      `optimizer.kind: "${c.optimizer.kind}" needs a finite hypergradient error bound, which the smooth FoE model does not have; ` +
+        'use model.potential "huber" (piggyback, bounded) or optimizer "sgd"/"adam"',
+    );
+  }
+  if (form === 'saddle' && c.data.degradation.kind === 'blur') {
+    issues.push('data.degradation: deblurring is wired for the smooth form only; use model "smooth-tv" or "foe" with potential "smooth" (hypergradient "implicit")');
+  }
+  for (const part of ['train', 'test'] as const) {
+    const s = c.data[part];
+    if (s.images && s.count !== undefined) issues.push(`data.${part}: give "images" or "count", not both`);
+    if (c.model.kind === 'foe' && s.cropSize < c.model.filterSize) {
+      issues.push(`data.${part}.cropSize: ${s.cropSize} is smaller than model.filterSize ${c.model.filterSize}; use larger crops`);
+    }
+  }
+  if (c.eval.tvWeights.min >= c.eval.tvWeights.max) issues.push('eval.tvWeights: need min < max');
+  if ((c.optimizer.kind === 'sgd' || c.optimizer.kind === 'adam') && c.model.kind !== 'foe' && c.model.kind !== 'smooth-tv') {
+    issues.push(`optimizer.kind: "${c.optimizer.kind}" is wired for models "foe" and "smooth-tv"`);
+  }
+  return issues;
+}
+
+/**
+ * Validate an experiment config (parsed JSON) and fill in defaults. Throws a core
+ * `ValidationError` whose message lists every problem with its path, e.g.
+ * `model: unknown key "filter" (allowed keys here: kind, filters, …)` or
+ * `budget.iterations: Invalid input: expected number, received string`.
+ * @param value the parsed JSON
+ * @param source where it came from (file name), used in the message
+ */
+export function parseExperimentConfig(value: unknown, source = 'experiment config'): ExperimentConfig {
+  const r = experimentConfigSchema.safeParse(value);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    throw new ValidationError(`invalid experiment config ${source}:\n  ${issues.join('\n  ')}`, issues);
+  }
+  const extra = crossFieldIssues(r.data);
+  if (extra.length) throw new ValidationError(`invalid experiment config ${source}:\n  ${extra.join('\n  ')}`, extra);
+  return r.data;
+}
+
+/**
+ * The JSON Schema (draft 2020-12) of an experiment config file, from `z.toJSONSchema` (input
+ * side: fields with defaults are optional). `bilevel schema` prints it; point an editor's
+ * `$schema` at it for completion and checking.
+ */
+export function experimentJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(experimentConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return {
+    ...schema,
+    $id: 'https://github.com/bilevel/bilevel/apps/cli/experiment.schema.json',
+    title: 'bilevel experiment config',
+    description: 'Config of `bilevel train`: data, lower-level model, hypergradient estimator, upper-level optimizer and budget.',
+  };
+}

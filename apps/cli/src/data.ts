@@ -1,0 +1,228 @@
+/**
+ * The data of an experiment: clean images (bundled photographs or a folder), seeded crops and
+ * seeded degradations (noise, blur + noise), split into training and test pairs.
+ * @module
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { Rng, ValidationError } from '@bilevel/core';
+import {
+  DEFAULT_SPLIT,
+  PHOTOGRAPHS,
+  addGaussianNoise,
+  degrade,
+  gaussianKernel,
+  loadFolder,
+  loadPhotograph,
+  photographPath,
+  sampleCrops,
+  splitByImage,
+  type Image,
+  type Kernel,
+  type NamedImage,
+  type PhotographName,
+} from '@bilevel/imaging';
+import type { DataConfig, DegradationConfig, ExperimentConfig } from './config/schema.js';
+
+/** One training or test pair: a clean crop and its degraded version, with where it came from. */
+export interface ImagePair {
+  /** `<image>#<k>`: source image name and crop index. */
+  readonly name: string;
+  /** The clean crop `x†` (one channel, values in `[0, 1]`). */
+  readonly clean: Image;
+  /** The degraded measurement `y` (noisy, or blurred and noisy). */
+  readonly degraded: Image;
+  /** Source image name (photograph name or file name). */
+  readonly source: string;
+  /** Row of the crop in the (shrunk) source image. */
+  readonly top: number;
+  /** Column of the crop in the (shrunk) source image. */
+  readonly left: number;
+}
+
+/** Training and test pairs of an experiment. */
+export interface Dataset {
+  /** Training pairs (the samples of the bilevel problem). */
+  readonly train: readonly ImagePair[];
+  /** Held-out test pairs (never seen in training: split by source image). */
+  readonly test: readonly ImagePair[];
+  /** Names of the source images of each part. */
+  readonly sources: DatasetSources;
+}
+
+/** Names of the source images of the training and test parts of a {@link Dataset}. */
+export interface DatasetSources {
+  /** Source images of the training crops. */
+  readonly train: readonly string[];
+  /** Source images of the test crops. */
+  readonly test: readonly string[];
+}
+
+/** Independent seeded streams derived from the experiment seed (one per use). */
+export const SEED_OFFSETS = {
+  /** Positions of the training crops. */
+  trainCrops: 101,
+  /** Positions of the test crops. */
+  testCrops: 202,
+  /** Noise of the training measurements. */
+  trainNoise: 303,
+  /** Noise of the test measurements. */
+  testNoise: 404,
+  /** Initial filters. */
+  init: 505,
+  /** Train/test split of a folder. */
+  split: 606,
+  /** Minibatch sampling of the stochastic optimizers. */
+  minibatch: 707,
+} as const;
+
+/** The seeded stream for one use of randomness in an experiment. */
+export function streamFor(seed: number, use: keyof typeof SEED_OFFSETS): Rng {
+  return Rng.seeded((seed * 7919 + SEED_OFFSETS[use]) | 0);
+}
+
+/** The blur kernel of a blur degradation (undefined for pure noise). */
+export function blurKernel(d: DegradationConfig): Kernel | undefined {
+  return d.kind === 'blur' ? gaussianKernel(d.sigma, d.size) : undefined;
+}
+
+/** Boundary rule of the blur in data generation; the deblurring model's operator uses the same. */
+export const BLUR_BOUNDARY = 'symmetric' as const;
+
+/** Apply the configured degradation to a clean image, drawing noise from `rng`. */
+export function degradeImage(clean: Image, d: DegradationConfig, rng: Rng): Image {
+  if (d.kind === 'noise') return addGaussianNoise(clean, { sigma: d.sigma, seed: rng, clamp: d.clamp });
+  return degrade(clean, { kernel: blurKernel(d)!, boundary: BLUR_BOUNDARY, sigma: d.noise, seed: rng, clamp: d.clamp });
+}
+
+function isPhotograph(name: string): name is PhotographName {
+  return PHOTOGRAPHS.some((p) => p.name === name);
+}
+
+/** Resolve `data.source.folder` against the directory of the config file. */
+export function resolveFolder(data: DataConfig, configDir: string): string | undefined {
+  if (data.source === 'stdlib') return undefined;
+  return isAbsolute(data.source.folder) ? data.source.folder : resolve(configDir, data.source.folder);
+}
+
+interface Sources {
+  readonly train: NamedImage[];
+  readonly test: NamedImage[];
+}
+
+function pick(images: readonly NamedImage[], names: readonly string[] | undefined, count: number | undefined, part: string, where: string): NamedImage[] {
+  let out: NamedImage[] = [...images];
+  if (names) {
+    out = names.map((n) => {
+      const img = images.find((i) => i.name === n);
+      if (!img) {
+        throw new ValidationError(`data.${part}.images: no image named "${n}" in ${where}; available: ${images.map((i) => i.name).join(', ')}`);
+      }
+      return img;
+    });
+  }
+  if (count !== undefined) {
+    if (count > out.length) throw new ValidationError(`data.${part}.count: ${count} images requested but ${where} has only ${out.length} for ${part}`);
+    out = out.slice(0, count);
+  }
+  return out;
+}
+
+function loadSources(config: ExperimentConfig, configDir: string): Sources {
+  const { data } = config;
+  const opts = { gray: true, maxSide: data.maxSide } as const;
+  const folder = resolveFolder(data, configDir);
+  if (folder === undefined) {
+    const cache = new Map<string, NamedImage>();
+    const load = (names: readonly string[], part: string): NamedImage[] =>
+      names.map((name) => {
+        if (!isPhotograph(name)) {
+          throw new ValidationError(
+            `data.${part}.images: unknown photograph "${name}"; choose from ${PHOTOGRAPHS.map((p) => p.name).join(', ')}`,
+          );
+        }
+        let img = cache.get(name);
+        if (!img) {
+          img = { name, path: photographPath(name), image: loadPhotograph(name, opts) };
+          cache.set(name, img);
+        }
+        return img;
+      });
+    const part = (p: 'train' | 'test'): NamedImage[] => {
+      const s = data[p];
+      const names = s.images ?? DEFAULT_SPLIT[p].slice(0, s.count ?? DEFAULT_SPLIT[p].length);
+      if (!s.images && s.count !== undefined && s.count > DEFAULT_SPLIT[p].length) {
+        throw new ValidationError(`data.${p}.count: ${s.count} requested but the default ${p} split has ${DEFAULT_SPLIT[p].length} photographs`);
+      }
+      return load(names, p);
+    };
+    return { train: part('train'), test: part('test') };
+  }
+  const all = loadFolder(folder, opts);
+  const where = `folder ${folder}`;
+  if (data.train.images || data.test.images) {
+    return {
+      train: pick(all, data.train.images, data.train.count, 'train', where),
+      test: pick(all, data.test.images, data.test.count, 'test', where),
+    };
+  }
+  const testFraction = data.source === 'stdlib' ? 0.25 : data.source.testFraction;
+  const split = splitByImage(all, { testFraction, seed: streamFor(config.seed, 'split') });
+  return {
+    train: pick(split.train, undefined, data.train.count, 'train', where),
+    test: pick(split.test, undefined, data.test.count, 'test', where),
+  };
+}
+
+function cropPart(images: readonly NamedImage[], config: ExperimentConfig, part: 'train' | 'test'): ImagePair[] {
+  const s = config.data[part];
+  const cropRng = streamFor(config.seed, part === 'train' ? 'trainCrops' : 'testCrops');
+  const noiseRng = streamFor(config.seed, part === 'train' ? 'trainNoise' : 'testNoise');
+  const out: ImagePair[] = [];
+  for (const img of images) {
+    const { height, width } = img.image;
+    if (height < s.cropSize || width < s.cropSize) {
+      throw new ValidationError(
+        `data.${part}.cropSize: image "${img.name}" is ${height}×${width} pixels (after shrinking to maxSide ${config.data.maxSide}), smaller than the crop size ${s.cropSize}×${s.cropSize}; use a smaller cropSize, a larger data.maxSide, or larger images`,
+      );
+    }
+    let patches;
+    try {
+      patches = sampleCrops([img], { size: s.cropSize, count: s.cropsPerImage, seed: cropRng, minStd: s.minStd });
+    } catch (e) {
+      if (e instanceof ValidationError) throw new ValidationError(`data.${part} (image "${img.name}"): ${e.message}`);
+      throw e;
+    }
+    patches.forEach((p, k) => {
+      out.push({
+        name: `${img.name}#${k}`,
+        clean: p.image,
+        degraded: degradeImage(p.image, config.data.degradation, noiseRng),
+        source: img.name,
+        top: p.top,
+        left: p.left,
+      });
+    });
+  }
+  return out;
+}
+
+/**
+ * Build the training and test pairs of an experiment, deterministically from `config.seed`:
+ * load the clean images (gray, shrunk to `data.maxSide`), take `cropsPerImage` random crops of
+ * each (rejecting flat crops), and degrade each crop with fresh seeded noise.
+ * @param config the validated experiment config
+ * @param configDir directory of the config file (a relative `data.source.folder` is resolved against it)
+ */
+export function buildDataset(config: ExperimentConfig, configDir = '.'): Dataset {
+  const sources = loadSources(config, configDir);
+  return {
+    train: cropPart(sources.train, config, 'train'),
+    test: cropPart(sources.test, config, 'test'),
+    sources: { train: sources.train.map((s) => s.name), test: sources.test.map((s) => s.name) },
+  };
+}
+
+/** Directory of a config file (for resolving relative folders). */
+export function configDirOf(configPath: string): string {
+  return dirname(resolve(configPath));
+}

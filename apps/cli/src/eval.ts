@@ -1,0 +1,214 @@
+/**
+ * `bilevel eval`: test-set PSNR/SSIM of a learned model against the degraded input and against
+ * TV with its weight tuned by grid search on the training crops; writes `eval.json`, the eval
+ * grid and chart, and the evaluation section of `report.md`.
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ValidationError } from '@bilevel/core';
+import { clampImage, ssim, writePng, type Image } from '@bilevel/imaging';
+import { readJsonFile } from './config/load.js';
+import { parseExperimentConfig, type ExperimentConfig } from './config/schema.js';
+import { buildDataset, type ImagePair } from './data.js';
+import { comparisonGrid, psnrOf } from './report/pictures.js';
+import { psnrBarsSpec, writeChart } from './report/plots.js';
+import { writeReport } from './report/report.js';
+import { runFile, writeJsonAtomic } from './run/files.js';
+import { readParams } from './run/status.js';
+import { reconstruct, reconstructTv, tvDescription } from './wiring/problem.js';
+import { stdoutLine } from './run/output.js';
+
+/** Metrics of one method on the test crops. */
+export interface MethodResult {
+  /** `degraded`, `tv` or `learned`. */
+  readonly method: 'degraded' | 'tv' | 'learned';
+  /** Label in tables and pictures. */
+  readonly label: string;
+  /** Mean PSNR (dB, data range 1, estimate clipped to [0, 1]). */
+  readonly psnr: number;
+  /** Mean SSIM (data range 1, estimate clipped to [0, 1]). */
+  readonly ssim: number;
+  /** Per-crop numbers. */
+  readonly perImage: readonly ImageMetrics[];
+}
+
+/** PSNR and SSIM of one crop. */
+export interface ImageMetrics {
+  /** Crop name (`<image>#<k>`). */
+  readonly name: string;
+  /** PSNR (dB). */
+  readonly psnr: number;
+  /** SSIM. */
+  readonly ssim: number;
+}
+
+/** One weight of the TV grid search with its mean training PSNR. */
+export interface TvGridPoint {
+  /** TV weight α. */
+  readonly weight: number;
+  /** Mean PSNR (dB) on the training crops. */
+  readonly trainPsnr: number;
+}
+
+/** The tuned TV baseline: the chosen weight and the grid search behind it. */
+export interface TvBaseline extends TvGridPoint {
+  /** Every weight tried, sorted by weight. */
+  readonly grid: readonly TvGridPoint[];
+}
+
+/** Contents of `eval.json`. */
+export interface EvalResult {
+  /** Always `bilevel-eval`. */
+  readonly format: 'bilevel-eval';
+  /** Experiment name. */
+  readonly name: string;
+  /** ISO time of the evaluation. */
+  readonly evaluatedAt: string;
+  /** Seconds the evaluation took. */
+  readonly seconds: number;
+  /** Upper-level iteration of the evaluated θ. */
+  readonly iteration: number;
+  /** Lower-level accuracy of every reconstruction. */
+  readonly epsilon: number;
+  /** Number of test crops. */
+  readonly testCrops: number;
+  /** Source images of the test crops. */
+  readonly testImages: readonly string[];
+  /** Number of training crops used to tune the TV weight. */
+  readonly trainCrops: number;
+  /** Degraded input, TV baseline and learned model. */
+  readonly methods: readonly MethodResult[];
+  /** The TV baseline: what it is, the chosen weight and the grid search. */
+  readonly tv: TvBaseline & {
+    /** What the baseline is (model and solver). */
+    readonly description: string;
+  };
+  /** Chart file (PNG) of the mean PSNRs. */
+  readonly chart: string;
+}
+
+/** Options of {@link evaluateRun}. */
+export interface EvaluateOptions {
+  /** Progress messages (default: stdout). */
+  readonly write?: (line: string) => void;
+}
+
+const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+
+function metrics(method: MethodResult['method'], label: string, pairs: readonly ImagePair[], images: readonly Image[]): MethodResult {
+  const perImage = pairs.map((p, i) => ({
+    name: p.name,
+    psnr: psnrOf(images[i]!, p.clean),
+    ssim: ssim(clampImage(images[i]!), p.clean, { dataRange: 1 }),
+  }));
+  return { method, label, psnr: mean(perImage.map((r) => r.psnr)), ssim: mean(perImage.map((r) => r.ssim)), perImage };
+}
+
+/** Log-spaced grid `min … max` with `count` points. */
+export function logGrid(min: number, max: number, count: number): number[] {
+  if (count === 1) return [min];
+  const a = Math.log(min);
+  const b = Math.log(max);
+  return Array.from({ length: count }, (_, i) => Math.exp(a + ((b - a) * i) / (count - 1)));
+}
+
+/**
+ * Tune the TV weight on the training crops: the best of a log-spaced grid, then the best of a
+ * finer grid between its neighbours (the grid search of the usual TV baseline).
+ */
+export function tuneTvWeight(
+  config: ExperimentConfig,
+  pairs: readonly ImagePair[],
+  write: (line: string) => void,
+): TvBaseline {
+  const opts = { epsilon: config.eval.epsilon, maxIterations: config.eval.maxIterations };
+  const score = (w: number): number => mean(pairs.map((p) => psnrOf(reconstructTv(config, w, p.degraded, opts).image, p.clean)));
+  const { min, max, count } = config.eval.tvWeights;
+  const coarse = logGrid(min, max, count);
+  const grid: TvGridPoint[] = coarse.map((weight) => ({ weight, trainPsnr: score(weight) }));
+  let best = grid.reduce((a, b) => (b.trainPsnr > a.trainPsnr ? b : a));
+  const k = coarse.indexOf(best.weight);
+  const lo = coarse[Math.max(0, k - 1)]!;
+  const hi = coarse[Math.min(coarse.length - 1, k + 1)]!;
+  for (const weight of logGrid(lo, hi, 7)) {
+    if (coarse.includes(weight)) continue;
+    const e = { weight, trainPsnr: score(weight) };
+    grid.push(e);
+    if (e.trainPsnr > best.trainPsnr) best = e;
+  }
+  grid.sort((a, b) => a.weight - b.weight);
+  write(`TV weight ${best.weight.toPrecision(3)} (training PSNR ${best.trainPsnr.toFixed(2)} dB, ${grid.length} weights tried)`);
+  return { ...best, grid };
+}
+
+/**
+ * Evaluate a finished run: rebuild its data from `config.json` (same seed, same crops), load θ
+ * from `params.json`, reconstruct the test crops with the learned model and with TV (weight tuned
+ * on the training crops), and write `eval.json`, `eval-grid.png`, `eval-psnr.{svg,png}` and the
+ * evaluation section of `report.md`.
+ */
+export async function evaluateRun(runDir: string, options: EvaluateOptions = {}): Promise<EvalResult> {
+  const t0 = Date.now();
+  const dir = resolve(runDir);
+  const write = options.write ?? stdoutLine;
+  if (!existsSync(runFile(dir, 'config'))) {
+    throw new ValidationError(`${dir} is not a run directory (no config.json); pass the --out folder of \`bilevel train\``);
+  }
+  const config = parseExperimentConfig(readJsonFile(runFile(dir, 'config'), 'run config'), runFile(dir, 'config'));
+  const params = readParams(dir);
+  const theta = Float64Array.from(params.theta);
+  const data = buildDataset(config, dir);
+  write(`evaluating ${config.name} (iteration ${params.iteration}) on ${data.test.length} test crops …`);
+  const opts = { epsilon: config.eval.epsilon, maxIterations: config.eval.maxIterations };
+  const tv = tuneTvWeight(config, data.train, write);
+  const tvImages = data.test.map((p) => reconstructTv(config, tv.weight, p.degraded, opts).image);
+  const learned = data.test.map((p) => reconstruct(config, theta, p.degraded, opts).image);
+  const degradedLabel = config.data.degradation.kind === 'noise' ? 'noisy input' : 'blurred input';
+  const methods = [
+    metrics('degraded', degradedLabel, data.test, data.test.map((p) => p.degraded)),
+    metrics('tv', `TV (weight ${tv.weight.toPrecision(3)})`, data.test, tvImages),
+    metrics('learned', `learned ${config.model.kind}`, data.test, learned),
+  ];
+  const shown = Math.min(config.eval.showImages, data.test.length);
+  writePng(
+    runFile(dir, 'evalGrid'),
+    comparisonGrid(
+      data.test.slice(0, shown).map((p, i) => ({
+        clean: p.clean,
+        columns: [
+          [config.data.degradation.kind === 'noise' ? 'noisy' : 'blurred', p.degraded],
+          ['TV', tvImages[i]!],
+          ['learned', learned[i]!],
+        ],
+      })),
+    ),
+  );
+  const chart = await writeChart(
+    dir,
+    'eval-psnr',
+    psnrBarsSpec(
+      methods.map((m) => ({ method: m.label, psnr: m.psnr })),
+      `${config.name}: mean PSNR on ${data.test.length} test crops`,
+    ),
+  );
+  const result: EvalResult = {
+    format: 'bilevel-eval',
+    name: config.name,
+    evaluatedAt: new Date().toISOString(),
+    seconds: (Date.now() - t0) / 1000,
+    iteration: params.iteration,
+    epsilon: config.eval.epsilon,
+    testCrops: data.test.length,
+    testImages: data.sources.test,
+    trainCrops: data.train.length,
+    methods,
+    tv: { description: tvDescription(config), ...tv },
+    chart: chart.png,
+  };
+  writeJsonAtomic(runFile(dir, 'eval'), result);
+  writeReport(dir);
+  for (const m of methods) write(`  ${m.label.padEnd(28)} PSNR ${m.psnr.toFixed(2)} dB   SSIM ${m.ssim.toFixed(4)}`);
+  write(`wrote ${runFile(dir, 'eval')} and the evaluation section of ${runFile(dir, 'report')}`);
+  return result;
+}

@@ -1,0 +1,107 @@
+/**
+ * `@bilevel/cli`: the reference app `bilevel` as a library — experiment configs (zod schema and
+ * JSON Schema), data pipelines, training with checkpoints and resume, evaluation against a tuned
+ * TV baseline, applying a learned model to an image, reports with pictures and curves. The
+ * executable is `main.ts` (`bilevel train|eval|denoise|deblur|experiments|schema`).
+ * @packageDocumentation
+ */
+
+/**
+ * The zod schema of experiment configs (strict objects: unknown keys are rejected with a
+ * message naming them), its input/output types and section types.
+ */
+export {
+  experimentConfigSchema,
+  type ExperimentConfig,
+  type ExperimentConfigInput,
+  type ModelConfig,
+  type HypergradientConfig,
+  type OptimizerConfig,
+  type DataConfig,
+  type DegradationConfig,
+  type ScheduleConfig,
+} from './config/schema.js';
+/**
+ * Validate a parsed config and fill in defaults (`parseExperimentConfig`); the JSON Schema for
+ * editors (`experimentJsonSchema`, from `z.toJSONSchema`); which lower-level form a model uses
+ * (`modelForm`: saddle → piggyback, smooth → implicit).
+ */
+export { parseExperimentConfig, experimentJsonSchema, modelForm, scheduleConfigSchema } from './config/schema.js';
+/** Read a config file (JSON syntax errors with line and column) and validate it; read any JSON file. */
+export { loadExperimentConfig, readJsonFile } from './config/load.js';
+/**
+ * Build the seeded training/test pairs of an experiment (`buildDataset`), degrade one image
+ * (`degradeImage`), the blur kernel of a config (`blurKernel`), the seeded streams (`streamFor`).
+ */
+export {
+  buildDataset,
+  degradeImage,
+  blurKernel,
+  streamFor,
+  configDirOf,
+  SEED_OFFSETS,
+  BLUR_BOUNDARY,
+  type Dataset,
+  type DatasetSources,
+  type ImagePair,
+} from './data.js';
+/**
+ * Train a model into a run directory with progress, checkpoints, interruption and resume
+ * (`runExperiment`); the PSNR implied by a squared-error loss (`psnrFromLoss`).
+ */
+export {
+  runExperiment,
+  psnrFromLoss,
+  type RunExperimentOptions,
+  type RunExperimentResult,
+  type LogRow,
+} from './run/train.js';
+/** Progress display: a cli-progress bar on a TTY, plain lines otherwise, or nothing. */
+export { createProgress, type ProgressMode, type ProgressReporter, type ProgressFields } from './run/progress.js';
+/** The files of a run directory and the atomic writers used for them. */
+export { RUN_FILES, runFile, writeFileAtomic, writeJsonAtomic, readJsonLines } from './run/files.js';
+/** `run.json` (status, results) and `params.json` (θ with names) of a run. */
+export {
+  readStatus,
+  readParams,
+  type RunStatus,
+  type RunResults,
+  type PartPsnr,
+  type StopCause,
+  type ParamsFile,
+} from './run/status.js';
+/** `bilevel eval`: test PSNR/SSIM against the degraded input and a TV baseline tuned on the training crops. */
+export {
+  evaluateRun,
+  tuneTvWeight,
+  logGrid,
+  type EvalResult,
+  type MethodResult,
+  type EvaluateOptions,
+  type ImageMetrics,
+  type TvBaseline,
+  type TvGridPoint,
+} from './eval.js';
+/** `bilevel denoise` / `bilevel deblur`: apply a learned model to an image file. */
+export { applyModel, type ApplyOptions, type ApplyResult } from './apply.js';
+/** `report.md` of a run, rebuilt from its files. */
+export { buildReport, writeReport } from './report/report.js';
+/** Training curves and bar charts: Vega-Lite → SVG (vega, headless) → PNG (resvg). */
+export { renderSvg, svgToPng, writeChart, curvesSpec, accuracySpec, psnrBarsSpec, type CurvePoint, type ChartFiles } from './report/plots.js';
+/** Comparison grids with PSNR captions and the learned-filter picture. */
+export { comparisonGrid, filterPicture, upscale, psnrOf, type GridRow } from './report/pictures.js';
+/** The bundled experiment configs. */
+export { listExperiments, resolveConfigPath, EXPERIMENTS_DIR, EXPERIMENT_ORDER, type BundledExperiment } from './experiments.js';
+/** The command line, in-process: `runCli(argv, io)` returns the exit code. */
+export { runCli, buildProgram, EXIT, type CliIo } from './cli.js';
+/**
+ * The wiring to the library packages: training problems (model + oracle), single
+ * reconstructions, the TV baseline, optimizers.
+ */
+export { buildTrainingProblem, reconstruct, reconstructTv, tvDescription, derivedParams, filterBank } from './wiring/problem.js';
+/** The upper-level optimizer of a config (`@bilevel/optimizers`). */
+export { buildOptimizer, optimizerLabel } from './wiring/optimizer.js';
+/** The lower-level models built from `@bilevel/prox` regularizers and data terms. */
+export { buildModel, type BuiltModel, type BuiltModelCommon, type ModelSample } from './wiring/models.js';
+/** Types of the wiring layer. */
+export type { TrainingProblem, Reconstruction, ReconstructOptions, FilterBank, ThetaProjection } from './wiring/types.js';

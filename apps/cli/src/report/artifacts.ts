@@ -1,0 +1,116 @@
+/**
+ * The pictures of a finished training run: reconstructions of training and test crops at the
+ * initial and learned θ (PNG grids with PSNR captions), loss/PSNR curves against work and wall
+ * time, the accuracy plot of the upper-level method, and the learned filters.
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { readJsonl } from '@bilevel/optimizers/node';
+import { writePng, type Image } from '@bilevel/imaging';
+import type { ExperimentConfig } from '../config/schema.js';
+import type { Dataset, ImagePair } from '../data.js';
+import { runFile } from '../run/files.js';
+import type { RunResults } from '../run/status.js';
+import { filterBank, reconstruct } from '../wiring/problem.js';
+import type { TrainingProblem } from '../wiring/types.js';
+import { comparisonGrid, filterPicture, psnrOf } from './pictures.js';
+import { accuracySpec, curvesSpec, writeChart, type CurvePoint } from './plots.js';
+
+/** Chart files written into a run directory (each as `.svg` and `.png`). */
+export const CHARTS = {
+  cost: 'loss-psnr-vs-cost',
+  time: 'loss-psnr-vs-time',
+  accuracy: 'accuracy',
+} as const;
+
+/** A number from a log row (non-finite values are logged as strings such as `"NaN"`). */
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+}
+
+/** The curve points of a run's `log.jsonl`. */
+export function readCurve(dir: string): CurvePoint[] {
+  const path = runFile(dir, 'log');
+  if (!existsSync(path)) return [];
+  return (readJsonl(path) as Record<string, unknown>[]).map((r) => ({
+    iteration: num(r.iteration) + 1,
+    loss: num(r.loss),
+    psnr: num(r.psnr),
+    cost: num(r.totalIterations),
+    seconds: num(r.wallTime) / 1000,
+    bound: num(r.bound),
+    gradNorm: num(r.gradNorm),
+    epsilon: num(r.epsilon),
+    stepSize: num(r.stepSize),
+  }));
+}
+
+/** Write the curve charts of a run from its log. */
+export async function writeCurves(dir: string, title: string): Promise<void> {
+  const rows = readCurve(dir);
+  if (rows.length === 0) return;
+  await writeChart(dir, CHARTS.cost, curvesSpec(rows, 'cost', `${title}: training loss and PSNR against work`));
+  await writeChart(dir, CHARTS.time, curvesSpec(rows, 'seconds', `${title}: training loss and PSNR against wall time`));
+  await writeChart(dir, CHARTS.accuracy, accuracySpec(rows, `${title}: accuracy, bound, gradient norm and step size`));
+}
+
+const mean = (v: readonly number[]): number => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
+
+/** Reconstructions of `pairs` at θ (at the config's evaluation accuracy). */
+export function reconstructAll(config: ExperimentConfig, theta: Float64Array, pairs: readonly ImagePair[]): Image[] {
+  const opts = { epsilon: config.eval.epsilon, maxIterations: config.eval.maxIterations };
+  return pairs.map((p) => reconstruct(config, theta, p.degraded, opts).image);
+}
+
+/**
+ * Reconstruct every training and test crop at θ₀ and at the learned θ, write the comparison
+ * grids (`train-grid.png`, `test-grid.png`), the curves and the filter picture; return the numbers
+ * for the report.
+ */
+export async function writeRunArtifacts(
+  dir: string,
+  config: ExperimentConfig,
+  dataset: Dataset,
+  problem: TrainingProblem,
+  theta: Float64Array,
+): Promise<RunResults> {
+  const label = config.data.degradation.kind === 'noise' ? 'noisy' : 'blurred';
+  const part = (pairs: readonly ImagePair[], file: 'trainGrid' | 'testGrid') => {
+    const initial = reconstructAll(config, problem.theta0, pairs);
+    const learned = reconstructAll(config, theta, pairs);
+    const shown = Math.min(config.eval.showImages, pairs.length);
+    writePng(
+      runFile(dir, file),
+      comparisonGrid(
+        pairs.slice(0, shown).map((p, i) => ({
+          clean: p.clean,
+          columns: [
+            [label, p.degraded],
+            ['initial', initial[i]!],
+            ['learned', learned[i]!],
+          ],
+        })),
+      ),
+    );
+    return {
+      degraded: mean(pairs.map((p) => psnrOf(p.degraded, p.clean))),
+      initial: mean(pairs.map((p, i) => psnrOf(initial[i]!, p.clean))),
+      learned: mean(pairs.map((p, i) => psnrOf(learned[i]!, p.clean))),
+    };
+  };
+  const train = part(dataset.train, 'trainGrid');
+  const test = part(dataset.test, 'testGrid');
+  const bank = filterBank(config, theta);
+  if (bank) writePng(runFile(dir, 'filters'), filterPicture(bank));
+  await writeCurves(dir, config.name);
+  const rows = readCurve(dir);
+  const lastRow = rows[rows.length - 1];
+  return {
+    initialLoss: rows[0]?.loss ?? NaN,
+    finalLoss: lastRow?.loss ?? NaN,
+    train,
+    test,
+    totalIterations: lastRow?.cost ?? 0,
+    seconds: lastRow?.seconds ?? 0,
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The run status file (`run.json`) and the learned-parameter file (`params.json`).
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { ValidationError, z } from '@bilevel/core';
+import { readJsonFile } from '../config/load.js';
+import { runFile, writeJsonAtomic } from './files.js';
+
+/** Why training stopped. */
+export type StopCause = 'iterations' | 'work' | 'time' | 'converged' | 'interrupted' | 'failed';
+
+/** Mean PSNRs (dB) of one part (training or test crops) of a run. */
+export interface PartPsnr {
+  /** Of the degraded measurements. */
+  readonly degraded: number;
+  /** Of the reconstructions with the initial θ₀. */
+  readonly initial: number;
+  /** Of the reconstructions with the learned θ. */
+  readonly learned: number;
+}
+
+/** Numbers of a finished run, for the report. */
+export interface RunResults {
+  /** Inexact training loss of the first logged iteration. */
+  readonly initialLoss: number;
+  /** Inexact training loss of the last logged iteration. */
+  readonly finalLoss: number;
+  /** Mean PSNR (dB) of the degraded and reconstructed training crops (reconstructed at `eval.epsilon`). */
+  readonly train: PartPsnr;
+  /** Mean PSNR (dB) of the degraded and reconstructed test crops. */
+  readonly test: PartPsnr;
+  /** Cumulative lower-level + adjoint + CG iterations. */
+  readonly totalIterations: number;
+  /** Cumulative seconds in optimizer steps. */
+  readonly seconds: number;
+}
+
+/** Contents of `run.json`. */
+export interface RunStatus {
+  /** Always `bilevel-run`. */
+  readonly format: 'bilevel-run';
+  /** Experiment name. */
+  readonly name: string;
+  /** Current state of the run. */
+  readonly status: 'running' | 'completed' | 'interrupted' | 'failed';
+  /** Upper-level iterations completed. */
+  readonly iteration: number;
+  /** Iteration of the state in `checkpoint.json` (absent before the first checkpoint). */
+  readonly checkpointIteration?: number;
+  /** Why training stopped (when stopped). */
+  readonly stopCause?: StopCause;
+  /** Error message of a failed run. */
+  readonly message?: string;
+  /** ISO time of the first start. */
+  readonly startedAt: string;
+  /** ISO time of the last update. */
+  readonly updatedAt: string;
+  /** Number of training sessions (1 + resumptions). */
+  readonly sessions: number;
+  /** Wall-clock seconds of the whole command, summed over sessions (data, training, pictures). */
+  readonly commandSeconds: number;
+  /** Numbers of a completed run. */
+  readonly results?: RunResults;
+}
+
+const statusSchema = z.object({ format: z.literal('bilevel-run'), name: z.string(), status: z.string(), iteration: z.number() }).loose();
+
+/** Read `run.json` of a run directory (undefined when absent). */
+export function readStatus(dir: string): RunStatus | undefined {
+  const path = runFile(dir, 'status');
+  if (!existsSync(path)) return undefined;
+  const v = statusSchema.safeParse(readJsonFile(path, 'run status file'));
+  if (!v.success) throw new ValidationError(`${path} is not a bilevel run status file`);
+  return v.data as unknown as RunStatus;
+}
+
+/** Write `run.json` atomically. */
+export function writeStatus(dir: string, status: RunStatus): void {
+  writeJsonAtomic(runFile(dir, 'status'), status);
+}
+
+/** Contents of `params.json`: θ with names and derived quantities. */
+export interface ParamsFile {
+  /** Always `bilevel-params`. */
+  readonly format: 'bilevel-params';
+  /** Experiment name. */
+  readonly name: string;
+  /** Model kind (`smooth-tv`, `huber-tv`, `foe`). */
+  readonly model: string;
+  /** The lower-level problem as a formula. */
+  readonly formula: string;
+  /** Upper-level iterations done when θ was saved. */
+  readonly iteration: number;
+  /** Parameter names, aligned with `theta`. */
+  readonly names: readonly string[];
+  /** The learned θ. */
+  readonly theta: readonly number[];
+  /** Quantities derived from θ (e.g. `weight = e^θ₀`). */
+  readonly derived: Readonly<Record<string, number>>;
+}
+
+const paramsSchema = z.object({
+  format: z.literal('bilevel-params', 'must be "bilevel-params"'),
+  name: z.string(),
+  model: z.string(),
+  formula: z.string(),
+  iteration: z.number().int().nonnegative(),
+  names: z.array(z.string()),
+  theta: z.array(z.number().finite()),
+  derived: z.record(z.string(), z.number()),
+});
+
+/** Read and check `params.json` of a run directory. */
+export function readParams(dir: string): ParamsFile {
+  const path = runFile(dir, 'params');
+  if (!existsSync(path)) {
+    throw new ValidationError(`${path} not found: ${dir} is not a finished or checkpointed training run (run \`bilevel train\` first)`);
+  }
+  const r = paramsSchema.safeParse(readJsonFile(path, 'params file'));
+  if (!r.success) {
+    throw new ValidationError(`${path} is not a valid params file:\n  ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}`);
+  }
+  if (r.data.names.length !== r.data.theta.length) throw new ValidationError(`${path}: ${r.data.names.length} names but ${r.data.theta.length} values`);
+  return r.data as ParamsFile;
+}
+
+/** Write `params.json` atomically. */
+export function writeParams(dir: string, params: ParamsFile): void {
+  writeJsonAtomic(runFile(dir, 'params'), params);
+}
