@@ -93,13 +93,14 @@ function* driver<S extends OptimizerState>(
     steps++;
     last = rec;
     options.onStep?.(rec, state);
-    if (policy && state.iteration % policy.every === 0) {
-      savedAt = state.iteration;
-      yield optimizer.checkpoint(state);
-    }
+    // Decide divergence before checkpointing: a non-finite state must never replace a good checkpoint.
     if (!Number.isFinite(rec.loss) || !Number.isFinite(rec.gradNorm) || !allFinite(state.theta.length, state.theta)) reason = 'diverged';
     else if (rec.converged || (budget.gradTol !== undefined && rec.gradNorm <= budget.gradTol)) reason = 'converged';
     else if (rec.stalled) reason = 'breakdown';
+    if (policy && reason !== 'diverged' && state.iteration % policy.every === 0) {
+      savedAt = state.iteration;
+      yield optimizer.checkpoint(state);
+    }
     if (reason) break;
     yield { kind: 'step' };
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addCost, totalIterations, zeroCost, type HypergradientOracle, type LossEstimate } from '@bilevel/core';
 import {
-  adaptivePiggyback, boxProjection, gradientDescent, maid, runSync, type MaidState, type StepRecord,
+  adaptivePiggyback, boxProjection, gradientDescent, maid, restoreOptimizer, runSync, type Checkpoint, type MaidState, type StepRecord,
 } from '@bilevel/optimizers';
 import { QuadraticBilevel, SpyOracle, norm } from './problems.js';
 
@@ -352,5 +352,19 @@ describe('adaptivePiggyback (MAID-based reconstruction of arXiv 2412.06436)', ()
         expect(r.acceptLower).toBeLessThanOrEqual(f[i]! * (1 + 1e-13));
       }
     });
+  });
+});
+
+describe('run never checkpoints a diverged state', () => {
+  it('a diverging GD run with a checkpoint every step keeps the last finite θ', () => {
+    const gd = gradientDescent({ stepSize: 1e3 / problem.Lf, epsilon: 1e-6 });
+    const s = gd.init(zeros());
+    const saved: Checkpoint[] = [];
+    const res = runSync(gd, problem, s, { budget: { maxIterations: 500 }, checkpoint: { every: 1, save: (c) => void saved.push(c) } });
+    expect(res.stopReason).toBe('diverged');
+    expect(saved.length).toBeGreaterThan(0);
+    const last = restoreOptimizer(saved.at(-1)!).state;
+    expect(last.iteration).toBe(s.iteration - 1);
+    expect(last.theta.every((t) => Number.isFinite(t))).toBe(true);
   });
 });
