@@ -194,8 +194,15 @@ const foeModel = strict({
     logSmoothing: finite.default(-3.5).describe('Per-filter log-smoothing log ν_j (smooth potential).'),
     /** Scale of the Xavier-normal filter initialisation. */
     filterScale: positive.default(1).describe('Scale of the Xavier-normal filter initialisation.'),
+    /**
+     * Start the first two filters as forward differences (x and y) scaled by this weight, so the
+     * initial model is an anisotropic Huber-TV of that weight (0: all filters random).
+     */
+    derivativeWeight: nonNegative
+      .default(0)
+      .describe('Start the first two filters as forward differences (x and y) scaled by this weight, so the initial model is an anisotropic Huber-TV of that weight (0: all filters random).'),
   })
-    .default({ logWeight: -3, logFilterWeight: -3, logSmoothing: -3.5, filterScale: 1 })
+    .default({ logWeight: -3, logFilterWeight: -3, logSmoothing: -3.5, filterScale: 1, derivativeWeight: 0 })
     .describe('Initial parameters (filters: zero-mean Xavier-normal from the experiment seed).'),
   /** μ ≥ 0: adds μ/2‖x‖² to the lower level. */
   ridge: nonNegative.default(0).describe('μ ≥ 0: adds μ/2‖x‖² to the lower level.'),

@@ -136,7 +136,11 @@ function zeroMean(thetaLength: number, offset: number, filters: number, per: num
   return zeroMeanProjection({ layout: paramLayout(specs), blocks: 'kernels' }, { groupSize: per });
 }
 
-/** Initial FoE filters: zero-mean Xavier-normal (MAID `FoE.py`) from the experiment's init stream, scaled by `filterScale`. */
+/**
+ * Initial FoE filters: zero-mean Xavier-normal (MAID `FoE.py`) from the experiment's init stream,
+ * scaled by `filterScale`; with `derivativeWeight > 0` the first two filters are replaced by the
+ * forward differences `w·(x[i,j+1] − x[i,j])` and `w·(x[i+1,j] − x[i,j])` (a TV-like start).
+ */
 function foeKernels(m: Extract<ModelConfig, { kind: 'foe' }>, seed: number): Float64Array {
   const k = m.filterSize;
   const per = k * k;
@@ -147,6 +151,16 @@ function foeKernels(m: Extract<ModelConfig, { kind: 'foe' }>, seed: number): Flo
     for (let t = 0; t < per; t++) mean += w[i * per + t]!;
     mean /= per;
     for (let t = 0; t < per; t++) w[i * per + t] = w[i * per + t]! - mean;
+  }
+  const d = m.init.derivativeWeight;
+  if (d > 0) {
+    const r = (k - 1) / 2;
+    const centre = r * k + r;
+    for (let f = 0; f < Math.min(2, m.filters); f++) {
+      w.fill(0, f * per, (f + 1) * per);
+      w[f * per + centre] = -d;
+      w[f * per + centre + (f === 0 ? 1 : k)] = d;
+    }
   }
   return w;
 }
