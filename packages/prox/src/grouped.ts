@@ -57,6 +57,17 @@ export abstract class GroupedFunctional {
     this.names = Object.freeze(blockNames(bases, blocks));
   }
 
+  /**
+   * `max_b p_b / q_b` over the blocks, with `p`, `q` the parameter families at `num`, `den`
+   * (e.g. the gradient Lipschitz constant `max_b α_b/ε_b` of a Huber potential).
+   */
+  protected maxBlockRatio(num: number, den: number): number {
+    const B = this.layout.blocks;
+    let r = 0;
+    for (let b = 0; b < B; b++) r = Math.max(r, this.params[num * B + b]! / this.params[den * B + b]!);
+    return r;
+  }
+
   /** One name per entry of `params`. */
   paramNames(): readonly string[] {
     return this.names;

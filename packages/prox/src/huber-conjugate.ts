@@ -56,10 +56,7 @@ export class HuberConjugate extends GroupedFunctional implements ProxDifferentia
 
   /** Modulus of strong convexity, `min_b ε_b/α_b` (research note piggyback-pdhg.md §4.4). */
   get strongConvexity(): number {
-    const B = this.layout.blocks;
-    let mu = Infinity;
-    for (let b = 0; b < B; b++) mu = Math.min(mu, this.params[B + b]! / this.params[b]!);
-    return mu;
+    return 1 / this.maxBlockRatio(0, 1);
   }
 
   /** `Σ ε/(2α)‖y_j‖²` if every `‖y_j‖ ≤ α(1 + 1e-12)`, else `+∞`. */

@@ -60,10 +60,7 @@ export class GroupHuber
 
   /** Lipschitz constant of the gradient, `max_b α_b/ε_b`. */
   get lipschitz(): number {
-    const B = this.layout.blocks;
-    let L = 0;
-    for (let b = 0; b < B; b++) L = Math.max(L, this.params[b]! / this.params[B + b]!);
-    return L;
+    return this.maxBlockRatio(0, 1);
   }
 
   /** `Σ α H_ε(‖z_j‖)`. */

@@ -79,10 +79,7 @@ export class SmoothAbs
 
   /** Lipschitz constant of the gradient, `max_b λ_b/ν_b`. */
   get lipschitz(): number {
-    const B = this.layout.blocks;
-    let L = 0;
-    for (let b = 0; b < B; b++) L = Math.max(L, this.params[b]! / this.params[B + b]!);
-    return L;
+    return this.maxBlockRatio(0, 1);
   }
 
   /** `Σ λ √(‖z_j‖² + ν²)`. */
