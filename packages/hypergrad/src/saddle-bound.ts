@@ -72,6 +72,10 @@ export interface SaddleBound {
  * A term `0·∞` (a zero tolerance times an infinite constant) counts as 0.
  */
 export function saddleHypergradientBound(c: SaddleBoundConstants, m: SaddleBoundInput): SaddleBound {
+  if (!(c.muG > 0) || !(c.muFStar > 0)) {
+    // Without strong convexity on both sides Lemmas 2–3 and Theorem 2 give no bound.
+    return { bound: Infinity, constants: { CX1: Infinity, CX2: Infinity, CY1: Infinity, CY2: Infinity } };
+  }
   const mul = (a: number, b: number): number => (a === 0 || b === 0 ? 0 : a * b);
   const gl = m.gradLossNorm + mul(c.lipLoss, m.epsX);
   const supX = gl / c.muG;

@@ -63,3 +63,13 @@ describe('PiggybackOracle on a smooth dense saddle problem (Theorem 2 assumption
     expect(ratios[0]).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('saddleHypergradientBound', () => {
+  it('is Infinity (not NaN) without strong convexity on both sides', async () => {
+    const { saddleHypergradientBound } = await import('@bilevel/hypergrad');
+    const c = { muG: 1, lipGradG: 1, lipHessGStar: 0, muFStar: 0, lipGradFStar: 1, lipHessF: 0, lipLoss: 1, normK: 1, paramVjpBound: 1 };
+    const m = { epsX: 0.1, epsY: 0.1, deltaX: 0.1, deltaY: 0.1, normX: 1, normY: 1, normAdjX: 1, normAdjY: 1, gradLossNorm: 1 };
+    expect(saddleHypergradientBound(c, m).bound).toBe(Infinity);
+    expect(saddleHypergradientBound({ ...c, muFStar: 1, muG: 0 }, m).bound).toBe(Infinity);
+  });
+});

@@ -84,7 +84,6 @@ const functionalCases: FunctionalCase[] = [
   { name: 'LeakyReluEpigraph Moreau ε=0.5, ω=0.4 (smooth)', make: () => new LeakyReluEpigraph(epi({ smoothing: 0.4, epsilon: 0.5 })) },
   { name: 'LeakyReluEpigraph Moreau ε=0.3, ω=0 (smooth)', make: () => new LeakyReluEpigraph(epi({ epsilon: 0.3 })) },
   // its conjugate: prox checks at generic points, Hessian / inverse at points of the cone's faces
-  // (prox Jacobians at points on a face would sit on a kink of the prox, so those cases hide proxJvp)
   {
     name: 'LeakyReluEpigraphConjugate ω=0, generic points (prox)',
     make: () => without(new LeakyReluEpigraphConjugate(epi()), 'hvp', 'minNormSubgradient'),
@@ -107,7 +106,8 @@ const functionalCases: FunctionalCase[] = [
     make: () => new LeakyReluEpigraphConjugate(epi({ epsilon: 0.2 })),
     point: (r, n) => conePoint(r, n, 0.2),
   },
-  // the hidden layer
+  // the hidden layer (at points of the box's faces with zero bias the prox input sits on a kink of
+  // the prox, so the face-point cases below hide proxJvp; the generic cases check it)
   { name: 'SmoothReluSum ω=0.3, per-unit a, b', make: () => new SmoothReluSum(HID) },
   { name: 'SmoothReluSum ω=0.05, shared a', make: () => new SmoothReluSum({ shape: [2, 3], smoothing: 0.05, weight: 0.8, bias: 0.1 }) },
   { name: 'SmoothReluSumConjugate, generic points (prox)', make: () => without(new SmoothReluSumConjugate(HID), 'hvp', 'hvpInverse', 'minNormSubgradient') },

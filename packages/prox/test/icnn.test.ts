@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { Rng, ValidationError, nrm2, type Vec } from '@bilevel/core';
 import {
   IcnnRegularizer,
-  LeakyReluEpigraph,
   LeakyReluEpigraphConjugate,
   SmoothReluSumConjugate,
   icnnSaddleModel,
@@ -42,6 +41,7 @@ describe('epigraph projection of the (smoothed) leaky ReLU', () => {
       }
     }
     expect(worst).toBeLessThanOrEqual(1e-14);
+    console.warn(`epigraph projection variational inequality: worst ${worst.toExponential(2)}`);
   });
 
   it('agrees with a brute-force minimisation of the distance to the graph', () => {
@@ -70,6 +70,7 @@ describe('epigraph projection of the (smoothed) leaky ReLU', () => {
       }
     }
     expect(worst).toBeLessThan(1e-9);
+    console.warn(`epigraph projection vs brute force: worst distance error ${worst.toExponential(2)}`);
   });
 
   it('has the Jacobian of every piece (inside, left, right, kink, curved) against central differences', () => {
@@ -99,6 +100,7 @@ describe('epigraph projection of the (smoothed) leaky ReLU', () => {
     }
     expect([...seen].sort()).toEqual(['curved', 'inside', 'kink', 'left', 'right']);
     expect(worst).toBeLessThan(1e-6);
+    console.warn(`epigraph projection Jacobian vs central differences (h = 1e-7): worst entry error ${worst.toExponential(2)}`);
   });
 });
 
@@ -178,6 +180,7 @@ describe('IcnnRegularizer', () => {
     }
     expect(trials).toBe(4000);
     expect(worst).toBeLessThanOrEqual(1e-13);
+    console.warn(`ICNN convexity: worst relative violation over ${trials} segments ${worst.toExponential(2)} (≤ 0 up to rounding)`);
   });
 
   it('the convexity test has teeth: with negative hidden weights it finds violations', () => {
@@ -193,6 +196,7 @@ describe('IcnnRegularizer', () => {
       worst = Math.max(worst, reg.value(m) - 0.5 * reg.value(x) - 0.5 * reg.value(y));
     }
     expect(worst).toBeGreaterThan(1e-3);
+    console.warn(`ICNN convexity with negative W_A (control): largest violation ${worst.toExponential(2)}`);
   });
 
   it('matches a direct evaluation of Σ_m a_m h(W_A·avgpool(σ(W₀x + b₀)) + b₁) (zero boundary)', () => {
@@ -351,10 +355,13 @@ describe('icnnSaddleModel', () => {
       convex: true,
       description: '½‖x − x†‖²',
       value: (x: Vec, t: Vec) => x.reduce((acc, v, i) => acc + 0.5 * (v - t[i]!) ** 2, 0),
-      gradient: (x: Vec, t: Vec, out: Vec) => out.map((_, i) => x[i]! - t[i]!) && x.forEach((v, i) => (out[i] = v - t[i]!)) === undefined && out,
+      gradient(x: Vec, t: Vec, out: Vec) {
+        for (let i = 0; i < x.length; i++) out[i] = x[i]! - t[i]!;
+        return out;
+      },
       lipschitz: () => 1,
     };
-    const loss = m.imageLoss(base as never);
+    const loss = m.imageLoss(base);
     const X = rng.normalVec(m.liftedSize);
     expect(loss.value(X, s.target)).toBeCloseTo(base.value(X.subarray(0, S * S), target), 12);
     expect(Number.isNaN(base.value(X, s.target))).toBe(true);

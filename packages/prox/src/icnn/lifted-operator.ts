@@ -43,6 +43,7 @@ export class IcnnLiftedOperator implements ParametricOperator {
   private readonly work: Float64Array;
   private readonly domainViews = new WeakMap<Float64Array, Float64Array[]>();
   private readonly rangeViews = new WeakMap<Float64Array, Float64Array[]>();
+  private readonly gradViews = new WeakMap<Float64Array, [Float64Array, Float64Array]>();
 
   constructor(
     readonly conv: ConvFilterBank,
@@ -127,9 +128,13 @@ export class IcnnLiftedOperator implements ParametricOperator {
   paramVjp(v: Vec, y: Vec, grad: Float64Array, scale = 1): void {
     const [x, z] = this.split(v, true) as [Float64Array, Float64Array];
     const [y1, , y3] = this.split(y, false) as [Float64Array, Float64Array, Float64Array];
-    const g = grad.subarray(0, this.theta.length);
-    this.conv.paramVjp(x, y1, g.subarray(0, this.pc), scale);
-    this.hidden.paramVjp(z, y3, g.subarray(this.pc), scale);
+    let g = this.gradViews.get(grad);
+    if (g === undefined) {
+      g = [grad.subarray(0, this.pc), grad.subarray(this.pc, this.theta.length)];
+      this.gradViews.set(grad, g);
+    }
+    this.conv.paramVjp(x, y1, g[0], scale);
+    this.hidden.paramVjp(z, y3, g[1], scale);
   }
 
   /** `max(C_{W₀}, 1/s)` (class comment). */

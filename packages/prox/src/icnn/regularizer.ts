@@ -43,7 +43,7 @@ export interface IcnnOptions {
   readonly hiddenBias?: number | ArrayLike<number>;
   /** Output weights `a_m > 0`: one value or one per unit (default 1; fixed). */
   readonly outputWeights?: number | ArrayLike<number>;
-  /** Initial kernels `[filter][in][row][col]` (default: seeded normal `/(k√C_in)`, each filter minus its mean). */
+  /** Initial kernels `[filter][in][row][col]` (default: seeded normal, each filter minus its mean, the bank scaled to the norm bound `‖W₀‖ ≤ 1`). */
   readonly kernels?: ArrayLike<number>;
   /** Initial hidden weights `[unit][filter][row][col]` of the pooled features (default: seeded uniform on `[0, 2/P]`, `P` features). */
   readonly hiddenWeights?: ArrayLike<number>;
@@ -168,10 +168,15 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
       for (let f = 0; f < F; f++) {
         let mean = 0;
         for (let i = 0; i < per; i++) mean += kernels[f * per + i]! / per;
-        for (let i = 0; i < per; i++) kernels[f * per + i] = (kernels[f * per + i]! - mean) / (k * Math.sqrt(C));
+        for (let i = 0; i < per; i++) kernels[f * per + i] = kernels[f * per + i]! - mean;
       }
     }
     this.conv = new ConvFilterBank({ inChannels: C, outChannels: F, height: H, width: W, kernelSize: k, boundary: options.boundary ?? 'symmetric', kernels });
+    if (options.kernels === undefined) {
+      // default initialisation: scale the bank so that its norm bound is 1, like the identity block of K
+      const bound = this.conv.norm().value;
+      if (bound > 0) this.conv.setParams(kernels.map((t) => t / bound));
+    }
     this.hidden = new PooledDense({ channels: F, height: H, width: W, factor: this.poolFactor, units: M });
     const P = this.hidden.features;
     if (options.hiddenWeights !== undefined) this.hidden.setParams(dataOf(`${what} hiddenWeights`, options.hiddenWeights, M * P));
