@@ -28,6 +28,7 @@ export const EXPERIMENT_ORDER: readonly string[] = [
   'foe-denoising',
   'foe-denoising-adam',
   'deblurring',
+  'icnn-denoising',
 ];
 
 function rank(id: string): number {

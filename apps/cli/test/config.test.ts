@@ -16,7 +16,14 @@ function issuesOf(value: unknown): string {
 describe('experiment configs', () => {
   it('validates every bundled experiment, with the default first', () => {
     const list = listExperiments();
-    expect(list.map((e) => e.id)).toEqual(['smooth-tv-denoising', 'huber-tv-denoising', 'foe-denoising', 'foe-denoising-adam', 'deblurring']);
+    expect(list.map((e) => e.id)).toEqual([
+      'smooth-tv-denoising',
+      'huber-tv-denoising',
+      'foe-denoising',
+      'foe-denoising-adam',
+      'deblurring',
+      'icnn-denoising',
+    ]);
     for (const e of list) {
       expect(e.config.name).toBe(e.id);
       expect(e.config.description.length).toBeGreaterThan(20);
@@ -88,7 +95,7 @@ describe('bilevel experiments / usage', () => {
     const r = await cli('experiments');
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(lines.find((l) => l.startsWith('smooth-tv-denoising'))).toMatch(/MAID/);
   });
 

@@ -208,7 +208,30 @@ const foeModel = strict({
   ridge: nonNegative.default(0).describe('μ ≥ 0: adds μ/2‖x‖² to the lower level.'),
 });
 
-const modelSchema = z.discriminatedUnion('kind', [smoothTvModel, huberTvModel, foeModel], kindError('model', ['smooth-tv', 'huber-tv', 'foe']));
+const icnnModel = strict({
+  /** Input-convex neural network regularizer (arXiv 2412.06436 / 2410.12441) in saddle form via the epigraph lifting. */
+  kind: z.literal('icnn'),
+  /** Filters of the convolutional first layer. */
+  filters: z.number().int('must be an integer').min(1, 'must be ≥ 1').max(64, 'must be ≤ 64').default(8).describe('Filters of the convolutional first layer.'),
+  /** Side of each (square, odd) filter. */
+  filterSize: oddInt.default(5).describe('Side of each (square, odd) filter.'),
+  /** Average-pooling factor (the crop size must be divisible by it). */
+  poolFactor: z.number().int('must be an integer').min(1, 'must be ≥ 1').default(4).describe('Average-pooling factor (the crop size must be divisible by it).'),
+  /** Nonnegative hidden units after pooling. */
+  units: z.number().int('must be an integer').min(1, 'must be ≥ 1').default(8).describe('Nonnegative hidden units after pooling.'),
+  /** Negative slope of the leaky ReLU. */
+  slope: z.number().min(0, 'must be ≥ 0').lt(1, 'must be < 1').default(0.2).describe('Negative slope of the leaky ReLU.'),
+  /** Smoothing of the leaky ReLU (0: the kinked activation). */
+  smoothing: nonNegative.default(0.05).describe('Smoothing of the leaky ReLU (0: the kinked activation).'),
+  /** Smoothing of the hidden ReLU (> 0: strongly convex conjugate). */
+  hiddenSmoothing: positive.default(0.05).describe('Smoothing of the hidden ReLU (> 0: strongly convex conjugate).'),
+  /** γ of γ/2‖z‖² on the auxiliary variable (μ_g > 0). */
+  zWeight: positive.default(0.1).describe('γ of γ/2‖z‖² on the auxiliary variable (μ_g > 0).'),
+  /** Moreau smoothing ε of the epigraph constraint (μ_f* > 0). */
+  epigraphSmoothing: positive.default(0.1).describe('Moreau smoothing ε of the epigraph constraint (μ_f* > 0).'),
+});
+
+const modelSchema = z.discriminatedUnion('kind', [smoothTvModel, huberTvModel, foeModel, icnnModel], kindError('model', ['smooth-tv', 'huber-tv', 'foe', 'icnn']));
 
 // ---------------------------------------------------------------------------------------------
 // hypergradient
@@ -439,7 +462,7 @@ export type ScheduleConfig = z.output<typeof scheduleConfigSchema>;
 
 /** Which lower-level form a model uses: saddle (PDHG, piggyback) or smooth (FISTA, implicit). */
 export function modelForm(model: ModelConfig): 'saddle' | 'smooth' {
-  if (model.kind === 'huber-tv') return 'saddle';
+  if (model.kind === 'huber-tv' || model.kind === 'icnn') return 'saddle';
   if (model.kind === 'foe') return model.potential === 'huber' ? 'saddle' : 'smooth';
   return 'smooth';
 }
@@ -474,6 +497,13 @@ function crossFieldIssues(c: ExperimentConfig): string[] {
     if (c.model.kind === 'foe' && s.cropSize < c.model.filterSize) {
       issues.push(`data.${part}.cropSize: ${s.cropSize} is smaller than model.filterSize ${c.model.filterSize}; use larger crops`);
     }
+  }
+  if (c.model.kind === 'icnn') {
+    const m = c.model;
+    if (c.data.test.cropSize !== c.data.train.cropSize) {
+      issues.push(`data.test.cropSize: the ICNN's hidden layer is tied to the image size; use the training crop size ${c.data.train.cropSize}`);
+    }
+    if (c.data.train.cropSize % m.poolFactor !== 0) issues.push(`data.train.cropSize: ${c.data.train.cropSize} is not divisible by model.poolFactor ${m.poolFactor}`);
   }
   if (c.eval.tvWeights.min >= c.eval.tvWeights.max) issues.push('eval.tvWeights: need min < max');
   if ((c.optimizer.kind === 'sgd' || c.optimizer.kind === 'adam') && c.model.kind !== 'foe' && c.model.kind !== 'smooth-tv') {

@@ -28,6 +28,7 @@ import {
   HuberConjugate,
   SmoothedTV,
   foeSaddleModel,
+  icnnSaddleModel,
   saddleModel,
   smoothModel,
   smoothedTvBoundConstants,
@@ -35,6 +36,7 @@ import {
 } from '@bilevel/prox';
 import type { ExperimentConfig, ModelConfig } from '../config/schema.js';
 import { BLUR_BOUNDARY, blurKernel, streamFor } from '../data.js';
+import type { Loss } from '@bilevel/hypergrad';
 import { ExpScaledOperator } from './exp-scaled.js';
 import type { FilterBank, ThetaProjection } from './types.js';
 
@@ -56,6 +58,8 @@ export interface BuiltModelCommon {
   readonly projections: readonly ThetaProjection[];
   /** The lower-level problem as a formula. */
   readonly formula: string;
+  /** Restrict the loss to the image when the primal variable is lifted (ICNN: `(x, z)`). */
+  readonly wrapLoss?: (loss: Loss) => Loss;
 }
 
 /** A built model: smooth (implicit differentiation) or saddle (piggyback). */
@@ -208,6 +212,37 @@ function buildHuberTv(config: ExperimentConfig, m: Extract<ModelConfig, { kind: 
   };
 }
 
+function buildIcnn(config: ExperimentConfig, m: Extract<ModelConfig, { kind: 'icnn' }>, samples: readonly ModelSample[]): BuiltModel {
+  const data = dataOptions(config, samples, 0);
+  const model = icnnSaddleModel({
+    shape: data.shape,
+    pairs: data.pairs,
+    network: {
+      filters: m.filters,
+      kernelSize: m.filterSize,
+      poolFactor: m.poolFactor,
+      units: m.units,
+      slope: m.slope,
+      smoothing: m.smoothing,
+      hiddenSmoothing: m.hiddenSmoothing,
+      seed: config.seed,
+    },
+    zWeight: m.zWeight,
+    epigraphSmoothing: m.epigraphSmoothing,
+  });
+  return {
+    form: 'saddle',
+    model,
+    theta0: Float64Array.from(model.params),
+    paramNames: model.paramNames(),
+    projections: [model.project],
+    wrapLoss: (loss) => model.imageLoss(loss) as Loss,
+    formula:
+      `${dataFormula(config, 0)} + R_θ(x), R_θ an ICNN (${m.filters} filters ${m.filterSize}×${m.filterSize}, leaky ReLU, avg-pool ${m.poolFactor}, ` +
+      `${m.units} nonnegative units), saddle form by the epigraph lifting with γ = ${m.zWeight}, ε = ${m.epigraphSmoothing}`,
+  };
+}
+
 function buildFoeSaddle(config: ExperimentConfig, m: Extract<ModelConfig, { kind: 'foe' }>, samples: readonly ModelSample[]): BuiltModel {
   const data = dataOptions(config, samples, m.ridge);
   const model = foeSaddleModel({
@@ -242,6 +277,8 @@ export function buildModel(config: ExperimentConfig, samples: readonly ModelSamp
       return buildHuberTv(config, m, samples);
     case 'foe':
       return m.potential === 'smooth' ? buildFoeSmooth(config, m, samples) : buildFoeSaddle(config, m, samples);
+    case 'icnn':
+      return buildIcnn(config, m, samples);
   }
 }
 
@@ -253,6 +290,11 @@ export function derivedParams(config: ExperimentConfig, theta: Float64Array): Re
       return { 'weight ½e^θ₀': 0.5 * Math.exp(theta[0]!), 'smoothing ν = e^θ₁': Math.exp(theta[1]!) };
     case 'huber-tv':
       return { 'weight e^θ₀': Math.exp(theta[0]!), 'Huber threshold on ∂x: ε/e^θ₀': m.huber / Math.exp(theta[0]!) };
+    case 'icnn': {
+      let neg = 0;
+      for (const t of theta) if (t < 0) neg++;
+      return { 'parameters': theta.length, 'negative entries (W₀ only; W_A is projected ≥ 0)': neg };
+    }
     case 'foe': {
       const bank = filterBankOf(config, theta)!;
       const norms = Array.from(bank.weights ?? []);
@@ -290,7 +332,7 @@ export function filterBankOf(config: ExperimentConfig, theta: Float64Array): Fil
  * (`½e^{θ₀} = α`).
  */
 export function tvModelConfig(config: ExperimentConfig): { config: ExperimentConfig; theta: (weight: number) => Float64Array; description: string } {
-  const ridge = config.model.ridge > 0 ? config.model.ridge : 1e-3;
+  const ridge = 'ridge' in config.model && config.model.ridge > 0 ? config.model.ridge : 1e-3;
   const nu = 0.01;
   const tv: ExperimentConfig = {
     ...config,

@@ -21,7 +21,8 @@ import type { FilterBank, Reconstruction, ReconstructOptions, TrainingProblem } 
 export function buildTrainingProblem(config: ExperimentConfig, pairs: readonly ImagePair[]): TrainingProblem {
   const samples: ModelSample[] = pairs.map((p) => ({ degraded: p.degraded, clean: p.clean }));
   const built = buildModel(config, samples);
-  const loss = squaredError({ reduction: config.hypergradient.loss });
+  const base = squaredError({ reduction: config.hypergradient.loss });
+  const loss = built.wrapLoss ? built.wrapLoss(base) : base;
   const h = config.hypergradient;
   const oracle =
     built.form === 'smooth'
@@ -67,7 +68,8 @@ export function reconstruct(config: ExperimentConfig, theta: Float64Array, degra
   const state = pdhg.init(problem, { x: s.x0 ?? degraded.data });
   const r = run(pdhg, state, { stop, certificateEvery: 10 });
   if (r.reason === 'diverged') throw new NumericalError('reconstruction diverged (NaN/Inf in the PDHG iterates)');
-  return { image: toImage(degraded, state.x), iterations: r.iterations, distance: r.certificate.distance };
+  // A lifted primal (ICNN: (x, z)) starts with the image.
+  return { image: toImage(degraded, state.x.subarray(0, degraded.data.length)), iterations: r.iterations, distance: r.certificate.distance };
 }
 
 /** Huber smoothing of the TV baseline (small: the baseline is TV in all but name). */
