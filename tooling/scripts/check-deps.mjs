@@ -30,11 +30,14 @@ function* tsFiles(dir) {
 }
 
 const problems = [];
+/** Workspace graph over dependencies and devDependencies (turbo's `^build` follows both). */
+const graph = new Map();
 const dirs = [...readdirSync(join(root, 'packages')).map((d) => join(root, 'packages', d)), ...(existsSync(join(root, 'apps')) ? readdirSync(join(root, 'apps')).map((d) => join(root, 'apps', d)) : [])];
 for (const dir of dirs) {
   if (!existsSync(join(dir, 'package.json'))) continue;
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const short = pkg.name.replace('@bilevel/', '');
+  graph.set(pkg.name, Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => d.startsWith('@bilevel/')));
   const ok = allowed[short];
   if (!ok) {
     problems.push(`${pkg.name}: not in the dependency table of DESIGN.md §2 (tooling/scripts/check-deps.mjs)`);
@@ -53,6 +56,19 @@ for (const dir of dirs) {
     }
   }
 }
+// No cycles, dev dependencies included: a cycle breaks `turbo run build` (and the README's main command).
+const state = new Map();
+const visit = (name, path) => {
+  if (state.get(name) === 'done') return;
+  if (state.get(name) === 'active') {
+    problems.push(`workspace dependency cycle: ${[...path.slice(path.indexOf(name)), name].join(' → ')} (dependencies and devDependencies)`);
+    return;
+  }
+  state.set(name, 'active');
+  for (const d of graph.get(name) ?? []) visit(d, [...path, name]);
+  state.set(name, 'done');
+};
+for (const name of graph.keys()) visit(name, []);
 if (problems.length) {
   console.error(`dependency direction violated:\n  ${problems.join('\n  ')}`);
   process.exit(1);
