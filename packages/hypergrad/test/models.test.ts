@@ -87,3 +87,10 @@ describe('Smoothed TV (smooth form, real crops)', () => {
   });
 });
 
+
+describe('smoothedTvBoundConstants', () => {
+  it('refuses the isotropic smoothed TV, for which its constants are not derived', () => {
+    const reg = new SmoothedTV({ shape: [1, 8, 8], mode: 'isotropic' });
+    expect(() => smoothedTvBoundConstants(reg)).toThrow(/anisotropic/);
+  });
+});

@@ -224,8 +224,14 @@ const PSI3 = 1.5 * (4 / 5) ** 2.5;
  *   `t` are bounded by `max ψ'' = 1/ν` and `max |∂_t(tν²/ψ³)| = 1/ν`;
  * - `L_{A⁻¹} ≤ λ‖D‖³ max|ψ'''| / μ²` with `max|ψ'''| = (3/2)(4/5)^{5/2}/ν²`, since the data term's
  *   Hessian is constant and `‖A⁻¹‖ ≤ 1/μ`.
+ *
+ * `L_B` and `L_{A⁻¹}` hold globally, so the `radius` argument is not needed; `‖B‖` is evaluated at
+ * the inexact point `x̃`, which is what the bound uses. Anisotropic mode only (the default).
  */
 export function smoothedTvBoundConstants(reg: SmoothedTV): (h: ParametricSmooth, x: Vec, radius: number) => SmoothBoundConstants {
+  if (reg.saddle().f.layout.groupSize !== 1) {
+    throw new ValidationError('smoothedTvBoundConstants: the constants are derived for the anisotropic smoothed TV (mode "anisotropic")');
+  }
   const D = reg.operator;
   const normD = D.norm!().value;
   return (h, x) => {
