@@ -4,14 +4,13 @@
  * f*(y) = a/2‖y‖² + c Σ log cosh y_i (smooth, strongly convex, Lipschitz Hessian), so every
  * assumption of Theorem 2 holds and the constants are known exactly.
  */
+import { DenseMatrix } from '@bilevel/operators';
 import {
   Rng,
-  dot,
   nrm2,
   type ParametricSmooth,
   type SmoothModel,
   type HessianInvertible,
-  type ParametricOperator,
   type ProxDifferentiable,
   type SaddleModel,
   type SaddleSample,
@@ -20,67 +19,6 @@ import {
   type TwiceSmooth,
   type Vec,
 } from '@bilevel/core';
-
-/** y = K x with learnable row-major K (rows × cols); ‖∇_K⟨Ku, v⟩‖_F = ‖u‖‖v‖. */
-export class Dense implements ParametricOperator {
-  readonly domain: number[];
-  readonly range: number[];
-  readonly params: Float64Array;
-  constructor(
-    readonly rows: number,
-    readonly cols: number,
-    data: Float64Array,
-  ) {
-    this.domain = [cols];
-    this.range = [rows];
-    this.params = Float64Array.from(data);
-  }
-  paramNames(): string[] {
-    return Array.from(this.params, (_, k) => `K[${Math.floor(k / this.cols)},${k % this.cols}]`);
-  }
-  setParams(t: ArrayLike<number>): void {
-    this.params.set(t);
-  }
-  apply(x: Vec, out: Vec): Vec {
-    for (let i = 0; i < this.rows; i++) {
-      let s = 0;
-      for (let j = 0; j < this.cols; j++) s += this.params[i * this.cols + j]! * x[j]!;
-      out[i] = s;
-    }
-    return out;
-  }
-  adjoint(y: Vec, out: Vec): Vec {
-    out.fill(0);
-    for (let i = 0; i < this.rows; i++) for (let j = 0; j < this.cols; j++) out[j]! += this.params[i * this.cols + j]! * y[i]!;
-    return out;
-  }
-  paramVjp(x: Vec, y: Vec, grad: Float64Array, scale = 1): void {
-    for (let i = 0; i < this.rows; i++) for (let j = 0; j < this.cols; j++) grad[i * this.cols + j]! += scale * y[i]! * x[j]!;
-  }
-  paramVjpBound(): number {
-    return 1;
-  }
-  norm() {
-    return { value: spectralNorm(this.params, this.rows, this.cols), kind: 'exact' as const };
-  }
-}
-
-/** ‖M‖₂ by a long power iteration on MᵀM (exact to ~1e-14 for these sizes). */
-export function spectralNorm(M: Float64Array, rows: number, cols: number): number {
-  let v = new Float64Array(cols).fill(1);
-  let lam = 0;
-  for (let k = 0; k < 5000; k++) {
-    const u = new Float64Array(rows);
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) u[i]! += M[i * cols + j]! * v[j]!;
-    const w = new Float64Array(cols);
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) w[j]! += M[i * cols + j]! * u[i]!;
-    const nw = Math.sqrt(dot(cols, w, w));
-    v = w.map((t) => t / nw);
-    if (Math.abs(nw - lam) < 1e-15 * nw) break;
-    lam = nw;
-  }
-  return Math.sqrt(lam);
-}
 
 function fillFrom(out: Vec, f: (i: number) => number): Vec {
   for (let i = 0; i < out.length; i++) out[i] = f(i);
@@ -144,7 +82,7 @@ export function smoothSaddleModel(
 ) {
   const { n = 12, m = 18, samples = 2, seed = 0, mu = 0, cg = 0, a = 0.5, c = 0.5 } = options;
   const rng = Rng.seeded(seed);
-  const K = new Dense(m, n, rng.normalVec(m * n).map((t) => t / Math.sqrt(n)));
+  const K = new DenseMatrix(m, n, rng.normalVec(m * n).map((t) => t / Math.sqrt(n)));
   const { fn: fStar, conj: f } = separableLogCosh(m, a, c);
   const data = Array.from({ length: samples }, () => {
     const target = rng.normalVec(n);
@@ -281,7 +219,7 @@ export function smoothFormModel(fx: ReturnType<typeof smoothSaddleModel>): Smoot
         return g.strongConvexity;
       },
       get lipschitz() {
-        const k = K.norm().value;
+        const k = 1.01 * K.norm().value; // DenseMatrix reports a power-iteration estimate (from below)
         return g.lipschitz + k * k * f.lipschitz;
       },
       params: K.params,
@@ -321,7 +259,7 @@ export function smoothFormModel(fx: ReturnType<typeof smoothSaddleModel>): Smoot
       h,
       target,
       boundConstants: (x: Vec, radius: number) => {
-        const k = K.norm().value;
+        const k = 1.01 * K.norm().value; // DenseMatrix reports a power-iteration estimate (from below)
         const L = f.lipschitz;
         const gf = nrm2(m, f.gradient(K.apply(x, kx), t1));
         return { normB: gf + L * k * (radius + 2 * nrm2(n, x)), lipB: 2 * L * k, lipAInv: 0, certified: true };
