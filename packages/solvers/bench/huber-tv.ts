@@ -96,6 +96,12 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
     for (let k = 0; k < block; k++) naiveStep(n, nx, nxb, ny, nd, b, fs.tau, fs.sigma);
   }, opts);
 
+  const N = n * n;
+  const src = new Float64Array(4.5 * N);
+  const dst = new Float64Array(4.5 * N);
+  const tCopy = measure(() => dst.set(src), opts);
+  const bytes = 72 * N;
+
   const size = `${n}x${n}`;
   report({
     bench: 'huber-tv-pdhg-naive-loop',
@@ -121,5 +127,7 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
     speedup_vs_generic: sig(tGeneric.median_ms / tFused.median_ms),
     ratio_to_naive_loop: sig(tFused.median_ms / tNaive.median_ms),
     ratio_to_naive_loop_min: sig(tFused.min_ms / tNaive.min_ms),
+    effective_GB_per_s: sig(bytes / (tFused.median_ms / block) / 1e6),
+    copy_of_same_bytes_GB_per_s: sig(bytes / tCopy.median_ms / 1e6),
   });
 }

@@ -32,8 +32,8 @@ export {
   type HuberTvState,
   type HuberTvWork,
   type HuberTvCertificate,
-  type HuberTvCertificateWork,
 } from './huber-tv.js';
+export { HuberTvKernel, type StepScalars, type CertificateSums } from './wasm/huber-tv-kernel.js';
 export {
   Fista,
   GradientDescent,

@@ -61,6 +61,10 @@ const square: Case = { C: 1, H: 12, W: 10, alpha: 0.15, epsilon: 0.05, lambda: 1
 const colour: Case = { C: 2, H: 7, W: 9, alpha: 0.1, epsilon: 0.02, lambda: 2, seed: 3 };
 const oneD: Case = { C: 1, H: 1, W: 40, alpha: 0.2, epsilon: 0.03, lambda: 1, seed: 5 };
 const column: Case = { C: 1, H: 17, W: 1, alpha: 0.2, epsilon: 0.03, lambda: 1, seed: 6 };
+// Narrow widths exercise the kernel's scalar edge columns next to (or instead of) its 2-wide SIMD loops.
+const narrow: Case = { C: 1, H: 5, W: 2, alpha: 0.1, epsilon: 0.02, lambda: 1, seed: 7 };
+const odd: Case = { C: 3, H: 4, W: 3, alpha: 0.1, epsilon: 0.02, lambda: 1.5, seed: 8 };
+const wide: Case = { C: 1, H: 3, W: 37, alpha: 0.05, epsilon: 0.01, lambda: 1, seed: 9 };
 
 const stepRules: { name: string; options: PdhgOptions }[] = [
   { name: 'linear', options: {} },
@@ -120,7 +124,7 @@ describe('Huber-TV denoising: PDHG (generic and fused) against FISTA on the smoo
     });
   }
 
-  for (const c of [square, colour, oneD, column]) {
+  for (const c of [square, colour, oneD, column, narrow, odd, wide]) {
     for (const rule of stepRules) {
       it(`${c.C}×${c.H}×${c.W}, ${rule.name}: fused iterates equal the generic ones to 1e-12`, () => {
         const { saddle, fused } = setup(c);

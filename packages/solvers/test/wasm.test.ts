@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ShapeError } from '@bilevel/core';
+import { assemble, wasmDir } from '../scripts/wasm.js';
+import { HuberTvKernel } from '../src/wasm/huber-tv-kernel.js';
+import { wasmBase64 } from '../src/wasm/huber-tv.wasm.js';
+
+describe('WebAssembly Huber-TV kernel', () => {
+  it('the embedded binary is the assembled huber-tv.wat (run `pnpm wasm` after editing it)', async () => {
+    const bytes = await assemble(join(wasmDir, 'huber-tv.wat'));
+    expect(Buffer.from(wasmBase64, 'base64').equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('its arrays are views of one memory, and b is copied in', () => {
+    const b = Float64Array.from({ length: 12 }, (_, k) => k / 12);
+    const kernel = new HuberTvKernel([1, 3, 4], b);
+    expect(kernel.x.buffer).toBe(kernel.y.buffer);
+    expect(kernel.y.length).toBe(24);
+    expect(Array.from(kernel.b)).toEqual(Array.from(b));
+    b[0] = 7;
+    expect(kernel.b[0]).toBe(0);
+  });
+
+  it('refuses images beyond the 4 GiB a 32-bit instance can address, before allocating', () => {
+    expect(() => new HuberTvKernel([1, 12000, 12000], new Float64Array(0))).toThrow(ShapeError);
+    expect(() => new HuberTvKernel([1, 12000, 12000], new Float64Array(0))).toThrow(/generic Pdhg/);
+  });
+});
