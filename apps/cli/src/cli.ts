@@ -108,10 +108,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   program
     .command('eval')
-    .description('test-set PSNR/SSIM of a trained model against the degraded input and a tuned TV baseline')
+    .description('test-set PSNR/SSIM of a trained model against the degraded input, a tuned TV baseline and optionally other runs')
     .argument('<run-dir>', 'run directory of `bilevel train`')
-    .action(async (runDir: string) => {
-      await evaluateRun(runDir, { write: io.out });
+    .option('--compare <run-dir...>', 'also evaluate these runs’ models on the same test crops (same degradation)')
+    .action(async (runDir: string, opts: { compare?: string[] }) => {
+      await evaluateRun(runDir, { write: io.out, ...(opts.compare ? { compare: opts.compare } : {}) });
     });
 
   for (const task of ['denoise', 'deblur'] as const) {

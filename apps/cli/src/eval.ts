@@ -1,7 +1,8 @@
 /**
- * `bilevel eval`: test-set PSNR/SSIM of a learned model against the degraded input and against
- * TV with its weight tuned by grid search on the training crops; writes `eval.json`, the eval
- * grid and chart, and the evaluation section of `report.md`.
+ * `bilevel eval`: test-set PSNR/SSIM of a learned model against the degraded input, against
+ * TV with its weight tuned by grid search on the training crops, and optionally against the
+ * models of other runs on the same test crops; writes `eval.json`, the eval grid and chart, and
+ * the evaluation section of `report.md`.
  * @module
  */
 import { existsSync } from 'node:fs';
@@ -21,8 +22,8 @@ import { stdoutLine } from './run/output.js';
 
 /** Metrics of one method on the test crops. */
 export interface MethodResult {
-  /** `degraded`, `tv` or `learned`. */
-  readonly method: 'degraded' | 'tv' | 'learned';
+  /** `degraded`, `tv`, `learned` (this run) or `compared` (another run's model, `--compare`). */
+  readonly method: 'degraded' | 'tv' | 'learned' | 'compared';
   /** Label in tables and pictures. */
   readonly label: string;
   /** Mean PSNR (dB, data range 1, estimate clipped to [0, 1]). */
@@ -31,6 +32,8 @@ export interface MethodResult {
   readonly ssim: number;
   /** Per-crop numbers. */
   readonly perImage: readonly ImageMetrics[];
+  /** Run directory of a compared model. */
+  readonly runDir?: string;
 }
 
 /** PSNR and SSIM of one crop. */
@@ -92,17 +95,57 @@ export interface EvalResult {
 export interface EvaluateOptions {
   /** Progress messages (default: stdout). */
   readonly write?: (line: string) => void;
+  /**
+   * Run directories of other trained models to evaluate on this run's test crops (same
+   * degradation required), e.g. a Fields-of-Experts run next to an ICNN run.
+   */
+  readonly compare?: readonly string[];
 }
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
-function metrics(method: MethodResult['method'], label: string, pairs: readonly ImagePair[], images: readonly Image[]): MethodResult {
+function metrics(method: MethodResult['method'], label: string, pairs: readonly ImagePair[], images: readonly Image[], runDir?: string): MethodResult {
   const perImage = pairs.map((p, i) => ({
     name: p.name,
     psnr: psnrOf(images[i]!, p.clean),
     ssim: ssim(clampImage(images[i]!), p.clean, { dataRange: 1 }),
   }));
-  return { method, label, psnr: mean(perImage.map((r) => r.psnr)), ssim: mean(perImage.map((r) => r.ssim)), perImage };
+  return { method, label, psnr: mean(perImage.map((r) => r.psnr)), ssim: mean(perImage.map((r) => r.ssim)), perImage, ...(runDir ? { runDir } : {}) };
+}
+
+/** Config and θ of a run directory (clear errors for anything else). */
+function loadRun(runDir: string): { dir: string; config: ExperimentConfig; theta: Float64Array; iteration: number } {
+  const dir = resolve(runDir);
+  if (!existsSync(runFile(dir, 'config'))) {
+    throw new ValidationError(`${dir} is not a run directory (no config.json); pass the --out folder of \`bilevel train\``);
+  }
+  const config = parseExperimentConfig(readJsonFile(runFile(dir, 'config'), 'run config'), runFile(dir, 'config'));
+  const params = readParams(dir);
+  return { dir, config, theta: Float64Array.from(params.theta), iteration: params.iteration };
+}
+
+/**
+ * Reconstructions of `pairs` by another run's model, which must have been trained for the same
+ * degradation (a model only makes sense on the corruption it was trained for).
+ */
+function comparedRun(
+  runDir: string,
+  config: ExperimentConfig,
+  pairs: readonly ImagePair[],
+  opts: { epsilon: number; maxIterations: number },
+): { label: string; images: Image[]; dir: string } {
+  const other = loadRun(runDir);
+  const a = JSON.stringify(config.data.degradation);
+  const b = JSON.stringify(other.config.data.degradation);
+  if (a !== b) throw new ValidationError(`--compare ${other.dir}: its degradation ${b} differs from this run's ${a}`);
+  const images = pairs.map((p) => {
+    try {
+      return reconstruct(other.config, other.theta, p.degraded, opts).image;
+    } catch (e) {
+      throw new ValidationError(`--compare ${other.dir}: its ${other.config.model.kind} model cannot reconstruct this run's ${p.degraded.height}×${p.degraded.width} test crops (${(e as Error).message})`);
+    }
+  });
+  return { label: `${other.config.name} (${other.config.model.kind})`, images, dir: other.dir };
 }
 
 /** Log-spaced grid `min … max` with `count` points. */
@@ -150,17 +193,12 @@ export function tuneTvWeight(
  */
 export async function evaluateRun(runDir: string, options: EvaluateOptions = {}): Promise<EvalResult> {
   const t0 = Date.now();
-  const dir = resolve(runDir);
   const write = options.write ?? stdoutLine;
-  if (!existsSync(runFile(dir, 'config'))) {
-    throw new ValidationError(`${dir} is not a run directory (no config.json); pass the --out folder of \`bilevel train\``);
-  }
-  const config = parseExperimentConfig(readJsonFile(runFile(dir, 'config'), 'run config'), runFile(dir, 'config'));
-  const params = readParams(dir);
-  const theta = Float64Array.from(params.theta);
+  const { dir, config, theta, iteration } = loadRun(runDir);
   const data = buildDataset(config, dir);
-  write(`evaluating ${config.name} (iteration ${params.iteration}) on ${data.test.length} test crops …`);
+  write(`evaluating ${config.name} (iteration ${iteration}) on ${data.test.length} test crops …`);
   const opts = { epsilon: config.eval.epsilon, maxIterations: config.eval.maxIterations };
+  const compared = (options.compare ?? []).map((d) => comparedRun(d, config, data.test, opts));
   const tv = tuneTvWeight(config, data.train, write);
   const tvImages = data.test.map((p) => reconstructTv(config, tv.weight, p.degraded, opts).image);
   const learned = data.test.map((p) => reconstruct(config, theta, p.degraded, opts).image);
@@ -169,6 +207,7 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
     metrics('degraded', degradedLabel, data.test, data.test.map((p) => p.degraded)),
     metrics('tv', `TV (weight ${tv.weight.toPrecision(3)})`, data.test, tvImages),
     metrics('learned', `learned ${config.model.kind}`, data.test, learned),
+    ...compared.map((c) => metrics('compared', c.label, data.test, c.images, c.dir)),
   ];
   const shown = Math.min(config.eval.showImages, data.test.length);
   writePng(
@@ -180,6 +219,7 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
           [config.data.degradation.kind === 'noise' ? 'noisy' : 'blurred', p.degraded],
           ['TV', tvImages[i]!],
           ['learned', learned[i]!],
+          ...compared.map((c): [string, Image] => [c.label, c.images[i]!]),
         ],
       })),
     ),
@@ -197,7 +237,7 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
     name: config.name,
     evaluatedAt: new Date().toISOString(),
     seconds: (Date.now() - t0) / 1000,
-    iteration: params.iteration,
+    iteration,
     epsilon: config.eval.epsilon,
     testCrops: data.test.length,
     testImages: data.sources.test,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '@bilevel/optimizers/node';
@@ -93,6 +93,26 @@ describe('bilevel train → eval → denoise, end to end (tiny experiment)', () 
     expect(report).toContain('## Evaluation on the test crops');
     expect(readPng(join(out, RUN_FILES.evalGrid)).width).toBeGreaterThan(0);
     expect(readPng(join(out, 'eval-psnr.png')).width).toBeGreaterThan(0);
+  });
+
+  it('eval --compare: another run\'s model on the same test crops; a different degradation is refused', async () => {
+    const r = await cli('eval', out, '--compare', out);
+    expect(r.code, r.err).toBe(0);
+    const e = readJson<EvalResult>(join(out, RUN_FILES.eval));
+    expect(e.methods.map((m) => m.method)).toEqual(['degraded', 'tv', 'learned', 'compared']);
+    // the same run compared with itself: the same reconstructions, the same numbers
+    expect(e.methods[3]!.psnr).toBe(e.methods[2]!.psnr);
+    expect(e.methods[3]!.label).toBe('tiny (smooth-tv)');
+    const other = join(dir, 'other');
+    cpSync(out, other, { recursive: true });
+    const config = readJson<Record<string, { degradation: { sigma: number } }>>(join(other, RUN_FILES.config));
+    config.data!.degradation.sigma = 0.05;
+    writeFileSync(join(other, RUN_FILES.config), JSON.stringify(config));
+    const bad = await cli('eval', out, '--compare', other);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/degradation .*sigma":0.05.* differs from this run's .*sigma":0.1/);
+    const none = await cli('eval', out, '--compare', join(dir, 'missing'));
+    expect(none.err).toMatch(/is not a run directory/);
   });
 
   it('denoise: applies the learned model to a PNG (each channel of a colour image)', async () => {
