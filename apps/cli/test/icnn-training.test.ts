@@ -8,6 +8,7 @@ import { addGaussianNoise, crop, loadPhotograph } from '@bilevel/imaging';
 import { PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 import { adaptivePiggyback, runSync } from '@bilevel/optimizers';
 import { icnnSaddleModel } from '@bilevel/prox';
+import { buildModel, parseExperimentConfig } from '@bilevel/cli';
 
 describe('ICNN: training with the adaptive piggyback method', () => {
   it('a few adaptivePiggyback steps (projection W_A ≥ 0) decrease the loss on two 8×8 crops', () => {
@@ -39,5 +40,54 @@ describe('ICNN: training with the adaptive piggyback method', () => {
     expect(accepted).toBeGreaterThan(0);
     expect(exactLoss(state.theta)).toBeLessThan(before);
     expect(state.theta.subarray(model.regularizer.layout.hidden.offset).every((w) => w >= 0)).toBe(true);
+  });
+});
+
+describe('ICNN experiment config: the TV-like start', () => {
+  const config = (init: Record<string, number>, filters = 6) =>
+    parseExperimentConfig({
+      name: 'icnn-start',
+      data: { train: { cropSize: 8 }, test: { cropSize: 8 }, degradation: { kind: 'noise', sigma: 0.1 } },
+      model: { kind: 'icnn', filters, filterSize: 3, poolFactor: 2, units: 2, init },
+      hypergradient: { kind: 'piggyback' },
+      optimizer: { kind: 'adaptive-piggyback' },
+      budget: { iterations: 1 },
+    });
+  const sample = { degraded: { channels: 1, height: 8, width: 8, data: new Float64Array(64).fill(0.5) }, clean: { channels: 1, height: 8, width: 8, data: new Float64Array(64).fill(0.5) } };
+
+  it('filters 0–3 are ±w∂ₓ, ±w∂ᵧ, their hidden weights c; the rest is the random start scaled by r', () => {
+    const random = buildModel(config({}), [sample]).theta0;
+    const built = buildModel(config({ derivativeWeight: 2, hiddenWeight: 0.3, randomScale: 0.5 }), [sample]);
+    const t = built.theta0;
+    const per = 9;
+    // 3×3 kernels: centre 4, right neighbour 5, lower neighbour 7
+    const expected = [
+      [4, -2, 5, 2],
+      [4, 2, 5, -2],
+      [4, -2, 7, 2],
+      [4, 2, 7, -2],
+    ];
+    expected.forEach(([c, vc, n, vn], f) => {
+      const kernel = Array.from(t.subarray(f * per, (f + 1) * per));
+      expect(kernel.filter((v) => v !== 0)).toHaveLength(2);
+      expect(kernel[c!]).toBe(vc);
+      expect(kernel[n!]).toBe(vn);
+    });
+    for (let i = 4 * per; i < 6 * per; i++) expect(t[i]).toBeCloseTo(0.5 * random[i]!, 15);
+    const hidden = t.subarray(6 * per);
+    const cells = hidden.length / (2 * 6);
+    for (let u = 0; u < 2; u++) {
+      for (let f = 0; f < 6; f++) {
+        for (let c = 0; c < cells; c++) {
+          const i = (u * 6 + f) * cells + c;
+          expect(hidden[i]).toBeCloseTo(f < 4 ? 0.3 : 0.5 * random[6 * per + i]!, 15);
+          expect(hidden[i]!).toBeGreaterThanOrEqual(0);
+        }
+      }
+    }
+  });
+
+  it('needs at least four filters', () => {
+    expect(() => config({ derivativeWeight: 1 }, 3)).toThrow(/needs filters ≥ 4/);
   });
 });

@@ -229,6 +229,27 @@ const icnnModel = strict({
   zWeight: positive.default(0.1).describe('γ of γ/2‖z‖² on the auxiliary variable (μ_g > 0).'),
   /** Moreau smoothing ε of the epigraph constraint (μ_f* > 0). */
   epigraphSmoothing: positive.default(0.1).describe('Moreau smoothing ε of the epigraph constraint (μ_f* > 0).'),
+  /** Initial parameters (default: the network's seeded random start). */
+  init: strict({
+    /**
+     * > 0: a TV-like start. Filters 0–3 become the forward differences ±w·∂ₓ, ±w·∂ᵧ (the leaky
+     * ReLUs of a ± pair sum to (1 − slope)·w|∂x|), every unit weights their pooled features by
+     * `hiddenWeight`, and the other filters and hidden weights are scaled by `randomScale`
+     * (needs ≥ 4 filters). 0: all random.
+     */
+    derivativeWeight: nonNegative
+      .default(0)
+      .describe('> 0: a TV-like start: filters 0–3 become ±w·∂ₓ, ±w·∂ᵧ, every unit weights their pooled features by hiddenWeight, the other filters and hidden weights are scaled by randomScale (needs ≥ 4 filters). 0: all random.'),
+    /** Hidden weight of the derivative filters' pooled features (TV-like start). */
+    hiddenWeight: positive.default(0.4).describe('Hidden weight of the derivative filters’ pooled features (TV-like start).'),
+    /** Scale of the remaining random filters and hidden weights (TV-like start). */
+    randomScale: nonNegative.default(0.1).describe('Scale of the remaining random filters and hidden weights (TV-like start).'),
+  })
+    .default({ derivativeWeight: 0, hiddenWeight: 0.4, randomScale: 0.1 })
+    .describe('Initial parameters (default: the network’s seeded random start).'),
+}).refine((m) => m.init.derivativeWeight === 0 || m.filters >= 4, {
+  message: 'init.derivativeWeight > 0 (the TV-like start) needs filters ≥ 4',
+  path: ['init', 'derivativeWeight'],
 });
 
 const modelSchema = z.discriminatedUnion('kind', [smoothTvModel, huberTvModel, foeModel, icnnModel], kindError('model', ['smooth-tv', 'huber-tv', 'foe', 'icnn']));

@@ -32,6 +32,7 @@ import {
   saddleModel,
   smoothModel,
   smoothedTvBoundConstants,
+  type IcnnRegularizer,
   type TrainingPair,
 } from '@bilevel/prox';
 import type { ExperimentConfig, ModelConfig } from '../config/schema.js';
@@ -212,6 +213,39 @@ function buildHuberTv(config: ExperimentConfig, m: Extract<ModelConfig, { kind: 
   };
 }
 
+/**
+ * The ICNN's TV-like start (in place on θ): filters 0–3 the forward differences ±w·∂ₓ, ±w·∂ᵧ
+ * (`σ(t) + σ(−t) = (1 − a)|t|` for the leaky ReLU, up to its smoothing), hidden weight `c` on
+ * their pooled features in every unit, the other filters and hidden weights scaled by `r`. With
+ * `h(v) ≈ v` for `v > 0`: `R(x) ≈ M·c·(1 − a)·w/s²·Σ(|∂ₓx| + |∂ᵧx|)`, an anisotropic TV.
+ */
+function icnnTvStart(theta: Float64Array, R: IcnnRegularizer, init: { derivativeWeight: number; hiddenWeight: number; randomScale: number }): void {
+  const { kernels, hidden } = R.layout;
+  const k = R.kernelSize;
+  const per = kernels.length / R.filters;
+  const centre = ((k - 1) / 2) * (k + 1);
+  const w = init.derivativeWeight;
+  for (let t = kernels.offset + 4 * per; t < kernels.offset + kernels.length; t++) theta[t] = theta[t]! * init.randomScale;
+  [
+    [1, 1],
+    [1, -1],
+    [k, 1],
+    [k, -1],
+  ].forEach(([step, sign], f) => {
+    const o = kernels.offset + f * per;
+    theta.fill(0, o, o + per);
+    theta[o + centre] = -sign! * w;
+    theta[o + centre + step!] = sign! * w;
+  });
+  const cells = hidden.length / (R.units * R.filters);
+  for (let u = 0; u < R.units; u++) {
+    for (let f = 0; f < R.filters; f++) {
+      const o = hidden.offset + (u * R.filters + f) * cells;
+      for (let t = o; t < o + cells; t++) theta[t] = f < 4 ? init.hiddenWeight : theta[t]! * init.randomScale;
+    }
+  }
+}
+
 function buildIcnn(config: ExperimentConfig, m: Extract<ModelConfig, { kind: 'icnn' }>, samples: readonly ModelSample[]): BuiltModel {
   const data = dataOptions(config, samples, 0);
   const model = icnnSaddleModel({
@@ -230,10 +264,15 @@ function buildIcnn(config: ExperimentConfig, m: Extract<ModelConfig, { kind: 'ic
     zWeight: m.zWeight,
     epigraphSmoothing: m.epigraphSmoothing,
   });
+  const theta0 = Float64Array.from(model.params);
+  if (m.init.derivativeWeight > 0) {
+    icnnTvStart(theta0, model.regularizer, m.init);
+    model.setParams(theta0);
+  }
   return {
     form: 'saddle',
     model,
-    theta0: Float64Array.from(model.params),
+    theta0,
     paramNames: model.paramNames(),
     projections: [model.project],
     wrapLoss: (loss) => model.imageLoss(loss) as Loss,
