@@ -9,8 +9,8 @@ import { wasmBase64 } from './huber-tv.wasm.js';
 
 /** Exports of `huber-tv.wat` (byte offsets and sizes are `i32`, everything else `f64`). */
 interface Exports {
-  step(C: number, H: number, W: number, x: number, xb: number, y0: number, y1: number, b: number, sigma: number, c: number, alpha: number, tau: number, tl: number, inv: number, theta: number): number;
-  certificate(C: number, H: number, W: number, x: number, y0: number, y1: number, b: number, ring: number, alpha: number, epsilon: number, aOverE: number, e2: number, halfInvE: number, lambda: number, kappa: number, invA2: number, inner: number, outer: number, feasible: number): void;
+  step(C: number, H: number, W: number, x: number, xb: number, y0: number, y1: number, b: number, zero: number, sigma: number, c: number, alpha: number, tau: number, tl: number, inv: number, theta: number): number;
+  certificate(C: number, H: number, W: number, x: number, y0: number, y1: number, b: number, zero: number, ring: number, alpha: number, epsilon: number, aOverE: number, e2: number, halfInvE: number, lambda: number, kappa: number, invA2: number, inner: number, outer: number, feasible: number): void;
   readonly reg: { readonly value: number };
   readonly rx2: { readonly value: number };
   readonly ry2: { readonly value: number };
@@ -44,9 +44,12 @@ function wasm(): { api: WasmApi; module: object } {
   return compiled;
 }
 
-/** Arrays of the kernel (in units of `N = C·H·W` doubles): x, x̄, y (2), b; then 6 rows of certificate scratch. */
+/**
+ * Arrays of the kernel (in units of `N = C·H·W` doubles): x, x̄, y (2), b; then a row of zeros
+ * (it stands for the divergence terms the Neumann boundary drops) and 6 rows of certificate scratch.
+ */
 const ARRAYS = 5;
-const RING_ROWS = 6;
+const ROWS = 7;
 /** Guard bytes before the first and after the last array (edge loads that are selected away read them). */
 const PAD = 64;
 const PAGE = 65536;
@@ -93,7 +96,7 @@ export interface CertificateSums {
 
 /**
  * One instance of the Huber-TV kernel for images `[C, H, W]` (memory: 40 bytes per pixel and
- * 48 per row). The `Float64Array` fields are
+ * 56 per row). The `Float64Array` fields are
  * views of the instance's memory (which never grows, so they stay valid): the solver state
  * uses `x`, `xBar`, `y` directly.
  */
@@ -107,7 +110,7 @@ export class HuberTvKernel {
   /** Data `b` (a copy). */
   readonly b: Float64Array;
   private readonly exports: Exports;
-  private readonly at: { x: number; xBar: number; y0: number; y1: number; b: number; ring: number };
+  private readonly at: { x: number; xBar: number; y0: number; y1: number; b: number; zero: number; ring: number };
 
   /**
    * @param shape `[C, H, W]`
@@ -119,7 +122,7 @@ export class HuberTvKernel {
   ) {
     const [C, H, W] = shape;
     const N = C * H * W;
-    const bytes = 2 * PAD + 8 * (ARRAYS * N + RING_ROWS * W);
+    const bytes = 2 * PAD + 8 * (ARRAYS * N + ROWS * W);
     if (bytes > MAX_BYTES) {
       throw new ShapeError(`HuberTvPdhg: ${C}×${H}×${W} needs ${bytes} bytes, more than the 4 GiB a WebAssembly instance can address; use the generic Pdhg`);
     }
@@ -134,7 +137,7 @@ export class HuberTvKernel {
     this.y = view(2, 2);
     this.b = view(4);
     this.b.set(b);
-    this.at = { x: offset(0), xBar: offset(1), y0: offset(2), y1: offset(3), b: offset(4), ring: offset(5) };
+    this.at = { x: offset(0), xBar: offset(1), y0: offset(2), y1: offset(3), b: offset(4), zero: offset(5), ring: offset(5) + 8 * W };
   }
 
   /**
@@ -145,7 +148,7 @@ export class HuberTvKernel {
   step(s: StepScalars): number {
     const [C, H, W] = this.shape;
     const a = this.at;
-    return this.exports.step(C, H, W, a.x, a.xBar, a.y0, a.y1, a.b, s.sigma, s.c, s.alpha, s.tau, s.tl, s.inv, s.theta);
+    return this.exports.step(C, H, W, a.x, a.xBar, a.y0, a.y1, a.b, a.zero, s.sigma, s.c, s.alpha, s.tau, s.tl, s.inv, s.theta);
   }
 
   /**
@@ -161,7 +164,7 @@ export class HuberTvKernel {
     const a = this.at;
     const e = this.exports;
     const smooth = o.epsilon > 0;
-    e.certificate(C, H, W, a.x, a.y0, a.y1, a.b, a.ring,
+    e.certificate(C, H, W, a.x, a.y0, a.y1, a.b, a.zero, a.ring,
       o.alpha, o.epsilon, smooth ? o.alpha / o.epsilon : 0, o.epsilon * o.epsilon, smooth ? 0.5 / o.epsilon : 0,
       o.lambda, o.kappa, 1 / (o.alpha * o.alpha), o.inner, o.outer, o.feasible);
     return {

@@ -56,25 +56,29 @@
     (f64.store (local.get $xbp) (f64.add (local.get $xn) (f64.mul (local.get $theta) (f64.sub (local.get $xn) (local.get $xo)))))
     (f64.mul (f64.sub (local.get $xn) (local.get $xo)) (f64.sub (local.get $xn) (local.get $xo))))
 
+  ;; Neumann divergence of (q0, q1) at byte j of a row: q0[j] − q0[j−1] + q1own[j] − q1up[j]
+  ;; with the x-part needing j < last and j > 0; q1own, q1up are the rows of q1 at i and i − 1,
+  ;; or a row of zeros where the term is dropped (last row, first row).
+  (func $div (param $q0 i32) (param $q1own i32) (param $q1up i32) (param $j i32) (param $last i32) (result f64)
+    (f64.add
+      (f64.sub
+        (select (f64.load (i32.add (local.get $q0) (local.get $j))) (f64.const 0) (i32.lt_u (local.get $j) (local.get $last)))
+        (select (f64.load offset=0 (i32.sub (i32.add (local.get $q0) (local.get $j)) (i32.const 8))) (f64.const 0) (i32.gt_u (local.get $j) (i32.const 0))))
+      (f64.sub
+        (f64.load (i32.add (local.get $q1own) (local.get $j)))
+        (f64.load (i32.add (local.get $q1up) (local.get $j))))))
+
   ;; x⁺ = (x + τ div y + τλb)/(1 + τλ), x̄ = x⁺ + ϑ(x⁺ − x) on one row; returns Σ(x⁺ − x)².
-  ;; div y = y0[j] − y0[j−1] + own·y1[j] − up·y1[j − W] (Neumann: missing terms dropped).
-  (func $primalRow (param $xr i32) (param $xbr i32) (param $y0r i32) (param $y1r i32) (param $br i32)
-                   (param $n i32) (param $upOff i32) (param $up f64) (param $own f64)
-                   (param $tau f64) (param $tl f64) (param $inv f64) (param $theta f64) (result f64)
+  ;; div y as in $div, with y1own, y1up the rows of y1 at i and i − 1 (or the zero row).
+  (func $primalRow (param $xr i32) (param $xbr i32) (param $y0r i32) (param $y1own i32) (param $y1up i32) (param $br i32)
+                   (param $n i32) (param $tau f64) (param $tl f64) (param $inv f64) (param $theta f64) (result f64)
     (local $j i32) (local $last i32) (local $sum f64) (local $acc v128)
-    (local $upv v128) (local $ownv v128) (local $tauv v128) (local $tlv v128) (local $invv v128) (local $thv v128)
+    (local $tauv v128) (local $tlv v128) (local $invv v128) (local $thv v128)
     (local $d v128) (local $xo v128) (local $xn v128) (local $dx v128)
     (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 3)))
-    ;; vertical part of the divergence at column 0 (shared by the n = 1 case)
     (local.set $sum (call $primalPixel (local.get $xr) (local.get $xbr) (local.get $br)
-      (f64.add
-        (select (f64.load (local.get $y0r)) (f64.const 0) (i32.gt_u (local.get $n) (i32.const 1)))
-        (f64.sub (f64.mul (local.get $own) (f64.load (local.get $y1r)))
-                 (f64.mul (local.get $up) (f64.load (i32.sub (local.get $y1r) (local.get $upOff))))))
+      (call $div (local.get $y0r) (local.get $y1own) (local.get $y1up) (i32.const 0) (local.get $last))
       (local.get $tau) (local.get $tl) (local.get $inv) (local.get $theta)))
-    (if (i32.eq (local.get $n) (i32.const 1)) (then (return (local.get $sum))))
-    (local.set $upv (f64x2.splat (local.get $up)))
-    (local.set $ownv (f64x2.splat (local.get $own)))
     (local.set $tauv (f64x2.splat (local.get $tau)))
     (local.set $tlv (f64x2.splat (local.get $tl)))
     (local.set $invv (f64x2.splat (local.get $inv)))
@@ -86,8 +90,8 @@
         (local.set $d (f64x2.add
           (f64x2.sub (v128.load align=8 (i32.add (local.get $y0r) (local.get $j)))
                      (v128.load align=8 (i32.sub (i32.add (local.get $y0r) (local.get $j)) (i32.const 8))))
-          (f64x2.sub (f64x2.mul (local.get $ownv) (v128.load align=8 (i32.add (local.get $y1r) (local.get $j))))
-                     (f64x2.mul (local.get $upv) (v128.load align=8 (i32.sub (i32.add (local.get $y1r) (local.get $j)) (local.get $upOff)))))))
+          (f64x2.sub (v128.load align=8 (i32.add (local.get $y1own) (local.get $j)))
+                     (v128.load align=8 (i32.add (local.get $y1up) (local.get $j))))))
         (local.set $xo (v128.load align=8 (i32.add (local.get $xr) (local.get $j))))
         (local.set $xn (f64x2.mul (f64x2.add (f64x2.add (local.get $xo) (f64x2.mul (local.get $tauv) (local.get $d)))
           (f64x2.mul (local.get $tlv) (v128.load align=8 (i32.add (local.get $br) (local.get $j))))) (local.get $invv)))
@@ -105,11 +109,7 @@
         (br_if $sdone (i32.gt_u (local.get $j) (local.get $last)))
         (local.set $sum (f64.add (local.get $sum) (call $primalPixel
           (i32.add (local.get $xr) (local.get $j)) (i32.add (local.get $xbr) (local.get $j)) (i32.add (local.get $br) (local.get $j))
-          (f64.add
-            (f64.sub (select (f64.load (i32.add (local.get $y0r) (local.get $j))) (f64.const 0) (i32.lt_u (local.get $j) (local.get $last)))
-                     (f64.load offset=0 (i32.sub (i32.add (local.get $y0r) (local.get $j)) (i32.const 8))))
-            (f64.sub (f64.mul (local.get $own) (f64.load (i32.add (local.get $y1r) (local.get $j))))
-                     (f64.mul (local.get $up) (f64.load (i32.sub (i32.add (local.get $y1r) (local.get $j)) (local.get $upOff))))))
+          (call $div (local.get $y0r) (local.get $y1own) (local.get $y1up) (local.get $j) (local.get $last))
           (local.get $tau) (local.get $tl) (local.get $inv) (local.get $theta))))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $sloop)))
@@ -117,9 +117,9 @@
 
   ;; One PDHG iteration over C channels of H×W in a single sweep: row i's dual update reads x̄
   ;; rows i, i+1 (not yet updated), row i's primal update reads y rows i, i−1 (already updated).
-  ;; Pointers are byte offsets of x, x̄, y0, y1, b. Returns Σ(x⁺ − x)².
+  ;; Pointers are byte offsets of x, x̄, y0, y1, b and of a row of W zeros. Returns Σ(x⁺ − x)².
   (func (export "step") (param $C i32) (param $H i32) (param $W i32)
-        (param $x i32) (param $xb i32) (param $y0 i32) (param $y1 i32) (param $b i32)
+        (param $x i32) (param $xb i32) (param $y0 i32) (param $y1 i32) (param $b i32) (param $zero i32)
         (param $sigma f64) (param $c f64) (param $alpha f64)
         (param $tau f64) (param $tl f64) (param $inv f64) (param $theta f64) (result f64)
     (local $ch i32) (local $i i32) (local $o i32) (local $row i32) (local $sum f64)
@@ -137,13 +137,11 @@
               (select (local.get $row) (i32.const 0) (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $H)))
               (local.get $sigma) (local.get $c) (local.get $alpha))
             (local.set $sum (f64.add (local.get $sum) (call $primalRow
-              (i32.add (local.get $x) (local.get $o)) (i32.add (local.get $xb) (local.get $o))
-              (i32.add (local.get $y0) (local.get $o)) (i32.add (local.get $y1) (local.get $o)) (i32.add (local.get $b) (local.get $o))
-              (local.get $W)
-              (select (local.get $row) (i32.const 0) (i32.gt_u (local.get $i) (i32.const 0)))
-              (select (f64.const 1) (f64.const 0) (i32.gt_u (local.get $i) (i32.const 0)))
-              (select (f64.const 1) (f64.const 0) (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $H)))
-              (local.get $tau) (local.get $tl) (local.get $inv) (local.get $theta))))
+              (i32.add (local.get $x) (local.get $o)) (i32.add (local.get $xb) (local.get $o)) (i32.add (local.get $y0) (local.get $o))
+              (select (i32.add (local.get $y1) (local.get $o)) (local.get $zero) (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $H)))
+              (select (i32.sub (i32.add (local.get $y1) (local.get $o)) (local.get $row)) (local.get $zero) (i32.gt_u (local.get $i) (i32.const 0)))
+              (i32.add (local.get $b) (local.get $o))
+              (local.get $W) (local.get $tau) (local.get $tl) (local.get $inv) (local.get $theta))))
             (local.set $o (i32.add (local.get $o) (local.get $row)))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $rloop)))
@@ -217,20 +215,9 @@
         (br $sloop)))
     (global.set $reg (f64.add (global.get $reg) (local.get $ss))))
 
-  ;; Neumann divergence of (q0, q1) at byte j of a row (the x-part needs j < last, j > 0; the
-  ;; y-part is weighted by own, up ∈ {0, 1} with upOff = 0 on the first row).
-  (func $div (param $q0 i32) (param $q1 i32) (param $j i32) (param $last i32) (param $upOff i32) (param $up f64) (param $own f64) (result f64)
-    (f64.add
-      (f64.sub
-        (select (f64.load (i32.add (local.get $q0) (local.get $j))) (f64.const 0) (i32.lt_u (local.get $j) (local.get $last)))
-        (select (f64.load offset=0 (i32.sub (i32.add (local.get $q0) (local.get $j)) (i32.const 8))) (f64.const 0) (i32.gt_u (local.get $j) (i32.const 0))))
-      (f64.sub
-        (f64.mul (local.get $own) (f64.load (i32.add (local.get $q1) (local.get $j))))
-        (f64.mul (local.get $up) (f64.load (i32.sub (i32.add (local.get $q1) (local.get $j)) (local.get $upOff)))))))
-
   ;; One pixel of the primal stationarity: r_x = λ(x − b) − dp, u = b + dy/λ; adds r_x² to $rx2,
   ;; (x − b)² to $data and dy·b + dy²/(2λ) to $gStar.
-  (func $stationarityPixel (param $xp i32) (param $bp i32) (param $up i32) (param $dp f64) (param $dy f64)
+  (func $stationarityPixel (param $xp i32) (param $bp i32) (param $uq i32) (param $dp f64) (param $dy f64)
                            (param $lambda f64) (param $invL f64) (param $halfInvL f64)
     (local $bk f64) (local $dxb f64) (local $rx f64)
     (local.set $bk (f64.load (local.get $bp)))
@@ -240,13 +227,14 @@
     (global.set $data (f64.add (global.get $data) (f64.mul (local.get $dxb) (local.get $dxb))))
     (global.set $gStar (f64.add (global.get $gStar)
       (f64.add (f64.mul (local.get $dy) (local.get $bk)) (f64.mul (f64.mul (local.get $dy) (local.get $dy)) (local.get $halfInvL)))))
-    (f64.store (local.get $up) (f64.add (local.get $bk) (f64.mul (local.get $dy) (local.get $invL)))))
+    (f64.store (local.get $uq) (f64.add (local.get $bk) (f64.mul (local.get $dy) (local.get $invL)))))
 
-  ;; Primal stationarity on one row (see $stationarityPixel).
-  (func $stationarityRow (param $xr i32) (param $br i32) (param $p0r i32) (param $p1r i32) (param $y0r i32) (param $y1r i32) (param $ur i32)
-                         (param $n i32) (param $pUp i32) (param $yUp i32) (param $up f64) (param $own f64)
+  ;; Primal stationarity on one row (see $stationarityPixel); div p and div y as in $div, with the
+  ;; rows p1own/p1up and y1own/y1up of p1, y1 at i and i − 1 (or the zero row).
+  (func $stationarityRow (param $xr i32) (param $br i32) (param $p0r i32) (param $p1own i32) (param $p1up i32)
+                         (param $y0r i32) (param $y1own i32) (param $y1up i32) (param $ur i32) (param $n i32)
                          (param $lambda f64) (param $invL f64) (param $halfInvL f64)
-    (local $j i32) (local $last i32) (local $upv v128) (local $ownv v128)
+    (local $j i32) (local $last i32)
     (local $dp v128) (local $dy v128) (local $bk v128) (local $dxb v128) (local $rx v128)
     (local $arx v128) (local $adat v128) (local $ags v128)
     (local $lambdav v128) (local $invLv v128) (local $halfInvLv v128)
@@ -254,11 +242,9 @@
     (local.set $lambdav (f64x2.splat (local.get $lambda)))
     (local.set $invLv (f64x2.splat (local.get $invL)))
     (local.set $halfInvLv (f64x2.splat (local.get $halfInvL)))
-    (local.set $upv (f64x2.splat (local.get $up)))
-    (local.set $ownv (f64x2.splat (local.get $own)))
     (call $stationarityPixel (local.get $xr) (local.get $br) (local.get $ur)
-      (call $div (local.get $p0r) (local.get $p1r) (i32.const 0) (local.get $last) (local.get $pUp) (local.get $up) (local.get $own))
-      (call $div (local.get $y0r) (local.get $y1r) (i32.const 0) (local.get $last) (local.get $yUp) (local.get $up) (local.get $own))
+      (call $div (local.get $p0r) (local.get $p1own) (local.get $p1up) (i32.const 0) (local.get $last))
+      (call $div (local.get $y0r) (local.get $y1own) (local.get $y1up) (i32.const 0) (local.get $last))
       (local.get $lambda) (local.get $invL) (local.get $halfInvL))
     (local.set $j (i32.const 8))
     (block $vdone
@@ -267,13 +253,13 @@
         (local.set $dp (f64x2.add
           (f64x2.sub (v128.load align=8 (i32.add (local.get $p0r) (local.get $j)))
                      (v128.load align=8 (i32.sub (i32.add (local.get $p0r) (local.get $j)) (i32.const 8))))
-          (f64x2.sub (f64x2.mul (local.get $ownv) (v128.load align=8 (i32.add (local.get $p1r) (local.get $j))))
-                     (f64x2.mul (local.get $upv) (v128.load align=8 (i32.sub (i32.add (local.get $p1r) (local.get $j)) (local.get $pUp)))))))
+          (f64x2.sub (v128.load align=8 (i32.add (local.get $p1own) (local.get $j)))
+                     (v128.load align=8 (i32.add (local.get $p1up) (local.get $j))))))
         (local.set $dy (f64x2.add
           (f64x2.sub (v128.load align=8 (i32.add (local.get $y0r) (local.get $j)))
                      (v128.load align=8 (i32.sub (i32.add (local.get $y0r) (local.get $j)) (i32.const 8))))
-          (f64x2.sub (f64x2.mul (local.get $ownv) (v128.load align=8 (i32.add (local.get $y1r) (local.get $j))))
-                     (f64x2.mul (local.get $upv) (v128.load align=8 (i32.sub (i32.add (local.get $y1r) (local.get $j)) (local.get $yUp)))))))
+          (f64x2.sub (v128.load align=8 (i32.add (local.get $y1own) (local.get $j)))
+                     (v128.load align=8 (i32.add (local.get $y1up) (local.get $j))))))
         (local.set $bk (v128.load align=8 (i32.add (local.get $br) (local.get $j))))
         (local.set $dxb (f64x2.sub (v128.load align=8 (i32.add (local.get $xr) (local.get $j))) (local.get $bk)))
         (local.set $rx (f64x2.sub (f64x2.mul (local.get $lambdav) (local.get $dxb)) (local.get $dp)))
@@ -293,8 +279,8 @@
         (br_if $sdone (i32.gt_u (local.get $j) (local.get $last)))
         (call $stationarityPixel
           (i32.add (local.get $xr) (local.get $j)) (i32.add (local.get $br) (local.get $j)) (i32.add (local.get $ur) (local.get $j))
-          (call $div (local.get $p0r) (local.get $p1r) (local.get $j) (local.get $last) (local.get $pUp) (local.get $up) (local.get $own))
-          (call $div (local.get $y0r) (local.get $y1r) (local.get $j) (local.get $last) (local.get $yUp) (local.get $up) (local.get $own))
+          (call $div (local.get $p0r) (local.get $p1own) (local.get $p1up) (local.get $j) (local.get $last))
+          (call $div (local.get $y0r) (local.get $y1own) (local.get $y1up) (local.get $j) (local.get $last))
           (local.get $lambda) (local.get $invL) (local.get $halfInvL))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $sloop))))
@@ -368,12 +354,12 @@
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $sloop))))
 
-  ;; The certificate sums of (x, y) in one sweep (see the row functions); x, y0, y1, b as in
-  ;; "step"; ring at 6 rows of scratch: p0, p1, u of rows i − 1 and i (row i at the odd or even
-  ;; slot), so p and u never go to memory. Results: $reg, $rx2, $data, $gStar, $ry2, $yy,
-  ;; $infeasible, $outside.
+  ;; The certificate sums of (x, y) in one sweep (see the row functions); x, y0, y1, b and the
+  ;; zero row as in "step"; ring at 6 rows of scratch: p0, p1, u of rows i − 1 and i (row i at the
+  ;; odd or even slot), so p and u never go to memory. Results: $reg, $rx2, $data, $gStar, $ry2,
+  ;; $yy, $infeasible, $outside.
   (func (export "certificate") (param $C i32) (param $H i32) (param $W i32)
-        (param $x i32) (param $y0 i32) (param $y1 i32) (param $b i32) (param $ring i32)
+        (param $x i32) (param $y0 i32) (param $y1 i32) (param $b i32) (param $zero i32) (param $ring i32)
         (param $alpha f64) (param $epsilon f64) (param $aOverE f64) (param $e2 f64) (param $halfInvE f64)
         (param $lambda f64) (param $kappa f64) (param $invA2 f64) (param $inner f64) (param $outer f64) (param $feasible f64)
     (local $ch i32) (local $i i32) (local $o i32) (local $row i32) (local $invL f64)
@@ -399,16 +385,16 @@
               (local.get $W)
               (select (local.get $row) (i32.const 0) (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $H)))
               (local.get $alpha) (f64.mul (f64.const 0.5) (local.get $epsilon)) (local.get $aOverE) (local.get $e2) (local.get $halfInvE))
-            ;; stationarityRow reads p1 at (p1 − upOff): upOff = −back (the slot of row i − 1), 0 on row 0
+            ;; rows i − 1 of p1 (the other ring slot) and y1, or the zero row on the first row; rows i,
+            ;; or the zero row on the last row
             (call $stationarityRow
-              (i32.add (local.get $x) (local.get $o)) (i32.add (local.get $b) (local.get $o))
-              (local.get $p0) (local.get $p1)
-              (i32.add (local.get $y0) (local.get $o)) (i32.add (local.get $y1) (local.get $o)) (local.get $u)
-              (local.get $W)
-              (select (i32.sub (i32.const 0) (local.get $back)) (i32.const 0) (i32.gt_u (local.get $i) (i32.const 0)))
-              (select (local.get $row) (i32.const 0) (i32.gt_u (local.get $i) (i32.const 0)))
-              (select (f64.const 1) (f64.const 0) (i32.gt_u (local.get $i) (i32.const 0)))
-              (select (f64.const 1) (f64.const 0) (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $H)))
+              (i32.add (local.get $x) (local.get $o)) (i32.add (local.get $b) (local.get $o)) (local.get $p0)
+              (select (local.get $p1) (local.get $zero) (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $H)))
+              (select (i32.add (local.get $p1) (local.get $back)) (local.get $zero) (i32.gt_u (local.get $i) (i32.const 0)))
+              (i32.add (local.get $y0) (local.get $o))
+              (select (i32.add (local.get $y1) (local.get $o)) (local.get $zero) (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $H)))
+              (select (i32.sub (i32.add (local.get $y1) (local.get $o)) (local.get $row)) (local.get $zero) (i32.gt_u (local.get $i) (i32.const 0)))
+              (local.get $u) (local.get $W)
               (local.get $lambda) (local.get $invL) (f64.mul (f64.const 0.5) (local.get $invL)))
             (if (i32.gt_u (local.get $i) (i32.const 0))
               (then
