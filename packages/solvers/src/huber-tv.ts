@@ -246,15 +246,17 @@ export class HuberTvPdhg implements Solver<HuberTvProblem, HuberTvState, HuberTv
     // (still a bound) and 1/α² is the exact minimiser up to that relative error. Beyond the
     // 1e-12 slack y is infeasible (f* = ∞); beyond the band the dual stationarity is ∞.
     const band = (t: number): number => alpha * alpha * (1 + t) * (1 + t);
-    const sums = kernel.certificate({ alpha, epsilon, lambda, kappa, inner: band(-1e-10), outer: band(1e-10), feasible: band(1e-12) });
+    const sums = kernel.certificate({ alpha, epsilon, lambda, kappa, inner: band(-1e-10) });
+    const infeasible = sums.maxNorm2 > band(1e-12);
+    const outside = sums.maxNorm2 > band(1e-10);
     const cost = s.cost;
     cost.apply += 2;
     cost.adjoint += 2;
     cost.gradient += 2;
     const primalObjective = 0.5 * lambda * sums.data + alpha * sums.reg;
-    const dualObjective = -(sums.infeasible ? Infinity : 0.5 * kappa * sums.yy) - sums.gStar;
+    const dualObjective = -(infeasible ? Infinity : 0.5 * kappa * sums.yy) - sums.gStar;
     const primalStationarity = smooth ? Math.sqrt(sums.rx2) : Infinity;
-    const dualStationarity = smooth && !sums.outside ? Math.sqrt(sums.ry2) : Infinity;
+    const dualStationarity = smooth && !outside ? Math.sqrt(sums.ry2) : Infinity;
     const epsX = primalStationarity / lambda;
     const epsY = smooth ? dualStationarity / kappa : Infinity;
     const distance = Math.max(epsX, epsY);

@@ -10,15 +10,14 @@ import { wasmBase64 } from './huber-tv.wasm.js';
 /** Exports of `huber-tv.wat` (byte offsets and sizes are `i32`, everything else `f64`). */
 interface Exports {
   step(C: number, H: number, W: number, x: number, xb: number, y0: number, y1: number, b: number, zero: number, sigma: number, c: number, alpha: number, tau: number, tl: number, inv: number, theta: number): number;
-  certificate(C: number, H: number, W: number, x: number, y0: number, y1: number, b: number, zero: number, ring: number, alpha: number, epsilon: number, aOverE: number, e2: number, halfInvE: number, lambda: number, kappa: number, invA2: number, inner: number, outer: number, feasible: number): void;
+  certificate(C: number, H: number, W: number, x: number, y0: number, y1: number, b: number, zero: number, ring: number, alpha: number, epsilon: number, aOverE: number, e2: number, halfInvE: number, lambda: number, kappa: number, invA2: number, inner: number): void;
   readonly reg: { readonly value: number };
   readonly rx2: { readonly value: number };
   readonly ry2: { readonly value: number };
   readonly data: { readonly value: number };
   readonly gStar: { readonly value: number };
   readonly yy: { readonly value: number };
-  readonly infeasible: { readonly value: number };
-  readonly outside: { readonly value: number };
+  readonly maxNorm2: { readonly value: number };
 }
 
 /** The part of the WebAssembly JS API used here (typed locally: the ES lib does not declare it). */
@@ -88,10 +87,8 @@ export interface CertificateSums {
   readonly ry2: number;
   /** `‖y‖²`. */
   readonly yy: number;
-  /** `‖y_p‖² > feasible` somewhere. */
-  readonly infeasible: boolean;
-  /** `‖y_p‖² > outer` somewhere. */
-  readonly outside: boolean;
+  /** `max_p ‖y_p‖²` (NaN entries ignored). */
+  readonly maxNorm2: number;
 }
 
 /**
@@ -157,16 +154,16 @@ export class HuberTvKernel {
    * and `reg = Σ Huber_ε(|∇x|)`; `rx2 = Σ r_x²` with `r_x = λ(x − b) − div p`, `data = Σ(x − b)²`,
    * `u = b + div y/λ` and `gStar = ⟨div y, b⟩ + ‖div y‖²/(2λ)`; `ry2 = Σ‖s‖²` of the min-norm
    * element `s` of `κy − ∇u + N_{‖·‖≤α}(y)` per pixel (multiplier on the band `‖y‖² ≥ inner`),
-   * `yy = ‖y‖²`, and whether `‖y‖² > feasible` (infeasible) or `> outer` (outside) anywhere.
+   * `yy = ‖y‖²` and `maxNorm2 = max_p ‖y_p‖²`.
    */
-  certificate(o: { alpha: number; epsilon: number; lambda: number; kappa: number; inner: number; outer: number; feasible: number }): CertificateSums {
+  certificate(o: { alpha: number; epsilon: number; lambda: number; kappa: number; inner: number }): CertificateSums {
     const [C, H, W] = this.shape;
     const a = this.at;
     const e = this.exports;
     const smooth = o.epsilon > 0;
     e.certificate(C, H, W, a.x, a.y0, a.y1, a.b, a.zero, a.ring,
       o.alpha, o.epsilon, smooth ? o.alpha / o.epsilon : 0, o.epsilon * o.epsilon, smooth ? 0.5 / o.epsilon : 0,
-      o.lambda, o.kappa, 1 / (o.alpha * o.alpha), o.inner, o.outer, o.feasible);
+      o.lambda, o.kappa, 1 / (o.alpha * o.alpha), o.inner);
     return {
       reg: e.reg.value,
       rx2: e.rx2.value,
@@ -174,8 +171,7 @@ export class HuberTvKernel {
       gStar: e.gStar.value,
       ry2: e.ry2.value,
       yy: e.yy.value,
-      infeasible: e.infeasible.value !== 0,
-      outside: e.outside.value !== 0,
+      maxNorm2: e.maxNorm2.value,
     };
   }
 }

@@ -158,8 +158,7 @@
   (global $gStar (export "gStar") (mut f64) (f64.const 0))
   (global $ry2 (export "ry2") (mut f64) (f64.const 0))
   (global $yy (export "yy") (mut f64) (f64.const 0))
-  (global $infeasible (export "infeasible") (mut i32) (i32.const 0))
-  (global $outside (export "outside") (mut i32) (i32.const 0))
+  (global $maxNorm2 (export "maxNorm2") (mut f64) (f64.const 0))
 
   (func $hsum (param $v v128) (result f64)
     (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
@@ -287,20 +286,18 @@
 
   ;; Dual stationarity on one row: s = κy − ∇u per pixel; on the boundary band ‖y‖² ≥ inner,
   ;; s ← s + l·y with l = max(0, −⟨s, y⟩/α²) (min-norm element of s + N_{‖·‖≤α}(y)); adds ‖s‖² to
-  ;; $ry2 and ‖y‖² to $yy; flags ‖y‖² > feasible ($infeasible) and ‖y‖² > outer ($outside).
+  ;; $ry2 and ‖y‖² to $yy; raises $maxNorm2 to the largest ‖y_p‖² (NaN entries ignored).
   (func $dualStationarityRow (param $y0r i32) (param $y1r i32) (param $ur i32) (param $n i32) (param $dW i32)
-                             (param $kappa f64) (param $invA2 f64) (param $inner f64) (param $outer f64) (param $feasible f64)
+                             (param $kappa f64) (param $invA2 f64) (param $inner f64)
     (local $j i32) (local $last i32)
     (local $a v128) (local $c v128) (local $u v128) (local $s0 v128) (local $s1 v128) (local $r2 v128) (local $l v128)
-    (local $ary v128) (local $ayy v128) (local $minf v128) (local $mout v128)
+    (local $ary v128) (local $ayy v128) (local $mr2 v128)
     (local $as f64) (local $cs f64) (local $us f64) (local $t0 f64) (local $t1 f64) (local $q2 f64) (local $ls f64)
-    (local $kappav v128) (local $invA2v v128) (local $innerv v128) (local $outerv v128) (local $feasiblev v128)
+    (local $kappav v128) (local $invA2v v128) (local $innerv v128)
     (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 3)))
     (local.set $kappav (f64x2.splat (local.get $kappa)))
     (local.set $invA2v (f64x2.splat (local.get $invA2)))
     (local.set $innerv (f64x2.splat (local.get $inner)))
-    (local.set $outerv (f64x2.splat (local.get $outer)))
-    (local.set $feasiblev (f64x2.splat (local.get $feasible)))
     (block $vdone
       (loop $vloop
         (br_if $vdone (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $last)))
@@ -320,14 +317,13 @@
         (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $l) (local.get $a))))
         (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (local.get $l) (local.get $c))))
         (local.set $ary (f64x2.add (local.get $ary) (f64x2.add (f64x2.mul (local.get $s0) (local.get $s0)) (f64x2.mul (local.get $s1) (local.get $s1)))))
-        (local.set $minf (v128.or (local.get $minf) (f64x2.gt (local.get $r2) (local.get $feasiblev))))
-        (local.set $mout (v128.or (local.get $mout) (f64x2.gt (local.get $r2) (local.get $outerv))))
+        (local.set $mr2 (f64x2.pmax (local.get $mr2) (local.get $r2)))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $vloop)))
     (global.set $ry2 (f64.add (global.get $ry2) (call $hsum (local.get $ary))))
     (global.set $yy (f64.add (global.get $yy) (call $hsum (local.get $ayy))))
-    (global.set $infeasible (i32.or (global.get $infeasible) (v128.any_true (local.get $minf))))
-    (global.set $outside (i32.or (global.get $outside) (v128.any_true (local.get $mout))))
+    (global.set $maxNorm2 (f64.max (global.get $maxNorm2)
+      (f64.max (f64x2.extract_lane 0 (local.get $mr2)) (f64x2.extract_lane 1 (local.get $mr2)))))
     (block $sdone
       (loop $sloop
         (br_if $sdone (i32.gt_u (local.get $j) (local.get $last)))
@@ -349,23 +345,22 @@
         (local.set $t0 (f64.add (local.get $t0) (f64.mul (local.get $ls) (local.get $as))))
         (local.set $t1 (f64.add (local.get $t1) (f64.mul (local.get $ls) (local.get $cs))))
         (global.set $ry2 (f64.add (global.get $ry2) (f64.add (f64.mul (local.get $t0) (local.get $t0)) (f64.mul (local.get $t1) (local.get $t1)))))
-        (global.set $infeasible (i32.or (global.get $infeasible) (f64.gt (local.get $q2) (local.get $feasible))))
-        (global.set $outside (i32.or (global.get $outside) (f64.gt (local.get $q2) (local.get $outer))))
+        (global.set $maxNorm2 (select (local.get $q2) (global.get $maxNorm2) (f64.gt (local.get $q2) (global.get $maxNorm2))))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $sloop))))
 
   ;; The certificate sums of (x, y) in one sweep (see the row functions); x, y0, y1, b and the
   ;; zero row as in "step"; ring at 6 rows of scratch: p0, p1, u of rows i − 1 and i (row i at the
   ;; odd or even slot), so p and u never go to memory. Results: $reg, $rx2, $data, $gStar, $ry2,
-  ;; $yy, $infeasible, $outside.
+  ;; $yy, $maxNorm2.
   (func (export "certificate") (param $C i32) (param $H i32) (param $W i32)
         (param $x i32) (param $y0 i32) (param $y1 i32) (param $b i32) (param $zero i32) (param $ring i32)
         (param $alpha f64) (param $epsilon f64) (param $aOverE f64) (param $e2 f64) (param $halfInvE f64)
-        (param $lambda f64) (param $kappa f64) (param $invA2 f64) (param $inner f64) (param $outer f64) (param $feasible f64)
+        (param $lambda f64) (param $kappa f64) (param $invA2 f64) (param $inner f64)
     (local $ch i32) (local $i i32) (local $o i32) (local $row i32) (local $invL f64)
     (local $p0 i32) (local $p1 i32) (local $u i32) (local $uPrev i32) (local $back i32)
     (global.set $reg (f64.const 0)) (global.set $rx2 (f64.const 0)) (global.set $data (f64.const 0)) (global.set $gStar (f64.const 0))
-    (global.set $ry2 (f64.const 0)) (global.set $yy (f64.const 0)) (global.set $infeasible (i32.const 0)) (global.set $outside (i32.const 0))
+    (global.set $ry2 (f64.const 0)) (global.set $yy (f64.const 0)) (global.set $maxNorm2 (f64.const 0))
     (local.set $invL (f64.div (f64.const 1) (local.get $lambda)))
     (local.set $row (i32.shl (local.get $W) (i32.const 3)))
     (block $cdone
@@ -404,7 +399,7 @@
                   (i32.sub (i32.add (local.get $y1) (local.get $o)) (local.get $row))
                   (local.get $uPrev)
                   (local.get $W) (i32.sub (i32.const 0) (local.get $back))
-                  (local.get $kappa) (local.get $invA2) (local.get $inner) (local.get $outer) (local.get $feasible))))
+                  (local.get $kappa) (local.get $invA2) (local.get $inner))))
             (local.set $o (i32.add (local.get $o) (local.get $row)))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $rloop)))
@@ -414,7 +409,7 @@
           (i32.sub (i32.add (local.get $y1) (local.get $o)) (local.get $row))
           (local.get $u)
           (local.get $W) (i32.const 0)
-          (local.get $kappa) (local.get $invA2) (local.get $inner) (local.get $outer) (local.get $feasible))
+          (local.get $kappa) (local.get $invA2) (local.get $inner))
         (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
         (br $cloop)))
 )
