@@ -185,15 +185,11 @@ export function saddleCertificate(
     if (f && gStar) gap = primalObjective - dualObjective;
   }
 
-  const distance = Math.max(epsX, epsY);
-  return {
-    distance: Number.isNaN(distance) ? Infinity : distance,
-    epsX,
-    epsY,
-    primalStationarity,
-    dualStationarity,
-    gap,
-    primalObjective,
-    dualObjective,
-  };
+  return withDistance({ epsX, epsY, primalStationarity, dualStationarity, gap, primalObjective, dualObjective });
+}
+
+/** @internal A saddle certificate from its parts: `distance = max(ε_x, ε_y)` (`Infinity` if NaN). */
+export function withDistance<C extends { readonly epsX: number; readonly epsY: number }>(parts: C): C & { distance: number } {
+  const distance = Math.max(parts.epsX, parts.epsY);
+  return { distance: Number.isNaN(distance) ? Infinity : distance, ...parts };
 }

@@ -18,7 +18,7 @@ import {
   type StopReason,
   type Vec,
 } from '@bilevel/core';
-import { copyWarm, vecSchema } from './internal.js';
+import { copyWarm, copyWarmScalars, vecSchema } from './internal.js';
 
 /** A matrix-free symmetric positive definite operator: `out = A v` (`out` never aliases `v`). */
 export type SpdOperator = (v: Vec, out: Vec) => Vec;
@@ -151,10 +151,7 @@ export class ConjugateGradient implements Solver<CgProblem, CgState, CgCertifica
     if (resume) {
       copyWarm('r', warm.r, state.r);
       copyWarm('p', warm.p, state.p);
-      state.rr = warm.rr!;
-      if (warm.iteration !== undefined) state.iteration = warm.iteration;
-      if (warm.cost) Object.assign(state.cost, warm.cost);
-      if (warm.halt !== undefined) state.halt = warm.halt;
+      copyWarmScalars(state, warm, ['rr']);
     } else {
       if (hasX) {
         problem.A(state.x, state.r);

@@ -19,10 +19,10 @@ import {
   type StopReason,
   type Vec,
 } from '@bilevel/core';
-import type { SaddleCertificate } from './certificate.js';
-import { copyWarm, vecSchema } from './internal.js';
+import { withDistance, type SaddleCertificate } from './certificate.js';
+import { copyWarm, copyWarmScalars, vecSchema } from './internal.js';
 import { HuberTvKernel } from './wasm/huber-tv-kernel.js';
-import { acceleratedTheta, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, type PdhgSteps } from './steps.js';
+import { acceleratedTheta, endPdhgStep, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, type PdhgSteps } from './steps.js';
 
 /**
  * Huber-TV denoising `min_x (λ/2)‖x − b‖² + α Σ_{c,i,j} Huber_ε(‖(∇x)_{c,i,j}‖₂)` in saddle form:
@@ -182,14 +182,7 @@ export class HuberTvPdhg implements Solver<HuberTvProblem, HuberTvState, HuberTv
       copyWarm('x', warm.x, state.x);
       copyWarm('y', warm.y, state.y);
       if (!copyWarm('xBar', warm.xBar, state.xBar)) state.xBar.set(state.x);
-      if (warm.tau !== undefined) state.tau = warm.tau;
-      if (warm.sigma !== undefined) state.sigma = warm.sigma;
-      if (warm.theta !== undefined) state.theta = warm.theta;
-      if (warm.tauLast !== undefined) state.tauLast = warm.tauLast;
-      if (warm.primalChange !== undefined) state.primalChange = warm.primalChange;
-      if (warm.iteration !== undefined) state.iteration = warm.iteration;
-      if (warm.cost) Object.assign(state.cost, warm.cost);
-      if (warm.halt !== undefined) state.halt = warm.halt;
+      copyWarmScalars(state, warm, ['tau', 'sigma', 'theta', 'tauLast', 'primalChange']);
       const p = state.tau * state.sigma * steps.normK * steps.normK;
       if (!(state.tau > 0 && state.sigma > 0) || p > 1 + 1e-9) {
         throw new ValidationError(`huber-tv warm start: tau = ${state.tau}, sigma = ${state.sigma} give tau·sigma·‖K‖² = ${p} > 1; pass only { x, y } for a new problem`);
@@ -214,19 +207,8 @@ export class HuberTvPdhg implements Solver<HuberTvProblem, HuberTvState, HuberTv
     const dx2 = wk.kernel.step({ sigma, c: alpha / (alpha + sigma * epsilon), alpha, tau, tl, inv: 1 / (1 + tl), theta });
     s.tauLast = tau;
     s.primalChange = dx2;
-    if (accelerated) {
-      s.theta = theta;
-      s.tau = tau * theta;
-      s.sigma = sigma / theta;
-    }
-    const cost = s.cost;
-    cost.apply++;
-    cost.adjoint++;
-    cost.prox += 2;
-    cost.iterations++;
-    s.iteration++;
     // Σ(xⁿ⁺¹ − xⁿ)² is NaN or ∞ as soon as one entry is.
-    if (!Number.isFinite(dx2)) s.halt = 'diverged';
+    endPdhgStep(s, wk.steps, tau, sigma, dx2);
   }
 
   /**
@@ -259,9 +241,7 @@ export class HuberTvPdhg implements Solver<HuberTvProblem, HuberTvState, HuberTv
     const dualStationarity = smooth && !outside ? Math.sqrt(sums.ry2) : Infinity;
     const epsX = primalStationarity / lambda;
     const epsY = smooth ? dualStationarity / kappa : Infinity;
-    const distance = Math.max(epsX, epsY);
-    return {
-      distance: Number.isNaN(distance) ? Infinity : distance,
+    return withDistance({
       epsX,
       epsY,
       primalStationarity,
@@ -270,6 +250,6 @@ export class HuberTvPdhg implements Solver<HuberTvProblem, HuberTvState, HuberTv
       primalObjective,
       dualObjective,
       primalResidual: s.tauLast > 0 ? Math.sqrt(s.primalChange) / s.tauLast : Infinity,
-    };
+    });
   }
 }

@@ -3,7 +3,7 @@
  * shape checks and the zod building blocks of the option schemas.
  * @module
  */
-import { ShapeError, formatShape, nrm2, shapeSize, z, type Shape, type Vec } from '@bilevel/core';
+import { ShapeError, formatShape, nrm2, shapeSize, z, type Shape, type SolverState, type StopReason, type Vec } from '@bilevel/core';
 
 /**
  * Optional capability of a functional used by diagonally preconditioned PDHG
@@ -79,4 +79,23 @@ export function norm2(n: number, x: Vec): number {
   for (let i = 0; i < n; i++) s += x[i]! * x[i]!;
   if (s > 1e-280 && s < 1e280) return Math.sqrt(s);
   return s === 0 || Number.isNaN(s) ? Math.sqrt(s) : nrm2(n, x);
+}
+
+/** The bookkeeping every solver state carries besides `iteration` and `cost`. */
+interface Halting extends SolverState {
+  halt: StopReason | null;
+}
+
+/**
+ * Copy the scalar fields `keys` of a warm start that are given, and its bookkeeping
+ * (`iteration`, `cost`, `halt`), into `state` (a resumed run continues its counters).
+ */
+export function copyWarmScalars<S extends Halting>(state: S, warm: Partial<S>, keys: readonly (keyof S & string)[] = []): void {
+  for (const k of keys) {
+    const v = warm[k];
+    if (v !== undefined) state[k] = v as S[typeof k];
+  }
+  if (warm.iteration !== undefined) state.iteration = warm.iteration;
+  if (warm.cost) Object.assign(state.cost, warm.cost);
+  if (warm.halt !== undefined) state.halt = warm.halt;
 }

@@ -16,8 +16,8 @@ import {
   type Vec,
 } from '@bilevel/core';
 import { saddleCertificate, createSaddleCertificateWorkspace, type SaddleCertificate, type SaddleCertificateWorkspace } from './certificate.js';
-import { assertSameSize, copyWarm, norm2, proxDiagonalOf, type DiagonalProximable } from './internal.js';
-import { acceleratedTheta, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, type PdhgSteps } from './steps.js';
+import { assertSameSize, copyWarm, copyWarmScalars, norm2, proxDiagonalOf, type DiagonalProximable } from './internal.js';
+import { endPdhgStep, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, type PdhgSteps } from './steps.js';
 
 /** @internal zod schema of {@link PdhgOptions}. */
 export const pdhgOptionsSchema = pdhgStepOptionsSchema.extend({
@@ -250,14 +250,11 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
       state.tau = tau;
       state.sigma = sigma;
     }
-    if (warm.theta !== undefined) state.theta = warm.theta;
     if (hasW && hasV) {
       state.tauLast = warm.tauLast ?? 0;
       state.sigmaLast = warm.sigmaLast ?? 0;
     }
-    if (warm.iteration !== undefined) state.iteration = warm.iteration;
-    if (warm.cost) Object.assign(state.cost, warm.cost);
-    if (warm.halt !== undefined) state.halt = warm.halt;
+    copyWarmScalars(state, warm, ['theta']);
   }
 
   /** One PDHG iteration (no allocation; see the class comment for the formulas). */
@@ -324,19 +321,7 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
 
     s.tauLast = tau;
     s.sigmaLast = sigma;
-    if (work.steps.kind === 'accelerated') {
-      const th = acceleratedTheta(tau, work.steps.gamma);
-      s.theta = th;
-      s.tau = tau * th;
-      s.sigma = sigma / th;
-    }
-    const c = s.cost;
-    c.apply++;
-    c.adjoint++;
-    c.prox += 2;
-    c.iterations++;
-    s.iteration++;
-    if (!Number.isFinite(acc)) s.halt = 'diverged';
+    endPdhgStep(s, work.steps, tau, sigma, acc);
   }
 
   /**

@@ -20,7 +20,7 @@ import {
   type StopReason,
   type Vec,
 } from '@bilevel/core';
-import { copyWarm } from './internal.js';
+import { copyWarm, copyWarmScalars } from './internal.js';
 
 /** @internal zod schema of {@link SmoothOptions}. */
 export const smoothOptionsSchema = z.strictObject({
@@ -172,12 +172,7 @@ abstract class SmoothSolver implements Solver<SmoothProblem, SmoothState, Smooth
     if (warm) {
       copyWarm('x', warm.x, state.x);
       if (!copyWarm('xPrev', warm.xPrev, state.xPrev)) state.xPrev.set(state.x);
-      if (warm.t !== undefined) state.t = warm.t;
-      if (warm.tau !== undefined) state.tau = warm.tau;
-      if (warm.backtracks !== undefined) state.backtracks = warm.backtracks;
-      if (warm.iteration !== undefined) state.iteration = warm.iteration;
-      if (warm.cost) Object.assign(state.cost, warm.cost);
-      if (warm.halt !== undefined) state.halt = warm.halt;
+      copyWarmScalars(state, warm, ['t', 'tau', 'backtracks']);
     } else {
       state.xPrev.set(state.x);
     }

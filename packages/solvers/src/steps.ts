@@ -10,10 +10,12 @@ import {
   positive,
   powerIteration,
   z,
+  type Cost,
   type LinearOperator,
   type NormKind,
   type OperatorNorm,
   type SaddleProblem,
+  type StopReason,
   type Vec,
 } from '@bilevel/core';
 import { positiveOrInfinity, vecSchema } from './internal.js';
@@ -333,6 +335,38 @@ export function pdhgSteps(problem: SaddleProblem | PdhgStepInput, options: PdhgS
 /** `ϑ_n = 1/√(1 + 2γτ_n)`, the extrapolation of CP2011 Alg. 2 (then `τ_{n+1} = ϑ_nτ_n`, `σ_{n+1} = σ_n/ϑ_n`). */
 export function acceleratedTheta(tau: number, gamma: number): number {
   return 1 / Math.sqrt(1 + 2 * gamma * tau);
+}
+
+/** @internal The fields of a PDHG state that {@link endPdhgStep} updates. */
+export interface PdhgStepCounters {
+  tau: number;
+  sigma: number;
+  theta: number;
+  iteration: number;
+  readonly cost: Cost;
+  halt: StopReason | null;
+}
+
+/**
+ * @internal End of one PDHG iteration taken with steps `(τ, σ)` (generic and fused): the
+ * accelerated update `ϑ = 1/√(1 + 2γτ)`, `τ ← ϑτ`, `σ ← σ/ϑ` (CP2011 Alg. 2), the cost of one
+ * iteration (one apply, one adjoint, two prox), and `halt = 'diverged'` when `change` (a sum
+ * over the new iterate) is not finite.
+ */
+export function endPdhgStep(s: PdhgStepCounters, steps: PdhgSteps, tau: number, sigma: number, change: number): void {
+  if (steps.kind === 'accelerated') {
+    const th = acceleratedTheta(tau, steps.gamma);
+    s.theta = th;
+    s.tau = tau * th;
+    s.sigma = sigma / th;
+  }
+  const c = s.cost;
+  c.apply++;
+  c.adjoint++;
+  c.prox += 2;
+  c.iterations++;
+  s.iteration++;
+  if (!Number.isFinite(change)) s.halt = 'diverged';
 }
 
 function preconditionedSteps(
