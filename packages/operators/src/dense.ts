@@ -3,7 +3,10 @@
  * @module
  */
 import {
+  ShapeError,
+  formatShape,
   positiveInt,
+  shapeSize,
   z,
   type OperatorNorm,
   type ParametricOperator,
@@ -11,20 +14,21 @@ import {
   type Vec,
 } from '@bilevel/core';
 import { estimateNorm, NormCache } from './norms.js';
-import { checkCall, checkData, checkParams, checkVjpCall, float64Array, parseOptions } from './validate.js';
+import { checkCall, checkData, checkParams, checkVjpCall, float64Array, parseOptions, parseShape } from './validate.js';
 
 /**
  * A dense matrix `A ∈ ℝ^{rows×cols}` with learnable entries, `θ = vec(A)` row-major
- * (`θ[i·cols + j] = A_ij`); domain `[cols]`, range `[rows]`.
+ * (`θ[i·cols + j] = A_ij`); domain `[cols]`, range `[rows]` unless other shapes of those sizes
+ * are given (e.g. an image domain `[C, H, W]`, entries flattened row-major).
  *
  * `(A x)_i = Σ_j A_ij x_j`, `(Aᵀ y)_j = Σ_i A_ij y_i`, and the parameter derivative is the
  * outer product `∇_A ⟨A x, y⟩ = y xᵀ` (arXiv 2412.06436, §3.4). `norm()` is a seeded
  * power-iteration estimate (kind `estimate`). `out` must not alias `x`.
  */
 export class DenseMatrix implements ParametricOperator {
-  /** `[cols]`. */
+  /** `[cols]`, or the given shape of `cols` entries. */
   readonly domain: Shape;
-  /** `[rows]`. */
+  /** `[rows]`, or the given shape of `rows` entries. */
   readonly range: Shape;
   /** The entries `A_ij` at `i·cols + j` (owned; change them with {@link DenseMatrix.setParams}). */
   readonly params: Float64Array;
@@ -38,8 +42,9 @@ export class DenseMatrix implements ParametricOperator {
    * @param rows number of rows (range size)
    * @param cols number of columns (domain size)
    * @param data the `rows·cols` entries, row-major, finite (copied)
+   * @param shapes optional `domain` (`cols` entries) and `range` (`rows` entries) shapes
    */
-  constructor(rows: number, cols: number, data: Float64Array) {
+  constructor(rows: number, cols: number, data: Float64Array, shapes: { readonly domain?: Shape; readonly range?: Shape } = {}) {
     const o = parseOptions(
       z.strictObject({ rows: positiveInt, cols: positiveInt, data: float64Array }),
       { rows, cols, data },
@@ -47,8 +52,8 @@ export class DenseMatrix implements ParametricOperator {
     );
     this.rows = o.rows;
     this.cols = o.cols;
-    this.domain = Object.freeze([o.cols]);
-    this.range = Object.freeze([o.rows]);
+    this.domain = shapes.domain ? sized(parseShape(shapes.domain, 'DenseMatrix domain'), o.cols, 'domain', 'cols') : Object.freeze([o.cols]);
+    this.range = shapes.range ? sized(parseShape(shapes.range, 'DenseMatrix range'), o.rows, 'range', 'rows') : Object.freeze([o.rows]);
     checkData('DenseMatrix data', data, o.rows * o.cols);
     this.params = Float64Array.from(data);
   }
@@ -113,4 +118,11 @@ export class DenseMatrix implements ParametricOperator {
       for (let j = 0; j < n; j++) grad[r + j] = grad[r + j]! + s * x[j]!;
     }
   }
+}
+
+function sized(shape: Shape, n: number, what: string, count: string): Shape {
+  if (shapeSize(shape) !== n) {
+    throw new ShapeError(`DenseMatrix ${what} shape ${formatShape(shape)} has ${shapeSize(shape)} entries, but ${count} = ${n}`);
+  }
+  return shape;
 }

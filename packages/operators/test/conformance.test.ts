@@ -62,6 +62,7 @@ add('diagonal 2×3×4', () => new Diagonal([2, 3, 4], rand(24, 5)));
 add('dense 5×3', () => new DenseMatrix(5, 3, rand(15, 6)));
 add('dense 1×1', () => new DenseMatrix(1, 1, Float64Array.of(-2.5)));
 add('dense 3×7', () => new DenseMatrix(3, 7, rand(21, 7)));
+add('dense 6×(2×2×3) → (2×3)', () => new DenseMatrix(6, 12, rand(72, 8), { domain: [2, 2, 3], range: [2, 3] }));
 
 // gradient
 const gradShapes: [number, number, number][] = [[1, 1, 1], [1, 2, 3], [1, 7, 5], [3, 4, 6], [2, 1, 5], [1, 6, 1], [2, 8, 8], [1, 9, 4]];

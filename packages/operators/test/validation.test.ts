@@ -53,6 +53,8 @@ describe('constructor validation names the offending option', () => {
     expect(() => new Diagonal([2, 2], new Float64Array(3))).toThrow(/Diagonal weights: expected length 4/);
     expect(() => new Mask([2, 2], new Float64Array(5))).toThrow(/Mask mask: expected length 4/);
     expect(() => new DenseMatrix(2, 3, new Float64Array(5))).toThrow(/DenseMatrix data: expected length 6/);
+    expect(() => new DenseMatrix(2, 4, new Float64Array(8), { domain: [3, 2] })).toThrow(/domain shape 3×2 has 6 entries, but cols = 4/);
+    expect(() => new DenseMatrix(2, 4, new Float64Array(8), { range: [0, 2] })).toThrow(/range shape/);
     expect(() => new Subsample({ channels: 1, height: 4, width: 4, factor: 2, offset: 2 })).toThrow(/offset: must be < factor/);
     expect(() => new Crop({ channels: 1, height: 4, width: 4, top: 2, left: 0, cropHeight: 3, cropWidth: 2 })).toThrow(/cropHeight/);
     expect(() => new Crop({ channels: 1, height: 4, width: 4, top: -1, left: 0, cropHeight: 3, cropWidth: 2 })).toThrow(/top/);

@@ -19,7 +19,7 @@ import {
   SmoothAbs,
   SquaredL2,
 } from '@bilevel/prox';
-import { groupPoint, TestMatrix, uniformVec } from './helpers.js';
+import { groupPoint, randomMatrix, uniformVec } from './helpers.js';
 
 const rng = Rng.seeded(11);
 const S = [2, 3, 4];
@@ -128,7 +128,7 @@ describe('elementary closed forms', () => {
     const make = [
       () => new QuadraticFidelity({ shape: S, data: uniformVec(3, n, -1, 1) }),
       () => new QuadraticFidelity({ shape: S, data: uniformVec(3, n, -1, 1), diagonal: uniformVec(4, n, 0.5, 2) }),
-      () => new QuadraticFidelity({ shape: S, data: uniformVec(3, 30, -1, 1), operator: TestMatrix.random(30, n, 5, S), mu: 0.2, cg: { tol: 1e-14 } }),
+      () => new QuadraticFidelity({ shape: S, data: uniformVec(3, 30, -1, 1), operator: randomMatrix(30, n, 5, S), mu: 0.2, cg: { tol: 1e-14 } }),
     ];
     for (const mk of make) {
       const g = mk();
@@ -139,7 +139,7 @@ describe('elementary closed forms', () => {
   });
 
   it('QuadraticFidelity general A: prox satisfies (I + τAᵀA)p = v + τAᵀb; CG failures throw', () => {
-    const A = TestMatrix.random(30, n, 6, S);
+    const A = randomMatrix(30, n, 6, S);
     const b = uniformVec(7, 30, -1, 1);
     const g = new QuadraticFidelity({ shape: S, data: b, operator: A, cg: { tol: 1e-13 } });
     const v = rng.normalVec(n);
@@ -214,7 +214,7 @@ describe('aliasing and side effects', () => {
       new L1({ shape: S, weight: 0.3 }),
       scale(new Huber({ shape: S }), 2),
       new SeparableSum([new L1({ shape: [10] }), new SquaredL2({ shape: [14] })]),
-      new QuadraticFidelity({ shape: S, data: uniformVec(8, 30, -1, 1), operator: TestMatrix.random(30, n, 9, S) }),
+      new QuadraticFidelity({ shape: S, data: uniformVec(8, 30, -1, 1), operator: randomMatrix(30, n, 9, S) }),
     ];
     for (const f of fs) {
       const v = rng.normalVec(n);
@@ -243,7 +243,7 @@ describe('validation', () => {
     expect(() => new QuadraticFidelity({ shape: [3], data: [1, 2] })).toThrow(/data: expected length 3/);
     expect(() => new QuadraticFidelity({ shape: [3], data: [1, Number.NaN, 2] })).toThrow(/data: entry 1 is NaN/);
     expect(() => new QuadraticFidelity({ shape: [3], data: [1, 2, 3], mu: -0.1 })).toThrow(/mu: must be ≥ 0/);
-    expect(() => new QuadraticFidelity({ shape: [4], data: [1, 2, 3, 4], operator: TestMatrix.random(3, 3, 1) })).toThrow(/domain 3 does not match shape 4/);
+    expect(() => new QuadraticFidelity({ shape: [4], data: [1, 2, 3, 4], operator: randomMatrix(3, 3, 1) })).toThrow(/domain 3 does not match shape 4/);
     expect(() => scale(new L1({ shape: S }), -2)).toThrow(/factor must be a finite number > 0/);
   });
 

@@ -20,7 +20,7 @@ import {
   SmoothAbs,
   SquaredL2,
 } from '@bilevel/prox';
-import { awayFrom, groupPoint, TestMatrix, uniformVec, without } from './helpers.js';
+import { awayFrom, groupPoint, randomMatrix, uniformVec, without } from './helpers.js';
 
 const S = [2, 3, 4]; // 24 entries; groupSize 2 → 12 groups; 3 blocks of 4 groups
 const n = 24;
@@ -100,11 +100,11 @@ export const functionalCases: FunctionalCase[] = [
   {
     name: 'QuadraticFidelity general A 30×24 + μ=0.1 (CG)',
     make: () =>
-      new QuadraticFidelity({ shape: S, data: uniformVec(9, 30, -1, 1), operator: TestMatrix.random(30, n, 10, S), mu: 0.1, cg: { tol: 1e-14 } }),
+      new QuadraticFidelity({ shape: S, data: uniformVec(9, 30, -1, 1), operator: randomMatrix(30, n, 10, S), mu: 0.1, cg: { tol: 1e-14 } }),
   },
   {
     name: 'QuadraticFidelity general A 16×24, μ=0 (CG, no conjugate)',
-    make: () => new QuadraticFidelity({ shape: S, data: uniformVec(11, 16, -1, 1), operator: TestMatrix.random(16, n, 12, S), cg: { tol: 1e-14 } }),
+    make: () => new QuadraticFidelity({ shape: S, data: uniformVec(11, 16, -1, 1), operator: randomMatrix(16, n, 12, S), cg: { tol: 1e-14 } }),
   },
   {
     name: 'QuadraticFidelity mask + μ=0.05, conjugate g*',
@@ -114,7 +114,7 @@ export const functionalCases: FunctionalCase[] = [
   {
     name: 'QuadraticFidelity general A + μ=0.1, conjugate g* (CG)',
     make: () =>
-      new QuadraticFidelity({ shape: S, data: uniformVec(9, 30, -1, 1), operator: TestMatrix.random(30, n, 10, S), mu: 0.1, cg: { tol: 1e-14 } }).conjugate(),
+      new QuadraticFidelity({ shape: S, data: uniformVec(9, 30, -1, 1), operator: randomMatrix(30, n, 10, S), mu: 0.1, cg: { tol: 1e-14 } }).conjugate(),
   },
 ];
 

@@ -1,8 +1,9 @@
 /**
- * Test helpers: sampling points away from kinks, a dense test operator, and hiding a capability
+ * Test helpers: sampling points away from kinks, a seeded dense operator, and hiding a capability
  * of a functional so a case runs only the checks that apply at its sample points.
  */
-import { Rng, shapeSize, type LinearOperator, type Shape, type Vec } from '@bilevel/core';
+import { Rng, type Shape, type Vec } from '@bilevel/core';
+import { DenseMatrix } from '@bilevel/operators';
 
 /** Hide methods on an instance (set to `undefined`), e.g. `valueParamGrad` at infeasible points. */
 export function without<T extends object>(f: T, ...keys: string[]): T {
@@ -40,46 +41,11 @@ export function awayFrom(rng: Rng, n: number, kinks: readonly number[], gap = 0.
   return x;
 }
 
-/** A dense matrix operator `x ↦ Mx` (row-major `M`) for tests that need a general `A`. */
-export class TestMatrix implements LinearOperator {
-  readonly domain: Shape;
-  readonly range: Shape;
-
-  constructor(
-    readonly rows: number,
-    readonly cols: number,
-    readonly data: Vec,
-    domain?: Shape,
-  ) {
-    this.domain = domain ?? [cols];
-    this.range = [rows];
-    if (shapeSize(this.domain) !== cols) throw new Error('bad domain');
-  }
-
-  static random(rows: number, cols: number, seed: number, domain?: Shape): TestMatrix {
-    const r = Rng.seeded(seed);
-    const d = r.normalVec(rows * cols);
-    for (let i = 0; i < d.length; i++) d[i] = d[i]! / Math.sqrt(cols);
-    return new TestMatrix(rows, cols, d, domain);
-  }
-
-  apply(x: Vec, out: Vec): Vec {
-    for (let i = 0; i < this.rows; i++) {
-      let s = 0;
-      for (let j = 0; j < this.cols; j++) s += this.data[i * this.cols + j]! * x[j]!;
-      out[i] = s;
-    }
-    return out;
-  }
-
-  adjoint(y: Vec, out: Vec): Vec {
-    out.fill(0);
-    for (let i = 0; i < this.rows; i++) {
-      const yi = y[i]!;
-      for (let j = 0; j < this.cols; j++) out[j] = out[j]! + this.data[i * this.cols + j]! * yi;
-    }
-    return out;
-  }
+/** A seeded dense `rows × cols` matrix (entries N(0, 1/cols)) as a `DenseMatrix` on `domain` (default `[cols]`). */
+export function randomMatrix(rows: number, cols: number, seed: number, domain?: Shape): DenseMatrix {
+  const d = Rng.seeded(seed).normalVec(rows * cols);
+  for (let i = 0; i < d.length; i++) d[i] = d[i]! / Math.sqrt(cols);
+  return new DenseMatrix(rows, cols, d, domain ? { domain } : {});
 }
 
 /** A seeded vector of `n` entries, uniform in `[lo, hi)`. */
