@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ShapeError } from '@bilevel/core';
 import { assemble, wasmDir } from '../scripts/wasm.js';
 import { HuberTvKernel } from '../src/wasm/huber-tv-kernel.js';
@@ -19,6 +19,18 @@ describe('WebAssembly Huber-TV kernel', () => {
     expect(Array.from(kernel.b)).toEqual(Array.from(b));
     b[0] = 7;
     expect(kernel.b[0]).toBe(0);
+  });
+
+  it('without WebAssembly SIMD it says so and points to the generic Pdhg', async () => {
+    vi.resetModules();
+    vi.stubGlobal('WebAssembly', { validate: () => false });
+    try {
+      const fresh = await import('../src/wasm/huber-tv-kernel.js');
+      expect(() => new fresh.HuberTvKernel([1, 2, 2], new Float64Array(4))).toThrow(/needs WebAssembly with SIMD .*generic Pdhg/);
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
   });
 
   it('refuses images beyond the 4 GiB a 32-bit instance can address, before allocating', () => {

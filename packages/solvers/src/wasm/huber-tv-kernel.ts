@@ -4,7 +4,7 @@
  * byte offsets and copies nothing.
  * @module
  */
-import { ShapeError } from '@bilevel/core';
+import { BilevelError, ShapeError } from '@bilevel/core';
 import { wasmBase64 } from './huber-tv.wasm.js';
 
 /** Exports of `huber-tv.wat` (byte offsets and sizes are `i32`, everything else `f64`). */
@@ -30,13 +30,13 @@ interface WasmApi {
 
 let compiled: { api: WasmApi; module: object } | undefined;
 
-/** The WebAssembly API and the compiled module (compiled once, synchronously: it is 2.4 kB). */
+/** The WebAssembly API and the compiled module (compiled once, synchronously: it is a few kB). */
 function wasm(): { api: WasmApi; module: object } {
   if (!compiled) {
     const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     const bytes = Uint8Array.from(atob(wasmBase64), (ch) => ch.charCodeAt(0));
     if (!api || !api.validate(bytes)) {
-      throw new Error('HuberTvPdhg needs WebAssembly with SIMD (Node ≥ 16.4, current browsers); use the generic Pdhg instead');
+      throw new BilevelError('HuberTvPdhg needs WebAssembly with SIMD (Node ≥ 16.4, current browsers); use the generic Pdhg instead');
     }
     compiled = { api, module: new api.Module(bytes) };
   }
