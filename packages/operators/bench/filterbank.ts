@@ -2,7 +2,8 @@
 // 1024²: apply, adjoint and paramVjp, per boundary rule `zero` and `symmetric` (mirror
 // boundaries cost one extra pass to build the extension). Reports median ms, GFLOP/s
 // (2·48·49 flops per pixel) and effective GB/s (bytes of input read plus output written,
-// (1 + 48)·8 per pixel; the workspace traffic is not counted). Also a 5×5 Gaussian blur
+// (1 + 48)·8 per pixel; the workspace traffic is not counted). 32² is the training-crop size
+// of the FoE experiments, where the image edges are a large share of the work. Also a 5×5 Gaussian blur
 // (Convolution2D) apply + adjoint on 3 channels.
 import { measure, report, sig } from '@bilevel/core/bench';
 import { Rng } from '@bilevel/core';
@@ -12,14 +13,15 @@ const FILTERS = 48;
 const K = 7;
 const flops = (px: number): number => 2 * FILTERS * K * K * px;
 
-for (const size of [256, 512, 1024]) {
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+for (const size of sizes.length ? sizes : [32, 256, 512, 1024]) {
   const px = size * size;
   const x = Rng.seeded(1).normalVec(px);
   const y = Rng.seeded(2).normalVec(FILTERS * px);
   const out = new Float64Array(FILTERS * px);
   const back = new Float64Array(px);
   const grad = new Float64Array(FILTERS * K * K);
-  const options = size >= 1024 ? { warmup: 1, repeats: 5 } : size >= 512 ? { warmup: 2, repeats: 7 } : { warmup: 3, repeats: 11 };
+  const options = size >= 1024 ? { warmup: 1, repeats: 5 } : size >= 512 ? { warmup: 2, repeats: 7 } : size >= 256 ? { warmup: 3, repeats: 11 } : { warmup: 20, repeats: 101 };
   for (const boundary of ['zero', 'symmetric'] as Boundary[]) {
     const bank = new ConvFilterBank({
       inChannels: 1,

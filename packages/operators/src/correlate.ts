@@ -12,7 +12,8 @@
  * The 2-D drivers call 1-D row kernels. Row kernels are specialised for widths 3, 5 and 7 with
  * the kernel row in locals and a sliding register window over the input (one load per tap and
  * pixel, one store per pixel), with a generic loop for other widths. Inner loops carry no
- * branches and allocate nothing; the edge columns of the full convolution are computed outside.
+ * branches and allocate nothing; the full convolution runs on each input row copied between
+ * zero margins, so its edge columns take the same loops.
  * @module
  */
 
@@ -316,36 +317,24 @@ function gradRow(v: Float64Array, vo: number, src: Float64Array, s: number, n: n
 }
 
 /**
- * Full 1-D convolution of one row: `z[zo + t] += Σ_b w[b]·y[yo + t − b]` for
- * `t < n + kw − 1`, terms with `t − b ∉ [0, n)` dropped. The interior `t ∈ [kw−1, n)` is a
- * correlation with the reversed row (no branches); the `2(kw−1)` edge entries are summed with
- * clipped bounds outside it.
+ * One input row between `kw − 1` zeros on each side, in a scratch row reused across calls (its
+ * zero margins are rewritten each time): the full 1-D convolution of the row,
+ * `z[t] = Σ_b w[b]·y[t − b]`, `t < n + kw − 1`, terms outside `y` dropped, is then the
+ * correlation of the padded row with the reversed kernel row, edges included, with no
+ * clipped-bound loops.
  */
-function convRowFull(y: Float64Array, yo: number, n: number, k: Float64Array, kb: number, kw: number, z: Float64Array, zo: number): void {
-  corrRow(y, yo, k, kb, kw, true, z, zo + kw - 1, n - kw + 1);
-  convRowEdges(y, yo, n, k, kb, kw, z, zo);
-}
+let zeroPadded = new Float64Array(0);
 
-/** {@link convRowFull} of one input row with two kernel rows (`kb`, `kc`) into two outputs (`zo`, `zp`). */
-function convRowFull2(y: Float64Array, yo: number, n: number, k: Float64Array, kb: number, kc: number, kw: number, z: Float64Array, zo: number, zp: number): void {
-  corrRow2(y, yo, k, kb, kc, kw, true, z, zo + kw - 1, zp + kw - 1, n - kw + 1);
-  convRowEdges(y, yo, n, k, kb, kw, z, zo);
-  convRowEdges(y, yo, n, k, kc, kw, z, zp);
-}
-
-/** The edge entries `t ∈ [0, kw−1) ∪ [max(n, kw−1), n+kw−1)` of {@link convRowFull}. */
-function convRowEdges(y: Float64Array, yo: number, n: number, k: Float64Array, kb: number, kw: number, z: Float64Array, zo: number): void {
-  const total = n + kw - 1;
-  const leftEnd = Math.min(kw - 1, total);
-  for (let t = 0; t < leftEnd; t++) z[zo + t] = z[zo + t]! + clippedTap(y, yo, n, k, kb, kw, t);
-  for (let t = Math.max(n, kw - 1); t < total; t++) z[zo + t] = z[zo + t]! + clippedTap(y, yo, n, k, kb, kw, t);
-}
-
-function clippedTap(y: Float64Array, yo: number, n: number, k: Float64Array, kb: number, kw: number, t: number): number {
-  let acc = 0;
-  const hi = Math.min(kw - 1, t);
-  for (let b = Math.max(0, t - n + 1); b <= hi; b++) acc += k[kb + b]! * y[yo + t - b]!;
-  return acc;
+function padRow(y: Float64Array, yo: number, n: number, kw: number): Float64Array {
+  const m = kw - 1;
+  if (zeroPadded.length < n + 2 * m) zeroPadded = new Float64Array(n + 2 * m);
+  const p = zeroPadded;
+  for (let i = 0; i < m; i++) {
+    p[i] = 0;
+    p[m + n + i] = 0;
+  }
+  for (let i = 0; i < n; i++) p[m + i] = y[yo + i]!;
+  return p;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,7 +373,7 @@ export function correlateValid2(
  * The adjoint of {@link correlateValid}: `z[zOff + t·pw + s] += Σ_{a,b} k[a,b]·y[yOff + (t−a)·W + (s−b)]`
  * over the padded grid (`pw = W + kw − 1` columns, `H + kh − 1` rows), terms outside `y` dropped,
  * for the input rows `u = t − a ∈ [u0, u1)` (all of them when `[u0, u1) = [0, H)`). Each input
- * row is scattered into `kh` padded rows, two kernel rows at a time (one load of the input
+ * row (through its zero-padded copy, {@link padRow}) is scattered into `kh` padded rows, two kernel rows at a time (one load of the input
  * window for both).
  */
 export function convolveFull(
@@ -394,12 +383,12 @@ export function convolveFull(
 ): void {
   const pw = W + kw - 1;
   for (let u = u0; u < u1; u++) {
-    const yo = yOff + u * W;
+    const row = padRow(y, yOff + u * W, W, kw);
     let a = 0;
     for (; a + 1 < kh; a += 2) {
-      convRowFull2(y, yo, W, k, kOff + a * kw, kOff + (a + 1) * kw, kw, z, zOff + (u + a) * pw, zOff + (u + a + 1) * pw);
+      corrRow2(row, 0, k, kOff + a * kw, kOff + (a + 1) * kw, kw, true, z, zOff + (u + a) * pw, zOff + (u + a + 1) * pw, pw);
     }
-    if (a < kh) convRowFull(y, yo, W, k, kOff + a * kw, kw, z, zOff + (u + a) * pw);
+    if (a < kh) corrRow(row, 0, k, kOff + a * kw, kw, true, z, zOff + (u + a) * pw, pw);
   }
 }
 
