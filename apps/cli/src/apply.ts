@@ -2,14 +2,10 @@
  * `bilevel denoise` / `bilevel deblur`: apply a learned model to an image file.
  * @module
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ValidationError } from '@bilevel/core';
 import { dropAlpha, fitMaxSide, getChannel, readImage, writePng, type Image } from '@bilevel/imaging';
-import { readJsonFile } from './config/load.js';
-import { parseExperimentConfig } from './config/schema.js';
-import { runFile } from './run/files.js';
-import { readParams } from './run/status.js';
+import { readParams, readRunConfig } from './run/status.js';
 import { reconstruct } from './wiring/problem.js';
 import { stdoutLine } from './run/output.js';
 
@@ -52,10 +48,7 @@ export interface ApplyResult {
 export function applyModel(options: ApplyOptions): ApplyResult {
   const dir = resolve(options.model);
   const write = options.write ?? stdoutLine;
-  if (!existsSync(runFile(dir, 'config'))) {
-    throw new ValidationError(`--model ${options.model}: not a run directory (no config.json); pass the --out folder of \`bilevel train\``);
-  }
-  const config = parseExperimentConfig(readJsonFile(runFile(dir, 'config'), 'run config'), runFile(dir, 'config'));
+  const config = readRunConfig(dir, `--model ${options.model}`);
   const trainedFor = config.data.degradation.kind === 'noise' ? 'denoise' : 'deblur';
   if (trainedFor !== options.task) {
     throw new ValidationError(

@@ -5,18 +5,16 @@
  * the evaluation section of `report.md`.
  * @module
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ValidationError } from '@bilevel/core';
 import { clampImage, ssim, writePng, type Image } from '@bilevel/imaging';
-import { readJsonFile } from './config/load.js';
-import { parseExperimentConfig, type ExperimentConfig } from './config/schema.js';
+import type { ExperimentConfig } from './config/schema.js';
 import { buildDataset, type ImagePair } from './data.js';
 import { comparisonGrid, psnrOf } from './report/pictures.js';
 import { psnrBarsSpec, writeChart } from './report/plots.js';
 import { writeReport } from './report/report.js';
 import { runFile, writeJsonAtomic } from './run/files.js';
-import { readParams } from './run/status.js';
+import { readParams, readRunConfig } from './run/status.js';
 import { reconstruct, reconstructTv, tvDescription } from './wiring/problem.js';
 import { stdoutLine } from './run/output.js';
 
@@ -116,10 +114,7 @@ function metrics(method: MethodResult['method'], label: string, pairs: readonly 
 /** Config and θ of a run directory (clear errors for anything else). */
 function loadRun(runDir: string): { dir: string; config: ExperimentConfig; theta: Float64Array; iteration: number } {
   const dir = resolve(runDir);
-  if (!existsSync(runFile(dir, 'config'))) {
-    throw new ValidationError(`${dir} is not a run directory (no config.json); pass the --out folder of \`bilevel train\``);
-  }
-  const config = parseExperimentConfig(readJsonFile(runFile(dir, 'config'), 'run config'), runFile(dir, 'config'));
+  const config = readRunConfig(dir);
   const params = readParams(dir);
   return { dir, config, theta: Float64Array.from(params.theta), iteration: params.iteration };
 }

@@ -60,10 +60,11 @@ export {
 export { createProgress, type ProgressMode, type ProgressReporter, type ProgressFields } from './run/progress.js';
 /** The files of a run directory and the atomic writers used for them. */
 export { RUN_FILES, runFile, writeFileAtomic, writeJsonAtomic, readJsonLines } from './run/files.js';
-/** `run.json` (status, results) and `params.json` (θ with names) of a run. */
+/** `run.json` (status, results), `params.json` (θ with names) and the saved config of a run. */
 export {
   readStatus,
   readParams,
+  readRunConfig,
   type RunStatus,
   type RunResults,
   type PartPsnr,

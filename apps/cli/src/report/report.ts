@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { readJsonFile } from '../config/load.js';
-import { parseExperimentConfig, type ExperimentConfig } from '../config/schema.js';
+import type { ExperimentConfig } from '../config/schema.js';
 import { RUN_FILES, runFile, writeFileAtomic } from '../run/files.js';
-import { readParams, readStatus, type ParamsFile, type RunStatus } from '../run/status.js';
+import { readParams, readRunConfig, readStatus, type ParamsFile, type RunStatus } from '../run/status.js';
 import { optimizerLabel } from '../wiring/optimizer.js';
 import type { EvalResult } from '../eval.js';
 import { CHARTS, readCurve } from './artifacts.js';
@@ -90,7 +90,7 @@ function evalSection(e: EvalResult): string[] {
 
 /** Build the markdown of a run's report from its files. */
 export function buildReport(dir: string): string {
-  const config = parseExperimentConfig(readJsonFile(runFile(dir, 'config'), 'run config'), runFile(dir, 'config'));
+  const config = readRunConfig(dir);
   const status: RunStatus | undefined = readStatus(dir);
   const params = existsSync(runFile(dir, 'params')) ? readParams(dir) : undefined;
   const curve = readCurve(dir);

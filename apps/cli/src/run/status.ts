@@ -1,10 +1,12 @@
 /**
- * The run status file (`run.json`) and the learned-parameter file (`params.json`).
+ * The run status file (`run.json`), the learned-parameter file (`params.json`) and the saved
+ * config of a run directory.
  * @module
  */
 import { existsSync } from 'node:fs';
 import { ValidationError, z } from '@bilevel/core';
 import { readJsonFile } from '../config/load.js';
+import { parseExperimentConfig, type ExperimentConfig } from '../config/schema.js';
 import { runFile, writeJsonAtomic } from './files.js';
 
 /** Why training stopped. */
@@ -110,6 +112,16 @@ const paramsSchema = z.object({
   theta: z.array(z.number().finite()),
   derived: z.record(z.string(), z.number()),
 });
+
+/**
+ * The validated `config.json` of a run directory; `label` names the directory in the error
+ * when it is not a run directory (e.g. `--model <dir>`).
+ */
+export function readRunConfig(dir: string, label = dir): ExperimentConfig {
+  const path = runFile(dir, 'config');
+  if (!existsSync(path)) throw new ValidationError(`${label} is not a run directory (no config.json); pass the --out folder of \`bilevel train\``);
+  return parseExperimentConfig(readJsonFile(path, 'run config'), path);
+}
 
 /** Read and check `params.json` of a run directory. */
 export function readParams(dir: string): ParamsFile {
