@@ -74,6 +74,24 @@ abstract class EpigraphBase {
     this.epi = new LeakyEpigraph(this.slope, this.smoothing);
   }
 
+  /**
+   * `out = α·d + β·J_Π(u)·d` per pair, with `J_Π(u)` the Jacobian of the projection onto the
+   * epigraph at `u = (s·v₁ + b, s·v₂)`: the form of every prox Jacobian and Hessian of this
+   * layer and its conjugate. `out` may alias `d`.
+   */
+  protected projectionJacobianCombination(v: Vec, s: number, alpha: number, beta: number, d: Vec, out: Vec): Vec {
+    const N = this.pairs;
+    const { epi, bias, perBlock, slot } = this;
+    for (let i = 0; i < N; i++) {
+      epi.project(v[i]! * s + bias[(i / perBlock) | 0]!, v[N + i]! * s, slot);
+      const d1 = d[i]!;
+      const d2 = d[N + i]!;
+      out[i] = alpha * d1 + beta * (slot[2]! * d1 + slot[3]! * d2);
+      out[N + i] = alpha * d2 + beta * (slot[3]! * d1 + slot[4]! * d2);
+    }
+    return out;
+  }
+
   /** The options that rebuild this layout (for the conjugate). */
   protected options(): LeakyReluEpigraphOptions {
     return { shape: this.shape, slope: this.slope, smoothing: this.smoothing, bias: this.bias, epsilon: this.epsilon };
@@ -147,17 +165,8 @@ export class LeakyReluEpigraph extends EpigraphBase implements ProxDifferentiabl
 
   /** `J_Π dv` (`ε = 0`) or `(1 − θ)dv + θJ_Π dv`; `out` may alias `dv`. */
   proxJvp(v: Vec, tau: number, dv: Vec, out: Vec): Vec {
-    const N = this.pairs;
-    const { epi, bias, perBlock, slot } = this;
     const theta = this.epsilon > 0 ? tau / (this.epsilon + tau) : 1;
-    for (let i = 0; i < N; i++) {
-      epi.project(v[i]! + bias[(i / perBlock) | 0]!, v[N + i]!, slot);
-      const d1 = dv[i]!;
-      const d2 = dv[N + i]!;
-      out[i] = (1 - theta) * d1 + theta * (slot[2]! * d1 + slot[3]! * d2);
-      out[N + i] = (1 - theta) * d2 + theta * (slot[3]! * d1 + slot[4]! * d2);
-    }
-    return out;
+    return this.projectionJacobianCombination(v, 1, 1 - theta, theta, dv, out);
   }
 
   /** `(u − Π_C(u))/ε` (`ε > 0` only). */
@@ -177,17 +186,8 @@ export class LeakyReluEpigraph extends EpigraphBase implements ProxDifferentiabl
 
   /** `(I − J_Π(u)) w/ε` (`ε > 0` only). */
   hvp(v: Vec, w: Vec, out: Vec): Vec {
-    const N = this.pairs;
-    const { epi, bias, perBlock, slot } = this;
     const s = 1 / this.epsilon;
-    for (let i = 0; i < N; i++) {
-      epi.project(v[i]! + bias[(i / perBlock) | 0]!, v[N + i]!, slot);
-      const d1 = w[i]!;
-      const d2 = w[N + i]!;
-      out[i] = s * (d1 - slot[2]! * d1 - slot[3]! * d2);
-      out[N + i] = s * (d2 - slot[3]! * d1 - slot[4]! * d2);
-    }
-    return out;
+    return this.projectionJacobianCombination(v, 1, s, -s, w, out);
   }
 
   /** `shift + ∇f(v)` (`ε > 0` only); `out` may alias `shift`. */
@@ -336,18 +336,8 @@ export class LeakyReluEpigraphConjugate
 
   /** `(I − J_Π(u)) dw/(1 + σε)`; `out` may alias `dw`. */
   proxJvp(w: Vec, sigma: number, dw: Vec, out: Vec): Vec {
-    const N = this.pairs;
-    const { epi, bias, perBlock, slot } = this;
     const c = 1 / (1 + sigma * this.epsilon);
-    const inv = 1 / sigma;
-    for (let i = 0; i < N; i++) {
-      epi.project(w[i]! * inv + bias[(i / perBlock) | 0]!, w[N + i]! * inv, slot);
-      const d1 = dw[i]!;
-      const d2 = dw[N + i]!;
-      out[i] = c * (d1 - slot[2]! * d1 - slot[3]! * d2);
-      out[N + i] = c * (d2 - slot[3]! * d1 - slot[4]! * d2);
-    }
-    return out;
+    return this.projectionJacobianCombination(w, 1 / sigma, c, -c, dw, out);
   }
 
   /** Generalised Hessian (see the class comment). */
