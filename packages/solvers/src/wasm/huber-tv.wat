@@ -2,6 +2,10 @@
 (module
   (import "env" "memory" (memory 1))
 
+  ;; Sum of the two lanes.
+  (func $hsum (param $v v128) (result f64)
+    (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+
   ;; y ← prox_{σf*}(y + σ∇x̄) on one row: w = y + σ∇x̄, y = pmin(c, α/‖w‖)·w.
   (func $dualRow (param $xr i32) (param $y0r i32) (param $y1r i32) (param $n i32) (param $dW i32)
                  (param $sigma f64) (param $c f64) (param $alpha f64)
@@ -101,8 +105,7 @@
         (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $dx) (local.get $dx))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $vloop)))
-    (local.set $sum (f64.add (local.get $sum)
-      (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc)))))
+    (local.set $sum (f64.add (local.get $sum) (call $hsum (local.get $acc))))
     ;; scalar tail and the last column (its y0 is dropped)
     (block $sdone
       (loop $sloop
@@ -159,9 +162,6 @@
   (global $ry2 (export "ry2") (mut f64) (f64.const 0))
   (global $yy (export "yy") (mut f64) (f64.const 0))
   (global $maxNorm2 (export "maxNorm2") (mut f64) (f64.const 0))
-
-  (func $hsum (param $v v128) (result f64)
-    (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
 
   ;; p = ∇f(∇x) = α∇x/max(ε, |∇x|) on one row; adds Σ Huber_ε(|∇x|) to $reg (t²/(2ε) for t ≤ ε,
   ;; t − ε/2 otherwise; ε = 0 comes as aOverE = e2 = halfInvE = 0: p = α∇x/|∇x|, 0 where ∇x = 0).
