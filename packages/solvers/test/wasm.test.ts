@@ -33,6 +33,11 @@ describe('WebAssembly Huber-TV kernel', () => {
     }
   });
 
+  it('validates its shape and data length', () => {
+    expect(() => new HuberTvKernel([1, 0, 3] as never, new Float64Array(0))).toThrow(/HuberTvKernel shape/);
+    expect(() => new HuberTvKernel([1, 2, 3], new Float64Array(5))).toThrow(/HuberTvKernel b: expected length 6/);
+  });
+
   it('refuses images beyond the 4 GiB a 32-bit instance can address, before allocating', () => {
     expect(() => new HuberTvKernel([1, 12000, 12000], new Float64Array(0))).toThrow(ShapeError);
     expect(() => new HuberTvKernel([1, 12000, 12000], new Float64Array(0))).toThrow(/generic Pdhg/);

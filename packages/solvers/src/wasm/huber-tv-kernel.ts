@@ -4,7 +4,7 @@
  * byte offsets and copies nothing.
  * @module
  */
-import { BilevelError, ShapeError } from '@bilevel/core';
+import { BilevelError, ShapeError, assertLength, parseOrThrow, positiveInt, z } from '@bilevel/core';
 import { wasmBase64 } from './huber-tv.wasm.js';
 
 /** Exports of `huber-tv.wat` (byte offsets and sizes are `i32`, everything else `f64`). */
@@ -109,20 +109,23 @@ export class HuberTvKernel {
   private readonly exports: Exports;
   private readonly at: { x: number; xBar: number; y0: number; y1: number; b: number; zero: number; ring: number };
 
+  /** `[C, H, W]`. */
+  readonly shape: readonly [number, number, number];
+
   /**
-   * @param shape `[C, H, W]`
-   * @param b the data (copied into the kernel's memory)
+   * @param shape `[C, H, W]` (positive integers)
+   * @param b the data, `C·H·W` entries (copied into the kernel's memory; finiteness is the
+   *   solver's check: `HuberTvPdhg.init` rejects NaN/Inf)
    */
-  constructor(
-    readonly shape: readonly [number, number, number],
-    b: Float64Array,
-  ) {
-    const [C, H, W] = shape;
+  constructor(shape: readonly [number, number, number], b: Float64Array) {
+    this.shape = parseOrThrow(z.tuple([positiveInt, positiveInt, positiveInt]), shape, 'HuberTvKernel shape');
+    const [C, H, W] = this.shape;
     const N = C * H * W;
     const bytes = 2 * PAD + 8 * (ARRAYS * N + ROWS * W);
     if (bytes > MAX_BYTES) {
       throw new ShapeError(`HuberTvPdhg: ${C}×${H}×${W} needs ${bytes} bytes, more than the 4 GiB a WebAssembly instance can address; use the generic Pdhg`);
     }
+    assertLength('HuberTvKernel b', b, N);
     const { api, module } = wasm();
     const memory = new api.Memory({ initial: Math.ceil(bytes / PAGE) });
     this.exports = new api.Instance(module, { env: { memory } }).exports as Exports;
