@@ -33,7 +33,7 @@ describe('ICNN: training with the adaptive piggyback method', () => {
     const theta0 = Float64Array.from(model.params);
     const exactLoss = (theta: Float64Array): number => oracle.loss(theta, [0, 1], 1e-9).loss;
     const before = exactLoss(theta0);
-    const opt = adaptivePiggyback({ lossSmoothness: 1, project: model.project, epsilon0: 1e-2, delta0: 1e-2, stepSize0: 0.05, rho: 0.5 });
+    const opt = adaptivePiggyback({ project: model.project, epsilon0: 1e-2, delta0: 1e-2, stepSize0: 0.05, rho: 0.5 });
     const state = opt.init(theta0);
     let accepted = 0;
     runSync(opt, oracle, state, { budget: { maxIterations: 4 }, onStep: (r) => void (accepted += r.accepted ? 1 : 0) });

@@ -10,7 +10,9 @@ import {
   ValidationError,
   zeroCost,
   type Cost,
+  type LossBracket,
   type SampleWarmState,
+  type StopReason,
   type WarmState,
 } from '@bilevel/core';
 import { lossBracket, type Loss } from './loss.js';
@@ -47,6 +49,8 @@ export interface SampleLoss {
   readonly gradLossNorm: number;
   /** Certified `‖x̃ − x̂‖ ≤ epsilon`. */
   readonly epsilon: number;
+  /** Why the solve stopped (`'converged'`: every requested tolerance was met). */
+  readonly stop: StopReason;
   /** Work done. */
   readonly cost: Cost;
   /** Warm-start state to keep for this sample. */
@@ -63,7 +67,11 @@ export interface SampleGradient extends SampleLoss {
   readonly delta: number;
 }
 
-/** Mean of per-sample losses with the certified bracket (MAID Lemma 3.5 / Remark 3.6). */
+/**
+ * Mean of per-sample losses with the certified bracket (MAID Lemma 3.5 / Remark 3.6: the convex
+ * form for a convex loss), the batch's stop reason (the first sample's that did not converge) and
+ * the number of samples that hit their iteration cap.
+ */
 export function meanLoss(
   samples: readonly SampleLoss[],
   batch: readonly number[],
@@ -77,17 +85,22 @@ export function meanLoss(
   let lower = 0;
   let upper = 0;
   let epsilon = 0;
+  let stop: StopReason = 'converged';
+  let capped = 0;
   samples.forEach((s, k) => {
     const b = lossBracket(s.loss, s.gradLossNorm, loss.lipschitz(n), s.epsilon, loss.convex);
     value += s.loss;
     lower += b.lower;
     upper += b.upper;
     epsilon += s.epsilon;
+    if (stop === 'converged') stop = s.stop;
+    if (s.stop === 'max-iterations') capped++;
     addCost(cost, s.cost);
     warm.set(batch[k]!, s.warm);
   });
   const m = samples.length;
-  return { loss: value / m, lossLower: lower / m, lossUpper: upper / m, epsilon: epsilon / m, cost, warm: warm as WarmState };
+  const bracket: LossBracket = loss.convex ? 'convex' : 'smooth';
+  return { loss: value / m, lossLower: lower / m, lossUpper: upper / m, bracket, epsilon: epsilon / m, stop, capped, cost, warm: warm as WarmState };
 }
 
 /** Mean of per-sample hypergradients and bounds (`‖z̄ − ∇L‖ ≤ mean ω_i`). */

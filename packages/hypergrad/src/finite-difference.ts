@@ -75,11 +75,15 @@ export class FiniteDifferenceOracle implements HypergradientOracle {
     const gradient = new Float64Array(p);
     const t = Float64Array.from(theta);
     let boundSq = 0;
+    let stop = center.stop;
+    let capped = center.capped;
     const at = (j: number, s: number): LossEstimate => {
       t[j] = theta[j]! + s;
       const r = this.base.loss(t, batch, eps, warm);
       t[j] = theta[j]!;
       addCost(cost, r.cost);
+      if (stop === 'converged') stop = r.stop;
+      capped = Math.max(capped, r.capped);
       return r;
     };
     for (let j = 0; j < p; j++) {
@@ -94,6 +98,6 @@ export class FiniteDifferenceOracle implements HypergradientOracle {
       const inexact = (plus.lossUpper - plus.lossLower + minus.lossUpper - minus.lossLower) / (4 * h);
       boundSq += (inexact + Math.abs(dh - d2h) / 3) ** 2;
     }
-    return { ...center, cost, gradient, bound: Math.sqrt(boundSq), delta: 0 };
+    return { ...center, stop, capped, cost, gradient, bound: Math.sqrt(boundSq), delta: 0 };
   }
 }

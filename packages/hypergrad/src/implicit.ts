@@ -132,7 +132,7 @@ export class ImplicitOracle implements HypergradientOracle {
     const warmOut: Record<string, Float64Array> = { x: Float64Array.from(x) };
     if (warm?.q) warmOut.q = Float64Array.from(warm.q);
     return {
-      result: { loss, gradLossNorm: nrm2(x.length, gl), epsilon: r.certificate.distance, cost: state.cost, warm: warmOut },
+      result: { loss, gradLossNorm: nrm2(x.length, gl), epsilon: r.certificate.distance, stop: r.reason, cost: state.cost, warm: warmOut },
       state,
       gl,
     };
@@ -163,6 +163,8 @@ export class ImplicitOracle implements HypergradientOracle {
     const bound = implicitHypergradientBound(constants, mu, this.o.loss.lipschitz(n), result.gradLossNorm, result.epsilon, sol.residual);
     return {
       ...result,
+      // The lower level's reason first; then the adjoint CG's (its cap or a breakdown).
+      stop: result.stop === 'converged' ? sol.reason : result.stop,
       cost,
       warm: { x: Float64Array.from(x), q: Float64Array.from(sol.x) },
       gradient,

@@ -20,6 +20,7 @@ import {
   type Cost,
   type HypergradientEstimate,
   type HypergradientOracle,
+  type HessianInvertible,
   type LearnableFunctional,
   type LossEstimate,
   type SaddleModel,
@@ -52,6 +53,8 @@ const constantsSchema = z
     muFStar: positive,
     lipGradFStar: positive,
     lipHessF: z.number().nonnegative(),
+    lipInvHessPoint: z.number().nonnegative(),
+    lipInvHessPair: z.number().nonnegative(),
     lipLoss: z.number().nonnegative(),
     normK: positive,
     paramVjpBound: positive,
@@ -239,7 +242,7 @@ export class PiggybackOracle implements HypergradientOracle {
       const deltas = this.adjointCertificate(problem, view, adj, target, cost);
       const done = certificate.epsX <= tol.epsilon && certificate.epsY <= tol.epsilon && deltas.deltaX <= tol.delta && deltas.deltaY <= tol.delta;
       if (!allFinite(n, r.x)) throw new NumericalError(`PiggybackOracle: the ${backend.mode} backend diverged on sample ${i}`);
-      if (done || it >= this.o.maxIterations) return this.finish(i, problem, target, view, adj, certificate, deltas, cost, warm, steps.sigma) as SampleGradient;
+      if (done || it >= this.o.maxIterations) return this.finish(i, problem, target, view, adj, certificate, deltas, cost, warm, steps.sigma, done) as SampleGradient;
     }
   }
 
@@ -275,9 +278,9 @@ export class PiggybackOracle implements HypergradientOracle {
     const view = (): Iterates => ({ x: state.x, y: state.y, xPrev: state.xPrev, kx: state.work.kx, kty: state.work.kty });
     let deltas = adj ? this.adjointCertificate(problem, view(), adj, target, state.cost) : { deltaX: 0, deltaY: 0 };
     let it = 0;
+    let done = false;
     for (;;) {
-      const done =
-        certificate.epsX <= tol.epsilon && certificate.epsY <= tol.epsilon && deltas.deltaX <= tol.delta && deltas.deltaY <= tol.delta;
+      done = certificate.epsX <= tol.epsilon && certificate.epsY <= tol.epsilon && deltas.deltaX <= tol.delta && deltas.deltaY <= tol.delta;
       if (done || it >= maxIterations) break;
       for (let k = 0; k < m && it < maxIterations; k++, it++) {
         const theta = state.theta;
@@ -288,7 +291,7 @@ export class PiggybackOracle implements HypergradientOracle {
       certificate = saddleCertificate(problem, state.x, state.y, cert, { kx: state.work.kx, kty: state.work.kty, cost: state.cost, gap: false });
       if (adj) deltas = this.adjointCertificate(problem, view(), adj, target, state.cost);
     }
-    return this.finish(i, problem, target, view(), adj, certificate, deltas, state.cost, warm, state.work.steps.sigma);
+    return this.finish(i, problem, target, view(), adj, certificate, deltas, state.cost, warm, state.work.steps.sigma, done);
   }
 
   /** Loss, warm state and (with the adjoint) hypergradient and bound of a finished solve. */
@@ -303,6 +306,7 @@ export class PiggybackOracle implements HypergradientOracle {
     cost: Cost,
     warm: SampleWarmState | undefined,
     sigma: number,
+    converged: boolean,
   ): SampleLoss | SampleGradient {
     const { loss } = this.o;
     const n = it.x.length;
@@ -314,6 +318,7 @@ export class PiggybackOracle implements HypergradientOracle {
       loss: sampleLoss,
       gradLossNorm: nrm2(n, gl),
       epsilon: Math.max(certificate.epsX, certificate.epsY),
+      stop: converged ? ('converged' as const) : ('max-iterations' as const),
       cost,
       warm: {
         x: Float64Array.from(it.x),
@@ -403,15 +408,21 @@ export class PiggybackOracle implements HypergradientOracle {
   }
 
   /**
-   * Lemma 3: `δ_X = ‖H_gX + KᵀH_{f*}⁻¹KX + ∇ℓ(x)‖/μ_g`,
-   * `δ_Y = ‖P[K H_g⁻¹(KᵀY + ∇ℓ(x)) + H_{f*}Y]‖/μ_{f*}` with `P` the projection onto the directions
-   * `f*` leaves free (identity for smooth `f*`; `P r = H_{f*}H_{f*}⁻¹ r`). Infinity when a needed
-   * capability (`hvp`, `hvpInverse` of `g` and `f*`) is missing.
+   * Lemma 3 at the pair the adjoint system uses (docs/math/certificates.md#lemma-3):
+   * the generalised Hessians are evaluated at the graph points `(x, −Kᵀy)` of `g` and `(y, Kx)` of
+   * `f*`, with `F = H_{f*}⁻¹(y; Kx)` and `P = H_{f*}F` the projection onto the directions `f*`
+   * leaves free:
+   * ```
+   * δ_X = ‖H_gX + KᵀFKX + ∇ℓ(x)‖/μ_g
+   * δ_Y = √( (‖P[K H_g⁻¹(KᵀY_R + ∇ℓ(x)) + H_{f*}Y_R]‖/μ_{f*})² + ‖Y − Y_R‖² ),  Y_R = PY
+   * ```
+   * (Lemma 1 on the range of `F`, where `Ỹ = FKX̃` lives, plus the part of `Y` outside it).
+   * Infinity when a needed capability (`hvp`, `hvpInverse` of `g` and `f*`) is missing.
    */
   private adjointCertificate(problem: SaddleProblem, s: Iterates, a: AdjointWork, target: Vec, cost: Cost): { deltaX: number; deltaY: number } {
     const { K } = problem;
-    const g = problem.g as Partial<{ hvp: (x: Vec, v: Vec, o: Vec) => Vec; hvpInverse: (x: Vec, v: Vec, o: Vec) => Vec }>;
-    const fs = problem.fStar as Partial<{ hvp: (x: Vec, v: Vec, o: Vec) => Vec; hvpInverse: (x: Vec, v: Vec, o: Vec) => Vec }>;
+    const g = problem.g as Partial<HessianInvertible>;
+    const fs = problem.fStar as Partial<HessianInvertible>;
     if (!g.hvp || !g.hvpInverse || !fs.hvp || !fs.hvpInverse) return { deltaX: Infinity, deltaY: Infinity };
     const muG = problem.g.strongConvexity;
     const muF = problem.fStar.strongConvexity;
@@ -419,24 +430,33 @@ export class PiggybackOracle implements HypergradientOracle {
     const n = a.X.length;
     const m = a.Y.length;
     const { d1, d2, r1, r2, gl } = a;
+    const t = a.tRan;
+    const u = s.kx;
+    const gPair = a.sDom;
+    for (let j = 0; j < n; j++) gPair[j] = -s.kty[j]!;
     this.o.loss.gradient(s.x, target, gl);
     // δ_X
-    fs.hvpInverse.call(problem.fStar, s.y, a.KX, r1);
+    fs.hvpInverse.call(problem.fStar, s.y, a.KX, r1, u);
     K.adjoint(r1, d1);
-    g.hvp.call(problem.g, s.x, a.X, d2);
+    g.hvp.call(problem.g, s.x, a.X, d2, gPair);
     for (let j = 0; j < n; j++) d1[j] = d1[j]! + d2[j]! + gl[j]!;
     const deltaX = nrm2(n, d1) / muG;
-    // δ_Y
-    for (let j = 0; j < n; j++) d2[j] = a.ktY[j]! + gl[j]!;
-    g.hvpInverse.call(problem.g, s.x, d2, d1);
+    // δ_Y: Y_R = P Y (in r2) and the part of Y outside the free directions.
+    fs.hvpInverse.call(problem.fStar, s.y, a.Y, r1, u);
+    fs.hvp.call(problem.fStar, s.y, r1, r2, u);
+    let outside = 0;
+    for (let i = 0; i < m; i++) outside += (a.Y[i]! - r2[i]!) ** 2;
+    K.adjoint(r2, d2);
+    for (let j = 0; j < n; j++) d2[j] = d2[j]! + gl[j]!;
+    g.hvpInverse.call(problem.g, s.x, d2, d1, gPair);
     K.apply(d1, r1);
-    fs.hvp.call(problem.fStar, s.y, a.Y, r2);
-    for (let i = 0; i < m; i++) r1[i] = r1[i]! + r2[i]!;
-    fs.hvpInverse.call(problem.fStar, s.y, r1, r2);
-    fs.hvp.call(problem.fStar, s.y, r2, r1);
-    const deltaY = nrm2(m, r1) / muF;
+    fs.hvp.call(problem.fStar, s.y, r2, t, u);
+    for (let i = 0; i < m; i++) r1[i] = r1[i]! + t[i]!;
+    fs.hvpInverse.call(problem.fStar, s.y, r1, t, u);
+    fs.hvp.call(problem.fStar, s.y, t, r1, u);
+    const deltaY = Math.hypot(nrm2(m, r1) / muF, Math.sqrt(outside));
     cost.apply++;
-    cost.adjoint++;
+    cost.adjoint += 2;
     cost.gradient++;
     return { deltaX, deltaY };
   }
@@ -474,8 +494,10 @@ export class PiggybackOracle implements HypergradientOracle {
     const K = problem.K;
     const kNorm = K.norm ? K.norm() : undefined;
     const fStarSmooth = typeof (problem.fStar as Partial<{ gradient: unknown }>).gradient === 'function';
+    const inverseLip = (problem.fStar as Partial<HessianInvertible>).inverseHessianLipschitz;
     const lipHessF = c.lipHessF ?? f?.hessianLipschitz ?? (fStarSmooth ? Infinity : 0);
-    this.boundAssumesActiveSet = c.lipHessF === undefined && f?.hessianLipschitz === undefined && !fStarSmooth;
+    const lipInvHessPoint = c.lipInvHessPoint ?? (c.lipHessF === undefined ? inverseLip?.point : undefined);
+    this.boundAssumesActiveSet = c.lipHessF === undefined && c.lipInvHessPoint === undefined && f?.hessianLipschitz === undefined && !fStarSmooth;
     return {
       muG: c.muG ?? g.strongConvexity ?? 0,
       lipGradG: c.lipGradG ?? g.lipschitz ?? Infinity,
@@ -483,6 +505,8 @@ export class PiggybackOracle implements HypergradientOracle {
       muFStar: c.muFStar ?? fs.strongConvexity ?? 0,
       lipGradFStar: c.lipGradFStar ?? fs.lipschitz ?? fs.strongConvexity ?? Infinity,
       lipHessF,
+      ...(lipInvHessPoint !== undefined ? { lipInvHessPoint } : {}),
+      lipInvHessPair: c.lipInvHessPair ?? inverseLip?.pair ?? 0,
       lipLoss: c.lipLoss ?? this.o.loss.lipschitz(shapeSize(K.domain)),
       normK: c.normK ?? (kNorm ? (kNorm.kind === 'estimate' ? 1.01 * kNorm.value : kNorm.value) : Infinity),
       paramVjpBound: c.paramVjpBound ?? (isParametricOperator(K) && K.paramVjpBound ? K.paramVjpBound() : Infinity),

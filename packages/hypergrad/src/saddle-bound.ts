@@ -22,6 +22,17 @@ export interface SaddleBoundConstants {
   readonly lipGradFStar: number;
   /** `L_{∇²f}`: Lipschitz constant of `∇²f` (Infinity for Huber; see {@link SaddleBoundInput}). */
   readonly lipHessF: number;
+  /**
+   * `L_y`: Lipschitz constant of `y ↦ H_{f*}⁻¹(y)` (`HessianInvertible.inverseHessianLipschitz.point`);
+   * default `L_{∇²f}L_{∇f*}` (the paper's, via `H_{f*}⁻¹ = ∇²f ∘ ∇f*`).
+   */
+  readonly lipInvHessPoint?: number;
+  /**
+   * `L_u`: Lipschitz constant of `u ↦ H_{f*}⁻¹(y; u)` when the generalised Hessian of `f*` is
+   * evaluated at the pair `(y, u = Kx)` (`HessianInvertible.inverseHessianLipschitz.pair`;
+   * 0 when it depends on `y` only). Default 0.
+   */
+  readonly lipInvHessPair?: number;
   /** `L₁`: Lipschitz constant of `∇ℓ₁`. */
   readonly lipLoss: number;
   /** `‖K‖` (an upper bound). */
@@ -64,36 +75,76 @@ export interface SaddleBound {
 }
 
 /**
- * Evaluate eq. (16) plus the cross term. The adjoint norms inside (17a)–(17d) must bound the
- * exact adjoint solution along the whole segment from the iterate to the solution (the
- * constants are Lipschitz constants of the adjoint solution map), so they are taken from the
- * a-priori bounds `‖X̃‖ ≤ (‖∇ℓ₁(x)‖ + L₁ε_x)/μ_g` and `‖Ỹ‖ ≤ ‖K‖(‖∇ℓ₁(x)‖ + L₁ε_x)/(μ_g μ_{f*})`
- * (from `B₁X̃ = −∇ℓ₁`, `B₂Ỹ = −KH_g⁻¹∇ℓ₁`, Lemma 3), which hold at every point of the segment.
- * A term `0·∞` (a zero tolerance times an infinite constant) counts as 0.
+ * Evaluate eq. (16) plus the cross term (docs/math/error-bound.md). The constants are
+ * Lipschitz constants of the adjoint solution, `‖X̃ − X̂‖ ≤ C^X_1ε_x + C^X_2ε_y` and likewise for
+ * `Y`, and come by two routes:
+ *
+ * - the paper's (17a)–(17d), which differentiate the reduced dual system `B₂Ỹ = −KH_g⁻¹∇ℓ₁` and
+ *   hold when `H_{f*}` depends on `y` alone (`L_u = 0`);
+ * - the primal route at the pair (docs/math/error-bound.md#constants-at-the-pair): with
+ *   `L_y = L_{∇²f}L_{∇f*}` and `L_u` the Lipschitz constants of `F = H_{f*}⁻¹` in `y` and in
+ *   `u = Kx`, `X̃ = −B₁⁻¹∇ℓ₁`, `Ỹ = FKX̃`:
+ *   `C^X_1 = (L₁ + (L_{∇²g*}L_{∇g}³ + ‖K‖³L_u)‖X̃‖)/μ_g`, `C^X_2 = ‖K‖²L_y‖X̃‖/μ_g`,
+ *   `C^Y_1 = ‖K‖(L_u‖K‖‖X̃‖ + C^X_1/μ_{f*})`, `C^Y_2 = ‖K‖(L_y‖X̃‖ + C^X_2/μ_{f*})`.
+ *
+ * Each gives a valid bound of the same error; the smaller is returned with its constants. The
+ * adjoint norms are the a-priori bounds `‖X̃‖ ≤ (‖∇ℓ₁(x)‖ + L₁ε_x)/μ_g` and
+ * `‖Ỹ‖ ≤ ‖K‖(‖∇ℓ₁(x)‖ + L₁ε_x)/(μ_g μ_{f*})` (from `B₁X̃ = −∇ℓ₁`, `B₂Ỹ = −KH_g⁻¹∇ℓ₁`), which hold
+ * at every point of the segment from the iterate to the solution. A term `0·∞` (a zero
+ * tolerance times an infinite constant) counts as 0.
  */
 export function saddleHypergradientBound(c: SaddleBoundConstants, m: SaddleBoundInput): SaddleBound {
   if (!(c.muG > 0) || !(c.muFStar > 0)) {
     // Without strong convexity on both sides Lemmas 2–3 and Theorem 2 give no bound.
     return { bound: Infinity, constants: { CX1: Infinity, CX2: Infinity, CY1: Infinity, CY2: Infinity } };
   }
-  const mul = (a: number, b: number): number => (a === 0 || b === 0 ? 0 : a * b);
   const gl = m.gradLossNorm + mul(c.lipLoss, m.epsX);
   const supX = gl / c.muG;
   const supY = (c.normK * gl) / (c.muG * c.muFStar);
-  const CX1 = (mul(c.lipHessGStar * c.lipGradG ** 3, supX) + c.lipLoss) / c.muG;
-  const CX2 = mul(c.lipHessF * c.lipGradFStar * c.normK, c.normK * supX) / c.muG;
-  const CY1 = mul(c.lipHessGStar * c.lipGradG * c.normK, c.normK * supY + gl) / c.muFStar + (c.lipLoss * c.normK) / (c.muG * c.muFStar);
-  const CY2 = mul(c.lipHessF * c.lipGradFStar ** 3, supY) / c.muFStar;
+  const lipU = c.lipInvHessPair ?? 0;
+  const lipY = c.lipInvHessPoint ?? c.lipHessF * c.lipGradFStar;
+  const lipHessG = c.lipHessGStar * c.lipGradG ** 3;
+  // Primal route at the pair.
+  const CX1 = (c.lipLoss + mul(lipHessG + mul(c.normK ** 3, lipU), supX)) / c.muG;
+  const CX2 = mul(c.normK * c.normK * lipY, supX) / c.muG;
+  const primal = {
+    CX1,
+    CX2,
+    CY1: c.normK * (mul(lipU * c.normK, supX) + CX1 / c.muFStar),
+    CY2: c.normK * (mul(lipY, supX) + CX2 / c.muFStar),
+  };
+  let best = { bound: c.paramVjpBound * operatorSpaceBound(primal, m), constants: primal };
+  if (lipU === 0) {
+    // The paper's (17a)–(17d).
+    const paper = {
+      CX1,
+      CX2,
+      CY1: mul(c.lipHessGStar * c.lipGradG * c.normK, c.normK * supY + gl) / c.muFStar + (c.lipLoss * c.normK) / (c.muG * c.muFStar),
+      CY2: mul(lipY * c.lipGradFStar ** 2, supY) / c.muFStar,
+    };
+    const bound = c.paramVjpBound * operatorSpaceBound(paper, m);
+    if (bound < best.bound) best = { bound, constants: paper };
+  }
+  return best;
+}
+
+/** `a·b` with `0·∞ = 0`. */
+function mul(a: number, b: number): number {
+  return a === 0 || b === 0 ? 0 : a * b;
+}
+
+/** Eq. (16) plus the cross term `(C^X_1 + C^Y_2)ε_xε_y`: the bound on `‖yXᵀ + Yxᵀ − ŷX̂ᵀ − Ŷx̂ᵀ‖`. */
+function operatorSpaceBound(k: SaddleBound['constants'], m: SaddleBoundInput): number {
   const { epsX: ex, epsY: ey, deltaX: dX, deltaY: dY } = m;
-  const operatorSpace =
-    mul(CY1 * m.normX + CX1 * m.normY + m.normAdjY, ex) +
-    mul(CY2 * m.normX + CX2 * m.normY + m.normAdjX, ey) +
+  return (
+    mul(k.CY1 * m.normX + k.CX1 * m.normY + m.normAdjY, ex) +
+    mul(k.CY2 * m.normX + k.CX2 * m.normY + m.normAdjX, ey) +
     m.normY * dX +
     m.normX * dY +
-    mul(CY1, ex * ex) +
-    mul(CX2, ey * ey) +
+    mul(k.CY1, ex * ex) +
+    mul(k.CX2, ey * ey) +
     dX * ey +
     dY * ex +
-    mul(CX1 + CY2, ex * ey);
-  return { bound: c.paramVjpBound * operatorSpace, constants: { CX1, CX2, CY1, CY2 } };
+    mul(k.CX1 + k.CY2, ex * ey)
+  );
 }

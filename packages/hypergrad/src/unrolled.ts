@@ -146,6 +146,8 @@ export class UnrolledOracle implements HypergradientOracle {
       loss: loss.value(state.x, s.target),
       gradLossNorm: nrm2(n, gl),
       epsilon: cert.distance,
+      // A fixed iteration count stops by design at its count; otherwise at the tolerance or the cap.
+      stop: fixed === undefined && cert.distance <= epsilon ? ('converged' as const) : ('max-iterations' as const),
       cost: state.cost,
       warm: { x: Float64Array.from(state.x), y: Float64Array.from(state.y) },
     };

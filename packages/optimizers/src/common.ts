@@ -5,7 +5,7 @@
  */
 import {
   ValidationError, addCost, costKeys, parseOrThrow, totalIterations, z, zeroCost,
-  type Cost, type SampleWarmState, type WarmState,
+  type Cost, type LossEstimate, type SampleWarmState, type StopReason, type WarmState,
 } from '@bilevel/core';
 import { decodeJson, encodeJson, type JsonValue } from './codec.js';
 import type { Projection } from './projection.js';
@@ -127,6 +127,29 @@ export function openCheckpoint(checkpoint: unknown, method: MethodName, options:
     );
   }
   return decodeJson(c.state);
+}
+
+/**
+ * Stop reasons of the oracle calls of one upper-level step: the first reason other than
+ * `'converged'` and the number of per-sample solves that hit their iteration cap (so a capped
+ * solve is never silent in the step records).
+ */
+export class SolveStops {
+  /** First reason other than `'converged'` (else `'converged'`). */
+  solveStop: StopReason = 'converged';
+  /** Per-sample solves stopped by their iteration cap, over every call of the step. */
+  cappedSolves = 0;
+
+  /** Count the estimate of one oracle call. */
+  add(e: Pick<LossEstimate, 'stop' | 'capped'>): void {
+    if (this.solveStop === 'converged') this.solveStop = e.stop;
+    this.cappedSolves += e.capped;
+  }
+
+  /** The step-record fields. */
+  fields(): { solveStop: StopReason; cappedSolves: number } {
+    return { solveStop: this.solveStop, cappedSolves: this.cappedSolves };
+  }
 }
 
 /** Cumulative fields common to every record. */

@@ -99,7 +99,7 @@ export function gradientDescent(options: GradientDescentOptions): Optimizer<Grad
         loss: est.loss, lossLower: est.lossLower, lossUpper: est.lossUpper, gradNorm: zNorm, bound: est.bound,
         epsilon: opts.epsilon, delta: opts.delta, certifiedEpsilon: est.epsilon, certifiedDelta: est.delta,
         stepSize: opts.stepSize, backtracks: 0, refinements: 0, retries: 0, accepted: !converged, descentCertified: true, stalled: false,
-        converged, ...costFields(s.cost), wallTime: s.elapsed, stepTime: dt,
+        converged, solveStop: est.stop, cappedSolves: est.capped, ...costFields(s.cost), wallTime: s.elapsed, stepTime: dt,
       };
       return rec;
     },

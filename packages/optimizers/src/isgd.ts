@@ -215,7 +215,7 @@ function makeIsgd(method: 'isgd' | 'iadam', options: IsgdOptions, what: string):
         loss: est.loss, lossLower: est.lossLower, lossUpper: est.lossUpper, gradNorm: zNorm, bound: est.bound,
         epsilon, delta, certifiedEpsilon: est.epsilon, certifiedDelta: est.delta,
         stepSize: alpha, backtracks: 0, refinements: 0, retries: 0, accepted: !converged, descentCertified: true, stalled: false, converged,
-        ...costFields(s.cost), wallTime: s.elapsed, stepTime: dt,
+        solveStop: est.stop, cappedSolves: est.capped, ...costFields(s.cost), wallTime: s.elapsed, stepTime: dt,
       };
     },
     checkpoint(s): Checkpoint {

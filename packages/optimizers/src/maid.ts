@@ -10,7 +10,7 @@ import {
 } from '@bilevel/core';
 import {
   baseStateShape, checkDimension, checkTheta, costFields, encodeBaseState, fullBatch, makeCheckpoint, mergeWarm, now,
-  openCheckpoint, optionsSnapshot, projectSchema, toProjection,
+  openCheckpoint, optionsSnapshot, projectSchema, toProjection, SolveStops,
 } from './common.js';
 import type { Projection } from './projection.js';
 import type { Checkpoint, Optimizer, OptimizerState, StepRecord } from './types.js';
@@ -68,17 +68,6 @@ export interface MaidOptions {
    * `ν̄ ε_k` (the paper-style test `U↑(x̃⁺, ε_{k+1})`, `maid-and-isgd.md` §3.2).
    */
   readonly trialAccuracy?: 'current' | 'grown';
-  /**
-   * Lower bound `U↓(θ_k)` of the acceptance test: `'oracle'` uses the oracle's certified
-   * `lossLower` as is (default for {@link maid}); `'convex'` uses the convex-loss form
-   * `ℓ(x̃) − ‖∇ℓ(x̃)‖ε` (MAID Remark 3.6, authors' code), computed as
-   * `lossLower + L_ℓ ε²/2` from the oracle's symmetric bracket `ℓ ± (‖∇ℓ‖ε + L_ℓε²/2)`
-   * (core `LossEstimate` contract) — valid only for a convex upper-level loss and an oracle
-   * reporting that symmetric bracket.
-   */
-  readonly lowerBound?: 'oracle' | 'convex';
-  /** `L_ℓ`, Lipschitz constant of `∇ℓ` in x (required when `lowerBound` is `'convex'`). */
-  readonly lossSmoothness?: number;
   /** Stop (record `converged`, no line search) when `‖z‖ ≤ gradTol` after the descent test (default 0: never). */
   readonly gradTol?: number;
   /** Projection hook(s) applied to every trial point (so an accepted point is feasible). */
@@ -103,8 +92,6 @@ export interface ResolvedMaidOptions {
   /** Floor of `δ`. */ readonly minDelta: number;
   /** Fixed-accuracy baseline. */ readonly fixedAccuracy: boolean;
   /** Trial-solve accuracy. */ readonly trialAccuracy: 'current' | 'grown';
-  /** Lower-bound form. */ readonly lowerBound: 'oracle' | 'convex';
-  /** `L_ℓ` (0 when unused). */ readonly lossSmoothness: number;
   /** Gradient-norm tolerance. */ readonly gradTol: number;
   /** Projection hook(s). */ readonly project?: Projection | readonly Projection[];
 }
@@ -124,7 +111,6 @@ export interface MaidState extends OptimizerState {
 interface MaidDefaults {
   readonly stepSize0: number;
   readonly rho: number;
-  readonly lowerBound: 'oracle' | 'convex';
 }
 
 function maidSchema(d: MaidDefaults) {
@@ -146,8 +132,6 @@ function maidSchema(d: MaidDefaults) {
       minDelta: z.number().finite().positive('must be > 0').default(1e-12),
       fixedAccuracy: z.boolean().default(false),
       trialAccuracy: z.enum(['current', 'grown']).default('current'),
-      lowerBound: z.enum(['oracle', 'convex']).default(d.lowerBound),
-      lossSmoothness: z.number().finite().nonnegative('must be ≥ 0').optional(),
       gradTol: z.number().finite().nonnegative('must be ≥ 0').default(0),
       project: projectSchema,
     })
@@ -158,12 +142,6 @@ function maidSchema(d: MaidDefaults) {
       }
       if (v.minEpsilon > v.epsilon0) ctx.addIssue({ code: 'custom', path: ['minEpsilon'], message: `must be ≤ epsilon0 (= ${v.epsilon0})` });
       if (v.minDelta > v.delta0) ctx.addIssue({ code: 'custom', path: ['minDelta'], message: `must be ≤ delta0 (= ${v.delta0})` });
-      if (v.lowerBound === 'convex' && v.lossSmoothness === undefined) {
-        ctx.addIssue({
-          code: 'custom', path: ['lossSmoothness'],
-          message: "required when lowerBound is 'convex' (the Lipschitz constant L_ℓ of the loss gradient), or set lowerBound: 'oracle'",
-        });
-      }
     });
 }
 
@@ -176,7 +154,7 @@ const stateSchema = z.strictObject({
 
 function makeMaid(method: 'maid' | 'adaptive-piggyback', options: MaidOptions, defaults: MaidDefaults, what: string): Optimizer<MaidState, ResolvedMaidOptions> {
   const p = parseOrThrow(maidSchema(defaults), options, what);
-  const o: ResolvedMaidOptions = { ...p, lambda: p.lambda ?? p.eta * p.eta, lossSmoothness: p.lossSmoothness ?? 0 };
+  const o: ResolvedMaidOptions = { ...p, lambda: p.lambda ?? p.eta * p.eta };
   const project = toProjection(o.project);
   const snapshot = optionsSnapshot(method, o);
   let batch: number[] = [];
@@ -215,6 +193,7 @@ function makeMaid(method: 'maid' | 'adaptive-piggyback', options: MaidOptions, d
     let trialLossUpper: number | undefined;
     let acceptLower: number | undefined;
     const rounds = o.fixedAccuracy ? 1 : o.maxRetries;
+    const stops = new SolveStops();
 
     for (let j = 0; j < rounds; j++) {
       // Algorithm 3.2: inexact hypergradient, tightened until it is a certified descent direction.
@@ -223,6 +202,7 @@ function makeMaid(method: 'maid' | 'adaptive-piggyback', options: MaidOptions, d
         deltaReq = s.delta;
         est = oracle.evaluate(theta, batch, { epsilon: epsReq, delta: deltaReq }, warm);
         addCost(s.cost, est.cost);
+        stops.add(est);
         warm = mergeWarm(warm, est.warm);
         zNorm = nrm2(n, est.gradient);
         if (o.fixedAccuracy) break;
@@ -234,9 +214,9 @@ function makeMaid(method: 'maid' | 'adaptive-piggyback', options: MaidOptions, d
         converged = true;
         break;
       }
-      // Backtracking on inexact values with the certified bracket (Lemma 3.5).
+      // Backtracking on inexact values with the oracle's certified bracket (Lemma 3.5 / Remark 3.6).
       const z0 = est!.gradient;
-      const lower = o.lowerBound === 'convex' ? est!.lossLower + 0.5 * o.lossSmoothness * est!.epsilon * est!.epsilon : est!.lossLower;
+      const lower = est!.lossLower;
       acceptLower = lower;
       alpha = s.stepSize;
       const trials = o.maxBacktracks + (o.fixedAccuracy ? 0 : j);
@@ -254,6 +234,7 @@ function makeMaid(method: 'maid' | 'adaptive-piggyback', options: MaidOptions, d
         }
         const le = oracle.loss(trial, batch, epsTrial, warm);
         addCost(s.cost, le.cost);
+        stops.add(le);
         trialLoss = le.loss;
         trialLossUpper = le.lossUpper;
         if (le.lossUpper - lower + decrease <= 0) {
@@ -293,7 +274,7 @@ function makeMaid(method: 'maid' | 'adaptive-piggyback', options: MaidOptions, d
       stepSize: alpha, backtracks, refinements, retries, accepted, descentCertified, converged, stalled,
       ...(trialLoss !== undefined ? { trialLoss, trialLossUpper: trialLossUpper! } : {}),
       ...(acceptLower !== undefined ? { acceptLower } : {}),
-      ...costFields(s.cost), wallTime: s.elapsed, stepTime: dt,
+      ...stops.fields(), ...costFields(s.cost), wallTime: s.elapsed, stepTime: dt,
     };
     return rec;
   };
@@ -328,7 +309,8 @@ function makeMaid(method: 'maid' | 'adaptive-piggyback', options: MaidOptions, d
  * 2. **Backtracking on inexact values** (Lemma 3.5): trial `θ⁺ = P(θ_k − αz)` for
  *    `α = α_k, ρα_k, …` (`maxBT + j` trials in round `j`), each solved warm-started from the
  *    accepted state; accept when `U↑(θ⁺) − U↓(θ_k) + λα‖z‖² ≤ 0` with `U↑` the oracle's
- *    `lossUpper` at θ⁺ and `U↓` its `lossLower` at θ_k (or the convex-loss form). Since
+ *    `lossUpper` at θ⁺ and `U↓` its `lossLower` at θ_k, used as given: the oracle returns the
+ *    tightest valid bracket (the convex form `ℓ(x̃) − ‖∇ℓ(x̃)‖ε` for a convex loss). Since
  *    `U↑ ≥ f(θ⁺)` and `U↓ ≤ f(θ_k)`, every accepted step decreases the **exact** loss by at
  *    least `λα‖z‖²` (with projections: `(λ/α)‖θ⁺ − θ_k‖²`).
  * 3. **Success**: `α_{k+1} = ρ̄α`, `ε, δ ← ν̄ε, ν̄δ`, warm starts ← the trial's.
@@ -339,7 +321,7 @@ function makeMaid(method: 'maid' | 'adaptive-piggyback', options: MaidOptions, d
  * (see {@link MaidOptions}); `fixedAccuracy: true` gives their fixed-accuracy baseline.
  */
 export function maid(options: MaidOptions = {}): Optimizer<MaidState, ResolvedMaidOptions> {
-  return makeMaid('maid', options, { stepSize0: 0.01, rho: 0.5, lowerBound: 'oracle' }, 'maid options');
+  return makeMaid('maid', options, { stepSize0: 0.01, rho: 0.5 }, 'maid options');
 }
 
 /**
@@ -353,12 +335,12 @@ export function maid(options: MaidOptions = {}): Optimizer<MaidState, ResolvedMa
  * - the certificate is the piggyback bound (eq. (16) + cross term, `piggyback-pdhg.md` §4.4),
  *   supplied by the oracle; refinements continue PDHG and piggyback from their current iterates
  *   (the warm-started re-evaluation);
- * - `U↓` uses the convex-loss form `ℓ(x̃) − ‖∇ℓ(x̃)‖ε` (`lowerBound: 'convex'`), so
- *   `lossSmoothness` (`L_g` of §5.1, the Lipschitz constant of `∇ℓ`) is required;
+ * - `U↓` is the convex-loss form `ℓ(x̃) − ‖∇ℓ(x̃)‖ε` of the authors' code whenever the loss is
+ *   convex — the oracle's `lossLower` (bracket `'convex'`), as for {@link maid};
  * - defaults are the note's §5.2 (Salehi `MAID.py` constructor): `α₀ = 0.1`, `ρ = 0.9`; the
  *   rest as MAID (`ε₀ = δ₀ = 0.1`, `η = 1e-4`, `λ = η²`, `ρ̄ = 10/9`, `ν = 0.5`, `ν̄ = 1.05`,
  *   3 rounds of `10 + j` trials). The paper's own defaults are [unknown].
  */
 export function adaptivePiggyback(options: MaidOptions = {}): Optimizer<MaidState, ResolvedMaidOptions> {
-  return makeMaid('adaptive-piggyback', options, { stepSize0: 0.1, rho: 0.9, lowerBound: 'convex' }, 'adaptivePiggyback options');
+  return makeMaid('adaptive-piggyback', options, { stepSize0: 0.1, rho: 0.9 }, 'adaptivePiggyback options');
 }

@@ -3,7 +3,7 @@
  * contract (a resumable state machine `init → step → step → …`).
  * @module
  */
-import type { Cost, HypergradientOracle, SampleWarmState } from '@bilevel/core';
+import type { Cost, HypergradientOracle, SampleWarmState, StopReason } from '@bilevel/core';
 import type { JsonValue } from './codec.js';
 
 /** Names of the optimizers of this package (the `method` field of states, records and checkpoints). */
@@ -90,6 +90,14 @@ export interface StepRecord {
   readonly trialLossUpper?: number;
   /** MAID: the certified lower bound `U↓(θ_k)` used by the acceptance test. */
   readonly acceptLower?: number;
+  /**
+   * Why the lower-level/adjoint solves of this step stopped: `'converged'` when every solve met
+   * its tolerances, else the first other reason (`'max-iterations'`: a solve hit its iteration
+   * cap, and the certified values above describe what it reached).
+   */
+  readonly solveStop: StopReason;
+  /** Per-sample solves of this step (all oracle calls) that stopped at their iteration cap. */
+  readonly cappedSolves: number;
   /** Cumulative cost after this step (a fresh copy). */
   readonly cost: Cost;
   /** Cumulative lower-level + adjoint + CG iterations, `totalIterations(cost)`. */

@@ -320,18 +320,17 @@ describe('MAID mechanics', () => {
 });
 
 describe('adaptivePiggyback (MAID-based reconstruction of arXiv 2412.06436)', () => {
-  it('has the note’s defaults and requires the loss smoothness for the convex-form lower bound', () => {
-    const o = adaptivePiggyback({ lossSmoothness: 1 }).options;
+  it('has the note’s defaults and no lower-bound options (the oracle’s bracket is the one source)', () => {
+    const o = adaptivePiggyback().options;
     expect(o).toMatchObject({
       epsilon0: 0.1, delta0: 0.1, stepSize0: 0.1, eta: 1e-4, lambda: 1e-8, rho: 0.9, rhoBar: 10 / 9, nu: 0.5, nuBar: 1.05,
-      maxBacktracks: 10, maxRetries: 3, lowerBound: 'convex', lossSmoothness: 1,
+      maxBacktracks: 10, maxRetries: 3,
     });
-    expect(() => adaptivePiggyback()).toThrow(/lossSmoothness/);
-    expect(adaptivePiggyback({ lowerBound: 'oracle' }).options.lowerBound).toBe('oracle');
+    expect(() => adaptivePiggyback({ lossSmoothness: 1 } as never)).toThrow(/lossSmoothness/);
   });
 
   it('converges with certified descent on the quadratic problem (convex ℓ, L_ℓ = 1)', () => {
-    const opt = adaptivePiggyback({ lossSmoothness: 1 });
+    const opt = adaptivePiggyback();
     const state = opt.init(zeros());
     const f: number[] = [problem.exactLoss(state.theta)];
     const recs: StepRecord[] = [];

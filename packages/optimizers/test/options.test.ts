@@ -22,7 +22,7 @@ describe('MAID options', () => {
   it('defaults are the authors’ (maid-and-isgd.md §3.4)', () => {
     expect(maid().options).toMatchObject({
       epsilon0: 0.1, delta0: 0.1, stepSize0: 0.01, eta: 1e-4, lambda: 1e-8, rho: 0.5, rhoBar: 10 / 9, nu: 0.5, nuBar: 1.05,
-      maxBacktracks: 10, maxRetries: 3, fixedAccuracy: false, trialAccuracy: 'current', lowerBound: 'oracle', gradTol: 0,
+      maxBacktracks: 10, maxRetries: 3, fixedAccuracy: false, trialAccuracy: 'current', gradTol: 0,
     });
     expect(maid({ eta: 0.5 }).options.lambda).toBe(0.25);
   });
@@ -50,7 +50,7 @@ describe('MAID options', () => {
     [{ maxRetries: 0 }, 'maxRetries'],
     [{ minEpsilon: 1 }, 'minEpsilon'],
     [{ gradTol: -1 }, 'gradTol'],
-    [{ lowerBound: 'convex' }, 'lossSmoothness'],
+    [{ lowerBound: 'convex' } as unknown as MaidOptions, '(root)'],
     [{ trialAccuracy: 'later' as 'current' }, 'trialAccuracy'],
     [{ project: 3 as unknown as () => void }, 'project'],
     [{ stepsize0: 0.1 } as unknown as MaidOptions, '(root)'],
@@ -59,8 +59,8 @@ describe('MAID options', () => {
     it(`rejects ${JSON.stringify(o)} naming ${name}`, () => rejects(() => maid(o), name));
   }
   it('adaptivePiggyback validates the same way', () => {
-    rejects(() => adaptivePiggyback({ lossSmoothness: 1, rho: 1 }), 'rho');
-    rejects(() => adaptivePiggyback({ lossSmoothness: -1 }), 'lossSmoothness');
+    rejects(() => adaptivePiggyback({ rho: 1 }), 'rho');
+    rejects(() => adaptivePiggyback({ lossSmoothness: 1 } as unknown as MaidOptions), '(root)');
   });
 });
 

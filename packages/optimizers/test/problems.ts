@@ -304,7 +304,8 @@ export class QuadraticBilevel implements HypergradientOracle {
       eps.push(r.epsCert);
       out.set(i, { ...(w ?? {}), x: r.x });
     }
-    return { loss: mean(losses), lossLower: mean(lo), lossUpper: mean(up), epsilon: mean(eps), cost, warm: out };
+    const capped = eps.filter((e) => !(e <= epsilon)).length;
+    return { loss: mean(losses), lossLower: mean(lo), lossUpper: mean(up), bracket: 'smooth', epsilon: mean(eps), stop: capped ? 'max-iterations' : 'converged', capped, cost, warm: out };
   }
 
   evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {
@@ -452,7 +453,8 @@ export class RidgeLearning implements HypergradientOracle {
       eps.push(e);
       out.set(i, { ...(w ?? {}), x: r.q });
     }
-    return { loss: mean(ls), lossLower: mean(lo), lossUpper: mean(up), epsilon: mean(eps), cost, warm: out };
+    const capped = eps.filter((e) => !(e <= epsilon)).length;
+    return { loss: mean(ls), lossLower: mean(lo), lossUpper: mean(up), bracket: 'smooth', epsilon: mean(eps), stop: capped ? 'max-iterations' : 'converged', capped, cost, warm: out };
   }
 
   evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {

@@ -14,7 +14,7 @@ const oracle: HypergradientOracle = {
   numSamples: 1,
   loss(theta) {
     const loss = 0.5 * (theta[0]! / 2 - 1) ** 2;
-    return { loss, lossLower: loss, lossUpper: loss, epsilon: 0, cost: zeroCost(), warm: new Map() };
+    return { loss, lossLower: loss, lossUpper: loss, bracket: 'convex', epsilon: 0, stop: 'converged', capped: 0, cost: zeroCost(), warm: new Map() };
   },
   evaluate(theta, batch, tol, warm) {
     const est = this.loss(theta, batch, tol.epsilon, warm);

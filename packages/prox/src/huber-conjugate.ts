@@ -104,22 +104,61 @@ export class HuberConjugate extends GroupedFunctional implements ProxDifferentia
   }
 
   /**
-   * Generalised Hessian `out = (ε/α) P v`, with `P` the projection onto the directions the
-   * constraint leaves free at `y`: the identity on inactive groups (`‖y_j‖ < α`), the tangent
-   * space `I − ŷŷᵀ` on active groups (0 for `groupSize` 1). This is the limit of the prox
-   * Jacobian the piggyback iteration uses; on active groups it omits the curvature added by the
-   * constraint's multiplier (the treatment of the active set in arXiv 2412.06436, Lemma 3, is
-   * unknown), so the adjoint certificates built on it are exact on inactive groups only.
+   * Generalised Hessian at the graph point `(y, u)`, `u ∈ ∂f*(y)` (in a saddle problem `u = Kx`;
+   * docs/math/certificates.md#generalised-hessian-at-the-pair): the pseudo-inverse of
+   * `∇²f(u)`, `f = α Huber_ε`. Per group, inactive (`‖u_j‖ ≤ ε`): `(ε/α) v`; active:
+   * `(‖u_j‖/α)(I − ûûᵀ) v` (0 for `groupSize` 1: the radial direction is fixed by the
+   * constraint). This is what the piggyback prox Jacobian converges to: on an active group
+   * at `w = ŷ + σKx̂` its tangential factor is `α/(α + σ‖û‖) = (1 + σ‖û‖/α)⁻¹`.
+   *
+   * Without `pair` the active set is read off `y` (`‖y_j‖ ≥ α(1 − 1e-12)`) with the curvature
+   * `ε/α` of the quadratic part on the tangent space: exact for `groupSize` 1, not for isotropic
+   * groups, whose tangential curvature `‖u_j‖/α` `y` does not determine.
    */
-  hvp(y: Vec, v: Vec, out: Vec): Vec {
-    return this.projectFree(y, v, out, (alpha, eps) => eps / alpha);
+  hvp(y: Vec, v: Vec, out: Vec, pair?: Vec): Vec {
+    return pair ? this.atPair(pair, v, out, false) : this.projectFree(y, v, out, (alpha, eps) => eps / alpha);
   }
 
-  /** Generalised inverse `out = (α/ε) P v` (see {@link HuberConjugate.hvp}). */
-  hvpInverse(y: Vec, v: Vec, out: Vec): Vec {
-    return this.projectFree(y, v, out, (alpha, eps) => alpha / eps);
+  /**
+   * Generalised inverse at `(y, u)`: `∇²f(u) v`, i.e. `(α/ε) v` on inactive groups and
+   * `(α/‖u_j‖)(I − ûûᵀ) v` on active ones (see {@link HuberConjugate.hvp}; without `pair`,
+   * `(α/ε) P v` with the active set read off `y`).
+   */
+  hvpInverse(y: Vec, v: Vec, out: Vec, pair?: Vec): Vec {
+    return pair ? this.atPair(pair, v, out, true) : this.projectFree(y, v, out, (alpha, eps) => alpha / eps);
   }
 
+  /**
+   * Lipschitz constants of `(y, u) ↦ ∇²f(u)` on a fixed active set: 0 in `y`; in `u`, 0 for
+   * `groupSize` 1 and `2·max_b α_b/ε_b²` for groups, since for `M(u) = α(I − ûûᵀ)/‖u‖` and
+   * `‖u‖, ‖v‖ ≥ ε`: `|1/‖u‖ − 1/‖v‖| ≤ ‖u − v‖/ε²` and `‖ûûᵀ − v̂v̂ᵀ‖ = sin∠(u, v) ≤ ‖u − v‖/ε`
+   * (docs/math/error-bound.md#constants-at-the-pair).
+   */
+  get inverseHessianLipschitz(): { readonly point: number; readonly pair: number } {
+    if (this.layout.groupSize === 1) return { point: 0, pair: 0 };
+    const B = this.layout.blocks;
+    let pair = 0;
+    for (let b = 0; b < B; b++) pair = Math.max(pair, (2 * this.params[b]!) / this.params[B + b]! ** 2);
+    return { point: 0, pair };
+  }
+
+  /** `∇²f(u) v` (`inverse`) or its pseudo-inverse applied to `v`, group by group. */
+  private atPair(u: Vec, v: Vec, out: Vec, inverse: boolean): Vec {
+    const { groups: N, groupSize: G, blocks: B, groupsPerBlock: M } = this.layout;
+    for (let b = 0, j0 = 0; b < B; b++, j0 += M) {
+      const alpha = this.params[b]!;
+      const eps = this.params[B + b]!;
+      for (let j = j0; j < j0 + M; j++) {
+        const r = groupNorm(u, j, N, G);
+        if (r <= eps) groupScale(v, j, N, G, inverse ? alpha / eps : eps / alpha, out);
+        else if (inverse) groupRadialJvp(u, v, j, N, G, alpha / r, -alpha / (r * r * r), out);
+        else groupRadialJvp(u, v, j, N, G, r / alpha, -1 / (alpha * r), out);
+      }
+    }
+    return out;
+  }
+
+  /** `(α/ε)^{±1} P v` with the active set read off `y` (the default without a pair). */
   private projectFree(y: Vec, v: Vec, out: Vec, factor: (alpha: number, eps: number) => number): Vec {
     const { groups: N, groupSize: G, blocks: B, groupsPerBlock: M } = this.layout;
     for (let b = 0, j0 = 0; b < B; b++, j0 += M) {

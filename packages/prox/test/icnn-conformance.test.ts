@@ -68,6 +68,13 @@ const EPI = [2, 2, 3] as const; // 6 pairs, bias per 3 pairs
 const epi = (o: { smoothing?: number; epsilon?: number; slope?: number } = {}) => ({ shape: [...EPI], slope: 0.2, bias: [0.3, -0.2], ...o });
 const HID = { shape: [5], smoothing: 0.3, weight: [1.5, 0.7, 1, 2, 0.4], bias: [0.2, -0.1, 0, 0.3, -0.4] };
 
+/** Arguments `u` of the smoothed ReLU sum away from its kinks `u_j + b_j ∈ {0, ω}`: below, inside, above. */
+const reluArgument = (rng: Rng, n: number): Vec => {
+  const u = new Float64Array(n);
+  const at = [-0.5, 0.5 * HID.smoothing, 2 * HID.smoothing];
+  for (let j = 0; j < n; j++) u[j] = at[(j + rng.int(0, 3)) % 3]! + 0.05 * rng.normal() - HID.bias[j % HID.bias.length]!;
+  return u;
+};
 const dual = (epsilon: number) => new IcnnDualTerm(new LeakyReluEpigraphConjugate(epi({ smoothing: 0.4, epsilon })), new SmoothReluSumConjugate(HID));
 const dualPoint = (rng: Rng, n: number): Vec => {
   const y = new Float64Array(n);
@@ -111,10 +118,10 @@ const functionalCases: FunctionalCase[] = [
   { name: 'SmoothReluSum ω=0.3, per-unit a, b', make: () => new SmoothReluSum(HID) },
   { name: 'SmoothReluSum ω=0.05, shared a', make: () => new SmoothReluSum({ shape: [2, 3], smoothing: 0.05, weight: 0.8, bias: 0.1 }) },
   { name: 'SmoothReluSumConjugate, generic points (prox)', make: () => without(new SmoothReluSumConjugate(HID), 'hvp', 'hvpInverse', 'minNormSubgradient') },
-  { name: 'SmoothReluSumConjugate, points of the box (Hessian)', make: () => without(new SmoothReluSumConjugate(HID), 'proxJvp'), point: (r, n) => boxPoint(r, n, HID.weight) },
+  { name: 'SmoothReluSumConjugate, points of the box (Hessian)', make: () => without(new SmoothReluSumConjugate(HID), 'proxJvp'), point: (r, n) => boxPoint(r, n, HID.weight), pairPoint: reluArgument },
   // the ICNN's dual term and potential
   { name: 'IcnnDualTerm ε=0.5, generic points (prox)', make: () => without(dual(0.5), 'hvp', 'hvpInverse', 'minNormSubgradient') },
-  { name: 'IcnnDualTerm ε=0.5, points of the faces (Hessian)', make: () => without(dual(0.5), 'proxJvp'), point: dualPoint },
+  { name: 'IcnnDualTerm ε=0.5, points of the faces (Hessian)', make: () => without(dual(0.5), 'proxJvp'), point: dualPoint, pairPoint: (r, n) => Float64Array.of(...r.normalVec(12), ...reluArgument(r, n - 12)) },
   { name: 'IcnnDualTerm ε=0, generic points (prox)', make: () => without(dual(0), 'hvp', 'minNormSubgradient') },
   { name: 'IcnnPotential ε=0.5 (smooth)', make: () => dual(0.5).conjugate() },
   { name: 'IcnnPotential ε=0 (constraint)', make: () => new IcnnPotential(new LeakyReluEpigraph(epi({ smoothing: 0.4 })), new SmoothReluSum(HID)) },

@@ -25,18 +25,17 @@ function defined<T extends object>(o: T): T {
 
 /**
  * Build the optimizer named by `config.optimizer`, with the problem's projections (zero-mean
- * filters) as hooks. MAID's convex-loss lower bound uses the loss smoothness of the configured
- * reduction (`L_ℓ = 1` for `sum`, `1/n` for `mean`).
+ * filters) as hooks. The acceptance test's loss bracket comes from the oracle (the convex form
+ * for the convex squared-error loss).
  */
 export function buildOptimizer(config: ExperimentConfig, problem: TrainingProblem): Optimizer<OptimizerState> {
   const o = config.optimizer;
   const project = problem.projections.length ? [...problem.projections] : undefined;
-  const lossSmoothness = problem.reduction === 'sum' ? 1 : 1 / problem.pixelsPerSample;
   switch (o.kind) {
     case 'maid':
     case 'adaptive-piggyback': {
       const { kind, ...rest } = o;
-      const opts: MaidOptions = defined({ ...rest, project, ...(kind === 'adaptive-piggyback' ? { lossSmoothness } : {}) });
+      const opts: MaidOptions = defined({ ...rest, project });
       return (kind === 'maid' ? maid(opts) : adaptivePiggyback(opts)) as Optimizer<OptimizerState>;
     }
     case 'gd':

@@ -60,14 +60,30 @@ export interface TwiceSmooth extends Smooth {
 /**
  * A functional whose (generalised) Hessian can be applied and inverted cheaply, as for
  * separable or diagonal-quadratic terms. The adjoint certificates of arXiv 2412.06436, Lemma 3,
- * need `H_g⁻¹` and `H_{f*}⁻¹`. For terms with constraints (an indicator in `f*`) the generalised
- * inverse is 0 in the directions the constraint fixes (the limit of the prox Jacobian).
+ * need `H_g⁻¹` and `H_{f*}⁻¹` (docs/math/certificates.md#lemma-3).
+ *
+ * For a non-smooth `f` the generalised Hessian is a property of a point `(x, s)` of the graph
+ * of `∂f`, not of `x` alone: the pair `s ∈ ∂f(x)` (approximately) selects it. In a saddle
+ * problem the pair of `f*` at `y` is `u = Kx` (`u ∈ ∂f*(y)` at the saddle point) and the pair
+ * of `g` at `x` is `−Kᵀy`. For the Huber conjugate, for example, the inverse Hessian at
+ * `(y, u)` is `∇²f(u)`, whose curvature on an active isotropic group depends on `‖u_j‖`, which
+ * `y` (on the ball's boundary) does not determine. Directions fixed by a constraint have
+ * infinite curvature: `hvpInverse` is 0 on them and `hvp` applies the pseudo-inverse, so
+ * `P = hvp ∘ hvpInverse` is the projection onto the free directions. Smooth functionals
+ * ignore the pair; without it a functional uses its documented default.
  */
 export interface HessianInvertible extends Functional {
-  /** `out = ∇²f(x) · v` (generalised Hessian). */
-  hvp(x: Vec, v: Vec, out: Vec): Vec;
-  /** `out = ∇²f(x)⁻¹ · v` (generalised inverse). */
-  hvpInverse(x: Vec, v: Vec, out: Vec): Vec;
+  /** `out = H(x; pair) · v` (generalised Hessian at the graph point `(x, pair)`). */
+  hvp(x: Vec, v: Vec, out: Vec, pair?: Vec): Vec;
+  /** `out = H(x; pair)⁻¹ · v` (generalised inverse, 0 on the directions a constraint fixes). */
+  hvpInverse(x: Vec, v: Vec, out: Vec, pair?: Vec): Vec;
+  /**
+   * Lipschitz constants of the inverse generalised Hessian `(x, pair) ↦ H(x; pair)⁻¹` on a fixed
+   * active set: with respect to the point `x` and to the pair (the Theorem 2 constants at the
+   * pair, docs/math/error-bound.md#constants-at-the-pair). Absent: derived from
+   * `hessianLipschitz` of the conjugate (the paper's constants).
+   */
+  readonly inverseHessianLipschitz?: { readonly point: number; readonly pair: number };
 }
 
 /**

@@ -3,6 +3,7 @@
  * @module
  */
 import type { Cost } from './cost.js';
+import type { StopReason } from './solver.js';
 
 /** Accuracies requested from the lower-level solve (`epsilon`) and the adjoint/CG solve (`delta`). */
 export interface Tolerances {
@@ -22,8 +23,18 @@ export type SampleWarmState = Readonly<Record<string, Float64Array>>;
 export type WarmState = ReadonlyMap<number, SampleWarmState>;
 
 /**
+ * Which certified bracket of the exact loss an estimate reports (MAID, arXiv 2308.10098,
+ * Lemma 3.5 / Remark 3.6; docs/math/maid.md#the-loss-bracket), with `ℓ = ℓ(x̃)`, `g = ‖∇ℓ(x̃)‖`,
+ * `‖x̃ − x̂‖ ≤ ε`:
+ * - `'convex'`: `[ℓ − gε, ℓ + gε + L_ℓε²/2]` (a convex loss: `ℓ(x̂) ≥ ℓ(x̃) + ⟨∇ℓ(x̃), x̂ − x̃⟩`);
+ * - `'smooth'`: `[ℓ − gε − L_ℓε²/2, ℓ + gε + L_ℓε²/2]` (any loss with an `L_ℓ`-Lipschitz gradient).
+ */
+export type LossBracket = 'convex' | 'smooth';
+
+/**
  * Inexact upper-level loss at θ, with a certified bracket of the exact loss:
- * `lossLower ≤ L(θ) ≤ lossUpper` (MAID Lemma 3.5: `ℓ(x̃) ± (‖∇ℓ(x̃)‖ε + L_ℓ ε²/2)`).
+ * `lossLower ≤ L(θ) ≤ lossUpper`, the tightest valid one the oracle knows (`bracket` says which).
+ * Optimizers use `lossLower`/`lossUpper` as given and never re-derive them.
  */
 export interface LossEstimate {
   /** Mean over the batch of `ℓ_i(x̃_i)`. */
@@ -32,8 +43,18 @@ export interface LossEstimate {
   readonly lossLower: number;
   /** Certified upper bound of the exact batch loss. */
   readonly lossUpper: number;
+  /** The form of the bracket (see {@link LossBracket}). */
+  readonly bracket: LossBracket;
   /** The accuracy actually certified (mean over the batch of the per-sample distance bounds). */
   readonly epsilon: number;
+  /**
+   * Why the per-sample solves stopped: `'converged'` when every sample met its tolerances,
+   * otherwise the reason of the first sample that did not (e.g. `'max-iterations'`: the
+   * iteration cap was hit and `epsilon`, `delta`, `bound` certify what was reached instead).
+   */
+  readonly stop: StopReason;
+  /** Number of samples of the batch whose solve stopped at its iteration cap. */
+  readonly capped: number;
   /** Work done for this estimate. */
   readonly cost: Cost;
   /** Updated warm starts of the batch's samples (fresh arrays; inputs are never mutated). */

@@ -157,6 +157,11 @@ export interface FunctionalCase {
    * smooth terms. Default: standard normal entries.
    */
   readonly point?: (rng: Rng, n: number) => Vec;
+  /**
+   * A random point `u` of the conjugate's domain away from its kinks, for the checks of the
+   * generalised Hessian at the graph point `(∇f*(u), u)` (default: {@link FunctionalCase.point}).
+   */
+  readonly pairPoint?: (rng: Rng, n: number) => Vec;
   /** Prox step sizes to test (default `[0.1, 1, 7]`). */
   readonly taus?: readonly number[];
   /** Limit of relative FD errors of first derivatives (default 1e-7). */
@@ -327,6 +332,47 @@ export function functionalChecks(c: FunctionalCase): NamedCheck[] {
         return outcome(e / (1 + nrm2(n, hv)), 1e-10);
       },
     });
+  }
+  const conjugate = has(probe, 'conjugate') ? (probe as unknown as Conjugable).conjugate() : undefined;
+  if (has(probe, 'hvpInverse') && has(probe, 'hvp') && conjugate && has(conjugate, 'gradient')) {
+    // At a graph point (y, u) with y = ∇h(u), h the (smooth) conjugate: H⁻¹(y; u) = ∇²h(u).
+    const make = c.make as () => HessianInvertible & Conjugable;
+    const graphPoint = (r: Rng) => {
+      const h = make().conjugate() as unknown as Smooth;
+      const u = c.pairPoint ? c.pairPoint(r, n) : point(r);
+      return { u, y: h.gradient(u, new Float64Array(n)), h };
+    };
+    checks.push(
+      {
+        name: 'hvpInverse at a graph point (∇h(u), u) is ∇²h(u) of the conjugate h (vs FD)',
+        run: () => {
+          const f = make();
+          const r = rng();
+          const { u, y, h } = graphPoint(r);
+          const v = r.normalVec(n);
+          const inv = f.hvpInverse(y, v, new Float64Array(n), u);
+          const out = new Float64Array(n);
+          return outcome(checkJvp((w) => h.gradient(w, out), u, v, inv).relError, fdTol);
+        },
+      },
+      {
+        name: 'hvp ∘ hvpInverse at a graph point is a symmetric projection',
+        run: () => {
+          const f = make();
+          const r = rng();
+          const { u, y } = graphPoint(r);
+          const P = (v: Vec): Vec => f.hvp(y, f.hvpInverse(y, v, new Float64Array(n), u), new Float64Array(n), u);
+          const a = r.normalVec(n);
+          const b = r.normalVec(n);
+          const Pa = P(a);
+          const PPa = P(Pa);
+          let idem = 0;
+          for (let i = 0; i < n; i++) idem = Math.max(idem, Math.abs(PPa[i]! - Pa[i]!));
+          const sym = Math.abs(dot(n, Pa, b) - dot(n, a, P(b)));
+          return outcome((idem + sym) / (1 + nrm2(n, a) * nrm2(n, b)), 1e-10);
+        },
+      },
+    );
   }
   if (has(probe, 'minNormSubgradient') && has(probe, 'gradient')) {
     const make = c.make as () => Smooth & Subdifferentiable;
