@@ -4,23 +4,22 @@
  * @module
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { Rng, ValidationError } from '@bilevel/core';
+import { Rng, ValidationError, type LinearOperator, type Shape } from '@bilevel/core';
 import {
   DEFAULT_SPLIT,
   PHOTOGRAPHS,
-  addGaussianNoise,
   degrade,
-  gaussianKernel,
+  imageShape,
   loadFolder,
   loadPhotograph,
   photographPath,
   sampleCrops,
   splitByImage,
   type Image,
-  type Kernel,
   type NamedImage,
   type PhotographName,
 } from '@bilevel/imaging';
+import { Convolution2D, gaussianKernel } from '@bilevel/operators';
 import type { DataConfig, DegradationConfig, ExperimentConfig } from './config/schema.js';
 
 /** One training or test pair: a clean crop and its degraded version, with where it came from. */
@@ -80,18 +79,49 @@ export function streamFor(seed: number, use: keyof typeof SEED_OFFSETS): Rng {
   return Rng.seeded((seed * 7919 + SEED_OFFSETS[use]) | 0);
 }
 
-/** The blur kernel of a blur degradation (undefined for pure noise). */
-export function blurKernel(d: DegradationConfig): Kernel | undefined {
-  return d.kind === 'blur' ? gaussianKernel(d.sigma, d.size) : undefined;
+/**
+ * The blur kernel of a blur degradation, `gaussianKernel(size, σ)` of `@bilevel/operators`
+ * (normalised to sum 1); undefined for pure noise.
+ */
+export function blurKernel(d: DegradationConfig): Float64Array | undefined {
+  return d.kind === 'blur' ? gaussianKernel(d.size, d.sigma) : undefined;
 }
 
-/** Boundary rule of the blur in data generation; the deblurring model's operator uses the same. */
+/** Boundary rule of the blur, in data generation and in the deblurring model alike (see {@link blurOperator}). */
 export const BLUR_BOUNDARY = 'symmetric' as const;
 
-/** Apply the configured degradation to a clean image, drawing noise from `rng`. */
+/**
+ * The blur `A` on images of `shape` `[C, H, W]`: the `Convolution2D` of `@bilevel/operators`,
+ * `(A x)[c, p] = Σ_q k[q]·x̃[c, p + q]` (correlation with centred offsets, `x̃` the
+ * {@link BLUR_BOUNDARY} extension). The one place the app builds a blur: the measurements
+ * ({@link degradeImage}) and the deblurring model's data term `½‖Ax − y‖²` both use it, so
+ * `y = A x† + σε` holds exactly for the model's `A`, for any kernel (asymmetric ones included).
+ */
+export function blurOperator(kernel: Float64Array, shape: Shape): Convolution2D {
+  const [channels, height, width] = shape;
+  if (shape.length !== 3 || channels === undefined || height === undefined || width === undefined) {
+    throw new ValidationError(`blurOperator: shape must be [C, H, W], got [${shape.join(', ')}]`);
+  }
+  return new Convolution2D({ channels, height, width, kernel, boundary: BLUR_BOUNDARY });
+}
+
+/**
+ * The forward operator `A` of a degradation on images of `shape`: the {@link blurOperator} of
+ * the {@link blurKernel} for `blur`, undefined (the identity) for `noise`.
+ */
+export function forwardOperator(d: DegradationConfig, shape: Shape): LinearOperator | undefined {
+  const k = blurKernel(d);
+  return k ? blurOperator(k, shape) : undefined;
+}
+
+/**
+ * Apply the configured degradation to a clean image, `y = A x + σε` with `A` the
+ * {@link forwardOperator} (identity for noise) and `ε` drawn from `rng`.
+ */
 export function degradeImage(clean: Image, d: DegradationConfig, rng: Rng): Image {
-  if (d.kind === 'noise') return addGaussianNoise(clean, { sigma: d.sigma, seed: rng, clamp: d.clamp });
-  return degrade(clean, { kernel: blurKernel(d)!, boundary: BLUR_BOUNDARY, sigma: d.noise, seed: rng, clamp: d.clamp });
+  const forward = forwardOperator(d, imageShape(clean));
+  const sigma = d.kind === 'noise' ? d.sigma : d.noise;
+  return degrade(clean, { ...(forward ? { forward } : {}), sigma, seed: rng, clamp: d.clamp });
 }
 
 function isPhotograph(name: string): name is PhotographName {

@@ -31,12 +31,15 @@ export { parseExperimentConfig, experimentJsonSchema, modelForm, scheduleConfigS
 export { loadExperimentConfig, readJsonFile } from './config/load.js';
 /**
  * Build the seeded training/test pairs of an experiment (`buildDataset`), degrade one image
- * (`degradeImage`), the blur kernel of a config (`blurKernel`), the seeded streams (`streamFor`).
+ * (`degradeImage`), the blur kernel of a config (`blurKernel`), the one blur operator of data and
+ * model (`blurOperator`, `forwardOperator`), the seeded streams (`streamFor`).
  */
 export {
   buildDataset,
   degradeImage,
   blurKernel,
+  blurOperator,
+  forwardOperator,
   streamFor,
   configDirOf,
   SEED_OFFSETS,

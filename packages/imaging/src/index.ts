@@ -1,7 +1,8 @@
 /**
  * `@bilevel/imaging`: images for bilevel learning. PNG read/write and JPEG decode, bundled real
  * photographs (CC0) with a fixed train/test split, folders of the user's own images, luma and
- * resizing, seeded crops and splits, seeded degradations (noise, blur, inpainting masks),
+ * resizing, seeded crops and splits, seeded degradations (noise; blur and other forward operators
+ * `y = A x + σε` through the `LinearOperator`s of `@bilevel/operators`; inpainting masks),
  * PSNR/SSIM with an explicit data range, and captioned image grids for reports.
  *
  * Images are `{ channels, height, width, data: Float64Array }`, channels first `[C, H, W]`,
@@ -20,8 +21,8 @@ export type { Seed } from './seed.js';
 export { toRng } from './seed.js';
 export type { CropWindow, Patch, GridTilesOptions, SampleCropsOptions, SplitOptions, Split } from './crops.js';
 export { crop, centerCrop, gridTiles, sampleCrops, splitByImage } from './crops.js';
-export type { Kernel, Boundary, NoiseOptions, DegradeOptions, MaskOptions } from './degrade.js';
-export { gaussianKernel, boxKernel, motionKernel, convolve, addGaussianNoise, degrade, randomMask, applyMask } from './degrade.js';
+export type { NoiseOptions, DegradeOptions, MaskOptions } from './degrade.js';
+export { addGaussianNoise, degrade, randomMask, applyMask } from './degrade.js';
 export type { MetricOptions } from './metrics.js';
 export { mse, psnr, ssim, SSIM_WINDOW, SSIM_SIGMA, SSIM_K } from './metrics.js';
 export type { PhotographInfo, PhotographName, LoadOptions } from './datasets.js';

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, ValidationError } from '@bilevel/core';
-import {
-  addGaussianNoise, applyMask, boxKernel, convolve, createImage, degrade, gaussianKernel, imageStats, motionKernel, randomMask,
-  type Boundary, type Image, type Kernel,
-} from '@bilevel/imaging';
+import { Rng, ShapeError, ValidationError, type LinearOperator } from '@bilevel/core';
+import { adjointError } from '@bilevel/core/testing';
+import { AvgPool, Convolution2D, gaussianKernel, motionKernel, type Boundary } from '@bilevel/operators';
+import { addGaussianNoise, applyMask, createImage, degrade, imageStats, randomMask, type Image } from '@bilevel/imaging';
 
 function textured(channels: number, height: number, width: number): Image {
   const img = createImage(channels, height, width);
@@ -17,98 +16,78 @@ function sum(a: Float64Array): number {
   return s;
 }
 
-/** Direct evaluation of out(i,j) = Σ k(a,b) x̃(i + ca − a, j + cb − b) with explicit index extension. */
-function naiveConvolve(img: Image, k: Kernel, mode: Boundary): Float64Array {
-  const ext = (i: number, n: number): number => {
-    while (i < 0 || i >= n) {
-      if (mode === 'symmetric') i = i < 0 ? -i - 1 : 2 * n - 1 - i;
-      else i = i < 0 ? -i : 2 * n - 2 - i;
-    }
-    return i;
-  };
-  const { channels: C, height: H, width: W } = img;
-  const ca = Math.floor(k.height / 2);
-  const cb = Math.floor(k.width / 2);
-  const out = new Float64Array(img.data.length);
-  for (let c = 0; c < C; c++)
-    for (let i = 0; i < H; i++)
-      for (let j = 0; j < W; j++) {
-        let s = 0;
-        for (let a = 0; a < k.height; a++)
-          for (let b = 0; b < k.width; b++) s += k.data[a * k.width + b]! * img.data[(c * H + ext(i + ca - a, H)) * W + ext(j + cb - b, W)]!;
-        out[(c * H + i) * W + j] = s;
-      }
-  return out;
+const blur = (img: Image, kernel: Float64Array, boundary: Boundary = 'symmetric'): Convolution2D =>
+  new Convolution2D({ channels: img.channels, height: img.height, width: img.width, kernel, boundary });
+
+/** `max_i |y_i − (A x)_i − σ ε_i|` with `ε` redrawn from the seed in data order. */
+function residualOfModel(y: Image, A: LinearOperator, x: Image, sigma: number, seed: number): number {
+  const Ax = A.apply(x.data, new Float64Array(y.data.length));
+  const eps = Rng.seeded(seed);
+  let d = 0;
+  for (let i = 0; i < Ax.length; i++) d = Math.max(d, Math.abs(y.data[i]! - (Ax[i]! + sigma * eps.normal())));
+  return d;
 }
 
-describe('kernels', () => {
-  it('are normalised, odd-sized and centred', () => {
-    for (const k of [gaussianKernel(1, 5), gaussianKernel(1.5), boxKernel(3), motionKernel(7, 0), motionKernel(9, 30), motionKernel(1)]) {
-      expect(sum(k.data)).toBeCloseTo(1, 14);
-      expect(k.height % 2).toBe(1);
-      expect(k.data.every((v) => v >= 0)).toBe(true);
-    }
-    const g = gaussianKernel(1.5);
-    expect(g.height).toBe(11);
-    expect(g.data[5 * 11 + 5]).toBe(Math.max(...g.data));
-    expect(g.data[0]).toBeCloseTo(g.data[120]!, 18);
-    // a horizontal motion kernel of length 7 spreads weight 1/7 over the 7 central pixels of the middle row
-    const m = motionKernel(7, 0);
-    expect(m.height).toBe(9);
-    for (let j = 1; j < 8; j++) expect(m.data[4 * 9 + j]).toBeCloseTo(1 / 7, 15);
-    expect(sum(m.data.subarray(4 * 9, 5 * 9))).toBeCloseTo(1, 14);
-    expect(Array.from(motionKernel(1).data).filter((v) => v > 0)).toEqual([1]);
-    // vertical motion blur at 90°
-    const v = motionKernel(5, 90);
-    for (let i = 1; i < 6; i++) expect(v.data[i * 7 + 3]).toBeCloseTo(1 / 5, 15);
-    expect(sum(Float64Array.from({ length: v.height }, (_, i) => v.data[i * v.width + (v.width - 1) / 2]!))).toBeCloseTo(1, 12);
-    const diag = motionKernel(4, 45);
-    expect(sum(diag.data)).toBeCloseTo(1, 14);
-    expect(diag.data[2 * 5 + 2]).toBeGreaterThan(0);
-    for (let k = 0; k < 25; k++) expect(diag.data[k]).toBeCloseTo(diag.data[24 - k]!, 15); // point-symmetric
-    expect(diag.data[1 * 5 + 3]).toBeGreaterThan(0.1); // up-right of the centre: on the 45° line
-    expect(diag.data[1 * 5 + 1]).toBe(0); // up-left: off the line
-    expect(() => motionKernel(2.5)).toThrow(/length/);
-    expect(() => gaussianKernel(0)).toThrow(/sigma/);
-    expect(() => gaussianKernel(1, 4)).toThrow(/odd/);
-    expect(() => boxKernel(2)).toThrow(/odd/);
-  });
-});
+describe('degrade through a forward operator', () => {
+  // flip-asymmetric: k[−q] ≠ k[q], so convolution and correlation differ
+  const oneSided = Float64Array.from([0, 0, 0, 0, 0.2, 0.5, 0, 0.1, 0.2]);
+  const kernels: [string, Float64Array][] = [
+    ['motion 9 @30°', motionKernel(9, 30)],
+    ['motion 4 @−60°', motionKernel(4, -60)],
+    ['one-sided 3×3', oneSided],
+    ['gaussian 5 σ=1', gaussianKernel(5, 1)],
+  ];
 
-describe('convolve', () => {
-  it('preserves constant images (every kernel, both boundaries)', () => {
-    const img = createImage(3, 9, 12, undefined, 0.37);
-    for (const k of [gaussianKernel(2), boxKernel(5), motionKernel(11, 17), gaussianKernel(4, 25)]) {
-      for (const mode of ['symmetric', 'reflect'] as const) {
-        expect(convolve(img, k, mode).data.every((v) => Math.abs(v - 0.37) < 1e-14)).toBe(true);
-      }
+  it.each(kernels)('y = A x + σε exactly for the operator that made it (%s, both mirror boundaries)', (_name, kernel) => {
+    const x = textured(2, 19, 23);
+    for (const boundary of ['symmetric', 'reflect'] as const) {
+      const A = blur(x, kernel, boundary);
+      expect(adjointError(A, Rng.seeded(3))).toBeLessThan(1e-14);
+      const y = degrade(x, { forward: A, sigma: 0.05, seed: 11 });
+      expect([y.channels, y.height, y.width]).toEqual([2, 19, 23]);
+      expect(residualOfModel(y, A, x, 0.05, 11)).toBe(0); // the same floating-point operations
+      // σ = 0: the measurement is A x itself
+      const clean = degrade(x, { forward: A, sigma: 0, seed: 11 });
+      expect(clean.data).toEqual(A.apply(x.data, new Float64Array(x.data.length)));
     }
   });
 
-  it('matches a direct evaluation, including a non-symmetric kernel and kernels larger than the image', () => {
-    const img = textured(2, 6, 7);
-    const asym: Kernel = { height: 3, width: 2, data: Float64Array.from([1, 2, 3, 4, 5, 6]) };
-    for (const k of [asym, gaussianKernel(1, 5), motionKernel(5, 45), gaussianKernel(2, 15)]) {
-      for (const mode of ['symmetric', 'reflect'] as const) {
-        const got = convolve(img, k, mode).data;
-        const want = naiveConvolve(img, k, mode);
-        let d = 0;
-        for (let i = 0; i < got.length; i++) d = Math.max(d, Math.abs(got[i]! - want[i]!));
-        expect(d).toBeLessThan(1e-13);
-      }
-    }
+  it('is sensitive to the forward model: another boundary, or the flipped kernel, is far off', () => {
+    const x = textured(1, 16, 16);
+    const A = blur(x, oneSided);
+    const y = degrade(x, { forward: A, sigma: 0.01, seed: 5 });
+    expect(residualOfModel(y, blur(x, oneSided, 'zero'), x, 0.01, 5)).toBeGreaterThan(1e-2);
+    expect(residualOfModel(y, blur(x, oneSided.slice().reverse()), x, 0.01, 5)).toBeGreaterThan(1e-2);
   });
 
-  it('is a true convolution with the documented boundary rules', () => {
+  it('applies the correlation of the operator: a delta reads the kernel backwards', () => {
     const delta = createImage(1, 1, 5, Float64Array.from([0, 0, 1, 0, 0]));
-    const k: Kernel = { height: 1, width: 3, data: Float64Array.from([1, 2, 3]) };
-    expect(Array.from(convolve(delta, k).data)).toEqual([0, 1, 2, 3, 0]); // flipped relative to correlation
-    const x = createImage(1, 1, 3, Float64Array.from([1, 2, 3]));
-    const left: Kernel = { height: 1, width: 3, data: Float64Array.from([0, 0, 1]) }; // out(j) = x(j − 1)
-    expect(Array.from(convolve(x, left, 'symmetric').data)).toEqual([1, 1, 2]); // x(−1) = x(0)
-    expect(Array.from(convolve(x, left, 'reflect').data)).toEqual([2, 1, 2]); // x(−1) = x(1)
-    expect(() => convolve(x, left, 'zero' as Boundary)).toThrow(/boundary/);
-    expect(() => convolve(x, { height: 2, width: 2, data: new Float64Array(3) })).toThrow(/kernel/);
+    const k = Float64Array.from([1, 2, 3]);
+    const A = new Convolution2D({ channels: 1, height: 1, width: 5, kernel: k, kernelSize: [1, 3], boundary: 'symmetric' });
+    // (A x)[p] = Σ_q k[q]·x[p + q], q ∈ {−1, 0, 1}
+    expect(Array.from(degrade(delta, { forward: A, sigma: 0, seed: 0 }).data)).toEqual([0, 3, 2, 1, 0]);
+  });
+
+  it('preserves constant images under normalised blurs with mirror boundaries', () => {
+    const img = createImage(3, 9, 12, undefined, 0.37);
+    for (const kernel of [gaussianKernel(13, 2), motionKernel(11, 17), motionKernel(6, 90)]) {
+      for (const boundary of ['symmetric', 'reflect'] as const) {
+        const y = degrade(img, { forward: blur(img, kernel, boundary), sigma: 0, seed: 0 });
+        expect(y.data.every((v) => Math.abs(v - 0.37) < 1e-14)).toBe(true);
+      }
+    }
+  });
+
+  it('takes the shape of the result from the operator range, and rejects operators of another shape', () => {
+    const x = textured(1, 8, 6);
+    const pool = new AvgPool({ channels: 1, height: 8, width: 6, factor: 2 });
+    const y = degrade(x, { forward: pool, sigma: 0.1, seed: 1 });
+    expect([y.channels, y.height, y.width]).toEqual([1, 4, 3]);
+    expect(residualOfModel(y, pool, x, 0.1, 1)).toBe(0);
+    expect(() => degrade(textured(1, 8, 7), { forward: pool, sigma: 0, seed: 1 })).toThrow(ShapeError);
+    expect(() => degrade(textured(1, 8, 7), { forward: pool, sigma: 0, seed: 1 })).toThrow(/domain is 1×8×6 but the image is 1×8×7/);
+    expect(() => degrade(x, { forward: {} as LinearOperator, sigma: 0, seed: 1 })).toThrow(/degrade options\.forward[\s\S]*must be a LinearOperator/);
+    expect(() => degrade(x, { forward: pool, sigma: -1, seed: 1 })).toThrow(/sigma/);
   });
 });
 
@@ -147,12 +126,8 @@ describe('noise', () => {
     expect(() => addGaussianNoise(bad, { sigma: 0.1, seed: 1 })).toThrow(ValidationError);
   });
 
-  it('degrade = blur, then noise from the same seed', () => {
+  it('degrade without an operator is addGaussianNoise', () => {
     const x = textured(1, 20, 24);
-    const k = gaussianKernel(1, 5);
-    const y = degrade(x, { kernel: k, sigma: 0.05, seed: 2 });
-    const want = addGaussianNoise(convolve(x, k), { sigma: 0.05, seed: 2 });
-    expect(y.data.every((v, i) => v === want.data[i])).toBe(true);
     const noBlur = degrade(x, { sigma: 0.05, seed: 2 });
     expect(noBlur.data.every((v, i) => v === addGaussianNoise(x, { sigma: 0.05, seed: 2 }).data[i])).toBe(true);
   });

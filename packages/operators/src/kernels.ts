@@ -30,12 +30,26 @@ export function boxKernel(size: number): Float64Array {
 }
 
 /**
- * A linear motion blur: the segment of length `length` pixels through the kernel centre at
- * `angleDegrees` counter-clockwise from the x-axis (rows grow downwards, so the segment goes up
- * to the right for angles in (0°, 90°)), rasterised by dense sampling with bilinear weights
- * (anti-aliased, like MATLAB `fspecial('motion')`) and normalised to sum 1. The support is the
- * smallest odd square holding the segment: side `2⌈(length − 1)/2⌉ + 1`. `length = 1` is the
- * identity kernel.
+ * A linear motion blur: the uniform motion of a point over a segment of `length` pixels centred
+ * on the kernel, at `angleDegrees` counter-clockwise from the x-axis (rows grow downwards, so the
+ * segment goes up to the right for angles in (0°, 90°)), rasterised exactly by pixel coverage.
+ * With `u = (cos θ, −sin θ)` (column, row), `L = length` and the pixel `q = (j, i)` (offsets from
+ * the centre) covering the unit square `S_q = [j − ½, j + ½] × [i − ½, i + ½]`,
+ * ```
+ * k[q] = |{ t ∈ [−L/2, L/2] : t·u ∈ S_q }| / L
+ * ```
+ * the length of the segment inside that pixel over the whole length (touching a corner or an
+ * edge counts as zero). The squares tile the plane, so `Σ k = 1` by construction (the result is
+ * renormalised against rounding). The support is the smallest odd square with every positive
+ * weight, side `2r + 1` with
+ * ```
+ * r = ⌈(L/2)·max(|cos θ|, |sin θ|) + ½⌉ − 1.
+ * ```
+ * Horizontal and vertical kernels of odd length are exact boxes (`1/L` on `L` pixels), of even
+ * length `[½, 1, …, 1, ½]/L` on `L + 1` pixels (as MATLAB `fspecial('motion', L, 0)` for the
+ * horizontal ones); `L = 1` is the identity; any real `L ≥ 1` is allowed. The segment is centred, so `k[−q] = k[q]`: as a
+ * blur it is the same whether applied as correlation or convolution, and the operator
+ * ({@link Convolution2D}, a correlation) is the one definition either way.
  */
 export function motionKernel(length: number, angleDegrees: number): Float64Array {
   const o = parseOrThrow(
@@ -43,31 +57,46 @@ export function motionKernel(length: number, angleDegrees: number): Float64Array
     { length, angleDegrees },
     'motionKernel arguments',
   );
-  const half = (o.length - 1) / 2;
-  const r = Math.ceil(half - 1e-12);
+  const L = o.length;
+  const th = (o.angleDegrees * Math.PI) / 180;
+  const u = [Math.cos(th), -Math.sin(th)] as const;
+  // a generous grid (radius ⌈L/2 + ½⌉), trimmed below to the positive weights
+  const R = Math.ceil(L / 2 + 0.5);
+  const n = 2 * R + 1;
+  const w = new Float64Array(n * n);
+  let r = 0;
+  for (let i = -R; i <= R; i++) {
+    for (let j = -R; j <= R; j++) {
+      const len = segmentInSquare(L / 2, u[0], u[1], j, i);
+      if (len <= 1e-12) continue; // an edge or corner touched through rounding
+      w[(i + R) * n + (j + R)] = len;
+      r = Math.max(r, Math.abs(i), Math.abs(j));
+    }
+  }
   const size = 2 * r + 1;
   const k = new Float64Array(size * size);
-  const th = (o.angleDegrees * Math.PI) / 180;
-  const dx = Math.cos(th);
-  const dy = -Math.sin(th);
-  const samples = Math.ceil(16 * o.length) | 1; // odd, ≥ 17: the centre is sampled
-  for (let s = 0; s < samples; s++) {
-    const t = -half + (2 * half * s) / (samples - 1);
-    // position in kernel coordinates (column, row), clamped against rounding at the support edge
-    const cx = Math.min(Math.max(r + t * dx, 0), size - 1);
-    const cy = Math.min(Math.max(r + t * dy, 0), size - 1);
-    const x0 = Math.floor(cx);
-    const y0 = Math.floor(cy);
-    const fx = cx - x0;
-    const fy = cy - y0;
-    const x1 = Math.min(x0 + 1, size - 1);
-    const y1 = Math.min(y0 + 1, size - 1);
-    k[y0 * size + x0] = k[y0 * size + x0]! + (1 - fx) * (1 - fy);
-    k[y0 * size + x1] = k[y0 * size + x1]! + fx * (1 - fy);
-    k[y1 * size + x0] = k[y1 * size + x0]! + (1 - fx) * fy;
-    k[y1 * size + x1] = k[y1 * size + x1]! + fx * fy;
-  }
+  for (let a = 0; a < size; a++) for (let b = 0; b < size; b++) k[a * size + b] = w[(a - r + R) * n + (b - r + R)]!;
   return normalise(k);
+}
+
+/**
+ * Length of `{ t ∈ [−h, h] : |t·ux − cx| ≤ ½, |t·uy − cy| ≤ ½ }`: the part of the segment
+ * `t·(ux, uy)`, `|t| ≤ h`, inside the unit square centred at `(cx, cy)` (Liang–Barsky clipping).
+ */
+function segmentInSquare(h: number, ux: number, uy: number, cx: number, cy: number): number {
+  let lo = -h;
+  let hi = h;
+  for (const [d, c] of [[ux, cx], [uy, cy]] as const) {
+    if (d === 0) {
+      if (Math.abs(c) > 0.5) return 0;
+      continue;
+    }
+    const t0 = (c - 0.5) / d;
+    const t1 = (c + 0.5) / d;
+    lo = Math.max(lo, Math.min(t0, t1));
+    hi = Math.min(hi, Math.max(t0, t1));
+  }
+  return Math.max(0, hi - lo);
 }
 
 function normalise(k: Float64Array): Float64Array {

@@ -93,6 +93,7 @@ const blurs: [string, Float64Array, number | [number, number]][] = [
   ['gaussian 5 σ=1', gaussianKernel(5, 1), 5],
   ['box 3', boxKernel(3), 3],
   ['motion 7 @30°', motionKernel(7, 30), 7],
+  ['motion 4 @45°', motionKernel(4, 45), 3],
   ['user 3×5', rand(15, 8), [3, 5]],
   ['user 1×1', Float64Array.of(2), 1],
   ['user 7×1', rand(7, 9), [7, 1]],

@@ -15,13 +15,12 @@
  */
 import {
   nrm2,
-  type LinearOperator,
   type SaddleModel,
   type SmoothBoundConstants,
   type SmoothModel,
 } from '@bilevel/core';
 import type { Image } from '@bilevel/imaging';
-import { Convolution2D, Gradient2D } from '@bilevel/operators';
+import { Gradient2D } from '@bilevel/operators';
 import { paramLayout, zeroMeanProjection } from '@bilevel/optimizers';
 import {
   FieldsOfExperts,
@@ -36,7 +35,7 @@ import {
   type TrainingPair,
 } from '@bilevel/prox';
 import type { ExperimentConfig, ModelConfig } from '../config/schema.js';
-import { BLUR_BOUNDARY, blurKernel, streamFor } from '../data.js';
+import { forwardOperator, streamFor } from '../data.js';
 import type { Loss } from '@bilevel/hypergrad';
 import { ExpScaledOperator } from './exp-scaled.js';
 import type { FilterBank, ThetaProjection } from './types.js';
@@ -89,18 +88,10 @@ function pairsOf(samples: readonly ModelSample[]): TrainingPair[] {
   return samples.map((s) => ({ degraded: s.degraded.data, target: s.clean.data }));
 }
 
-/** The forward operator of the data term: undefined (identity) for noise, the blur for deblurring. */
-function forwardOf(config: ExperimentConfig, y: Image): LinearOperator | undefined {
-  const d = config.data.degradation;
-  if (d.kind === 'noise') return undefined;
-  const k = blurKernel(d)!;
-  return new Convolution2D({ channels: y.channels, height: y.height, width: y.width, kernel: k.data, boundary: BLUR_BOUNDARY });
-}
-
 /** The builders' data-term options: shape, pairs, forward operator, ridge `μ`. */
 function dataOptions(config: ExperimentConfig, samples: readonly ModelSample[], ridge: number) {
   const y = samples[0]!.degraded;
-  const forward = forwardOf(config, y);
+  const forward = forwardOperator(config.data.degradation, shapeOf(y));
   return { shape: shapeOf(y), pairs: pairsOf(samples), ...(forward ? { forward } : {}), ...(ridge > 0 ? { mu: ridge } : {}) };
 }
 
