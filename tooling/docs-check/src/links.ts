@@ -194,7 +194,8 @@ function* walk(root: string, dir: string): Generator<string> {
     const p = join(dir, name);
     const rel = relative(root, p).split(sep).join('/');
     if (rel === 'docs/api') continue;
-    const st = statSync(p);
+    const st = statSync(p, { throwIfNoEntry: false }); // a file removed while walking is skipped
+    if (!st) continue;
     if (st.isDirectory()) yield* walk(root, p);
     else if (st.isFile()) yield rel;
   }
