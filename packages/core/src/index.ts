@@ -4,7 +4,8 @@
  * seeded RNG, typed errors, zod helpers and cost counters.
  *
  * The conformance suites live in `@bilevel/core/testing`, the benchmark harness in
- * `@bilevel/core/bench`.
+ * `@bilevel/core/bench`. `z` is zod's namespace, re-exported so that every package validates
+ * with the same zod instance; it is documented by zod, not in this API reference.
  * @packageDocumentation
  */
 export * from './vec.js';
