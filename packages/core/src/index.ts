@@ -3,7 +3,8 @@
  * problems, solvers, the hypergradient oracle), float64 vectors and BLAS-like kernels, a
  * seeded RNG, typed errors, zod helpers and cost counters.
  *
- * The conformance suites live in `@bilevel/core/testing`, the benchmark harness in
+ * The conformance checks live in `@bilevel/core/testing` (as vitest suites in
+ * `@bilevel/core/testing/vitest`), the benchmark harness in
  * `@bilevel/core/bench`.
  * @packageDocumentation
  */
