@@ -3,9 +3,10 @@
  * problems, solvers, the hypergradient oracle), float64 vectors and BLAS-like kernels, a
  * seeded RNG, typed errors, zod helpers and cost counters.
  *
- * The conformance suites live in `@bilevel/core/testing`, the benchmark harness in
- * `@bilevel/core/bench`. `z` is zod's namespace, re-exported so that every package validates
- * with the same zod instance; it is documented by zod, not in this API reference.
+ * The conformance checks live in `@bilevel/core/testing` (as vitest suites in
+ * `@bilevel/core/testing/vitest`), the benchmark harness in `@bilevel/core/bench`. `z` is zod's
+ * namespace, re-exported so that every package validates with the same zod instance; it is
+ * documented by zod, not in this API reference.
  * @packageDocumentation
  */
 export * from './vec.js';

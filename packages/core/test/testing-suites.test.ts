@@ -23,10 +23,9 @@ import {
   aliasDiscrepancy,
   operatorChecks,
   functionalChecks,
-  describeOperatorSuite,
-  describeFunctionalSuite,
   type NamedCheck,
 } from '@bilevel/core/testing';
+import { describeOperatorSuite, describeFunctionalSuite } from '@bilevel/core/testing/vitest';
 
 /** y = M x with a learnable row-major matrix M (rows × cols); defects can be planted. */
 class Matrix implements ParametricOperator {

@@ -3,7 +3,8 @@
 // no input mutation, norm consistent with its kind, and for parametric operators paramVjp vs
 // central differences, accumulation and parameter names.
 import { Rng, type LinearOperator } from '@bilevel/core';
-import { describeOperatorSuite, type OperatorCase } from '@bilevel/core/testing';
+import type { OperatorCase } from '@bilevel/core/testing';
+import { describeOperatorSuite } from '@bilevel/core/testing/vitest';
 import {
   AvgPool,
   blockDiag,

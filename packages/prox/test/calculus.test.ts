@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@bilevel/core';
-import { describeFunctionalSuite, type FunctionalCase } from '@bilevel/core/testing';
+import type { FunctionalCase } from '@bilevel/core/testing';
+import { describeFunctionalSuite } from '@bilevel/core/testing/vitest';
 import {
   addLinear,
   addQuadratic,

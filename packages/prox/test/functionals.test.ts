@@ -3,7 +3,8 @@
  * Moreau identity, Fenchel–Young, biconjugate, proxJvp and parameter derivatives against
  * finite differences, gradient / HVP / constants, min-norm subgradients).
  */
-import { describeFunctionalSuite, type FunctionalCase } from '@bilevel/core/testing';
+import type { FunctionalCase } from '@bilevel/core/testing';
+import { describeFunctionalSuite } from '@bilevel/core/testing/vitest';
 import {
   Box,
   BoxSupport,

@@ -5,7 +5,8 @@
  * HVPs, Lipschitz constants, generalised Hessian inverses).
  */
 import { Rng, type Vec } from '@bilevel/core';
-import { describeFunctionalSuite, describeOperatorSuite, type FunctionalCase, type OperatorCase } from '@bilevel/core/testing';
+import type { FunctionalCase, OperatorCase } from '@bilevel/core/testing';
+import { describeFunctionalSuite, describeOperatorSuite } from '@bilevel/core/testing/vitest';
 import {
   IcnnDualTerm,
   IcnnPotential,

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng, shapeSize, type Vec } from '@bilevel/core';
-import { checkGradient, describeFunctionalSuite, describeOperatorSuite, type FunctionalCase } from '@bilevel/core/testing';
+import { checkGradient, type FunctionalCase } from '@bilevel/core/testing';
+import { describeFunctionalSuite, describeOperatorSuite } from '@bilevel/core/testing/vitest';
 import { ConvFilterBank, Gradient2D } from '@bilevel/operators';
 import {
   FieldsOfExperts,

@@ -1,12 +1,13 @@
 /**
- * `@bilevel/core/testing`: the conformance suites every contributor reuses (DESIGN.md §5).
- *
- * Register an operator or functional by adding one case to your package's suite list:
+ * `@bilevel/core/testing`: the framework-free conformance checks every contributor reuses
+ * (DESIGN.md §5). Nothing here needs a test framework, so the checks run anywhere:
  * ```ts
- * describeOperatorSuite('my operators', [{ name: 'myOp 4×5', make: () => new MyOp(4, 5) }]);
+ * const failed = operatorChecks({ name: 'myOp 4×5', make: () => new MyOp(4, 5) })
+ *   .map((c) => ({ name: c.name, ...c.run() }))
+ *   .filter((r) => !r.pass);
  * ```
- * The framework-free checks (`adjointError`, `checkProxByDefinition`, `checkJvp`, …) are
- * exported too, for custom tests.
+ * The single checks (`adjointError`, `checkProxByDefinition`, `checkJvp`, …) are exported too,
+ * for custom tests. The same suites registered with vitest are in `@bilevel/core/testing/vitest`.
  * @packageDocumentation
  */
 export * from './fd.js';

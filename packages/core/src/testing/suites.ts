@@ -1,12 +1,11 @@
 /**
  * Conformance suites: every operator and functional of the workspace is registered in a list of
  * cases, and the suites derive the applicable checks from the capabilities it implements.
- * `operatorChecks` / `functionalChecks` return named checks (framework-free, so the suites can be
- * tested on planted defects); `describeOperatorSuite` / `describeFunctionalSuite` register them
- * with vitest.
+ * `operatorChecks` / `functionalChecks` return named checks, framework-free: they run anywhere
+ * (and the suites can be tested on planted defects). `describeOperatorSuite` /
+ * `describeFunctionalSuite` of `@bilevel/core/testing/vitest` register them with vitest.
  * @module
  */
-import { describe, expect, it } from 'vitest';
 import { dot, nrm2 } from '../blas.js';
 import type {
   Conjugable,
@@ -552,29 +551,4 @@ function learnableChecks(
     });
   }
   return checks;
-}
-
-function registerChecks(suiteName: string, cases: readonly { name: string }[], checksOf: (c: never) => NamedCheck[]): void {
-  describe(suiteName, () => {
-    for (const c of cases) {
-      describe(c.name, () => {
-        for (const check of checksOf(c as never)) {
-          it(check.name, () => {
-            const r = check.run();
-            expect(r.value, `${check.name}: ${r.value} > ${r.limit}`).toBeLessThanOrEqual(r.limit);
-          });
-        }
-      });
-    }
-  });
-}
-
-/** Register the operator conformance checks of every case with vitest. */
-export function describeOperatorSuite(suiteName: string, cases: readonly OperatorCase[]): void {
-  registerChecks(suiteName, cases, operatorChecks);
-}
-
-/** Register the functional conformance checks of every case with vitest. */
-export function describeFunctionalSuite(suiteName: string, cases: readonly FunctionalCase[]): void {
-  registerChecks(suiteName, cases, functionalChecks);
 }
