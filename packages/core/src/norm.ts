@@ -7,6 +7,22 @@ import type { LinearOperator, OperatorNorm } from './contracts/operator.js';
 import { Rng } from './rng.js';
 import { shapeSize } from './vec.js';
 
+/**
+ * Safety factor applied to a norm of kind `estimate` wherever an upper bound of `‖K‖` is
+ * needed (step rules, error-bound constants): power iteration approaches `‖K‖` from below.
+ */
+export const NORM_SAFETY = 1.01;
+
+/**
+ * The one upper bound of `‖K‖` that step rules and error-bound constants use: the value of an
+ * `exact` or `upper-bound` norm, an `estimate` times `safety` (default {@link NORM_SAFETY}).
+ * `K.norm()` when the operator reports one, else a seeded power-iteration estimate.
+ */
+export function normUpperBound(K: LinearOperator, safety = NORM_SAFETY): { readonly value: number; readonly kind: OperatorNorm['kind'] } {
+  const n = K.norm ? K.norm() : powerIteration(K);
+  return { value: n.kind === 'estimate' ? n.value * safety : n.value, kind: n.kind };
+}
+
 /** Options of {@link powerIteration}. */
 export interface PowerIterationOptions {
   /** Seed of the random start vector (default 0). */

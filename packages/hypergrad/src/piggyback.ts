@@ -11,6 +11,7 @@ import {
   allFinite,
   isParametricOperator,
   zeroCost,
+  normUpperBound,
   nrm2,
   parseOrThrow,
   positive,
@@ -56,7 +57,6 @@ const constantsSchema = z
     lipInvHessPoint: z.number().nonnegative(),
     lipInvHessPair: z.number().nonnegative(),
     lipLoss: z.number().nonnegative(),
-    normK: positive,
     paramVjpBound: positive,
   })
   .partial();
@@ -492,7 +492,6 @@ export class PiggybackOracle implements HypergradientOracle {
     const fs = problem.fStar as Partial<{ lipschitz: number; strongConvexity: number }>;
     const f = problem.f as Partial<{ hessianLipschitz: number }> | undefined;
     const K = problem.K;
-    const kNorm = K.norm ? K.norm() : undefined;
     const fStarSmooth = typeof (problem.fStar as Partial<{ gradient: unknown }>).gradient === 'function';
     const inverseLip = (problem.fStar as Partial<HessianInvertible>).inverseHessianLipschitz;
     const lipHessF = c.lipHessF ?? f?.hessianLipschitz ?? (fStarSmooth ? Infinity : 0);
@@ -508,7 +507,7 @@ export class PiggybackOracle implements HypergradientOracle {
       ...(lipInvHessPoint !== undefined ? { lipInvHessPoint } : {}),
       lipInvHessPair: c.lipInvHessPair ?? inverseLip?.pair ?? 0,
       lipLoss: c.lipLoss ?? this.o.loss.lipschitz(shapeSize(K.domain)),
-      normK: c.normK ?? (kNorm ? (kNorm.kind === 'estimate' ? 1.01 * kNorm.value : kNorm.value) : Infinity),
+      normK: normUpperBound(K, this.o.steps.normSafety).value,
       paramVjpBound: c.paramVjpBound ?? (isParametricOperator(K) && K.paramVjpBound ? K.paramVjpBound() : Infinity),
     };
   }

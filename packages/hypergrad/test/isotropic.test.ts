@@ -101,3 +101,15 @@ describe('isotropic Huber-TV piggyback (γ = 1e-3, K = αD)', () => {
     expect(uncapped.loss(theta, [0], 1e-10)).toMatchObject({ stop: 'converged', capped: 0 });
   });
 });
+
+describe('one ‖K‖ for the step rule and the bound', () => {
+  it('PiggybackOracle.constants uses the upper bound of ‖K‖ that pdhgSteps uses', async () => {
+    const { pdhgSteps } = await import('@bilevel/solvers');
+    const pairs = pairOf(12, 5, 5, 0.1, 4);
+    const model = huberTvSaddleModel({ shape: [1, 12, 12], pairs, weight: 0.08, epsilon: 1e-2, mode: 'isotropic' });
+    const oracle = new PiggybackOracle({ model, loss: squaredError() });
+    const s = model.sample(0);
+    const problem = { K: model.K, g: s.g, fStar: model.fStar };
+    expect(oracle.constants(problem).normK).toBe(pdhgSteps(problem).normK);
+  });
+});

@@ -13,8 +13,8 @@ describe('UnrolledOracle', () => {
   it('is the exact derivative of the N-step map (finite differences of the truncated loss)', () => {
     const fx = smoothSaddleModel({ samples: 1, seed: 21, n: 5, m: 7, cg: 0.4 });
     const theta = Float64Array.from(fx.K.params);
-    // Steps held fixed (explicit ‖K‖ / τ, σ): the unrolled derivative treats them as constants.
-    for (const steps of [{ normK: 4 }, { scheme: 'plain' as const, tau: 0.2, sigma: 0.2 }]) {
+    // Steps held fixed (explicit τ, σ): the unrolled derivative treats them as constants.
+    for (const steps of [{ scheme: 'plain' as const, tau: 0.1, sigma: 0.3 }, { scheme: 'plain' as const, tau: 0.2, sigma: 0.2 }]) {
       const oracle = new UnrolledOracle({ model: fx.model, loss: squaredError(), iterations: 7, steps });
       const r = oracle.evaluate(theta, [0], { epsilon: 1, delta: 1 });
       const fd = new FiniteDifferenceOracle(oracle, { step: 1e-5 }).evaluate(theta, [0], { epsilon: 1, delta: 1 });

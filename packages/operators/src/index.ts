@@ -56,4 +56,4 @@ export {
   Transpose,
   type Combined,
 } from './algebra.js';
-export { NORM_ESTIMATE_OPTIONS } from './norms.js';
+export { NORM_ESTIMATE_OPTIONS, WithNorm, withNorm } from './norms.js';

@@ -3,7 +3,7 @@
  * norms, and the seeded power iteration used where no closed form or provable bound is known.
  * @module
  */
-import { powerIteration, type LinearOperator, type OperatorNorm, type PowerIterationOptions } from '@bilevel/core';
+import { ValidationError, isParametricOperator, powerIteration, type LinearOperator, type OperatorNorm, type PowerIterationOptions, type Shape, type Vec } from '@bilevel/core';
 
 /**
  * Settings of the power-iteration estimates reported with kind `estimate`: seed 0 (so the
@@ -35,4 +35,61 @@ export class NormCache {
   invalidate(): void {
     this.value = undefined;
   }
+}
+
+/**
+ * `K` with a known norm attached: the one place a user states `‖K‖` (an `exact` value or a
+ * certified `upper-bound`), read by the PDHG step rule and the piggyback error bound alike
+ * through `K.norm()`. `apply`/`adjoint` are `K`'s.
+ *
+ * Refused for a learnable operator (its norm changes with θ: give it a `norm()` instead) and
+ * for a value below a seeded 30-step power-iteration estimate, which is a lower bound of `‖K‖`.
+ */
+export class WithNorm implements LinearOperator {
+  /** Input shape. */
+  readonly domain: Shape;
+  /** Output shape. */
+  readonly range: Shape;
+
+  /**
+   * @param K the operator
+   * @param known its norm (`exact` or `upper-bound`)
+   */
+  constructor(
+    readonly K: LinearOperator,
+    private readonly known: OperatorNorm,
+  ) {
+    if (isParametricOperator(K)) {
+      throw new ValidationError('withNorm: the operator is learnable, so its norm changes with θ; implement norm() on it instead of attaching a value');
+    }
+    if (!isProvable(known) || !(known.value >= 0) || !Number.isFinite(known.value)) {
+      throw new ValidationError(`withNorm: the norm must be a finite value ≥ 0 of kind 'exact' or 'upper-bound', got ${JSON.stringify(known)}`);
+    }
+    const lower = powerIteration(K, { seed: 0, maxIter: 30, rtol: 0 }).value;
+    if (lower > known.value * (1 + 1e-9)) {
+      throw new ValidationError(`withNorm: ‖K‖ ≥ ${lower} (power iteration), so ${known.value} is not ${known.kind === 'exact' ? 'its norm' : 'an upper bound'}`);
+    }
+    this.domain = K.domain;
+    this.range = K.range;
+  }
+
+  /** `out = K x`. */
+  apply(x: Vec, out: Vec): Vec {
+    return this.K.apply(x, out);
+  }
+
+  /** `out = Kᵀ y`. */
+  adjoint(y: Vec, out: Vec): Vec {
+    return this.K.adjoint(y, out);
+  }
+
+  /** The attached norm. */
+  norm(): OperatorNorm {
+    return this.known;
+  }
+}
+
+/** Attach a known norm to a fixed operator (see {@link WithNorm}). */
+export function withNorm(K: LinearOperator, norm: OperatorNorm): WithNorm {
+  return new WithNorm(K, norm);
 }

@@ -1,26 +1,31 @@
 /**
  * A-posteriori certificates of saddle problems: the distance bounds of arXiv 2412.06436, Lemma 2
  * (eqs. 6a/6b, with the min-norm subgradient extension for an indicator in `f*`) and the
- * primal-dual gap.
+ * primal-dual gap, which also bounds the distances (docs/math/certificates.md#gap-based-distances).
  * @module
  */
-import { shapeSize, type Certificate, type Cost, type SaddleProblem, type Vec } from '@bilevel/core';
+import { shapeSize, type Certificate, type Conjugable, type Cost, type Functional, type SaddleProblem, type Vec } from '@bilevel/core';
 import { gradientOf, minNormOf, norm2 } from './internal.js';
 
 /**
  * Certificate of a pair `(x, y)` for `min_x max_y ⟨Kx, y⟩ + g(x) − f*(y)`:
  *
- * - `epsX = ‖s_x‖/μ_g ≥ ‖x − x̂‖` with `s_x = ∇g(x) + Kᵀ∇f(Kx)`, or the min-norm element of
- *   `∂g(x) + Kᵀ∇f(Kx)` when `g` has `minNormSubgradient` (eq. 6a: Lemma 1 on the μ_g-strongly convex
- *   primal `P = g + f∘K`);
- * - `epsY = ‖s_y‖/μ_f* ≥ ‖y − ŷ‖` with `s_y` the min-norm element of
- *   `∂f*(y) − K∇g*(−Kᵀy)` (eq. 6b: Lemma 1 on the μ_f*-strongly convex dual `D = f* + g*∘(−Kᵀ)`);
- * - `distance = max(epsX, epsY)` (stop when both are `≤ ε`, as in the paper);
+ * - `epsX ≥ ‖x − x̂‖`: `‖s_x‖/μ_g` with `s_x = ∇g(x) + Kᵀ∇f(Kx)`, or the min-norm element of
+ *   `∂g(x) + Kᵀ∇f(Kx)` when `g` has `minNormSubgradient` (eq. 6a: Lemma 1 on the μ_g-strongly
+ *   convex primal `P = g + f∘K`); where `f` has no gradient (TV), the gap bound `√(2·gap/μ_g)`
+ *   (`P(x) − P(x̂) ≥ μ_g/2‖x − x̂‖²` and `P(x̂) ≥ −D(y)`), which needs only values;
+ * - `epsY ≥ ‖y − ŷ‖`: `‖s_y‖/μ_f*` with `s_y` the min-norm element of `∂f*(y) − K∇g*(−Kᵀy)`
+ *   (eq. 6b: Lemma 1 on the μ_f*-strongly convex dual `D = f* + g*∘(−Kᵀ)`), else `√(2·gap/μ_f*)`;
+ * - `distance = max(epsX, epsY)` (stop when both are `≤ ε`, as in the paper); when `μ_f* = 0` the
+ *   dual solution need not be unique and `distance = epsX` bounds the primal iterate only (and
+ *   `epsY` when `μ_g = 0`);
  * - `gap = P(x) + D(y) = g(x) + f(Kx) + f*(y) + g*(−Kᵀy) ≥ 0`;
  * - `primalObjective = P(x)`, `dualObjective = −D(y)` (so `gap = primalObjective − dualObjective`).
  *
- * A value is `Infinity` when a capability it needs is missing (`problem.f`/`problem.gStar`,
- * gradients, min-norm subgradients, a positive modulus).
+ * `f` and `g*` are `problem.f`, `problem.gStar` or else the conjugates of `f*` and `g` (when they
+ * are `Conjugable`). A value is `Infinity` when a capability it needs is missing (values,
+ * gradients, min-norm subgradients, a positive modulus). The gap bounds carry an allowance for
+ * rounding (see `saddleDistances`), so they level off near `√(32u√(n+m)(|P| + |D|)/μ)`.
  */
 export interface SaddleCertificate extends Certificate {
   /** `max(epsX, epsY)`. */
@@ -41,8 +46,12 @@ export interface SaddleCertificate extends Certificate {
   readonly dualObjective: number;
 }
 
-/** Preallocated arrays of {@link saddleCertificate} (two per space). */
+/** Preallocated arrays of {@link saddleCertificate} (two per space) and the resolved `f`, `g*`. */
 export interface SaddleCertificateWorkspace {
+  /** `problem.f`, or the conjugate of `f*` (for values and gradients). */
+  readonly f: (Functional & { gradient?: (x: Vec, out: Vec) => Vec }) | undefined;
+  /** `problem.gStar`, or the conjugate of `g`. */
+  readonly gStar: (Functional & { gradient?: (x: Vec, out: Vec) => Vec }) | undefined;
   /** `K x` when not supplied (range). */
   readonly kx: Vec;
   /** `Kᵀ y` when not supplied (domain). */
@@ -57,11 +66,21 @@ export interface SaddleCertificateWorkspace {
   readonly r2: Vec;
 }
 
-/** Allocate the workspace of {@link saddleCertificate} for `problem` (once; reuse it). */
+/** The conjugate of `h` when it has one, else `undefined`. */
+function conjugateOf(h: object): Functional | undefined {
+  return typeof (h as Partial<Conjugable>).conjugate === 'function' ? (h as Conjugable).conjugate() : undefined;
+}
+
+/**
+ * Allocate the workspace of {@link saddleCertificate} for `problem` (once; reuse it), resolving
+ * `f` and `g*` from the conjugates of `f*` and `g` when the problem does not give them.
+ */
 export function createSaddleCertificateWorkspace(problem: SaddleProblem): SaddleCertificateWorkspace {
   const n = shapeSize(problem.K.domain);
   const m = shapeSize(problem.K.range);
   return {
+    f: problem.f ?? conjugateOf(problem.fStar),
+    gStar: problem.gStar ?? conjugateOf(problem.g),
     kx: new Float64Array(m),
     kty: new Float64Array(n),
     d1: new Float64Array(n),
@@ -103,7 +122,8 @@ export function saddleCertificate(
   ws: SaddleCertificateWorkspace,
   options: SaddleCertificateOptions = {},
 ): SaddleCertificate {
-  const { K, g, fStar, f, gStar } = problem;
+  const { K, g, fStar } = problem;
+  const { f, gStar } = ws;
   const n = x.length;
   const m = y.length;
   const cost = options.cost;
@@ -144,7 +164,6 @@ export function saddleCertificate(
       primalStationarity = norm2(n, b);
     }
   }
-  const epsX = muG > 0 ? primalStationarity / muG : Infinity;
 
   // (6b): s_y = min-norm element of ∂f*(y) − K∇g*(−Kᵀy).
   let dualStationarity = Infinity;
@@ -173,23 +192,64 @@ export function saddleCertificate(
       dualStationarity = norm2(m, b);
     }
   }
-  const epsY = muFStar > 0 ? dualStationarity / muFStar : Infinity;
 
   // Gap: P(x) + D(y) (ws.d1 still holds −Kᵀy).
   let primalObjective = NaN;
   let dualObjective = NaN;
-  let gap = Infinity;
   if (options.gap !== false) {
     if (f) primalObjective = g.value(x) + f.value(kx);
     if (gStar) dualObjective = -fStar.value(y) - gStar.value(negKty);
-    if (f && gStar) gap = primalObjective - dualObjective;
   }
-
-  return withDistance({ epsX, epsY, primalStationarity, dualStationarity, gap, primalObjective, dualObjective });
+  return saddleDistances({ primalStationarity, dualStationarity, primalObjective, dualObjective, muG, muFStar, size: n + m });
 }
 
-/** @internal A saddle certificate from its parts: `distance = max(ε_x, ε_y)` (`Infinity` if NaN). */
-export function withDistance<C extends { readonly epsX: number; readonly epsY: number }>(parts: C): C & { distance: number } {
-  const distance = Math.max(parts.epsX, parts.epsY);
-  return { distance: Number.isNaN(distance) ? Infinity : distance, ...parts };
+/**
+ * Safety factor of the rounding allowance of the gap, `16·u·√size·(|P| + |D|)`: the gap is a
+ * difference of two sums that can cancel internally, so the allowance is a multiple of the
+ * probabilistic model's `u·√size` (Higham, *Accuracy and Stability of Numerical Algorithms*, §2.8).
+ */
+const GAP_ROUNDING = 16;
+
+/**
+ * The certificate from its measured parts (docs/math/certificates.md#gap-based-distances):
+ * `ε_x`, `ε_y` are the stationarity bounds (Lemma 2) where they exist, else the gap bounds
+ * `√(2·gap⁺/μ)` with `gap⁺ = max(gap, 0) + 16u·√size·(|P| + |D|)` (rounding allowance: near the
+ * solution the gap is a difference of nearly equal numbers, so the stationarity bounds, which
+ * have no such cancellation, are preferred); `distance` as in {@link SaddleCertificate}. Shared
+ * by the generic and the fused PDHG certificates.
+ */
+export function saddleDistances(p: {
+  readonly primalStationarity: number;
+  readonly dualStationarity: number;
+  /** `P(x)` (NaN when not evaluated). */
+  readonly primalObjective: number;
+  /** `−D(y)` (NaN when not evaluated). */
+  readonly dualObjective: number;
+  readonly muG: number;
+  readonly muFStar: number;
+  /** `n + m`, the number of summed terms behind the objectives. */
+  readonly size: number;
+}): SaddleCertificate {
+  const { primalStationarity, dualStationarity, primalObjective, dualObjective, muG, muFStar } = p;
+  const gap = Number.isNaN(primalObjective) || Number.isNaN(dualObjective) ? Infinity : primalObjective - dualObjective;
+  const slack = GAP_ROUNDING * Number.EPSILON * Math.sqrt(p.size) * (Math.abs(primalObjective) + Math.abs(dualObjective));
+  const gapPlus = gap < Infinity ? Math.max(gap, 0) + slack : Infinity;
+  const bound = (stationarity: number, mu: number): number => {
+    if (!(mu > 0)) return Infinity;
+    const s = stationarity / mu;
+    return s < Infinity ? s : Math.sqrt((2 * gapPlus) / mu);
+  };
+  const epsX = bound(primalStationarity, muG);
+  const epsY = bound(dualStationarity, muFStar);
+  const distance = muFStar > 0 && muG > 0 ? Math.max(epsX, epsY) : muG > 0 ? epsX : muFStar > 0 ? epsY : Infinity;
+  return {
+    distance: Number.isNaN(distance) ? Infinity : distance,
+    epsX,
+    epsY,
+    primalStationarity,
+    dualStationarity,
+    gap: gap < Infinity ? gap : Infinity,
+    primalObjective,
+    dualObjective,
+  };
 }

@@ -19,7 +19,7 @@ import {
   type StopReason,
   type Vec,
 } from '@bilevel/core';
-import { withDistance, type SaddleCertificate } from './certificate.js';
+import { saddleDistances, type SaddleCertificate } from './certificate.js';
 import { copyWarm, copyWarmScalars, vecSchema } from './internal.js';
 import { HuberTvKernel } from './wasm/huber-tv-kernel.js';
 import { acceleratedTheta, endPdhgStep, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, type PdhgSteps } from './steps.js';
@@ -214,8 +214,9 @@ export class HuberTvPdhg implements Solver<HuberTvProblem, HuberTvState, HuberTv
   /**
    * Certificate of `(xⁿ, yⁿ)` in one sweep of the kernel (about one iteration of work):
    * `p = ∇f(∇x) = α∇x/max(ε, |∇x|)`; `epsX = ‖λ(x − b) − div p‖/λ`; `u = ∇g*(div y) = b + div y/λ`;
-   * `epsY = ‖min-norm of (ε/α)y − ∇u + N_{‖·‖≤α}(y)‖/(ε/α)`; gap `P(x) + f*(y) + g*(div y)`;
-   * primal residual `‖xⁿ⁻¹ − xⁿ‖/τ` from the last step. Charged to `state.cost` as two
+   * `epsY = ‖min-norm of (ε/α)y − ∇u + N_{‖·‖≤α}(y)‖/(ε/α)`; gap `P(x) + f*(y) + g*(div y)`, and
+   * `epsX`, `epsY` lowered to the gap bounds `√(2·gap/μ)` where smaller (`saddleDistances`: so TV,
+   * `ε = 0`, is certified by the gap); primal residual `‖xⁿ⁻¹ − xⁿ‖/τ` from the last step. Charged to `state.cost` as two
    * applications of `K` and `Kᵀ` (as the generic certificate).
    */
   certificate(s: HuberTvState): HuberTvCertificate {
@@ -239,17 +240,9 @@ export class HuberTvPdhg implements Solver<HuberTvProblem, HuberTvState, HuberTv
     const dualObjective = -(infeasible ? Infinity : 0.5 * kappa * sums.yy) - sums.gStar;
     const primalStationarity = smooth ? Math.sqrt(sums.rx2) : Infinity;
     const dualStationarity = smooth && !outside ? Math.sqrt(sums.ry2) : Infinity;
-    const epsX = primalStationarity / lambda;
-    const epsY = smooth ? dualStationarity / kappa : Infinity;
-    return withDistance({
-      epsX,
-      epsY,
-      primalStationarity,
-      dualStationarity,
-      gap: primalObjective - dualObjective,
-      primalObjective,
-      dualObjective,
+    return {
+      ...saddleDistances({ primalStationarity, dualStationarity, primalObjective, dualObjective, muG: lambda, muFStar: kappa, size: 3 * s.work.N }),
       primalResidual: s.tauLast > 0 ? Math.sqrt(s.primalChange) / s.tauLast : Infinity,
-    });
+    };
   }
 }

@@ -8,7 +8,6 @@
 export {
   pdhgSteps,
   acceleratedTheta,
-  resolveNorm,
   type PdhgScheme,
   type PdhgStepOptions,
   type PdhgPreconditioning,

@@ -8,10 +8,10 @@ import {
   nonNegative,
   parseOrThrow,
   positive,
-  powerIteration,
+  NORM_SAFETY,
+  normUpperBound,
   z,
   type Cost,
-  type LinearOperator,
   type NormKind,
   type OperatorNorm,
   type SaddleProblem,
@@ -35,10 +35,8 @@ export const pdhgStepOptionsSchema = z.strictObject({
   ratio: positive.default(1),
   /** `s` in the default steps, `τσ‖K‖² = s²` (default 0.99). */
   stepFactor: z.number().gt(0).max(1).default(0.99),
-  /** A user-provided `‖K‖` (or an upper bound of it), used as is. */
-  normK: positive.optional(),
-  /** Factor applied to a `‖K‖` of kind `estimate` (default 1.01). */
-  normSafety: z.number().finite().min(1).default(1.01),
+  /** Factor applied to a `‖K‖` of kind `estimate` (default core `NORM_SAFETY` = 1.01). */
+  normSafety: z.number().finite().min(1).default(NORM_SAFETY),
   /** Strong convexity `μ_g` of `g` (default `problem.g.strongConvexity`). */
   muG: nonNegative.optional(),
   /** Strong convexity `μ_f*` of `f*` (default `problem.fStar.strongConvexity`). */
@@ -75,7 +73,9 @@ export const pdhgStepOptionsSchema = z.strictObject({
  * - `stepFactor: 0.99`, `ratio: 1` — plain/accelerated defaults `τ = s/(‖K‖√r)`, `σ = s√r/‖K‖`, so
  *   `τσ‖K‖² = s² ≈ 0.98 < 1` (CP2011 Thm. 1 needs `< 1`).
  * - `normSafety: 1.01` — multiplies a norm of kind `estimate` (power iteration approaches `‖K‖`
- *   from below); SCICO's `estimate_parameters` uses the same factor (field lessons, lesson 6).
+ *   from below; core `normUpperBound`, as SCICO's `estimate_parameters`). `‖K‖` itself is
+ *   `K.norm()`: a known value is attached to the operator once (`withNorm` of
+ *   `@bilevel/operators`), where the piggyback error bound reads it too.
  * - `gamma = μ_g` (CP2011 Alg. 2), `nu = 2√(μ_g μ_f*)/‖K‖`, `nuMax = Infinity`, `theta = 1/(1+ν)`
  *   (CP2011 Alg. 3 / Thm. 3).
  */
@@ -90,8 +90,6 @@ export interface PdhgStepOptions {
   readonly ratio?: number;
   /** `s` of the default steps, `τσ‖K‖² = s²` (default 0.99; at most 1). */
   readonly stepFactor?: number;
-  /** A user-provided `‖K‖` (or an upper bound of it), used as is. */
-  readonly normK?: number;
   /** Factor applied to a `‖K‖` of kind `estimate` (default 1.01, at least 1). */
   readonly normSafety?: number;
   /** Strong convexity `μ_g` of `g` (default `problem.g.strongConvexity`). */
@@ -181,16 +179,6 @@ export interface ResolvedNorm {
   readonly kind: NormKind | 'user';
 }
 
-/**
- * `‖K‖` for step sizes: the user's value as is; else `K.norm()`, multiplied by `safety` when its
- * kind is `estimate`; else a seeded power iteration (core `powerIteration`) times `safety`.
- */
-export function resolveNorm(K: LinearOperator, userNorm: number | undefined, safety = 1.01): ResolvedNorm {
-  if (userNorm !== undefined) return { value: userNorm, kind: 'user' };
-  const n = K.norm ? K.norm() : powerIteration(K);
-  return { value: n.kind === 'estimate' ? n.value * safety : n.value, kind: n.kind };
-}
-
 function fmt(v: number): string {
   return Number.isFinite(v) ? Number(v.toPrecision(6)).toString() : String(v);
 }
@@ -232,7 +220,7 @@ export function pdhgSteps(problem: SaddleProblem | PdhgStepInput, options: PdhgS
     muFStar = o.muFStar ?? problem.fStar.strongConvexity ?? 0;
     domainSize = problem.K.domain.reduce((a, b) => a * b, 1);
     rangeSize = problem.K.range.reduce((a, b) => a * b, 1);
-    getNorm = () => resolveNorm(problem.K, o.normK, o.normSafety);
+    getNorm = () => normUpperBound(problem.K, o.normSafety);
   } else {
     muG = o.muG ?? problem.muG ?? 0;
     muFStar = o.muFStar ?? problem.muFStar ?? 0;
@@ -240,11 +228,7 @@ export function pdhgSteps(problem: SaddleProblem | PdhgStepInput, options: PdhgS
     rangeSize = problem.rangeSize;
     const nk = problem.normK;
     getNorm = () =>
-      o.normK !== undefined
-        ? { value: o.normK, kind: 'user' }
-        : typeof nk === 'number'
-          ? { value: nk, kind: 'user' }
-          : { value: nk.kind === 'estimate' ? nk.value * o.normSafety : nk.value, kind: nk.kind };
+      typeof nk === 'number' ? { value: nk, kind: 'user' } : { value: nk.kind === 'estimate' ? nk.value * o.normSafety : nk.value, kind: nk.kind };
   }
   if (!(muG >= 0) || !(muFStar >= 0)) fail(`muG = ${muG}, muFStar = ${muFStar}: moduli must be ≥ 0`, 'check strongConvexity of g and fStar');
 
@@ -262,7 +246,7 @@ export function pdhgSteps(problem: SaddleProblem | PdhgStepInput, options: PdhgS
 
   const norm = getNorm();
   const L = norm.value;
-  if (!(L > 0) || !Number.isFinite(L)) fail(`normK: ‖K‖ = ${L} must be finite and > 0`, 'pass normK explicitly');
+  if (!(L > 0) || !Number.isFinite(L)) fail(`‖K‖ = ${L} must be finite and > 0`, 'attach a known norm to the operator (withNorm of @bilevel/operators) or implement norm()');
   const s = o.stepFactor;
   const normText = `‖K‖ = ${fmt(L)} (${norm.kind})`;
 

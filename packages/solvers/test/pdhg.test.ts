@@ -15,6 +15,7 @@ import {
   tolerance,
   type PdhgOptions,
 } from '@bilevel/solvers';
+import { Gradient2D, withNorm } from '@bilevel/operators';
 import { Dense, ShiftedQuadratic, ShiftedQuadraticConj, dist, solveDense } from './fixtures.js';
 
 /**
@@ -195,15 +196,18 @@ describe('pdhgSteps', () => {
     expect(r.sigma / r.tau).toBeCloseTo(4, 14);
   });
 
-  it('an estimated ‖K‖ gets the 1.01 safety factor; exact, upper-bound and user norms do not', () => {
+  it('an estimated ‖K‖ gets the 1.01 safety factor; exact, upper-bound and given norms do not', () => {
     expect(pdhgSteps({ normK: { value: 2, kind: 'estimate' } }).normK).toBeCloseTo(2.02, 15);
     expect(pdhgSteps({ normK: { value: 2, kind: 'estimate' } }, { normSafety: 1.1 }).normK).toBeCloseTo(2.2, 15);
     expect(pdhgSteps({ normK: { value: 2, kind: 'exact' } }).normK).toBe(2);
     expect(pdhgSteps({ normK: { value: 2, kind: 'upper-bound' } }).normK).toBe(2);
     expect(pdhgSteps({ normK: 2 }).normK).toBe(2);
     const { problem } = quadraticProblem(1);
-    expect(pdhgSteps(problem, { normK: 3 }).normKind).toBe('user');
     expect(pdhgSteps(problem).normKind).toBe('exact');
+    // A norm attached to the operator (withNorm) is the operator's norm().
+    const K = withNorm(new Gradient2D({ channels: 1, height: 4, width: 5 }), { value: 3, kind: 'upper-bound' });
+    const tv = { K, g: problem.g, fStar: problem.fStar } as unknown as SaddleProblem;
+    expect(pdhgSteps(tv, { muG: 1, muFStar: 0 })).toMatchObject({ normK: 3, normKind: 'upper-bound' });
   });
 
   it('accelerated: ϑ₀ = 1/√(1+2γτ₀), and the solver keeps τ_nσ_n constant', () => {
@@ -332,21 +336,30 @@ describe('pdhg warm start and resume', () => {
 });
 
 describe('pdhg divergence and certificates without capabilities', () => {
-  it('stops with diverged when a wrong user norm makes the iteration blow up', () => {
+  it('stops with diverged when a wrong norm() on the operator makes the iteration blow up', () => {
     const { problem } = quadraticProblem(1, 7, 5, 0.01, 0.01, 30);
-    const solver = new Pdhg({ scheme: 'plain', normK: 0.05 });
-    const res = run(solver, solver.init(problem), { stop: maxIterations(100000) });
+    const lying = Object.assign(Object.create(problem.K) as typeof problem.K, { norm: () => ({ value: 0.05, kind: 'upper-bound' as const }) });
+    const solver = new Pdhg({ scheme: 'plain' });
+    const res = run(solver, solver.init({ ...problem, K: lying }), { stop: maxIterations(100000) });
     expect(res.reason).toBe('diverged');
     expect(res.iterations).toBeLessThan(100000);
   });
 
-  it('distance is Infinity without f / gStar; the gap needs both', () => {
+  it('without f / gStar the certificate uses the conjugates of f* and g; without those the distance is Infinity', () => {
     const { problem } = quadraticProblem(1);
     const bare: SaddleProblem = { K: problem.K, g: problem.g, fStar: problem.fStar };
     const solver = new Pdhg();
     const state = solver.init(bare);
-    solver.step(state);
-    const c = solver.certificate(state);
+    for (let k = 0; k < 5; k++) solver.step(state);
+    const derived = solver.certificate(state);
+    const full = saddleCertificate(problem, state.x, state.y, createSaddleCertificateWorkspace(problem));
+    for (const key of ['epsX', 'epsY', 'gap', 'distance'] as const) expect(derived[key]).toBe(full[key]);
+    // Functionals without conjugates: nothing to certify with.
+    const opaque = <T extends object>(f: T): T => Object.assign(Object.create(f) as T, { conjugate: undefined });
+    const hidden: SaddleProblem = { K: problem.K, g: opaque(problem.g), fStar: opaque(problem.fStar) };
+    const s2 = solver.init(hidden);
+    solver.step(s2);
+    const c = solver.certificate(s2);
     expect(c.distance).toBe(Infinity);
     expect(c.gap).toBe(Infinity);
     expect(Number.isFinite(c.primalResidual)).toBe(true);

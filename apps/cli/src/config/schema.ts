@@ -157,11 +157,11 @@ const huberTvModel = strict({
     .describe('Initial parameters.'),
   /** Huber smoothing ε of the potential; fixed. The threshold on |∇x| is ε/e^θ₀. */
   huber: positive.default(0.05).describe('Huber smoothing ε of the potential; fixed. The threshold on |∇x| is ε/e^θ₀.'),
-  /** Grouping of the differences: "anisotropic" (each difference alone: the generalised Hessian of f* used by the adjoint certificates is exact) or "isotropic" (per pixel: exact on inactive pixels only). */
+  /** Grouping of the differences: "isotropic" (per pixel, the default) or "anisotropic" (each difference alone); both are certified (the adjoint certificates use the generalised Hessian at the pair (y, Kx)). */
   mode: z.literal(['anisotropic', 'isotropic'])
-    .default('anisotropic')
+    .default('isotropic')
     .describe(
-      'Grouping of the differences: "anisotropic" (each difference alone: the generalised Hessian of f* used by the adjoint certificates is exact) or "isotropic" (per pixel: exact on inactive pixels only).',
+      'Grouping of the differences: "isotropic" (per pixel, the default) or "anisotropic" (each difference alone); both are certified (the adjoint certificates use the generalised Hessian at the pair (y, Kx)).',
     ),
   /** μ ≥ 0: adds μ/2‖x‖² to the data term. */
   ridge: nonNegative.default(0).describe('μ ≥ 0: adds μ/2‖x‖² to the data term.'),

@@ -17,6 +17,8 @@ export interface ProgressFields {
   readonly loss: number;
   /** A-posteriori bound on the hypergradient error. */
   readonly bound: number;
+  /** Per-sample solves of the iteration stopped by their iteration cap (shown when > 0). */
+  readonly capped?: number;
   /** PSNR of the training reconstructions implied by the loss (dB). */
   readonly psnr: number;
   /** Cumulative lower-level + adjoint + CG iterations. */
@@ -42,6 +44,11 @@ function fmt(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : v.toPrecision(digits);
+}
+
+/** ` (N capped)` when solves of the iteration hit their iteration cap, else nothing. */
+function capNote(f: ProgressFields): string {
+  return f.capped ? ` (${f.capped} capped)` : '';
 }
 
 function formatSeconds(s: number): string {
@@ -127,7 +134,7 @@ class PlainReporter implements ProgressReporter {
 
   private line(f: ProgressFields): string {
     return (
-      `it ${f.iteration}/${this.total}  loss ${fmt(f.loss)}  bound ${fmt(f.bound, 2)}  ` +
+      `it ${f.iteration}/${this.total}  loss ${fmt(f.loss)}  bound ${fmt(f.bound, 2)}${capNote(f)}  ` +
       `PSNR ${Number.isFinite(f.psnr) ? f.psnr.toFixed(2) : '-'} dB  cost ${f.cost}  ETA ${formatSeconds(eta(this.t0, this.f0, f.fraction))}`
     );
   }

@@ -269,10 +269,17 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       last = record;
       const row: LogRow = { ...record, psnr: psnrFromLoss(record.loss, problem.pixelsPerSample, problem.reduction) };
       log.write(row);
+      if (record.cappedSolves > 0) {
+        write(
+          `warning: iteration ${state.iteration}: ${record.cappedSolves} per-sample solve(s) stopped at the iteration cap ` +
+            `(hypergradient.maxIterations) before meeting their tolerances; the logged epsilon, delta and bound certify what was reached`,
+        );
+      }
       progress.update({
         iteration: state.iteration,
         loss: record.loss,
         bound: record.bound,
+        capped: record.cappedSolves,
         psnr: row.psnr,
         cost: record.totalIterations,
         fraction: budgetFraction(cfg, state),
