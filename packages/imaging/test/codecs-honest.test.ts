@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { encode as rawPngEncode } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { FileSystemError, ValidationError } from '@bilevel/core';
 import {
@@ -77,6 +78,10 @@ describe('decoding with what the file stores', () => {
     for (let i = 0; i < img.data.length; i++) maxErr = Math.max(maxErr, Math.abs(d16.image.data[i]! - img.data[i]!));
     expect(maxErr).toBeLessThanOrEqual(0.5 / 65535 + 1e-12);
     expect(decodeImageWithInfo(encodePng(img)).info.bitDepth).toBe(8);
+    const palette = rawPngEncode({ width: 2, height: 1, data: Uint8Array.from([0, 1]), channels: 1, depth: 8, palette: [[255, 0, 0], [0, 0, 255]] });
+    const p = decodeImageWithInfo(palette);
+    expect(p.info).toEqual({ format: 'png', bitDepth: 8, palette: true });
+    expect(p.image.channels).toBe(3);
     const j = decodeImageWithInfo(encodeJpeg(img));
     expect(j.info).toEqual({ format: 'jpeg', bitDepth: 8, palette: false });
     expect(j.image.channels).toBe(1);
