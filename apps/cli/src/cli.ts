@@ -122,7 +122,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(jsonOption())
     .action(async (runDir: string, opts: { compare?: string[]; json?: boolean }) => {
       const result = await evaluateRun(runDir, { write: messages(io, opts.json), ...(opts.compare ? { compare: opts.compare } : {}) });
-      if (opts.json) printJson(io, { command: 'eval', runDir: runDir, ...result });
+      if (opts.json) printJson(io, { command: 'eval', runDir, ...result });
     });
 
   for (const task of ['denoise', 'deblur'] as const) {
