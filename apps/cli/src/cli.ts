@@ -4,9 +4,8 @@
  * subprocess; `main.ts` is the executable.
  * @module
  */
-import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BilevelError, NumericalError } from '@bilevel/core';
+import { BilevelError, NumericalError, asFileSystemError, stringifyJson } from '@bilevel/core';
 import { PHOTOGRAPHS } from '@bilevel/imaging';
 import { applyModel } from './apply.js';
 import { loadExperimentConfig } from './config/load.js';
@@ -14,33 +13,27 @@ import { experimentJsonSchema } from './config/schema.js';
 import { configDirOf } from './data.js';
 import { evaluateRun } from './eval.js';
 import { listExperiments, resolveConfigPath } from './experiments.js';
+import { runFile, writeFileAtomic } from './run/files.js';
+import { watchInterrupts } from './run/interrupts.js';
+import { processIo, type CliIo } from './run/output.js';
 import type { ProgressMode } from './run/progress.js';
 import { runExperiment } from './run/train.js';
 
-/** Where the CLI writes (defaults: process stdout/stderr). */
-export interface CliIo {
-  /** Normal output (one call per line, without the newline). */
-  readonly out: (line: string) => void;
-  /** Errors and warnings. */
-  readonly err: (line: string) => void;
-}
+export type { CliIo } from './run/output.js';
 
 /** Exit codes of `bilevel`. */
 export const EXIT = {
-  /** Success. */
+  /** Success (also: help shown, with or without arguments). */
   ok: 0,
   /** A clear error: bad config, missing file, diverged run, … (the message says what to fix). */
   error: 1,
-  /** Wrong command-line usage (unknown option, missing argument). */
+  /** Wrong command-line usage (unknown command or option, missing argument). */
   usage: 2,
-  /** Training interrupted by Ctrl-C (a checkpoint was written; continue with --resume). */
+  /** Training interrupted by Ctrl-C or SIGTERM (a checkpoint was written; continue with --resume). */
   interrupted: 130,
+  /** Training stopped because its output pipe was closed (128 + SIGPIPE; a checkpoint was written). */
+  brokenPipe: 141,
 } as const;
-
-const defaultIo: CliIo = {
-  out: (l) => process.stdout.write(`${l}\n`),
-  err: (l) => process.stderr.write(`${l}\n`),
-};
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -53,6 +46,15 @@ function positiveInteger(v: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be an integer ≥ 1');
   return n;
 }
+
+/** `--json`: the machine-readable result on stdout, every other line on stderr. */
+const jsonOption = (): Option => new Option('--json', 'print the result as one JSON object on stdout (messages go to stderr)');
+
+/** The writer of a command's messages: stdout, or stderr when stdout carries `--json`. */
+const messages = (io: CliIo, json: boolean | undefined): ((line: string) => void) => (json ? io.err : io.out);
+
+/** Print a result as JSON (`stringifyJson`: non-finite numbers as "NaN"/"Infinity" strings). */
+const printJson = (io: CliIo, value: unknown): void => io.out(stringifyJson(value, 2));
 
 /** Build the commander program; `setExit` receives the exit code of the command that ran. */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -69,50 +71,58 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .command('train')
     .description('learn a model from an experiment config (a file, or the name of a bundled experiment)')
     .argument('<config>', 'experiment config (.json), or a bundled experiment name such as smooth-tv-denoising')
-    .option('-o, --out <dir>', 'run directory (default: runs/<name>)')
+    .option('-o, --out <dir>', 'run directory (default: runs/<name>); a new or empty folder, or a run of bilevel')
     .option('--resume', 'continue from the last checkpoint in the run directory')
-    .option('--force', 'replace an unfinished (interrupted) run in the run directory')
+    .option('--force', 'replace an unfinished run, or a completed run of another experiment, in the run directory')
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain', 'none']).default('auto'))
     .option('--no-report', 'skip the final pictures and report')
-    .action(async (configArg: string, opts: { out?: string; resume?: boolean; force?: boolean; progress: ProgressMode; report: boolean }) => {
-      const path = resolveConfigPath(configArg);
-      const config = loadExperimentConfig(path);
-      const controller = new AbortController();
-      const onSignal = (): void => {
-        if (controller.signal.aborted) {
-          io.err('second interrupt: quitting without a new checkpoint (the last periodic checkpoint is intact)');
-          process.exit(EXIT.interrupted);
+    .addOption(jsonOption())
+    .action(
+      async (configArg: string, opts: { out?: string; resume?: boolean; force?: boolean; progress: ProgressMode; report: boolean; json?: boolean }) => {
+        const path = resolveConfigPath(configArg);
+        const config = loadExperimentConfig(path);
+        const interrupts = watchInterrupts(io, EXIT.interrupted);
+        try {
+          const r = await runExperiment(config, {
+            outDir: opts.out ?? `runs/${config.name}`,
+            resume: opts.resume ?? false,
+            force: opts.force ?? false,
+            // with --json, stdout carries the result only: progress lines go to stderr, never a bar
+            progress: opts.json ? (opts.progress === 'none' ? 'none' : 'plain') : opts.progress,
+            write: messages(io, opts.json),
+            signal: interrupts.signal,
+            configDir: configDirOf(path),
+            artifacts: opts.report,
+          });
+          if (opts.json) {
+            printJson(io, {
+              command: 'train',
+              status: r.status,
+              stopCause: r.stopCause,
+              outDir: r.outDir,
+              iterations: r.iterations,
+              initialLoss: r.initialLoss,
+              finalLoss: r.finalLoss,
+              parameters: Object.fromEntries(r.paramNames.map((n, i) => [n, r.theta[i]!])),
+              report: r.artifacts ? runFile(r.outDir, 'report') : null,
+            });
+          }
+          setExit(r.status !== 'interrupted' ? EXIT.ok : interrupts.reason() === 'pipe' ? EXIT.brokenPipe : EXIT.interrupted);
+        } finally {
+          interrupts.dispose();
         }
-        controller.abort();
-        io.err('\ninterrupt: stopping after the current iteration and writing a checkpoint (Ctrl-C again to quit at once)');
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const r = await runExperiment(config, {
-          outDir: opts.out ?? `runs/${config.name}`,
-          resume: opts.resume ?? false,
-          force: opts.force ?? false,
-          progress: opts.progress,
-          write: io.out,
-          signal: controller.signal,
-          configDir: configDirOf(path),
-          artifacts: opts.report,
-        });
-        setExit(r.status === 'interrupted' ? EXIT.interrupted : EXIT.ok);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
+      },
+    );
 
   program
     .command('eval')
     .description('test-set PSNR/SSIM of a trained model against the degraded input, a tuned TV baseline and optionally other runs')
     .argument('<run-dir>', 'run directory of `bilevel train`')
     .option('--compare <run-dir...>', 'also evaluate these runs’ models on the same test crops (same degradation)')
-    .action(async (runDir: string, opts: { compare?: string[] }) => {
-      await evaluateRun(runDir, { write: io.out, ...(opts.compare ? { compare: opts.compare } : {}) });
+    .addOption(jsonOption())
+    .action(async (runDir: string, opts: { compare?: string[]; json?: boolean }) => {
+      const result = await evaluateRun(runDir, { write: messages(io, opts.json), ...(opts.compare ? { compare: opts.compare } : {}) });
+      if (opts.json) printJson(io, { command: 'eval', runDir, ...result });
     });
 
   for (const task of ['denoise', 'deblur'] as const) {
@@ -120,26 +130,44 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .command(task)
       .description(task === 'denoise' ? 'denoise an image with a learned denoising model' : 'deblur an image with a learned deblurring model')
       .requiredOption('-m, --model <run-dir>', 'run directory of `bilevel train`')
-      .argument('<in>', 'input image (PNG; JPEG also read)')
-      .argument('<out>', 'output PNG')
+      .argument('<in>', 'input image (PNG or JPEG)')
+      .argument('<out>', 'output image: .png (keeps 16 bits and alpha) or .jpg/.jpeg (8 bits, gray or RGB)')
       .option('--epsilon <eps>', 'lower-level accuracy (default: the run config’s eval.epsilon)', positiveNumber)
       .option('--max-iterations <n>', 'lower-level iteration cap (default: eval.maxIterations)', positiveInteger)
       .option('--max-side <px>', 'shrink the input so its longer side is at most this', positiveInteger)
-      .action((input: string, output: string, opts: { model: string; epsilon?: number; maxIterations?: number; maxSide?: number }) => {
-        applyModel({ task, input, output, write: io.out, ...opts });
-      });
+      .option('--force', 'allow the output to be the input file (it is overwritten)')
+      .addOption(jsonOption())
+      .action(
+        (input: string, output: string, opts: { model: string; epsilon?: number; maxIterations?: number; maxSide?: number; force?: boolean; json?: boolean }) => {
+          const { json, ...rest } = opts;
+          const r = applyModel({ task, input, output, ...rest, write: messages(io, json) });
+          if (json) {
+            const { image, ...fields } = r;
+            printJson(io, { command: task, input, output, channels: image.channels, height: image.height, width: image.width, ...fields });
+          }
+        },
+      );
   }
 
   program
     .command('experiments')
     .description('list the bundled experiment configs')
     .option('--photographs', 'list the bundled photographs instead (names for data.train.images / data.test.images)')
-    .action((opts: { photographs?: boolean }) => {
+    .addOption(jsonOption())
+    .action((opts: { photographs?: boolean; json?: boolean }) => {
       if (opts.photographs) {
-        for (const p of PHOTOGRAPHS) io.out(`${p.name.padEnd(26)} ${p.split.padEnd(5)} ${p.width}×${p.height}  ${p.title}`);
+        if (opts.json) printJson(io, PHOTOGRAPHS);
+        else for (const p of PHOTOGRAPHS) io.out(`${p.name.padEnd(26)} ${p.split.padEnd(5)} ${p.width}×${p.height}  ${p.title}`);
         return;
       }
       const list = listExperiments();
+      if (opts.json) {
+        printJson(
+          io,
+          list.map((e) => ({ id: e.id, path: e.path, description: e.config.description, model: e.config.model.kind, hypergradient: e.config.hypergradient.kind, optimizer: e.config.optimizer.kind })),
+        );
+        return;
+      }
       const w = Math.max(...list.map((e) => e.id.length));
       for (const e of list) io.out(`${e.id.padEnd(w)}  ${e.config.description}`);
     });
@@ -147,10 +175,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('schema')
     .description('print the JSON Schema of experiment configs')
-    .option('-o, --out <file>', 'write it to a file instead')
+    .option('-o, --out <file>', 'write it to a file instead (the folder must exist)')
     .action((opts: { out?: string }) => {
-      const text = JSON.stringify(experimentJsonSchema(), null, 2);
-      if (opts.out) writeFileSync(opts.out, `${text}\n`);
+      const text = stringifyJson(experimentJsonSchema(), 2);
+      if (opts.out) writeFileAtomic(opts.out, `${text}\n`);
       else io.out(text);
     });
 
@@ -159,12 +187,18 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
 /**
  * Run `bilevel` with `argv` (the arguments after the program name) and return the exit code:
- * 0 success, 1 a clear error (message on `io.err`, no stack trace unless `BILEVEL_DEBUG` is
- * set), 2 usage error, 130 interrupted training.
+ * 0 success (no arguments: the help, on stdout), 1 a clear error (message on `io.err`, no stack
+ * trace unless `BILEVEL_DEBUG` is set; a raw file-system error is reported as a
+ * `FileSystemError` with its path and a fix), 2 usage error, 130 interrupted training, 141
+ * training stopped by a closed output pipe.
  */
-export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram(io, (c) => (code = c));
+  if (argv.length === 0) {
+    io.out(program.helpInformation().replace(/\n$/, ''));
+    return EXIT.ok;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
@@ -173,11 +207,11 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    const err = e as Error;
-    const kind = e instanceof NumericalError ? 'numerical error' : 'error';
+    const err = asFileSystemError(e) ?? (e as Error);
+    const kind = err instanceof NumericalError ? 'numerical error' : 'error';
     io.err(`${kind}: ${err.message}`);
-    if (process.env.BILEVEL_DEBUG) io.err(err.stack ?? '');
-    else if (!(e instanceof BilevelError)) io.err('(unexpected error; set BILEVEL_DEBUG=1 for the stack trace)');
+    if (process.env.BILEVEL_DEBUG) io.err((e as Error).stack ?? '');
+    else if (!(err instanceof BilevelError)) io.err('(unexpected error; set BILEVEL_DEBUG=1 for the stack trace)');
     return EXIT.error;
   }
 }

@@ -203,6 +203,32 @@ function loadSources(config: ExperimentConfig, configDir: string): Sources {
   };
 }
 
+function samePixels(a: Image, b: Image): boolean {
+  if (a.channels !== b.channels || a.height !== b.height || a.width !== b.width) return false;
+  for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) return false;
+  return true;
+}
+
+/**
+ * Refuse a test image that is also a training image (same name, same file, or the same pixels
+ * under another name) unless `data.allowTrainTestOverlap` is set: test numbers are meant to be
+ * held out.
+ */
+function checkHeldOut(sources: Sources, data: DataConfig): void {
+  if (data.allowTrainTestOverlap) return;
+  const key = data.test.images ? 'data.test.images' : 'data.test';
+  for (const t of sources.test) {
+    const same = sources.train.find((r) => r.name === t.name || (r.path !== undefined && r.path === t.path) || samePixels(r.image, t.image));
+    if (same) {
+      const how = same.name === t.name ? '' : ` (the same ${same.path === t.path ? 'file' : 'pixels'} as the training image "${same.name}")`;
+      throw new ValidationError(
+        `${key}: "${t.name}" is also a training image${how}, so the test numbers would not be held out; ` +
+          'remove it from one of data.train and data.test, or set data.allowTrainTestOverlap: true to allow it knowingly',
+      );
+    }
+  }
+}
+
 function cropPart(images: readonly NamedImage[], config: ExperimentConfig, part: 'train' | 'test'): ImagePair[] {
   const s = config.data[part];
   const cropRng = streamFor(config.seed, part === 'train' ? 'trainCrops' : 'testCrops');
@@ -238,13 +264,15 @@ function cropPart(images: readonly NamedImage[], config: ExperimentConfig, part:
 
 /**
  * Build the training and test pairs of an experiment, deterministically from `config.seed`:
- * load the clean images (gray, shrunk to `data.maxSide`), take `cropsPerImage` random crops of
+ * load the clean images (gray, shrunk to `data.maxSide`), check that no test image is also a
+ * training image (unless `data.allowTrainTestOverlap`), take `cropsPerImage` random crops of
  * each (rejecting flat crops), and degrade each crop with fresh seeded noise.
  * @param config the validated experiment config
  * @param configDir directory of the config file (a relative `data.source.folder` is resolved against it)
  */
 export function buildDataset(config: ExperimentConfig, configDir = '.'): Dataset {
   const sources = loadSources(config, configDir);
+  checkHeldOut(sources, config.data);
   return {
     train: cropPart(sources.train, config, 'train'),
     test: cropPart(sources.test, config, 'test'),

@@ -13,7 +13,8 @@ import { buildDataset, type ImagePair } from './data.js';
 import { comparisonGrid, psnrOf } from './report/pictures.js';
 import { psnrBarsSpec, writeChart } from './report/plots.js';
 import { writeReport } from './report/report.js';
-import { runFile, writeJsonAtomic } from './run/files.js';
+import { RUN_CHARTS, runFile, writeJsonAtomic } from './run/files.js';
+import { acquireRunLock } from './run/lock.js';
 import { readParams, readRunConfig } from './run/status.js';
 import { reconstruct, reconstructTv, tvDescription } from './wiring/problem.js';
 import { stdoutLine } from './run/output.js';
@@ -111,8 +112,16 @@ function metrics(method: MethodResult['method'], label: string, pairs: readonly 
   return { method, label, psnr: mean(perImage.map((r) => r.psnr)), ssim: mean(perImage.map((r) => r.ssim)), perImage, ...(runDir ? { runDir } : {}) };
 }
 
+/** A run directory with its config and learned θ. */
+interface LoadedRun {
+  readonly dir: string;
+  readonly config: ExperimentConfig;
+  readonly theta: Float64Array;
+  readonly iteration: number;
+}
+
 /** Config and θ of a run directory (clear errors for anything else). */
-function loadRun(runDir: string): { dir: string; config: ExperimentConfig; theta: Float64Array; iteration: number } {
+function loadRun(runDir: string): LoadedRun {
   const dir = resolve(runDir);
   const config = readRunConfig(dir);
   const params = readParams(dir);
@@ -184,12 +193,24 @@ export function tuneTvWeight(
  * Evaluate a finished run: rebuild its data from `config.json` (same seed, same crops), load θ
  * from `params.json`, reconstruct the test crops with the learned model and with TV (weight tuned
  * on the training crops), and write `eval.json`, `eval-grid.png`, `eval-psnr.{svg,png}` and the
- * evaluation section of `report.md`.
+ * evaluation section of `report.md`. The run directory is locked meanwhile (a running `bilevel
+ * train` on it makes `eval` refuse, and the other way round).
  */
 export async function evaluateRun(runDir: string, options: EvaluateOptions = {}): Promise<EvalResult> {
   const t0 = Date.now();
   const write = options.write ?? stdoutLine;
-  const { dir, config, theta, iteration } = loadRun(runDir);
+  const run = loadRun(runDir);
+  const lock = acquireRunLock(run.dir, 'eval');
+  try {
+    return await evaluateLocked(run, write, options, t0);
+  } finally {
+    lock.release();
+  }
+}
+
+/** {@link evaluateRun} once the run directory is locked. */
+async function evaluateLocked(run: LoadedRun, write: (line: string) => void, options: EvaluateOptions, t0: number): Promise<EvalResult> {
+  const { dir, config, theta, iteration } = run;
   const data = buildDataset(config, dir);
   write(`evaluating ${config.name} (iteration ${iteration}) on ${data.test.length} test crops …`);
   const opts = { epsilon: config.eval.epsilon, maxIterations: config.eval.maxIterations };
@@ -221,7 +242,7 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
   );
   const chart = await writeChart(
     dir,
-    'eval-psnr',
+    RUN_CHARTS.evalPsnr,
     psnrBarsSpec(
       methods.map((m) => ({ method: m.label, psnr: m.psnr })),
       `${config.name}: mean PSNR on ${data.test.length} test crops`,

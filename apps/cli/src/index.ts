@@ -61,8 +61,19 @@ export {
 } from './run/train.js';
 /** Progress display: a cli-progress bar on a TTY, plain lines otherwise, or nothing. */
 export { createProgress, type ProgressMode, type ProgressReporter, type ProgressFields } from './run/progress.js';
-/** The files of a run directory and the atomic writers used for them. */
-export { RUN_FILES, runFile, writeFileAtomic, writeJsonAtomic, readJsonLines } from './run/files.js';
+/**
+ * The files of a run directory (and which ones bilevel owns), the atomic writers used for them
+ * (JSON by `stringifyJson`: non-finite numbers as "NaN"/"Infinity"/"-Infinity" strings).
+ */
+export { RUN_FILES, RUN_CHARTS, RUN_LOCK_FILE, isRunOwnedFile, runFile, writeFileAtomic, writeJsonAtomic, readJsonLines } from './run/files.js';
+/** The exclusive lock of a run directory (owner pid and host, stale-lock take-over). */
+export { acquireRunLock, type RunLock, type LockOwner } from './run/lock.js';
+/** Opening a run directory safely for training (lock, refusals, replacing only bilevel's files). */
+export { openRunFolder, type RunFolder, type RunFolderIntent } from './run/folder.js';
+/** Stop requests of a running command: signals and closed output pipes. */
+export { watchInterrupts, type Interrupts, type StopReason } from './run/interrupts.js';
+/** The process line writers (a closed pipe is quiet). */
+export { processIo, type OutputStream } from './run/output.js';
 /** `run.json` (status, results), `params.json` (θ with names) and the saved config of a run. */
 export {
   readStatus,

@@ -160,7 +160,7 @@ describe('interruption and --resume', () => {
     expect(status.checkpointIteration).toBe(2);
 
     await expect(runExperiment(config, { outDir: join(dir, 'part'), ...quiet })).rejects.toThrow(
-      /holds an interrupted run \(iteration 2\); continue it with --resume, replace it with --force/,
+      /holds an interrupted run of "tiny" \(checkpoint at iteration 2\); continue it with --resume, replace it with --force/,
     );
     const resumed = await runExperiment(config, { outDir: join(dir, 'part'), ...quiet, resume: true });
     expect(resumed.status).toBe('completed');
@@ -192,7 +192,7 @@ describe('interruption and --resume', () => {
     expect(r.err).toMatch(/--resume: the config differs .* at: seed/);
     const none = await cli('train', changed, '--out', join(dir, 'empty'), '--resume', '--progress', 'none');
     expect(none.code).toBe(1);
-    expect(none.err).toMatch(/no checkpoint in .*start the run without --resume/);
+    expect(none.err).toMatch(/--resume: .*empty does not exist, so there is no run to resume; start the run without --resume/);
   });
 });
 

@@ -37,3 +37,24 @@ export class NumericalError extends BilevelError {
 export class ConvergenceError extends BilevelError {
   override readonly name: string = 'ConvergenceError';
 }
+
+/**
+ * A file or folder could not be read, written or created. The message names the path, says
+ * what the file system reported in words (with the error code) and how to fix it; see
+ * `fileSystemError`.
+ */
+export class FileSystemError extends BilevelError {
+  override readonly name: string = 'FileSystemError';
+  /**
+   * @param message what failed, the path, the cause and a fix
+   * @param path the file or folder concerned
+   * @param code the system error code (`ENOENT`, `EACCES`, …), when there is one
+   */
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}

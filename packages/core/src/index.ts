@@ -1,7 +1,8 @@
 /**
  * `@bilevel/core`: the contracts that connect the bilevel packages (operators, functionals,
  * problems, solvers, the hypergradient oracle), float64 vectors and BLAS-like kernels, a
- * seeded RNG, typed errors, zod helpers and cost counters.
+ * seeded RNG, typed errors (with one mapping of file-system error codes), JSON that keeps
+ * non-finite numbers, zod helpers and cost counters.
  *
  * The conformance checks live in `@bilevel/core/testing` (as vitest suites in
  * `@bilevel/core/testing/vitest`), the benchmark harness in `@bilevel/core/bench`. `z` is zod's
@@ -12,6 +13,8 @@
 export * from './vec.js';
 export * from './blas.js';
 export * from './errors.js';
+export * from './file-errors.js';
+export * from './json.js';
 export * from './rng.js';
 export * from './validate.js';
 export * from './norm.js';

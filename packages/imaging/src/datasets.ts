@@ -7,7 +7,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
-import { ValidationError, parseOrThrow, positiveInt, z } from '@bilevel/core';
+import { ValidationError, fileSystemError, parseOrThrow, positiveInt, z } from '@bilevel/core';
 import { dropAlpha, toGray } from './color.js';
 import { readImage, readJpeg } from './io.js';
 import type { Image, NamedImage } from './image.js';
@@ -157,8 +157,8 @@ export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
  * Load every PNG/JPEG file (extensions `.png`, `.jpg`, `.jpeg`, any case; not recursive) in
  * `dir`, sorted by file name in code-point order (locale-independent, so runs are
  * reproducible). Alpha channels are dropped; `gray`/`maxSide` as in {@link loadPhotograph}.
- * Throws a `ValidationError` when the folder is missing or holds no images, and names the file
- * when one cannot be decoded.
+ * Throws a `FileSystemError` when the folder is missing or unreadable, a `ValidationError` when it
+ * holds no images, and names the file when one cannot be decoded.
  */
 export function loadFolder(dir: string, options: LoadOptions = {}): NamedImage[] {
   const o = parseOrThrow(loadSchema, options, `loadFolder('${dir}') options`);
@@ -167,8 +167,7 @@ export function loadFolder(dir: string, options: LoadOptions = {}): NamedImage[]
     if (!statSync(dir).isDirectory()) throw new ValidationError(`loadFolder: ${dir} is a file, not a folder; pass the folder that holds the images (or use readImage for one file)`);
     entries = readdirSync(dir);
   } catch (e) {
-    if (e instanceof ValidationError) throw e;
-    throw new ValidationError(`loadFolder: cannot read folder ${dir} (${(e as Error).message}); check the path`);
+    throw fileSystemError(e, 'read the image folder', dir);
   }
   const files = entries
     .filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase()))

@@ -1,5 +1,5 @@
 /**
- * `@bilevel/imaging`: images for bilevel learning. PNG read/write and JPEG decode, bundled real
+ * `@bilevel/imaging`: images for bilevel learning. PNG and JPEG read/write, bundled real
  * photographs (CC0) with a fixed train/test split, folders of the user's own images, luma and
  * resizing, seeded crops and splits, seeded degradations (noise; blur and other forward operators
  * `y = A x + σε` through the `LinearOperator`s of `@bilevel/operators`; inpainting masks),
@@ -11,9 +11,14 @@
  */
 export type { Image, NamedImage, ImageStats } from './image.js';
 export { createImage, assertImage, imageShape, cloneImage, clampImage, getChannel, imageStats } from './image.js';
-export type { ImageBytes, DecodeOptions, EncodePngOptions } from './codecs.js';
-export { isPng, isJpeg, decodePng, encodePng, decodeJpeg, decodeImage } from './codecs.js';
-export { readBytes, readPng, readJpeg, readImage, writePng } from './io.js';
+export type {
+  ImageBytes, ImageFormat, ImageFileInfo, DecodedImage, DecodeOptions, EncodePngOptions, EncodeJpegOptions, EncodeImageOptions,
+} from './codecs.js';
+export {
+  isPng, isJpeg, decodePng, encodePng, decodeJpeg, encodeJpeg, decodeImage, decodeImageWithInfo, encodeImage, imageFormatOfPath,
+  IMAGE_FORMAT_EXTENSIONS, MAX_IMAGE_PIXELS,
+} from './codecs.js';
+export { readBytes, readPng, readJpeg, readImage, readImageWithInfo, writePng, writeImage, makeDirectory } from './io.js';
 export { BT601_WEIGHTS, toGray, toRgb, dropAlpha } from './color.js';
 export type { ResizeOptions } from './resize.js';
 export { downscale, resize, fitMaxSide } from './resize.js';

@@ -102,7 +102,7 @@ describe('loadFolder', () => {
   });
 
   it('names a missing folder, an empty folder and an undecodable file', () => {
-    expect(() => loadFolder(join(dir, 'nope'))).toThrow(/cannot read folder .*nope/);
+    expect(() => loadFolder(join(dir, 'nope'))).toThrow(/cannot read the image folder .*nope: no such file or folder \(ENOENT\)/);
     const empty = mkdtempSync(join(tmpdir(), 'bilevel-imaging-empty-'));
     try {
       expect(() => loadFolder(empty)).toThrow(/no PNG or JPEG files/);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode as rawPngEncode } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { ValidationError, ShapeError } from '@bilevel/core';
+import { FileSystemError, ValidationError, ShapeError } from '@bilevel/core';
 import {
   createImage, decodeImage, decodeJpeg, decodePng, encodePng, isJpeg, isPng, photographPath, readBytes, readImage,
   readJpeg, readPng, writePng, type Image,
@@ -142,7 +142,7 @@ describe('bad input', () => {
 
   it('a missing file names the path', () => {
     const path = join(dir, 'does-not-exist.png');
-    expect(() => readPng(path)).toThrow(ValidationError);
+    expect(() => readPng(path)).toThrow(FileSystemError);
     expect(() => readImage(path)).toThrow(/image file not found: .*does-not-exist\.png/);
     expect(() => readBytes(dir)).toThrow(/is a directory.*loadFolder/);
   });
@@ -169,6 +169,10 @@ describe('bad input', () => {
     const file = join(dir, 'plain-file');
     writeFileSync(file, 'x');
     mkdirSync(join(dir, 'ok'), { recursive: true });
-    expect(() => writePng(join(file, 'child.png'), pattern(1, 2, 2))).toThrow(/cannot write PNG/);
+    expect(() => writePng(join(file, 'child.png'), pattern(1, 2, 2))).toThrow(FileSystemError);
+    expect(() => writePng(join(file, 'child.png'), pattern(1, 2, 2))).toThrow(/cannot create the folder .*plain-file is a file, not a folder/);
+    const folder = join(dir, 'a-folder.png');
+    mkdirSync(folder, { recursive: true });
+    expect(() => writePng(folder, pattern(1, 2, 2))).toThrow(/cannot write the PNG .*a-folder\.png: it is a folder, not a file \(EISDIR\)/);
   });
 });

@@ -13,7 +13,7 @@ import {
   type FilterBank,
   type SaddleSpec,
 } from '@bilevel/kernels';
-import { ConvFilterBank, Gradient2D } from '@bilevel/operators';
+import { ConvFilterBank, Gradient2D, withNorm } from '@bilevel/operators';
 import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
 import { Pdhg } from '@bilevel/solvers';
 import { describe, expect, it } from 'vitest';
@@ -133,9 +133,9 @@ describe('reference saddle solve', () => {
       const spec = problem(H, W, { kind: 'gradient' }, isotropic, 3);
       const steps = saddleSteps(spec);
       const r = await ref.runSaddle(spec, steps, { iterations: 60, piggyback: false });
-      const pdhg = new Pdhg({ scheme: 'linear', normK: operatorNorm(spec), muG: 1, muFStar: spec.epsilon / spec.alpha, nuMax: 1, gap: false });
+      const pdhg = new Pdhg({ scheme: 'linear', muG: 1, muFStar: spec.epsilon / spec.alpha, nuMax: 1, gap: false });
       const state = pdhg.init({
-        K: new Gradient2D({ channels: 1, height: H, width: W }),
+        K: withNorm(new Gradient2D({ channels: 1, height: H, width: W }), { value: operatorNorm(spec), kind: 'upper-bound' }),
         g: new QuadraticFidelity({ shape: [1, H, W], data: spec.data }),
         fStar: new HuberConjugate({ shape: [2, 1, H, W], groupSize: isotropic ? 2 : 1, alpha: spec.alpha, epsilon: spec.epsilon }),
       });

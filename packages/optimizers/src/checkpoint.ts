@@ -3,7 +3,7 @@
  * form of step records.
  * @module
  */
-import { ValidationError, parseOrThrow, z } from '@bilevel/core';
+import { ValidationError, parseOrThrow, stringifyJson, z } from '@bilevel/core';
 import { decodeJson } from './codec.js';
 import { gradientDescent, type GradientDescentOptions } from './gd.js';
 import { isgd, type IsgdOptions } from './isgd.js';
@@ -57,9 +57,11 @@ export function restoreOptimizer(
 }
 
 /**
- * One JSON line (no trailing newline) for a record or any JSON-like object; non-finite numbers
- * (a diverged loss) are written as the strings `"NaN"`, `"Infinity"`, `"-Infinity"` instead of `null`.
+ * One JSON line (no trailing newline) for a record or any JSON-like object, by `stringifyJson` of
+ * `@bilevel/core`: non-finite numbers (a diverged loss, an infinite bound) are written as the
+ * strings `"NaN"`, `"Infinity"`, `"-Infinity"` instead of `null`, and `readJsonl` (`@bilevel/optimizers/node`) reads them
+ * back as numbers.
  */
 export function toJsonLine(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+  return stringifyJson(value);
 }

@@ -7,7 +7,7 @@ import {
   closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ValidationError } from '@bilevel/core';
+import { ValidationError, fileSystemError, parseJson } from '@bilevel/core';
 import { parseCheckpoint, toJsonLine } from './checkpoint.js';
 import type { CheckpointPolicy } from './run.js';
 import type { Checkpoint } from './types.js';
@@ -64,11 +64,20 @@ export function writeCheckpointAtomic(path: string, checkpoint: Checkpoint, hook
   writeFileAtomic(path, JSON.stringify(checkpoint), hooks);
 }
 
-/** Read and validate a checkpoint file written by {@link writeCheckpointAtomic}. */
+/**
+ * Read and validate a checkpoint file written by {@link writeCheckpointAtomic}; a missing or
+ * unreadable file throws a `FileSystemError`, a corrupt one a `ValidationError`, both naming it.
+ */
 export function readCheckpoint(path: string): Checkpoint {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw fileSystemError(e, 'read the checkpoint', path);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    value = JSON.parse(text);
   } catch (e) {
     throw new ValidationError(`checkpoint ${path}: not readable JSON (${(e as Error).message})`);
   }
@@ -95,15 +104,22 @@ export interface JsonlWriterOptions {
 export class JsonlWriter {
   private fd: number | null;
 
-  /** Open `path` for appending (creating it), after truncating or filtering per `options`. */
+  /**
+   * Open `path` for appending (creating it), after truncating or filtering per `options`; a
+   * file-system failure throws a `FileSystemError` naming the file.
+   */
   constructor(readonly path: string, options: JsonlWriterOptions = {}) {
-    if (options.truncate) writeFileSync(path, '');
-    else if (options.keep && existsSync(path)) {
-      const keep = options.keep;
-      const lines = readJsonl(path).filter((r) => keep(r as Record<string, unknown>));
-      writeFileAtomic(path, lines.map((l) => toJsonLine(l) + '\n').join(''));
+    try {
+      if (options.truncate) writeFileSync(path, '');
+      else if (options.keep && existsSync(path)) {
+        const keep = options.keep;
+        const lines = readJsonl(path).filter((r) => keep(r as Record<string, unknown>));
+        writeFileAtomic(path, lines.map((l) => toJsonLine(l) + '\n').join(''));
+      }
+      this.fd = openSync(path, 'a');
+    } catch (e) {
+      throw fileSystemError(e, 'write the log', path);
     }
-    this.fd = openSync(path, 'a');
   }
 
   /** Append one record. */
@@ -124,14 +140,18 @@ export class JsonlWriter {
   }
 }
 
-/** Parse a JSON-lines file (blank lines skipped; a torn last line from a crash is ignored). */
+/**
+ * Parse a JSON-lines file (blank lines skipped; a torn last line from a crash is ignored), with
+ * `parseJson` of `@bilevel/core`: the strings `"NaN"`, `"Infinity"`, `"-Infinity"` written by
+ * {@link toJsonLine} read back as numbers.
+ */
 export function readJsonl(path: string): unknown[] {
   const lines = readFileSync(path, 'utf8').split('\n');
   const out: unknown[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     try {
-      out.push(JSON.parse(line));
+      out.push(parseJson(line));
     } catch (e) {
       if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim() !== '')) {
         throw new ValidationError(`${path}:${i + 1}: invalid JSON (${(e as Error).message})`);

@@ -239,7 +239,8 @@ describe('JSON-lines logs', () => {
     const lines = readJsonl(path) as Record<string, unknown>[];
     expect(lines).toHaveLength(7);
     expect(lines[0]).toMatchObject({ method: 'maid', iteration: 0, epsilon: 0.1 });
-    expect(lines[6]!['loss']).toBe('Infinity');
+    expect(lines[6]!['loss']).toBe(Infinity);
+    expect(readFileSync(path, 'utf8')).toContain('"loss":"Infinity"');
     const w2 = new JsonlWriter(path, { keep: (r) => typeof r['iteration'] === 'number' && r['iteration'] < 4 });
     w2.write({ iteration: 4 });
     w2.close();

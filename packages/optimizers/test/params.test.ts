@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@bilevel/core';
+import { Rng, parseJson } from '@bilevel/core';
 import {
   base64ToFloat64, boxProjection, composeProjections, decodeJson, encodeJson, expReparam, float64ToBase64,
   nonnegativeProjection, paramLayout, scheduleValue, toJsonLine, zeroMeanProjection, bytesToBase64, base64ToBytes,
@@ -49,6 +49,7 @@ describe('lossless codec', () => {
 
   it('toJsonLine writes non-finite numbers as strings', () => {
     expect(toJsonLine({ a: NaN, b: -Infinity, c: 1 })).toBe('{"a":"NaN","b":"-Infinity","c":1}');
+    expect(parseJson(toJsonLine({ a: NaN, b: -Infinity, c: 1 }))).toEqual({ a: NaN, b: -Infinity, c: 1 });
   });
 });
 

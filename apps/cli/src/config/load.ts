@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ValidationError } from '@bilevel/core';
+import { FileSystemError, ValidationError, fileSystemError, parseJson, systemErrorCode } from '@bilevel/core';
 import { parseExperimentConfig, type ExperimentConfig } from './schema.js';
 
 /** Line and column (1-based) of a character offset in `text`. */
@@ -108,8 +108,10 @@ export function jsonErrorOffset(text: string): number {
 }
 
 /**
- * Read and parse a JSON file. Throws a `ValidationError` naming the file when it is missing,
- * unreadable, or not valid JSON (with line and column of the syntax error).
+ * Read and parse a JSON file with `parseJson` of `@bilevel/core` (the strings "NaN",
+ * "Infinity", "-Infinity" read as numbers). A missing or unreadable file throws a
+ * `FileSystemError` naming it, a folder or invalid JSON a `ValidationError` (with line and
+ * column of the syntax error).
  * @param path the file
  * @param what what the file is, for messages (e.g. `config file`)
  */
@@ -119,13 +121,12 @@ export function readJsonFile(path: string, what = 'JSON file'): unknown {
     if (statSync(path).isDirectory()) throw new ValidationError(`${what} ${path} is a directory; pass a .json file`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    if (e instanceof ValidationError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ValidationError(`${what} not found: ${path} (resolved to ${resolve(path)})`);
-    throw new ValidationError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+    if (systemErrorCode(e) === 'ENOENT') throw new FileSystemError(`${what} not found: ${path} (resolved to ${resolve(path)}); check the path`, path, 'ENOENT');
+    throw fileSystemError(e, `read the ${what}`, path);
   }
+  if (text.trim() === '') throw new ValidationError(`${what} ${path} is empty; it must hold a JSON object`);
   try {
-    return JSON.parse(text) as unknown;
+    return parseJson(text);
   } catch (e) {
     const msg = (e as Error).message;
     const m = /position (\d+)/.exec(msg);

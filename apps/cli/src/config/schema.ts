@@ -26,8 +26,16 @@ function kindError(what: string, kinds: readonly string[]) {
   };
 }
 
-const finite = z.number().finite();
 const positive = z.number().finite().positive('must be > 0');
+/**
+ * A log-parameter θ of a positive quantity e^θ: |θ| ≤ 700 keeps e^θ a finite, nonzero double
+ * (e^709.8 overflows, e^−745 underflows to 0).
+ */
+const logParam = z.number().finite().min(-700, 'must be ≥ −700 (e^θ underflows to 0 below about −745)').max(700, 'must be ≤ 700 (e^θ overflows above about 709)');
+/** A scale of an initialisation: positive and at most 10⁶ (images have values in [0, 1]). */
+const initScale = (s: z.ZodNumber) => s.max(1e6, 'must be ≤ 1e6 (images have values in [0, 1])');
+/** A noise level on the [0, 1] intensity scale (at most 100: larger values overflow the noise). */
+const noiseLevel = (s: z.ZodNumber) => s.max(100, 'must be ≤ 100 (on the [0, 1] intensity scale)');
 const nonNegative = z.number().finite().nonnegative('must be ≥ 0');
 const positiveInt = z.number().int('must be an integer').positive('must be ≥ 1');
 const oddInt = z
@@ -65,7 +73,7 @@ const noiseDegradation = strict({
   /** Additive white Gaussian noise. */
   kind: z.literal('noise'),
   /** Standard deviation of additive white Gaussian noise, on the [0, 1] intensity scale. */
-  sigma: positive.describe('Standard deviation of additive white Gaussian noise, on the [0, 1] intensity scale.'),
+  sigma: noiseLevel(positive).describe('Standard deviation of additive white Gaussian noise, on the [0, 1] intensity scale.'),
   /** Clamp the noisy image to [0, 1] (the ISGD code does; MAID does not). */
   clamp: z.boolean().default(false).describe('Clamp the noisy image to [0, 1] (the ISGD code does; MAID does not).'),
 });
@@ -76,11 +84,11 @@ const blurDegradation = strict({
   /** Blur kernel family (Gaussian, normalised to sum 1). */
   kernel: z.literal('gaussian').default('gaussian').describe('Blur kernel family (Gaussian, normalised to sum 1).'),
   /** Kernel side (odd). */
-  size: oddInt.default(5).describe('Kernel side (odd).'),
+  size: oddInt.max(101, 'must be ≤ 101').default(5).describe('Kernel side (odd, at most 101).'),
   /** Standard deviation of the Gaussian kernel, in pixels. */
   sigma: positive.default(1).describe('Standard deviation of the Gaussian kernel, in pixels.'),
   /** Standard deviation of the Gaussian noise added after blurring. */
-  noise: nonNegative.describe('Standard deviation of the Gaussian noise added after blurring.'),
+  noise: noiseLevel(nonNegative).describe('Standard deviation of the Gaussian noise added after blurring.'),
   /** Clamp the degraded image to [0, 1]. */
   clamp: z.boolean().default(false).describe('Clamp the degraded image to [0, 1].'),
 });
@@ -122,6 +130,11 @@ const dataSchema = strict({
   test: splitSchema.describe('Held-out test images and crops.'),
   /** How the clean crops are degraded. */
   degradation: degradationSchema.describe('How the clean crops are degraded.'),
+  /** Allow the same photograph (same name or same pixels) in the training and the test images; off by default, since test numbers on training images are not held-out numbers. */
+  allowTrainTestOverlap: z
+    .boolean()
+    .default(false)
+    .describe('Allow the same photograph (same name or same pixels) in the training and the test images; off by default, since test numbers on training images are not held-out numbers.'),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -133,9 +146,9 @@ const smoothTvModel = strict({
   /** Initial parameters. */
   init: strict({
     /** θ₀: the regularisation weight is ½e^θ₀ (MAID paper init −5). */
-    logWeight: finite.default(-5).describe('θ₀: the regularisation weight is ½e^θ₀ (MAID paper init −5).'),
+    logWeight: logParam.default(-5).describe('θ₀: the regularisation weight is ½e^θ₀ (MAID paper init −5).'),
     /** θ₁: the smoothing is ν = e^θ₁ (MAID paper init −5). */
-    logSmoothing: finite.default(-5).describe('θ₁: the smoothing is ν = e^θ₁ (MAID paper init −5).'),
+    logSmoothing: logParam.default(-5).describe('θ₁: the smoothing is ν = e^θ₁ (MAID paper init −5).'),
   })
     .default({ logWeight: -5, logSmoothing: -5 })
     .describe('Initial parameters.'),
@@ -151,7 +164,7 @@ const huberTvModel = strict({
   /** Initial parameters. */
   init: strict({
     /** θ₀: the regularisation weight is e^θ₀ (K = e^θ₀∇). */
-    logWeight: finite.default(-3).describe('θ₀: the regularisation weight is e^θ₀ (K = e^θ₀∇).'),
+    logWeight: logParam.default(-3).describe('θ₀: the regularisation weight is e^θ₀ (K = e^θ₀∇).'),
   })
     .default({ logWeight: -3 })
     .describe('Initial parameters.'),
@@ -187,18 +200,18 @@ const foeModel = strict({
   /** Initial parameters (filters: zero-mean Xavier-normal from the experiment seed). */
   init: strict({
     /** Global log-weight θ₀ (smooth potential: all filters weighted by ½e^θ₀). */
-    logWeight: finite.default(-3).describe('Global log-weight θ₀ (smooth potential: all filters weighted by ½e^θ₀).'),
+    logWeight: logParam.default(-3).describe('Global log-weight θ₀ (smooth potential: all filters weighted by ½e^θ₀).'),
     /** Per-filter log-weights (smooth potential). */
-    logFilterWeight: finite.default(-3).describe('Per-filter log-weights (smooth potential).'),
+    logFilterWeight: logParam.default(-3).describe('Per-filter log-weights (smooth potential).'),
     /** Per-filter log-smoothing log ν_j (smooth potential). */
-    logSmoothing: finite.default(-3.5).describe('Per-filter log-smoothing log ν_j (smooth potential).'),
+    logSmoothing: logParam.default(-3.5).describe('Per-filter log-smoothing log ν_j (smooth potential).'),
     /** Scale of the Xavier-normal filter initialisation. */
-    filterScale: positive.default(1).describe('Scale of the Xavier-normal filter initialisation.'),
+    filterScale: initScale(positive).default(1).describe('Scale of the Xavier-normal filter initialisation.'),
     /**
      * Start the first two filters as forward differences (x and y) scaled by this weight, so the
      * initial model is an anisotropic Huber-TV of that weight (0: all filters random).
      */
-    derivativeWeight: nonNegative
+    derivativeWeight: initScale(nonNegative)
       .default(0)
       .describe('Start the first two filters as forward differences (x and y) scaled by this weight, so the initial model is an anisotropic Huber-TV of that weight (0: all filters random).'),
   })
@@ -237,13 +250,13 @@ const icnnModel = strict({
      * `hiddenWeight`, and the other filters and hidden weights are scaled by `randomScale`
      * (needs ≥ 4 filters). 0: all random.
      */
-    derivativeWeight: nonNegative
+    derivativeWeight: initScale(nonNegative)
       .default(0)
       .describe('> 0: a TV-like start: filters 0–3 become ±w·∂ₓ, ±w·∂ᵧ, every unit weights their pooled features by hiddenWeight, the other filters and hidden weights are scaled by randomScale (needs ≥ 4 filters). 0: all random.'),
     /** Hidden weight of the derivative filters' pooled features (TV-like start). */
-    hiddenWeight: positive.default(0.4).describe('Hidden weight of the derivative filters’ pooled features (TV-like start).'),
+    hiddenWeight: initScale(positive).default(0.4).describe('Hidden weight of the derivative filters’ pooled features (TV-like start).'),
     /** Scale of the remaining random filters and hidden weights (TV-like start). */
-    randomScale: nonNegative.default(0.1).describe('Scale of the remaining random filters and hidden weights (TV-like start).'),
+    randomScale: initScale(nonNegative).default(0.1).describe('Scale of the remaining random filters and hidden weights (TV-like start).'),
   })
     .default({ derivativeWeight: 0, hiddenWeight: 0.4, randomScale: 0.1 })
     .describe('Initial parameters (default: the network’s seeded random start).'),

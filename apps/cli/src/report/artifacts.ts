@@ -4,35 +4,24 @@
  * time, the accuracy plot of the upper-level method, and the learned filters.
  * @module
  */
-import { existsSync } from 'node:fs';
-import { readJsonl } from '@bilevel/optimizers/node';
 import { writePng, type Image } from '@bilevel/imaging';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { Dataset, ImagePair } from '../data.js';
-import { runFile } from '../run/files.js';
+import { RUN_CHARTS, readJsonLines, runFile } from '../run/files.js';
 import type { RunResults } from '../run/status.js';
 import { filterBank, reconstruct } from '../wiring/problem.js';
 import type { TrainingProblem } from '../wiring/types.js';
 import { comparisonGrid, filterPicture, psnrOf } from './pictures.js';
 import { accuracySpec, curvesSpec, writeChart, type CurvePoint } from './plots.js';
 
-/** Chart files written into a run directory (each as `.svg` and `.png`). */
-export const CHARTS = {
-  cost: 'loss-psnr-vs-cost',
-  time: 'loss-psnr-vs-time',
-  accuracy: 'accuracy',
-} as const;
-
-/** A number from a log row (non-finite values are logged as strings such as `"NaN"`). */
+/** A number from a log row (`readJsonl` reads the non-finite ones back as numbers). */
 function num(v: unknown): number {
-  return typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  return typeof v === 'number' ? v : NaN;
 }
 
 /** The curve points of a run's `log.jsonl`. */
 export function readCurve(dir: string): CurvePoint[] {
-  const path = runFile(dir, 'log');
-  if (!existsSync(path)) return [];
-  return (readJsonl(path) as Record<string, unknown>[]).map((r) => ({
+  return readJsonLines(runFile(dir, 'log')).map((r) => ({
     iteration: num(r.iteration) + 1,
     loss: num(r.loss),
     psnr: num(r.psnr),
@@ -49,9 +38,9 @@ export function readCurve(dir: string): CurvePoint[] {
 export async function writeCurves(dir: string, title: string): Promise<void> {
   const rows = readCurve(dir);
   if (rows.length === 0) return;
-  await writeChart(dir, CHARTS.cost, curvesSpec(rows, 'cost', `${title}: training loss and PSNR against work`));
-  await writeChart(dir, CHARTS.time, curvesSpec(rows, 'seconds', `${title}: training loss and PSNR against wall time`));
-  await writeChart(dir, CHARTS.accuracy, accuracySpec(rows, `${title}: accuracy, bound, gradient norm and step size`));
+  await writeChart(dir, RUN_CHARTS.cost, curvesSpec(rows, 'cost', `${title}: training loss and PSNR against work`));
+  await writeChart(dir, RUN_CHARTS.time, curvesSpec(rows, 'seconds', `${title}: training loss and PSNR against wall time`));
+  await writeChart(dir, RUN_CHARTS.accuracy, accuracySpec(rows, `${title}: accuracy, bound, gradient norm and step size`));
 }
 
 const mean = (v: readonly number[]): number => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);

@@ -6,11 +6,11 @@
 import { existsSync } from 'node:fs';
 import { readJsonFile } from '../config/load.js';
 import type { ExperimentConfig } from '../config/schema.js';
-import { RUN_FILES, runFile, writeFileAtomic } from '../run/files.js';
+import { RUN_CHARTS, RUN_FILES, runFile, writeFileAtomic } from '../run/files.js';
 import { readParams, readRunConfig, readStatus, type ParamsFile, type RunStatus } from '../run/status.js';
 import { optimizerLabel } from '../wiring/optimizer.js';
 import type { EvalResult } from '../eval.js';
-import { CHARTS, readCurve } from './artifacts.js';
+import { readCurve } from './artifacts.js';
 
 function f(v: number | undefined, digits = 2): string {
   if (v === undefined || !Number.isFinite(v)) return '–';
@@ -148,18 +148,18 @@ export function buildReport(dir: string): string {
   }
   if (params) out.push(...paramsSection(params));
   if (existsSync(runFile(dir, 'filters'))) out.push(`![learned filters (each min–max scaled)](${RUN_FILES.filters})`, '');
-  if (existsSync(`${dir}/${CHARTS.cost}.png`)) {
+  if (existsSync(`${dir}/${RUN_CHARTS.cost}.png`)) {
     out.push(
       '## Training curves',
       '',
       'Loss and PSNR (implied by the inexact loss, unclipped) against the work done — lower-level, adjoint and CG iterations, ' +
         'including rejected line-search trials — and against the wall time of the optimizer steps.',
       '',
-      `![loss and PSNR against work](${CHARTS.cost}.png)`,
+      `![loss and PSNR against work](${RUN_CHARTS.cost}.png)`,
       '',
-      `![loss and PSNR against time](${CHARTS.time}.png)`,
+      `![loss and PSNR against time](${RUN_CHARTS.time}.png)`,
       '',
-      `![accuracy, bound, gradient norm and step size](${CHARTS.accuracy}.png)`,
+      `![accuracy, bound, gradient norm and step size](${RUN_CHARTS.accuracy}.png)`,
       '',
     );
   }

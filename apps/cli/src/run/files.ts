@@ -1,12 +1,13 @@
 /**
  * The files of a run directory and how they are written: JSON files atomically (with the
- * atomic writer of `@bilevel/optimizers/node`: temporary file, fsync, rename), the log as JSON
- * lines.
+ * atomic writer of `@bilevel/optimizers/node`: temporary file, fsync, rename) by `stringifyJson`
+ * of `@bilevel/core` (non-finite numbers as the strings "NaN", "Infinity", "-Infinity"), the log
+ * as JSON lines.
  * @module
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ValidationError } from '@bilevel/core';
+import { fileSystemError, stringifyJson } from '@bilevel/core';
 import { readJsonl, writeFileAtomic as atomicWrite } from '@bilevel/optimizers/node';
 
 /** File names inside a run directory. */
@@ -35,6 +36,33 @@ export const RUN_FILES = {
   evalGrid: 'eval-grid.png',
 } as const;
 
+/** Charts of a run directory, each written as `<name>.svg` and `<name>.png`. */
+export const RUN_CHARTS = {
+  /** Training loss and PSNR against the work done. */
+  cost: 'loss-psnr-vs-cost',
+  /** Training loss and PSNR against wall time. */
+  time: 'loss-psnr-vs-time',
+  /** Accuracy, bound, gradient norm and step size of the upper-level method. */
+  accuracy: 'accuracy',
+  /** Mean test PSNR per method (`bilevel eval`). */
+  evalPsnr: 'eval-psnr',
+} as const;
+
+/** The lock file of a run directory (see `run/lock.ts`): present while a command writes the run. */
+export const RUN_LOCK_FILE = 'run.lock';
+
+/**
+ * Whether a file name in a run directory is one that bilevel writes: a run file, a chart, or a
+ * temporary file of the atomic writer (`.<file>.<pid>.<n>.tmp`). Replacing a run removes exactly
+ * these, never other files.
+ */
+export function isRunOwnedFile(name: string): boolean {
+  const owned = new Set<string>([...Object.values(RUN_FILES), ...Object.values(RUN_CHARTS).flatMap((c) => [`${c}.svg`, `${c}.png`])]);
+  if (owned.has(name)) return true;
+  const tmp = /^\.(.+)\.\d+\.\d+\.tmp$/.exec(name);
+  return tmp !== null && owned.has(tmp[1]!);
+}
+
 /** Path of a run file. */
 export function runFile(dir: string, file: keyof typeof RUN_FILES): string {
   return join(dir, RUN_FILES[file]);
@@ -43,24 +71,24 @@ export function runFile(dir: string, file: keyof typeof RUN_FILES): string {
 /**
  * Write `text` to `path` atomically (`writeFileAtomic` of `@bilevel/optimizers/node`): a crash
  * or Ctrl-C at any moment leaves either the old or the new complete file, never a truncated one.
- * Errors name the file.
+ * Errors are `FileSystemError`s naming the file.
  */
 export function writeFileAtomic(path: string, text: string): void {
   try {
     atomicWrite(path, text);
   } catch (e) {
-    throw new ValidationError(`cannot write ${path}: ${(e as Error).message}; check the directory and its permissions`);
+    throw fileSystemError(e, 'write', path);
   }
 }
 
-/** Write a JSON value (pretty-printed) atomically. */
+/** Write a JSON value (pretty-printed by `stringifyJson`: non-finite numbers as strings) atomically. */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileAtomic(path, `${stringifyJson(value, 2)}\n`);
 }
 
 /**
  * Read a JSON-lines file (`readJsonl` of `@bilevel/optimizers/node`: a torn last line from a
- * crash is ignored); an absent file reads as no rows.
+ * crash is ignored, "NaN"/"Infinity" strings read as numbers); an absent file reads as no rows.
  */
 export function readJsonLines<T = Record<string, unknown>>(path: string): T[] {
   return existsSync(path) ? (readJsonl(path) as T[]) : [];

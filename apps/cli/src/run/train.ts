@@ -3,22 +3,20 @@
  * periodic atomic checkpoints, clean interruption (abort signal / Ctrl-C) and `--resume`.
  * @module
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { BilevelError, NumericalError, ValidationError, totalIterations } from '@bilevel/core';
-import type { Checkpoint, OptimizerState, StepRecord } from '@bilevel/optimizers';
+import type { Checkpoint, Optimizer, OptimizerState, StepRecord } from '@bilevel/optimizers';
 import { JsonlWriter, readCheckpoint, writeCheckpointAtomic } from '@bilevel/optimizers/node';
-import { readJsonFile } from '../config/load.js';
-import { parseExperimentConfig, type ExperimentConfig } from '../config/schema.js';
+import type { ExperimentConfig } from '../config/schema.js';
 import { buildDataset, resolveFolder, type Dataset } from '../data.js';
 import { writeRunArtifacts } from '../report/artifacts.js';
 import { writeReport } from '../report/report.js';
 import { buildOptimizer } from '../wiring/optimizer.js';
 import { buildTrainingProblem, derivedParams } from '../wiring/problem.js';
 import type { TrainingProblem } from '../wiring/types.js';
-import { RUN_FILES, runFile, writeJsonAtomic } from './files.js';
+import { runFile, writeJsonAtomic } from './files.js';
+import { openRunFolder } from './folder.js';
 import { createProgress, type ProgressMode } from './progress.js';
-import { readStatus, writeParams, writeStatus, type RunStatus, type StopCause } from './status.js';
+import { readRunConfig, writeParams, writeStatus, type RunStatus, type StopCause } from './status.js';
 import { stdoutLine } from './output.js';
 
 /** Options of {@link runExperiment}. */
@@ -28,8 +26,9 @@ export interface RunExperimentOptions {
   /** Continue from `checkpoint.json` in `outDir` instead of starting afresh. */
   readonly resume?: boolean;
   /**
-   * Start afresh even if `outDir` holds an unfinished (interrupted or running) run. A completed
-   * or failed run is replaced without it; an unfinished one is protected (resume it instead).
+   * Replace the run in `outDir` even if it is unfinished (interrupted, or its process died) or a
+   * completed run of another experiment. A completed or failed run of the same experiment is
+   * replaced without it. A folder of other files is never written into.
    */
   readonly force?: boolean;
   /** Progress display (default `auto`: a bar on a TTY, plain lines otherwise). */
@@ -62,6 +61,10 @@ export interface RunExperimentResult {
   readonly finalLoss: number;
   /** The learned θ. */
   readonly theta: Float64Array;
+  /** One name per entry of θ. */
+  readonly paramNames: readonly string[];
+  /** Whether the pictures and the report were written. */
+  readonly artifacts: boolean;
 }
 
 /** One line of `log.jsonl`: the optimizer's step record plus the PSNR implied by the loss. */
@@ -105,11 +108,6 @@ function checkResumeConfig(saved: ExperimentConfig, given: ExperimentConfig, dir
   }
 }
 
-/** Remove the files of a previous run (for a fresh start with `force`). */
-function clearRun(dir: string): void {
-  for (const f of Object.values(RUN_FILES)) rmSync(resolve(dir, f), { force: true });
-}
-
 function assertFiniteStep(record: StepRecord, state: OptimizerState, names: readonly string[]): void {
   const k = record.iteration + 1;
   if (!Number.isFinite(record.loss)) {
@@ -144,55 +142,95 @@ function budgetReached(config: ExperimentConfig, state: OptimizerState): StopCau
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
+ * The training problem of a validated config. The library packages validate their own options
+ * with their own names; an error there is reported as one of the config's `model` section (the
+ * schema bounds the values it knows, so this is the last line of defence).
+ */
+function buildProblem(cfg: ExperimentConfig, dataset: Dataset): TrainingProblem {
+  try {
+    return buildTrainingProblem(cfg, dataset.train);
+  } catch (e) {
+    if (!(e instanceof ValidationError) || /^(data|model|optimizer|hypergradient|budget|eval)[.:\s]/.test(e.message)) throw e;
+    throw new ValidationError(
+      `model: the lower-level model of this config cannot be built (${e.message.replace(/\s*\n\s*/g, ' ')}); check the values of the "model" section`,
+    );
+  }
+}
+
+/**
+ * The optimizer state of a `--resume`: the saved config must match (except the keys that may
+ * change), and the checkpoint must restore to a finite θ. A damaged checkpoint is refused with
+ * the way out (`--force`); the run folder is left as it is (not marked failed).
+ */
+function resumeState(dir: string, cfg: ExperimentConfig, optimizer: Optimizer<OptimizerState>, names: readonly string[]): OptimizerState {
+  checkResumeConfig(readRunConfig(dir), cfg, dir);
+  const path = runFile(dir, 'checkpoint');
+  const damaged = (why: string): ValidationError =>
+    new ValidationError(
+      `--resume: the checkpoint ${path} ${why}, so the run cannot be resumed; the folder is left as it is — start afresh with --force (without --resume), or choose another --out`,
+    );
+  let checkpoint: Checkpoint;
+  let state: OptimizerState;
+  try {
+    checkpoint = readCheckpoint(path);
+    state = optimizer.restore(checkpoint);
+  } catch (e) {
+    if (e instanceof BilevelError && !(e instanceof ValidationError)) throw e;
+    throw damaged(`is damaged (${(e as Error).message.replace(/\s*\n\s*/g, ' ')})`);
+  }
+  const bad = state.theta.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw damaged(`holds a non-finite parameter (${names[bad] ?? `θ[${bad}]`} = ${state.theta[bad]})`);
+  return state;
+}
+
+/**
  * Train the model of `config` and write the run directory `options.outDir`:
  * `config.json`, `log.jsonl` (one line per upper-level iteration), `checkpoint.json` (every
  * `checkpointEvery` iterations, at the end and on interruption; written atomically, so a crash
  * or a diverging run never destroys the previous one), `params.json`, `run.json`, and at the end
  * the pictures, curves and `report.md`.
  *
- * Stops when the budget is reached (iterations, total lower-level work, wall time), when the
- * optimizer reports convergence, or when `options.signal` is aborted (status `interrupted`;
- * continue with `resume: true`). A non-finite loss, hypergradient or θ throws a
- * `NumericalError` naming the iteration; the last checkpoint stays intact.
+ * The folder is opened safely first ({@link openRunFolder}: lock, no writing into other files,
+ * `--resume`/`--force` rules), then the data, model, optimizer and (on resume) checkpoint are
+ * built; only when all of them succeed is anything written, so a config or data error leaves
+ * the folder as it was. Stops when the budget is reached (iterations, total lower-level work,
+ * wall time), when the optimizer reports convergence, or when `options.signal` is aborted
+ * (status `interrupted`; continue with `resume: true`). If the process exits meanwhile (a second
+ * Ctrl-C), `run.json` is still marked `interrupted` with the last checkpoint. A non-finite loss,
+ * hypergradient or θ throws a `NumericalError` naming the iteration; the last checkpoint stays
+ * intact.
  */
 export async function runExperiment(config: ExperimentConfig, options: RunExperimentOptions): Promise<RunExperimentResult> {
   const t0 = Date.now();
-  const outDir = resolve(options.outDir);
   const write = options.write ?? stdoutLine;
   const cfg = resolvedConfig(config, options.configDir ?? '.');
+  const resume = options.resume ?? false;
+  const folder = openRunFolder(options.outDir, { resume, force: options.force ?? false, name: cfg.name });
+  const outDir = folder.dir;
+  const previous = folder.previous;
   const ckptPath = runFile(outDir, 'checkpoint');
-  const previous = existsSync(outDir) ? readStatus(outDir) : undefined;
 
-  let checkpoint: Checkpoint | undefined;
-  if (options.resume) {
-    if (!existsSync(ckptPath)) {
-      throw new ValidationError(`--resume: no checkpoint in ${outDir} (${RUN_FILES.checkpoint} is missing); start the run without --resume`);
-    }
-    const saved = parseExperimentConfig(readJsonFile(runFile(outDir, 'config'), 'saved config'), runFile(outDir, 'config'));
-    checkResumeConfig(saved, cfg, outDir);
-    checkpoint = readCheckpoint(ckptPath);
-  } else if (existsSync(ckptPath) || existsSync(runFile(outDir, 'log'))) {
-    const finished = previous?.status === 'completed' || previous?.status === 'failed';
-    if (!options.force && !finished) {
-      const what = previous?.status === 'interrupted' ? `an interrupted run (iteration ${previous.iteration})` : 'an unfinished run';
-      throw new ValidationError(`${outDir} holds ${what}; continue it with --resume, replace it with --force, or choose another --out`);
-    }
-    if (finished && !options.force) write(`replacing the ${previous.status} run in ${outDir}`);
-    clearRun(outDir);
+  let dataset: Dataset;
+  let problem: TrainingProblem;
+  let optimizer: Optimizer<OptimizerState>;
+  let state: OptimizerState;
+  try {
+    write(`loading data (${cfg.data.source === 'stdlib' ? 'bundled photographs' : cfg.data.source.folder}) …`);
+    dataset = buildDataset(cfg, options.configDir ?? '.');
+    problem = buildProblem(cfg, dataset);
+    optimizer = buildOptimizer(cfg, problem);
+    state = resume ? resumeState(outDir, cfg, optimizer, problem.paramNames) : optimizer.init(problem.theta0);
+  } catch (e) {
+    folder.abandon();
+    throw e;
   }
-  mkdirSync(outDir, { recursive: true });
-  writeJsonAtomic(runFile(outDir, 'config'), cfg);
 
-  write(`loading data (${cfg.data.source === 'stdlib' ? 'bundled photographs' : cfg.data.source.folder}) …`);
-  const dataset: Dataset = buildDataset(cfg, options.configDir ?? '.');
-  const problem: TrainingProblem = buildTrainingProblem(cfg, dataset.train);
-  const optimizer = buildOptimizer(cfg, problem);
-  const state = checkpoint ? optimizer.restore(checkpoint) : optimizer.init(problem.theta0);
-  const startedAt = previous?.startedAt && options.resume ? previous.startedAt : new Date().toISOString();
-  const sessions = (options.resume ? (previous?.sessions ?? 1) : 0) + 1;
-  const priorSeconds = options.resume ? (previous?.commandSeconds ?? 0) : 0;
-  let checkpointIteration: number | undefined = checkpoint ? state.iteration : undefined;
-
+  // from here on the folder is written
+  let finished = false;
+  let checkpointIteration: number | undefined = resume ? state.iteration : undefined;
+  const startedAt = previous?.startedAt && resume ? previous.startedAt : new Date().toISOString();
+  const sessions = (resume ? (previous?.sessions ?? 1) : 0) + 1;
+  const priorSeconds = resume ? (previous?.commandSeconds ?? 0) : 0;
   const status = (s: Partial<RunStatus> & Pick<RunStatus, 'status'>): void =>
     writeStatus(outDir, {
       format: 'bilevel-run',
@@ -205,9 +243,58 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       commandSeconds: priorSeconds + (Date.now() - t0) / 1000,
       ...s,
     });
+  /** The process exits before the run is finished (a second Ctrl-C): record the interruption. */
+  const onExit = (): void => {
+    if (!finished) status({ status: 'interrupted', stopCause: 'interrupted' });
+    folder.release();
+  };
+  process.on('exit', onExit);
+  try {
+    if (!resume) {
+      if (previous) write(`replacing the ${previous.status} run of ${previous.name} in ${outDir}`);
+      folder.clear();
+    }
+    status({ status: 'running' });
+    writeJsonAtomic(runFile(outDir, 'config'), cfg);
+    return await train(cfg, options, { outDir, ckptPath, dataset, problem, optimizer, state, t0, write, status }, {
+      get: () => checkpointIteration,
+      set: (k) => (checkpointIteration = k),
+      finish: () => (finished = true),
+    });
+  } finally {
+    process.off('exit', onExit);
+    folder.release();
+  }
+}
+
+/** What {@link train} works on. */
+interface Session {
+  readonly outDir: string;
+  readonly ckptPath: string;
+  readonly dataset: Dataset;
+  readonly problem: TrainingProblem;
+  readonly optimizer: Optimizer<OptimizerState>;
+  readonly state: OptimizerState;
+  readonly t0: number;
+  readonly write: (line: string) => void;
+  readonly status: (s: Partial<RunStatus> & Pick<RunStatus, 'status'>) => void;
+}
+
+/** The iteration of the last checkpoint, shared with the exit hook, and the end of the run. */
+interface CheckpointMark {
+  get(): number | undefined;
+  set(iteration: number): void;
+  /** The run reached a final status (completed or failed): the exit hook leaves it alone. */
+  finish(): void;
+}
+
+/** The training loop and the end of a run (checkpoint, params, status, pictures, report). */
+async function train(cfg: ExperimentConfig, options: RunExperimentOptions, session: Session, mark: CheckpointMark): Promise<RunExperimentResult> {
+  const { outDir, ckptPath, dataset, problem, optimizer, state, t0, write, status } = session;
+  const resume = options.resume ?? false;
   const saveCheckpoint = (): void => {
     writeCheckpointAtomic(ckptPath, optimizer.checkpoint(state));
-    checkpointIteration = state.iteration;
+    mark.set(state.iteration);
   };
   const saveParams = (): void =>
     writeParams(outDir, {
@@ -221,14 +308,13 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       derived: derivedParams(cfg, state.theta),
     });
 
-  const log = new JsonlWriter(runFile(outDir, 'log'), options.resume ? { keep: (r) => Number(r.iteration) < state.iteration } : { truncate: true });
+  const log = new JsonlWriter(runFile(outDir, 'log'), resume ? { keep: (r) => Number(r.iteration) < state.iteration } : { truncate: true });
   const progress = createProgress(options.progress ?? 'auto', write);
   write(
-    `${options.resume ? 'resuming' : 'training'} ${cfg.name}: ${dataset.train.length} training crops, ${problem.theta0.length} parameters, ` +
+    `${resume ? 'resuming' : 'training'} ${cfg.name}: ${dataset.train.length} training crops, ${problem.theta0.length} parameters, ` +
       `${cfg.hypergradient.kind} hypergradient, ${cfg.optimizer.kind} → ${outDir}`,
   );
-  status({ status: 'running' });
-  if (!checkpoint) saveParams();
+  if (!resume) saveParams();
 
   let stopCause: StopCause | undefined = budgetReached(cfg, state);
   let first: StepRecord | undefined;
@@ -246,10 +332,8 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
         assertFiniteStep(record, state, problem.paramNames);
       } catch (e) {
         const k = state.iteration + 1;
-        const kept =
-          checkpointIteration !== undefined
-            ? `the last checkpoint (iteration ${checkpointIteration}) in ${ckptPath} is intact`
-            : 'no checkpoint had been written yet';
+        const ck = mark.get();
+        const kept = ck !== undefined ? `the last checkpoint (iteration ${ck}) in ${ckptPath} is intact` : 'no checkpoint had been written yet';
         const fixedStep = cfg.optimizer.kind === 'gd' || cfg.optimizer.kind === 'sgd' || cfg.optimizer.kind === 'adam';
         const blewUp = e instanceof NumericalError || /over- or underflow|NaN|Infinity|diverg/i.test((e as Error).message);
         const hint = blewUp
@@ -259,6 +343,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
           : '';
         const message = `training failed at iteration ${k}: ${(e as Error).message}${hint}; ${kept}`;
         status({ status: 'failed', stopCause: 'failed', message });
+        mark.finish();
         if (e instanceof BilevelError) {
           const Ctor = e.constructor as new (m: string) => BilevelError;
           throw new Ctor(message);
@@ -299,19 +384,24 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
     log.close();
   }
 
-  if (checkpointIteration !== state.iteration) saveCheckpoint();
+  if (mark.get() !== state.iteration) saveCheckpoint();
   saveParams();
+  const artifacts = options.artifacts !== false && stopCause !== 'interrupted';
   if (stopCause === 'interrupted') {
     status({ status: 'interrupted', stopCause });
     write(`interrupted: checkpoint of iteration ${state.iteration} written to ${ckptPath}; continue with --resume`);
-  } else {
+  } else if (artifacts) {
     status({ status: 'running', stopCause });
     write(`stopped after ${state.iteration} iterations (${stopCause}); writing pictures and report …`);
-    const results = options.artifacts === false ? undefined : await writeRunArtifacts(outDir, cfg, dataset, problem, state.theta);
-    status({ status: 'completed', stopCause, ...(results ? { results } : {}) });
-    if (options.artifacts !== false) writeReport(outDir);
+    const results = await writeRunArtifacts(outDir, cfg, dataset, problem, state.theta);
+    status({ status: 'completed', stopCause, results });
+    writeReport(outDir);
     write(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${runFile(outDir, 'report')}`);
+  } else {
+    status({ status: 'completed', stopCause });
+    write(`stopped after ${state.iteration} iterations (${stopCause}); no pictures or report (--no-report); done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${outDir}`);
   }
+  if (stopCause !== 'interrupted') mark.finish();
   const rows = first && last ? { initialLoss: first.loss, finalLoss: last.loss } : { initialLoss: NaN, finalLoss: NaN };
   return {
     status: stopCause === 'interrupted' ? 'interrupted' : 'completed',
@@ -320,5 +410,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
     iterations: state.iteration,
     ...rows,
     theta: Float64Array.from(state.theta),
+    paramNames: [...problem.paramNames],
+    artifacts,
   };
 }
