@@ -12,12 +12,13 @@ export const allowed = {
   core: [],
   operators: ['core'],
   prox: ['core', 'operators'],
+  models: ['core', 'operators', 'prox'],
   solvers: ['core'],
   hypergrad: ['core', 'solvers'],
   optimizers: ['core'],
   kernels: ['core'],
   imaging: ['core'],
-  cli: ['core', 'operators', 'prox', 'solvers', 'hypergrad', 'optimizers', 'kernels', 'imaging'],
+  cli: ['core', 'operators', 'prox', 'models', 'solvers', 'hypergrad', 'optimizers', 'kernels', 'imaging'],
 };
 
 function* tsFiles(dir) {

@@ -23,10 +23,9 @@ export {
 } from './config/schema.js';
 /**
  * Validate a parsed config and fill in defaults (`parseExperimentConfig`); the JSON Schema for
- * editors (`experimentJsonSchema`, from `z.toJSONSchema`); which lower-level form a model uses
- * (`modelForm`: saddle → piggyback, smooth → implicit).
+ * editors (`experimentJsonSchema`, from `z.toJSONSchema`).
  */
-export { parseExperimentConfig, experimentJsonSchema, modelForm, scheduleConfigSchema } from './config/schema.js';
+export { parseExperimentConfig, experimentJsonSchema, scheduleConfigSchema } from './config/schema.js';
 /** Read a config file (JSON syntax errors with line and column) and validate it; read any JSON file. */
 export { loadExperimentConfig, readJsonFile } from './config/load.js';
 /**
@@ -113,10 +112,13 @@ export { runCli, buildProgram, EXIT, type CliIo } from './cli.js';
  * The wiring to the library packages: training problems (model + oracle), single
  * reconstructions, the TV baseline, optimizers.
  */
-export { buildTrainingProblem, reconstruct, reconstructTv, tvDescription, derivedParams, filterBank } from './wiring/problem.js';
+export { buildTrainingProblem, trainingSetOf, reconstruct, reconstructTv, tvDescription, derivedParams, filterBank } from './wiring/problem.js';
 /** The upper-level optimizer of a config (`@bilevel/optimizers`). */
 export { buildOptimizer, optimizerLabel } from './wiring/optimizer.js';
-/** The lower-level models built from `@bilevel/prox` regularizers and data terms. */
-export { buildModel, type BuiltModel, type BuiltModelCommon, type ModelSample } from './wiring/models.js';
+/**
+ * The experiment's model through the registry of `@bilevel/models`: its data (`modelSpecOf`,
+ * `initialModelSpec`), the built model (`buildModel`) and the form it trains (`trainedForm`).
+ */
+export { buildModel, initialModelSpec, modelOptions, modelSpecOf, trainedForm } from './wiring/models.js';
 /** Types of the wiring layer. */
-export type { TrainingProblem, Reconstruction, ReconstructOptions, FilterBank, ThetaProjection } from './wiring/types.js';
+export type { TrainingProblem, Reconstruction, ReconstructOptions, ThetaProjection } from './wiring/types.js';

@@ -80,7 +80,7 @@ describe('config files', () => {
   });
 
   it('an unknown nested key names its path and the allowed keys', async () => {
-    refused(await trainBad(tiny((c) => (c.model.filters = 3))), /model: unknown key "filters" \(allowed keys here: kind, init, ridge\)/);
+    refused(await trainBad(tiny((c) => (c.model.filters = 3))), /model: unknown key "filters" \(allowed keys here: kind, mode, boundary, init, ridge\)/);
   });
 
   it('a wrong type', async () => {

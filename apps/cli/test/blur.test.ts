@@ -6,15 +6,15 @@ import { Rng, type LinearOperator, type SmoothModel } from '@bilevel/core';
 import { adjointError } from '@bilevel/core/testing';
 import { degrade, imageShape, type Image } from '@bilevel/imaging';
 import { Convolution2D, gaussianKernel, motionKernel } from '@bilevel/operators';
-import { smoothModel, SmoothedTV } from '@bilevel/prox';
+import { TrainingSet, models } from '@bilevel/models';
 import {
   BLUR_BOUNDARY,
   blurOperator,
   buildDataset,
-  buildModel,
   forwardOperator,
   parseExperimentConfig,
   streamFor,
+  trainingSetOf,
   type ImagePair,
 } from '@bilevel/cli';
 import { tinyConfig } from './helpers.js';
@@ -76,14 +76,14 @@ describe('the deblurring data and the model share one blur operator', () => {
     expect(A0.boundary).toBe(BLUR_BOUNDARY);
     expect(adjointError(A(data.train[0]!.clean), Rng.seeded(1))).toBeLessThan(1e-14);
 
-    const built = buildModel(config, data.train.map((p) => ({ degraded: p.degraded, clean: p.clean })));
-    if (built.form !== 'smooth') throw new Error('deblurring is wired for the smooth form');
-    const theta = [-80, Array.from(built.theta0)[1]!];
-    expect(modelResidual(built.model, data.train, A(data.train[0]!.clean), streamFor(config.seed, 'trainNoise'), theta)).toBeLessThan(1e-12);
+    const { spec, set } = trainingSetOf(config, data.train);
+    const model = set.smoothModel();
+    const theta = [-80, spec.theta[1]!];
+    expect(modelResidual(model, data.train, A(data.train[0]!.clean), streamFor(config.seed, 'trainNoise'), theta)).toBeLessThan(1e-12);
     // with teeth: the same kernel under another boundary rule is not the model's A
     const [C, H, W] = imageShape(data.train[0]!.clean);
     const zero = new Convolution2D({ channels: C!, height: H!, width: W!, kernel: gaussianKernel(5, 1.5), boundary: 'zero' });
-    expect(modelResidual(built.model, data.train, zero, streamFor(config.seed, 'trainNoise'), theta)).toBeGreaterThan(1e-2);
+    expect(modelResidual(model, data.train, zero, streamFor(config.seed, 'trainNoise'), theta)).toBeGreaterThan(1e-2);
   });
 
   it.each([
@@ -108,14 +108,12 @@ describe('the deblurring data and the model share one blur operator', () => {
     expect(measurementResidual(pairs, () => A, streamFor(config.seed, 'trainNoise'))).toBe(0);
 
     // the model's data term, built the way the app builds it (data-term forward = blurOperator)
-    const R = new SmoothedTV({ shape, mode: 'anisotropic', weight: 0.05, nu: 0.05 });
-    const model = smoothModel({
-      shape,
-      pairs: pairs.map((p) => ({ degraded: p.degraded.data, target: p.clean.data })),
-      forward: blurOperator(kernel, shape),
-      mu: RIDGE,
-      regularizer: R,
-    });
+    const tv = models.build({ kind: 'smooth-tv', options: { mode: 'anisotropic' }, theta: [Math.log(0.05), Math.log(0.05)] }, shape);
+    const model = new TrainingSet(
+      tv,
+      pairs.map((p) => ({ degraded: p.degraded.data, clean: p.clean.data, forward: blurOperator(kernel, shape) })),
+      { ridge: RIDGE },
+    ).smoothModel();
     expect(modelResidual(model, pairs, A, streamFor(config.seed, 'trainNoise'), [-80, Math.log(0.05)])).toBeLessThan(1e-12);
     // and the residual test has teeth: the flipped kernel (a true convolution) is far off
     const flipped = blurOperator(kernel.slice().reverse(), shape);

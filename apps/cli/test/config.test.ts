@@ -43,7 +43,7 @@ describe('experiment configs', () => {
     const msg = issuesOf({ ...tinyConfig(), colour: true, model: { kind: 'smooth-tv', filters: 3 } });
     expect(msg).toContain('invalid experiment config test.json');
     expect(msg).toMatch(/\(root\): unknown key "colour"/);
-    expect(msg).toMatch(/model: unknown key "filters" \(allowed keys here: kind, init, ridge\)/);
+    expect(msg).toMatch(/model: unknown key "filters" \(allowed keys here: kind, mode, boundary, init, ridge\)/);
   });
 
   it('rejects wrong types and values with the path of each', () => {

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { addGaussianNoise, crop, loadPhotograph } from '@bilevel/imaging';
 import { PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 import { adaptivePiggyback, runSync } from '@bilevel/optimizers';
-import { icnnSaddleModel } from '@bilevel/prox';
-import { buildModel, parseExperimentConfig } from '@bilevel/cli';
+import { IcnnRegularizer, TrainingSet, icnnModel } from '@bilevel/models';
+import { initialModelSpec, parseExperimentConfig } from '@bilevel/cli';
 
 describe('ICNN: training with the adaptive piggyback method', () => {
   it('a few adaptivePiggyback steps (projection W_A ≥ 0) decrease the loss on two 8×8 crops', () => {
@@ -22,24 +22,21 @@ describe('ICNN: training with the adaptive piggyback method', () => {
       const noisy = addGaussianNoise(clean, { sigma: 0.1, seed: k + 1 });
       return { degraded: Float64Array.from(noisy.data), target: Float64Array.from(clean.data) };
     });
-    const model = icnnSaddleModel({
-      shape: [1, S, S],
-      pairs,
-      network: { filters: 2, kernelSize: 3, poolFactor: 2, units: 3, smoothing: 0.05, hiddenSmoothing: 0.05, seed: 3 },
-      zWeight: 0.05,
-      epigraphSmoothing: 0.05,
-    });
-    const oracle = new PiggybackOracle({ model, loss: model.imageLoss(squaredError()) });
+    const R = new IcnnRegularizer({ shape: [1, S, S], filters: 2, kernelSize: 3, poolFactor: 2, units: 3, smoothing: 0.05, hiddenSmoothing: 0.05, seed: 3 });
+    const variational = icnnModel(R, { zWeight: 0.05, epigraphSmoothing: 0.05 });
+    const set = new TrainingSet(variational, pairs.map((p) => ({ degraded: p.degraded, clean: p.target })), { start: 'zero' });
+    const model = set.saddleModel();
+    const oracle = new PiggybackOracle({ model, loss: set.loss(squaredError()) });
     const theta0 = Float64Array.from(model.params);
     const exactLoss = (theta: Float64Array): number => oracle.loss(theta, [0, 1], 1e-9).loss;
     const before = exactLoss(theta0);
-    const opt = adaptivePiggyback({ project: model.project, epsilon0: 1e-2, delta0: 1e-2, stepSize0: 0.05, rho: 0.5 });
+    const opt = adaptivePiggyback({ project: variational.projections[0]!, epsilon0: 1e-2, delta0: 1e-2, stepSize0: 0.05, rho: 0.5 });
     const state = opt.init(theta0);
     let accepted = 0;
     runSync(opt, oracle, state, { budget: { maxIterations: 4 }, onStep: (r) => void (accepted += r.accepted ? 1 : 0) });
     expect(accepted).toBeGreaterThan(0);
     expect(exactLoss(state.theta)).toBeLessThan(before);
-    expect(state.theta.subarray(model.regularizer.layout.hidden.offset).every((w) => w >= 0)).toBe(true);
+    expect(state.theta.subarray(R.layout.hidden.offset).every((w) => w >= 0)).toBe(true);
   });
 });
 
@@ -53,12 +50,10 @@ describe('ICNN experiment config: the TV-like start', () => {
       optimizer: { kind: 'adaptive-piggyback' },
       budget: { iterations: 1 },
     });
-  const sample = { degraded: { channels: 1, height: 8, width: 8, data: new Float64Array(64).fill(0.5) }, clean: { channels: 1, height: 8, width: 8, data: new Float64Array(64).fill(0.5) } };
 
   it('filters 0–3 are ±w∂ₓ, ±w∂ᵧ, their hidden weights c; the rest is the random start scaled by r', () => {
-    const random = buildModel(config({}), [sample]).theta0;
-    const built = buildModel(config({ derivativeWeight: 2, hiddenWeight: 0.3, randomScale: 0.5 }), [sample]);
-    const t = built.theta0;
+    const random = initialModelSpec(config({}), [1, 8, 8]).theta;
+    const t = Float64Array.from(initialModelSpec(config({ derivativeWeight: 2, hiddenWeight: 0.3, randomScale: 0.5 }), [1, 8, 8]).theta);
     const per = 9;
     // 3×3 kernels: centre 4, right neighbour 5, lower neighbour 7
     const expected = [

@@ -15,7 +15,8 @@ import {
   type StopReason,
   type WarmState,
 } from '@bilevel/core';
-import { lossBracket, type Loss } from './loss.js';
+import type { Loss } from '@bilevel/core';
+import { lossBracket } from './loss.js';
 
 /** Throw a clear error unless θ has the right length and finite entries and the batch is valid. */
 export function validateQuery(theta: Float64Array, batch: readonly number[], dimension: number, numSamples: number): void {

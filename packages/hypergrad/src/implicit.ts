@@ -25,7 +25,7 @@ import {
 } from '@bilevel/core';
 import { Fista, anyOf, cg, maxIterations, run, tolerance, type SmoothState } from '@bilevel/solvers';
 import { meanGradient, meanLoss, validateQuery, validateTolerances, type SampleGradient, type SampleLoss } from './batch.js';
-import type { Loss } from './loss.js';
+import type { Loss } from '@bilevel/core';
 
 /** zod schema of the options of {@link ImplicitOracle} (unknown keys are rejected). */
 export const implicitOptionsSchema = z.strictObject({

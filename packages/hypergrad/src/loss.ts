@@ -4,21 +4,7 @@
  * need.
  * @module
  */
-import { parseOrThrow, z, type Vec } from '@bilevel/core';
-
-/** An upper-level loss comparing a reconstruction `x` with its target `x†`. */
-export interface Loss {
-  /** `ℓ(x; target)`. */
-  value(x: Vec, target: Vec): number;
-  /** `out = ∇ₓℓ(x; target)`. */
-  gradient(x: Vec, target: Vec, out: Vec): Vec;
-  /** Lipschitz constant `L_ℓ` of `∇ₓℓ` for vectors of length `n` (`Infinity` when unbounded). */
-  lipschitz(n: number): number;
-  /** Whether `ℓ` is convex in `x` (allows the convex form of the lower sandwich bound). */
-  readonly convex: boolean;
-  /** A short description, e.g. `½‖x − x†‖² / n`. */
-  readonly description: string;
-}
+import { parseOrThrow, z, type Loss } from '@bilevel/core';
 
 /** How a pixelwise loss is reduced over the `n` entries of an image. */
 export type Reduction = 'sum' | 'mean';

@@ -43,7 +43,7 @@ import {
   type PdhgStepOptions,
 } from '@bilevel/solvers';
 import { meanGradient, meanLoss, validateQuery, validateTolerances, type SampleGradient, type SampleLoss } from './batch.js';
-import type { Loss } from './loss.js';
+import type { Loss } from '@bilevel/core';
 import { saddleHypergradientBound, type SaddleBoundConstants } from './saddle-bound.js';
 
 const constantsSchema = z

@@ -25,7 +25,7 @@ import {
 } from '@bilevel/core';
 import { Pdhg, createSaddleCertificateWorkspace, saddleCertificate, type PdhgState, type PdhgStepOptions } from '@bilevel/solvers';
 import { meanGradient, meanLoss, validateQuery, validateTolerances, type SampleGradient } from './batch.js';
-import type { Loss } from './loss.js';
+import type { Loss } from '@bilevel/core';
 
 /** zod schema of the options of {@link UnrolledOracle} (unknown keys are rejected). */
 export const unrolledOptionsSchema = z.strictObject({

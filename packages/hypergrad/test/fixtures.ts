@@ -4,6 +4,7 @@
  * f*(y) = a/2‖y‖² + c Σ log cosh y_i (smooth, strongly convex, Lipschitz Hessian), so every
  * assumption of Theorem 2 holds and the constants are known exactly.
  */
+import { TrainingSet, models, type ModelSpec } from '@bilevel/models';
 import { DenseMatrix } from '@bilevel/operators';
 import {
   Rng,
@@ -273,4 +274,19 @@ export function smoothFormModel(fx: ReturnType<typeof smoothSaddleModel>): Smoot
     numSamples: data.length,
     sample: (i) => samples[i]!,
   };
+}
+
+/** A (degraded, clean) pair of one image. */
+export interface Pair {
+  readonly degraded: Float64Array;
+  readonly target: Float64Array;
+}
+
+/**
+ * The training model of a registered kind over `pairs` (cold starts at zero): the saddle model
+ * for piggyback, or the smooth model for implicit differentiation.
+ */
+export function trained(spec: ModelSpec, shape: readonly number[], pairs: readonly Pair[]) {
+  const set = new TrainingSet(models.build(spec, shape), pairs.map((p) => ({ degraded: p.degraded, clean: p.target })), { start: 'zero' });
+  return { set, saddle: () => set.saddleModel(), smooth: () => set.smoothModel() };
 }

@@ -8,12 +8,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nrm2, type SaddleProblem, type TwiceSmooth, type Vec } from '@bilevel/core';
 import { addGaussianNoise, crop, loadPhotograph } from '@bilevel/imaging';
-import { IcnnRegularizer, icnnSaddleModel, type IcnnOptions, type TrainingPair } from '@bilevel/prox';
+import { IcnnRegularizer, TrainingSet, icnnModel, type IcnnOptions } from '@bilevel/models';
+import type { Pair } from './fixtures.js';
 import { Fista, Pdhg, anyOf, maxIterations, run, tolerance } from '@bilevel/solvers';
 import { FiniteDifferenceOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 
 const S = 8;
-let pairs: TrainingPair[] = [];
+let pairs: Pair[] = [];
+
+/** The ICNN training model of `reg` over `samples` (γ = zWeight, ε = epigraph smoothing) and the image loss. */
+function icnnTraining(reg: IcnnRegularizer, samples: Pair[], zWeight: number, epigraphSmoothing: number) {
+  const set = new TrainingSet(icnnModel(reg, { zWeight, epigraphSmoothing }), samples.map((p) => ({ degraded: p.degraded, clean: p.target })));
+  return { model: set.saddleModel(), loss: set.loss(squaredError()) };
+}
 
 beforeAll(() => {
   const photo = loadPhotograph('airplane-from-above', { gray: true, maxSide: 96 });
@@ -93,7 +100,7 @@ describe('ICNN: the lifted saddle problem and the unlifted objective have the sa
     const reg = network(minimise(network(b), b).x);
     const fs = minimise(reg, b);
 
-    const model = icnnSaddleModel({ shape: [1, S, S], pairs: [{ degraded: b, target }], regularizer: reg, zWeight: 0, epigraphSmoothing: 0 });
+    const { model } = icnnTraining(reg, [{ degraded: b, target }], 0, 0);
     const s0 = model.sample(0);
     const problem: SaddleProblem = { K: model.K, g: s0.g, fStar: model.fStar };
     const pdhg = new Pdhg({ scheme: 'plain' }); // μ_g = μ_f* = 0: plain steps, τσ‖K‖² = 0.98
@@ -120,8 +127,7 @@ describe('ICNN: the lifted saddle problem and the unlifted objective have the sa
 describe('ICNN: piggyback hypergradient', () => {
   it('matches finite differences of the loss (FiniteDifferenceOracle, tight tolerance) to ≤ 1e-5 on two 8×8 crops; the bound is finite (active set assumed) and holds', () => {
     // μ_g = γ = 0.2, μ_f* = min(ε, ω₁/a) = 0.2
-    const model = icnnSaddleModel({ shape: [1, S, S], pairs, regularizer: network(pairs[0]!.degraded, 0.25), zWeight: 0.2, epigraphSmoothing: 0.2 });
-    const loss = model.imageLoss(squaredError());
+    const { model, loss } = icnnTraining(network(pairs[0]!.degraded, 0.25), pairs, 0.2, 0.2);
     const theta = Float64Array.from(model.params);
     const oracle = new PiggybackOracle({ model, loss });
     const tight = oracle.evaluate(theta, [0, 1], { epsilon: 1e-11, delta: 1e-11 });
@@ -146,8 +152,7 @@ describe('ICNN: piggyback hypergradient', () => {
   });
 
   it('without epigraph smoothing (ε = 0) μ_f* = 0: plain steps only, no dual certificate, no finite bound or loss bracket, the solve runs to its cap', () => {
-    const model = icnnSaddleModel({ shape: [1, S, S], pairs: pairs.slice(0, 1), regularizer: network(pairs[0]!.degraded), zWeight: 0.05, epigraphSmoothing: 0 });
-    const loss = model.imageLoss(squaredError());
+    const { model, loss } = icnnTraining(network(pairs[0]!.degraded), pairs.slice(0, 1), 0.05, 0);
     const theta = Float64Array.from(model.params);
     expect(() => new PiggybackOracle({ model, loss }).evaluate(theta, [0], { epsilon: 1e-3, delta: 1e-3 })).toThrow(/accelerated/);
     const oracle = new PiggybackOracle({ model, loss, steps: { scheme: 'plain' }, maxIterations: 3000 });

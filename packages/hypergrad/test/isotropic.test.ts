@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@bilevel/core';
 import { addGaussianNoise, crop, loadPhotograph, type Image } from '@bilevel/imaging';
-import { huberTvSaddleModel, type TrainingPair } from '@bilevel/prox';
+import { trained, type Pair } from './fixtures.js';
 import { FiniteDifferenceOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 
 let photo: Image;
@@ -15,7 +15,12 @@ beforeAll(() => {
   photo = loadPhotograph('airplane-from-above', { gray: true, maxSide: 128 });
 });
 
-function pairOf(size: number, top: number, left: number, sigma: number, seed: number): TrainingPair[] {
+/** The registry's `huber-tv` model (K = e^θ∇, θ = log weight) over `pairs` (cold start zero). */
+function huberTv(size: number, pairs: Pair[], weight: number, huber: number, mode: 'isotropic' | 'anisotropic') {
+  return trained({ kind: 'huber-tv', options: { huber, mode }, theta: [Math.log(weight)] }, [1, size, size], pairs).saddle();
+}
+
+function pairOf(size: number, top: number, left: number, sigma: number, seed: number): Pair[] {
   const clean = crop(photo, { top, left, height: size, width: size });
   const noisy = addGaussianNoise(clean, { sigma, seed });
   return [{ degraded: Float64Array.from(noisy.data), target: Float64Array.from(clean.data) }];
@@ -27,7 +32,7 @@ describe('isotropic Huber-TV piggyback (γ = 1e-3, K = αD)', () => {
       const pairs = pairOf(size, 20, 40, 0.1, 1);
       const iterations = { isotropic: 0, anisotropic: 0 };
       for (const mode of ['isotropic', 'anisotropic'] as const) {
-        const model = huberTvSaddleModel({ shape: [1, size, size], pairs, weight: 0.08, epsilon: 1e-3, mode });
+        const model = huberTv(size, pairs, 0.08, 1e-3, mode);
         const r = new PiggybackOracle({ model, loss: squaredError() }).evaluate(Float64Array.from(model.params), [0], { epsilon: 1e-8, delta: 1e-8 });
         expect(r.stop).toBe('converged');
         expect(r.capped).toBe(0);
@@ -42,7 +47,7 @@ describe('isotropic Huber-TV piggyback (γ = 1e-3, K = αD)', () => {
 
   it('64²: the hypergradient matches central finite differences to 1e-6 relative', () => {
     const pairs = pairOf(64, 20, 40, 0.1, 2);
-    const model = huberTvSaddleModel({ shape: [1, 64, 64], pairs, weight: 0.08, epsilon: 1e-3, mode: 'isotropic' });
+    const model = huberTv(64, pairs, 0.08, 1e-3, 'isotropic');
     const theta = Float64Array.from(model.params);
     // ε, δ ≤ 1e-11 (δ_Y = ‖·‖/μ_f* with μ_f* = γ = 1e-3 has a rounding floor near 1e-12); the FD step
     // is small because the loss is only piecewise smooth in α (pixels change activity at ‖(Kx)_j‖ = γ).
@@ -59,13 +64,7 @@ describe('isotropic Huber-TV piggyback (γ = 1e-3, K = αD)', () => {
       const rng = Rng.seeded(500 + trial);
       const size = 8 + rng.int(0, 9);
       const pairs = pairOf(size, rng.int(0, 90 - size), rng.int(0, 128 - size), 0.05 + 0.1 * rng.uniform(), trial);
-      const model = huberTvSaddleModel({
-        shape: [1, size, size],
-        pairs,
-        weight: 0.03 + 0.15 * rng.uniform(),
-        epsilon: 10 ** (-3 + 1.5 * rng.uniform()),
-        mode: 'isotropic',
-      });
+      const model = huberTv(size, pairs, 0.03 + 0.15 * rng.uniform(), 10 ** (-3 + 1.5 * rng.uniform()), 'isotropic');
       const oracle = new PiggybackOracle({ model, loss: squaredError(), certificateEvery: 1 + rng.int(0, 4), maxIterations: 200_000 });
       const theta = Float64Array.from(model.params);
       const reference = oracle.evaluate(theta, [0], { epsilon: 1e-11, delta: 1e-11 });
@@ -87,7 +86,7 @@ describe('isotropic Huber-TV piggyback (γ = 1e-3, K = αD)', () => {
 
   it('reports an iteration cap instead of hiding it', () => {
     const pairs = pairOf(16, 10, 10, 0.1, 3);
-    const model = huberTvSaddleModel({ shape: [1, 16, 16], pairs, weight: 0.08, epsilon: 1e-3, mode: 'isotropic' });
+    const model = huberTv(16, pairs, 0.08, 1e-3, 'isotropic');
     const oracle = new PiggybackOracle({ model, loss: squaredError(), maxIterations: 20 });
     const theta = Float64Array.from(model.params);
     const uncapped = new PiggybackOracle({ model, loss: squaredError() });
@@ -106,7 +105,7 @@ describe('one ‖K‖ for the step rule and the bound', () => {
   it('PiggybackOracle.constants uses the upper bound of ‖K‖ that pdhgSteps uses', async () => {
     const { pdhgSteps } = await import('@bilevel/solvers');
     const pairs = pairOf(12, 5, 5, 0.1, 4);
-    const model = huberTvSaddleModel({ shape: [1, 12, 12], pairs, weight: 0.08, epsilon: 1e-2, mode: 'isotropic' });
+    const model = huberTv(12, pairs, 0.08, 1e-2, 'isotropic');
     const oracle = new PiggybackOracle({ model, loss: squaredError() });
     const s = model.sample(0);
     const problem = { K: model.K, g: s.g, fStar: model.fStar };

@@ -6,7 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, nrm2 } from '@bilevel/core';
 import { addGaussianNoise, crop, loadPhotograph } from '@bilevel/imaging';
-import { SmoothedTV, foeSaddleModel, huberTvSaddleModel, smoothModel, smoothedTvBoundConstants, type TrainingPair } from '@bilevel/prox';
+import { SmoothedTV, smoothedTvBoundConstants } from '@bilevel/models';
+import { trained, type Pair } from './fixtures.js';
 import { FiniteDifferenceOracle, ImplicitOracle, PiggybackOracle, UnrolledOracle, squaredError } from '@bilevel/hypergrad';
 
 const rel = (a: Float64Array, b: Float64Array) => {
@@ -15,7 +16,7 @@ const rel = (a: Float64Array, b: Float64Array) => {
   return Math.sqrt(d) / nrm2(b.length, b);
 };
 
-let pairs: TrainingPair[] = [];
+let pairs: Pair[] = [];
 const S = 16;
 
 beforeAll(() => {
@@ -32,7 +33,7 @@ beforeAll(() => {
 
 describe('Huber-TV (saddle form, real crops)', () => {
   it('piggyback, unrolled and finite differences agree to 1e-6', () => {
-    const model = huberTvSaddleModel({ shape: [1, S, S], pairs, weight: 0.08, epsilon: 0.05 });
+    const model = trained({ kind: 'huber-tv', options: { huber: 0.05 }, theta: [Math.log(0.08)] }, [1, S, S], pairs).saddle();
     const theta = Float64Array.from(model.params);
     const tol = { epsilon: 1e-11, delta: 1e-11 };
     const piggy = new PiggybackOracle({ model, loss: squaredError() }).evaluate(theta, [0, 1], tol);
@@ -55,7 +56,7 @@ describe('Fields of Experts (saddle form, real crops)', () => {
       for (let i = 0; i < k * k; i++) m += kernels[f * k * k + i]! / (k * k);
       for (let i = 0; i < k * k; i++) kernels[f * k * k + i]! -= m;
     }
-    const model = foeSaddleModel({ shape: [1, S, S], pairs: pairs.slice(0, 1), filters, kernelSize: k, kernels, epsilon: 0.05 });
+    const model = trained({ kind: 'foe', options: { potential: 'huber', filters, filterSize: k, huber: 0.05, boundary: 'symmetric' }, theta: [...kernels] }, [1, S, S], pairs.slice(0, 1)).saddle();
     const theta = Float64Array.from(model.params);
     const tol = { epsilon: 1e-11, delta: 1e-11 };
     const piggy = new PiggybackOracle({ model, loss: squaredError() }).evaluate(theta, [0], tol);
@@ -68,8 +69,7 @@ describe('Fields of Experts (saddle form, real crops)', () => {
 
 describe('Smoothed TV (smooth form, real crops)', () => {
   it('implicit matches finite differences to 1e-6 and its bound is certified and holds', () => {
-    const reg = new SmoothedTV({ shape: [1, S, S], weight: Math.exp(-2), nu: Math.exp(-3) });
-    const model = smoothModel({ shape: [1, S, S], pairs, regularizer: reg, boundConstants: smoothedTvBoundConstants(reg) });
+    const model = trained({ kind: 'smooth-tv', options: {}, theta: [-2, -3] }, [1, S, S], pairs).smooth();
     const theta = Float64Array.from(model.params);
     const oracle = new ImplicitOracle({ model, loss: squaredError() });
     const exact = oracle.evaluate(theta, [0, 1], { epsilon: 1e-12, delta: 1e-12 });

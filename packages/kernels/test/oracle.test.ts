@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, nrm2 } from '@bilevel/core';
 import { PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 import { GpuJsBackend, ReferenceBackend } from '@bilevel/kernels';
-import { foeSaddleModel } from '@bilevel/prox';
+import { TrainingSet, models } from '@bilevel/models';
 
 const S = 16;
 const rng = Rng.seeded(11);
@@ -17,7 +17,11 @@ const pairs = [0, 1].map(() => {
   return { target, degraded: target.map((t) => t + 0.1 * rng.normal()) };
 });
 const kernels = rng.normalVec(3 * 9).map((t) => 0.3 * t);
-const model = foeSaddleModel({ shape: [1, S, S], pairs, filters: 3, kernelSize: 3, kernels, epsilon: 0.05, boundary: 'zero' });
+const model = new TrainingSet(
+  models.build({ kind: 'foe', options: { potential: 'huber', filters: 3, filterSize: 3, huber: 0.05, boundary: 'zero' }, theta: [...kernels] }, [1, S, S]),
+  pairs.map((p) => ({ degraded: p.degraded, clean: p.target })),
+  { start: 'zero' },
+).saddleModel();
 const theta = Float64Array.from(model.params);
 const tol = { epsilon: 1e-7, delta: 1e-7 };
 const rel = (a: Float64Array, b: Float64Array) => {

@@ -57,3 +57,4 @@ export {
   type Combined,
 } from './algebra.js';
 export { NORM_ESTIMATE_OPTIONS, WithNorm, withNorm } from './norms.js';
+export { ExpScaledOperator } from './exp-scaled.js';

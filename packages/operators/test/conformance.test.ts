@@ -15,6 +15,7 @@ import {
   Crop,
   DenseMatrix,
   Diagonal,
+  ExpScaledOperator,
   gaussianKernel,
   Gradient2D,
   Identity,
@@ -61,6 +62,8 @@ add('scalarMultiple 1×4×5 α=1.7', () => new ScalarMultiple([1, 4, 5], 1.7));
 add('scalarMultiple [3] α=−0.3', () => new ScalarMultiple([3], -0.3));
 add('diagonal 2×3×4', () => new Diagonal([2, 3, 4], rand(24, 5)));
 add('dense 5×3', () => new DenseMatrix(5, 3, rand(15, 6)));
+add('expScaled e^{−0.7}·gradient2d 1×5×6', () => new ExpScaledOperator(new Gradient2D({ channels: 1, height: 5, width: 6 }), -0.7));
+add('expScaled e^{0.4}·diagonal [3]', () => new ExpScaledOperator(new Diagonal([3], rand(3, 10)), 0.4));
 add('dense 1×1', () => new DenseMatrix(1, 1, Float64Array.of(-2.5)));
 add('dense 3×7', () => new DenseMatrix(3, 7, rand(21, 7)));
 add('dense 6×(2×2×3) → (2×3)', () => new DenseMatrix(6, 12, rand(72, 8), { domain: [2, 2, 3], range: [2, 3] }));

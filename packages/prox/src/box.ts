@@ -6,7 +6,7 @@
 import { shapeSize, z, type Shape, type Vec } from '@bilevel/core';
 import type { Conjugable, ProxDifferentiable, Subdifferentiable } from '@bilevel/core';
 import { FEASIBILITY_RTOL } from './groups.js';
-import { ensure, numericArray, parseOptions, shape as shapeOption } from './validate.js';
+import { ensure, numericArray, parseOptions, shapeSchema as shapeOption } from '@bilevel/core';
 
 /** A bound: a number (±Infinity allowed, NaN not) or one per entry. */
 const boundSchema = z.custom<number | ArrayLike<number>>(

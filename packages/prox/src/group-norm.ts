@@ -9,7 +9,7 @@ import type { Conjugable, LearnableFunctional, ProxDifferentiable, Subdifferenti
 import { groupCombine, groupDot, groupRadialJvp, groupScale, groupNorm } from './groups.js';
 import { GroupedFunctional } from './grouped.js';
 import { L2InfBall, LInfBall } from './ball.js';
-import { parseOptions, positiveInteger, positiveOrPerBlock, shape as shapeOption } from './validate.js';
+import { parseOptions, positiveInteger, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
 
 /** Options of {@link GroupL21}. */
 export interface GroupL21Options {

@@ -11,7 +11,7 @@
  */
 import { formatShape, shapeSchema, type Shape } from '@bilevel/core';
 import { groupLayout, type GroupLayout } from './groups.js';
-import { blockCount, blockNames, checkPositiveParams, ensure, perBlock } from './validate.js';
+import { blockCount, blockNames, checkPositiveParams, ensure, perBlock } from '@bilevel/core';
 
 /** Shape, group size and per-block values shared by the options of the grouped functionals. */
 export interface GroupedOptions {

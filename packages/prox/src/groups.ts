@@ -19,7 +19,7 @@
  * @module
  */
 import { formatShape, shapeSize, type Shape, type Vec } from '@bilevel/core';
-import { ensure } from './validate.js';
+import { ensure } from '@bilevel/core';
 
 /** Sizes of a grouped, blocked vector (see the module comment). */
 export interface GroupLayout {

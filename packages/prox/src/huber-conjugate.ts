@@ -9,7 +9,7 @@ import type { Conjugable, LearnableFunctional, ProxDifferentiable, Subdifferenti
 import { FEASIBILITY_RTOL, groupBallMinNorm, groupDot, groupRadialJvp, groupScale, groupNorm, groupSumSq } from './groups.js';
 import { GroupedFunctional } from './grouped.js';
 import { GroupHuber } from './huber.js';
-import { parseOptions, positiveInteger, positiveOrPerBlock, shape as shapeOption } from './validate.js';
+import { parseOptions, positiveInteger, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
 
 /** Options of {@link HuberConjugate}. */
 export interface HuberConjugateOptions {

@@ -15,7 +15,7 @@ import type {
 import { groupCombine, groupDot, groupRadialJvp, groupScale, groupNorm, groupSumSq } from './groups.js';
 import { GroupedFunctional } from './grouped.js';
 import { HuberConjugate } from './huber-conjugate.js';
-import { parseOptions, positiveInteger, positiveOrPerBlock, shape as shapeOption } from './validate.js';
+import { parseOptions, positiveInteger, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
 
 /** Options of {@link GroupHuber}. */
 export interface GroupHuberOptions {

@@ -1,9 +1,8 @@
 /**
  * `@bilevel/prox`: functionals with value, prox, conjugate, prox Jacobian, gradients and
- * derivatives with respect to their own parameters, the calculus that combines them, and
- * regularizers that pair an operator with a functional (TV, Huber-TV, smoothed TV, Fields of
- * Experts) in saddle form (for PDHG and piggyback, arXiv 2412.06436) and smooth form (for
- * implicit differentiation, MAID arXiv 2308.10098).
+ * derivatives with respect to their own parameters, and the calculus that combines them
+ * (scaling, translation, separable sums, Moreau). The regularizers built from them live in
+ * `@bilevel/models`.
  *
  * Conventions: `Float64Array` vectors, methods write into `out` and return it, inputs are
  * never mutated, `out === v` is allowed for `prox`, no allocation in `prox` / `proxJvp` /
@@ -37,46 +36,6 @@ export {
   type Transform,
 } from './transformed.js';
 export { MoreauConjugate, MoreauEnvelope, conjugateByMoreau, moreauEnvelope, type HasConjugateValue } from './moreau.js';
-export { CAPABILITY_METHODS, type AnyFunctional, type CapabilityMethod } from './capabilities.js';
-export { ParamMap, type ExpLink, type ParamMapLayout } from './regularizers/param-map.js';
-export { FixedOperator, fixedOperator } from './regularizers/fixed-operator.js';
+export { CAPABILITY_METHODS, hasMethod, hideMissing, type AnyFunctional, type CapabilityMethod } from './capabilities.js';
 export { normOf, normBound } from './norm-bound.js';
-export {
-  AnalysisRegularizer,
-  RegularizerSmooth,
-  SmoothObjective,
-  smoothObjective,
-  type AnalysisParts,
-  type DualTerm,
-  type LearnablePart,
-  type SaddleForm,
-  type SaddlePartGradients,
-  type SaddlePotential,
-  type SmoothObjectiveOptions,
-  type SmoothPotential,
-} from './regularizers/analysis.js';
-export {
-  TotalVariation,
-  HuberTV,
-  SmoothedTV,
-  type TvMode,
-  type TvBaseOptions,
-  type TotalVariationOptions,
-  type HuberTVOptions,
-  type SmoothedTVOptions,
-} from './regularizers/total-variation.js';
-export { FieldsOfExperts, type FieldsOfExpertsOptions } from './regularizers/fields-of-experts.js';
-export {
-  saddleModel,
-  huberTvSaddleModel,
-  foeSaddleModel,
-  smoothModel,
-  smoothedTvBoundConstants,
-  type TrainingPair,
-  type DataTermOptions,
-  type SaddleModelOptions,
-  type HuberTvModelOptions,
-  type FoeModelOptions,
-  type SmoothModelOptions,
-} from './models.js';
 export * from './icnn/index.js';

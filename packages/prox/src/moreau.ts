@@ -7,7 +7,7 @@ import { shapeSize, ValidationError, type Functional, type Shape, type Vec } fro
 import type { Conjugable, Proximable, ProxDifferentiable, TwiceSmooth } from '@bilevel/core';
 import { hasMethod, hideMissing, isLearnable, type AnyFunctional } from './capabilities.js';
 import { addQuadratic } from './transformed.js';
-import { positiveNumber } from './validate.js';
+import { positiveNumber } from '@bilevel/core';
 
 /** A functional that can evaluate its own convex conjugate `f*(y)` in closed form. */
 export interface HasConjugateValue {

@@ -17,7 +17,7 @@ import type { Conjugable, ProxDifferentiable, Subdifferentiable, TwiceSmooth } f
 import { ConjugateGradient, type SpdSystem } from './cg.js';
 import { hideMissing } from './capabilities.js';
 import { normBound } from './norm-bound.js';
-import { dataArray, ensure, nonNegativeNumber, numericArray, parseOptions, positiveInteger, positiveNumber, shape as shapeOption } from './validate.js';
+import { dataArray, ensure, nonNegativeNumber, numericArray, parseOptions, positiveInteger, positiveNumber, shapeSchema as shapeOption } from '@bilevel/core';
 
 /** Options of {@link QuadraticFidelity}. Give at most one of `mask`, `diagonal`, `operator`. */
 export interface QuadraticFidelityOptions {

@@ -10,7 +10,7 @@ import type { Conjugable, LearnableFunctional, ProxDifferentiable, Subdifferenti
 import { FEASIBILITY_RTOL, groupCombine, groupDot, groupRadialJvp, groupScale, groupNorm, groupSumSq } from './groups.js';
 import { GroupedFunctional } from './grouped.js';
 import { MoreauConjugate, type HasConjugateValue } from './moreau.js';
-import { parseOptions, positiveInteger, positiveOrPerBlock, shape as shapeOption } from './validate.js';
+import { parseOptions, positiveInteger, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
 
 /** Options of {@link SmoothAbs}. */
 export interface SmoothAbsOptions {

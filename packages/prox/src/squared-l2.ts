@@ -4,7 +4,7 @@
  */
 import { z, type Shape, type Vec } from '@bilevel/core';
 import type { Conjugable, LearnableFunctional, ProxDifferentiable, Subdifferentiable, TwiceSmooth } from '@bilevel/core';
-import { checkPositiveParams, parseOptions, positiveNumber, shape as shapeOption } from './validate.js';
+import { checkPositiveParams, parseOptions, positiveNumber, shapeSchema as shapeOption } from '@bilevel/core';
 
 /** Options of {@link SquaredL2}. */
 export interface SquaredL2Options {

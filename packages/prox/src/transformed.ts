@@ -14,7 +14,7 @@ import { shapeSize, ValidationError, type Functional, type Shape, type Vec } fro
 import type { Conjugable, ProxDifferentiable, Subdifferentiable, TwiceSmooth } from '@bilevel/core';
 import { hasMethod, hideMissing, isLearnable, type AnyFunctional } from './capabilities.js';
 import { MoreauEnvelope } from './moreau.js';
-import { dataArray, nonNegativeNumber, nonZeroNumber, positiveNumber } from './validate.js';
+import { dataArray, nonNegativeNumber, nonZeroNumber, positiveNumber } from '@bilevel/core';
 
 /** The affine-quadratic transform `(α, a, c, l, μ, κ)` of {@link TransformedFunctional}. */
 export interface Transform {

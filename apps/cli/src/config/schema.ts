@@ -5,7 +5,8 @@
  * `bilevel schema`.
  * @module
  */
-import { ValidationError, z } from '@bilevel/core';
+import { Rng, ValidationError, z } from '@bilevel/core';
+import { models, type VariationalModel } from '@bilevel/models';
 
 /** A strict object whose unknown-key message names the offending keys and the allowed ones. */
 function strict<S extends z.ZodRawShape>(shape: S) {
@@ -31,9 +32,6 @@ const positive = z.number().finite().positive('must be > 0');
  * A log-parameter θ of a positive quantity e^θ: |θ| ≤ 700 keeps e^θ a finite, nonzero double
  * (e^709.8 overflows, e^−745 underflows to 0).
  */
-const logParam = z.number().finite().min(-700, 'must be ≥ −700 (e^θ underflows to 0 below about −745)').max(700, 'must be ≤ 700 (e^θ overflows above about 709)');
-/** A scale of an initialisation: positive and at most 10⁶ (images have values in [0, 1]). */
-const initScale = (s: z.ZodNumber) => s.max(1e6, 'must be ≤ 1e6 (images have values in [0, 1])');
 /** A noise level on the [0, 1] intensity scale (at most 100: larger values overflow the noise). */
 const noiseLevel = (s: z.ZodNumber) => s.max(100, 'must be ≤ 100 (on the [0, 1] intensity scale)');
 const nonNegative = z.number().finite().nonnegative('must be ≥ 0');
@@ -140,132 +138,29 @@ const dataSchema = strict({
 // ---------------------------------------------------------------------------------------------
 // model
 
-const smoothTvModel = strict({
-  /** Smoothed TV (MAID). */
-  kind: z.literal('smooth-tv'),
-  /** Initial parameters. */
-  init: strict({
-    /** θ₀: the regularisation weight is ½e^θ₀ (MAID paper init −5). */
-    logWeight: logParam.default(-5).describe('θ₀: the regularisation weight is ½e^θ₀ (MAID paper init −5).'),
-    /** θ₁: the smoothing is ν = e^θ₁ (MAID paper init −5). */
-    logSmoothing: logParam.default(-5).describe('θ₁: the smoothing is ν = e^θ₁ (MAID paper init −5).'),
-  })
-    .default({ logWeight: -5, logSmoothing: -5 })
-    .describe('Initial parameters.'),
-  /** μ ≥ 0: adds μ/2‖x‖² to the lower level (strong convexity for deblurring; 0 for denoising). */
-  ridge: nonNegative
-    .default(0)
-    .describe('μ ≥ 0: adds μ/2‖x‖² to the lower level (strong convexity for deblurring; 0 for denoising).'),
-});
+/**
+ * One model section per registered kind of `@bilevel/models`: `kind`, the kind's options (at
+ * the top level of the section), its initialisation options under `init`, and the data term's
+ * `ridge`. The kinds' schemas give the fields, defaults and messages.
+ */
+function modelSection(name: string) {
+  const k = models.get(name);
+  return strict({
+    kind: z.literal(name).describe(k.summary),
+    ...(k.options as z.ZodObject).shape,
+    /** Initial parameters. */
+    init: (k.init as z.ZodObject).prefault({}).describe('Initial parameters.'),
+    /** μ ≥ 0: adds μ/2‖x‖² to the data term (strong convexity for deblurring; 0 for denoising). */
+    ridge: nonNegative.default(0).describe('μ ≥ 0: adds μ/2‖x‖² to the data term (strong convexity for deblurring; 0 for denoising).'),
+  });
+}
 
-const huberTvModel = strict({
-  /** Huber-TV in saddle form. */
-  kind: z.literal('huber-tv'),
-  /** Initial parameters. */
-  init: strict({
-    /** θ₀: the regularisation weight is e^θ₀ (K = e^θ₀∇). */
-    logWeight: logParam.default(-3).describe('θ₀: the regularisation weight is e^θ₀ (K = e^θ₀∇).'),
-  })
-    .default({ logWeight: -3 })
-    .describe('Initial parameters.'),
-  /** Huber smoothing ε of the potential; fixed. The threshold on |∇x| is ε/e^θ₀. */
-  huber: positive.default(0.05).describe('Huber smoothing ε of the potential; fixed. The threshold on |∇x| is ε/e^θ₀.'),
-  /** Grouping of the differences: "isotropic" (per pixel, the default) or "anisotropic" (each difference alone); both are certified (the adjoint certificates use the generalised Hessian at the pair (y, Kx)). */
-  mode: z.literal(['anisotropic', 'isotropic'])
-    .default('isotropic')
-    .describe(
-      'Grouping of the differences: "isotropic" (per pixel, the default) or "anisotropic" (each difference alone); both are certified (the adjoint certificates use the generalised Hessian at the pair (y, Kx)).',
-    ),
-  /** μ ≥ 0: adds μ/2‖x‖² to the data term. */
-  ridge: nonNegative.default(0).describe('μ ≥ 0: adds μ/2‖x‖² to the data term.'),
-});
-
-const foeModel = strict({
-  /** Fields of Experts. */
-  kind: z.literal('foe'),
-  /** Number of filters J. */
-  filters: z.number().int('must be an integer').min(1, 'must be ≥ 1').max(128, 'must be ≤ 128').describe('Number of filters J.'),
-  /** Side of each (square, odd) filter, e.g. 7. */
-  filterSize: oddInt.describe('Side of each (square, odd) filter, e.g. 7.'),
-  /** "smooth": √(t² + ν²) potential in the smooth form (implicit differentiation, MAID FoE); "huber": Huber potential in saddle form (piggyback). */
-  potential: z.literal(['smooth', 'huber'])
-    .default('smooth')
-    .describe(
-      '"smooth": √(t² + ν²) potential in the smooth form (implicit differentiation, MAID FoE); "huber": Huber potential in saddle form (piggyback).',
-    ),
-  /** Huber smoothing ε (potential "huber"). */
-  huber: positive.default(0.05).describe('Huber smoothing ε (potential "huber").'),
-  /** Project the filters to zero mean after every update (ISGD code). */
-  zeroMean: z.boolean().default(true).describe('Project the filters to zero mean after every update (ISGD code).'),
-  /** Initial parameters (filters: zero-mean Xavier-normal from the experiment seed). */
-  init: strict({
-    /** Global log-weight θ₀ (smooth potential: all filters weighted by ½e^θ₀). */
-    logWeight: logParam.default(-3).describe('Global log-weight θ₀ (smooth potential: all filters weighted by ½e^θ₀).'),
-    /** Per-filter log-weights (smooth potential). */
-    logFilterWeight: logParam.default(-3).describe('Per-filter log-weights (smooth potential).'),
-    /** Per-filter log-smoothing log ν_j (smooth potential). */
-    logSmoothing: logParam.default(-3.5).describe('Per-filter log-smoothing log ν_j (smooth potential).'),
-    /** Scale of the Xavier-normal filter initialisation. */
-    filterScale: initScale(positive).default(1).describe('Scale of the Xavier-normal filter initialisation.'),
-    /**
-     * Start the first two filters as forward differences (x and y) scaled by this weight, so the
-     * initial model is an anisotropic Huber-TV of that weight (0: all filters random).
-     */
-    derivativeWeight: initScale(nonNegative)
-      .default(0)
-      .describe('Start the first two filters as forward differences (x and y) scaled by this weight, so the initial model is an anisotropic Huber-TV of that weight (0: all filters random).'),
-  })
-    .default({ logWeight: -3, logFilterWeight: -3, logSmoothing: -3.5, filterScale: 1, derivativeWeight: 0 })
-    .describe('Initial parameters (filters: zero-mean Xavier-normal from the experiment seed).'),
-  /** μ ≥ 0: adds μ/2‖x‖² to the lower level. */
-  ridge: nonNegative.default(0).describe('μ ≥ 0: adds μ/2‖x‖² to the lower level.'),
-});
-
-const icnnModel = strict({
-  /** Input-convex neural network regularizer (arXiv 2412.06436 / 2410.12441) in saddle form via the epigraph lifting. */
-  kind: z.literal('icnn'),
-  /** Filters of the convolutional first layer. */
-  filters: z.number().int('must be an integer').min(1, 'must be ≥ 1').max(64, 'must be ≤ 64').default(8).describe('Filters of the convolutional first layer.'),
-  /** Side of each (square, odd) filter. */
-  filterSize: oddInt.default(5).describe('Side of each (square, odd) filter.'),
-  /** Average-pooling factor (the crop size must be divisible by it). */
-  poolFactor: z.number().int('must be an integer').min(1, 'must be ≥ 1').default(4).describe('Average-pooling factor (the crop size must be divisible by it).'),
-  /** Nonnegative hidden units after pooling. */
-  units: z.number().int('must be an integer').min(1, 'must be ≥ 1').default(8).describe('Nonnegative hidden units after pooling.'),
-  /** Negative slope of the leaky ReLU. */
-  slope: z.number().min(0, 'must be ≥ 0').lt(1, 'must be < 1').default(0.2).describe('Negative slope of the leaky ReLU.'),
-  /** Smoothing of the leaky ReLU (0: the kinked activation). */
-  smoothing: nonNegative.default(0.05).describe('Smoothing of the leaky ReLU (0: the kinked activation).'),
-  /** Smoothing of the hidden ReLU (> 0: strongly convex conjugate). */
-  hiddenSmoothing: positive.default(0.05).describe('Smoothing of the hidden ReLU (> 0: strongly convex conjugate).'),
-  /** γ of γ/2‖z‖² on the auxiliary variable (μ_g > 0). */
-  zWeight: positive.default(0.1).describe('γ of γ/2‖z‖² on the auxiliary variable (μ_g > 0).'),
-  /** Moreau smoothing ε of the epigraph constraint (μ_f* > 0). */
-  epigraphSmoothing: positive.default(0.1).describe('Moreau smoothing ε of the epigraph constraint (μ_f* > 0).'),
-  /** Initial parameters (default: the network's seeded random start). */
-  init: strict({
-    /**
-     * > 0: a TV-like start. Filters 0–3 become the forward differences ±w·∂ₓ, ±w·∂ᵧ (the leaky
-     * ReLUs of a ± pair sum to (1 − slope)·w|∂x|), every unit weights their pooled features by
-     * `hiddenWeight`, and the other filters and hidden weights are scaled by `randomScale`
-     * (needs ≥ 4 filters). 0: all random.
-     */
-    derivativeWeight: initScale(nonNegative)
-      .default(0)
-      .describe('> 0: a TV-like start: filters 0–3 become ±w·∂ₓ, ±w·∂ᵧ, every unit weights their pooled features by hiddenWeight, the other filters and hidden weights are scaled by randomScale (needs ≥ 4 filters). 0: all random.'),
-    /** Hidden weight of the derivative filters' pooled features (TV-like start). */
-    hiddenWeight: initScale(positive).default(0.4).describe('Hidden weight of the derivative filters’ pooled features (TV-like start).'),
-    /** Scale of the remaining random filters and hidden weights (TV-like start). */
-    randomScale: initScale(nonNegative).default(0.1).describe('Scale of the remaining random filters and hidden weights (TV-like start).'),
-  })
-    .default({ derivativeWeight: 0, hiddenWeight: 0.4, randomScale: 0.1 })
-    .describe('Initial parameters (default: the network’s seeded random start).'),
-}).refine((m) => m.init.derivativeWeight === 0 || m.filters >= 4, {
-  message: 'init.derivativeWeight > 0 (the TV-like start) needs filters ≥ 4',
-  path: ['init', 'derivativeWeight'],
-});
-
-const modelSchema = z.discriminatedUnion('kind', [smoothTvModel, huberTvModel, foeModel, icnnModel], kindError('model', ['smooth-tv', 'huber-tv', 'foe', 'icnn']));
+const modelKinds = models.kinds();
+const modelSchema = z.discriminatedUnion(
+  'kind',
+  modelKinds.map(modelSection) as unknown as [ReturnType<typeof modelSection>, ...ReturnType<typeof modelSection>[]],
+  kindError('model', modelKinds),
+);
 
 // ---------------------------------------------------------------------------------------------
 // hypergradient
@@ -481,7 +376,7 @@ export const experimentConfigSchema = strict({
 export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
 /** A validated experiment config with every default filled in. */
 export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
-/** The `model` section of a validated config. */
+/** The `model` section of a validated config: `kind`, the kind's options, `init` and `ridge`. */
 export type ModelConfig = ExperimentConfig['model'];
 /** The `hypergradient` section of a validated config. */
 export type HypergradientConfig = ExperimentConfig['hypergradient'];
@@ -494,55 +389,63 @@ export type DegradationConfig = DataConfig['degradation'];
 /** A step-size or accuracy schedule of the stochastic optimizers. */
 export type ScheduleConfig = z.output<typeof scheduleConfigSchema>;
 
-/** Which lower-level form a model uses: saddle (PDHG, piggyback) or smooth (FISTA, implicit). */
-export function modelForm(model: ModelConfig): 'saddle' | 'smooth' {
-  if (model.kind === 'huber-tv' || model.kind === 'icnn') return 'saddle';
-  if (model.kind === 'foe') return model.potential === 'huber' ? 'saddle' : 'smooth';
-  return 'smooth';
+/**
+ * What the registry says about a config's model on the training crops: the model built at its
+ * default initialisation (or the error that stopped it), and whether θ's length depends on the
+ * image size.
+ */
+function inspectModel(c: ExperimentConfig): { model?: VariationalModel; error?: string; sizeDependent: boolean } {
+  const { kind, init, ridge: _ridge, ...options } = c.model as ExperimentConfig['model'] & Record<string, unknown>;
+  const shape = (crop: number) => [1, crop, crop];
+  try {
+    const spec = models.initial(kind, options, init, { rng: Rng.seeded(c.seed), seed: c.seed, shape: shape(c.data.train.cropSize) });
+    const model = models.build(spec, shape(c.data.train.cropSize));
+    const sizeDependent = models.layout(kind, options, shape(c.data.test.cropSize)).length !== spec.theta.length;
+    return { model, sizeDependent };
+  } catch (e) {
+    return { error: (e as Error).message.replace(/\s+/g, ' '), sizeDependent: false };
+  }
 }
 
 /** Cross-field rules that a single-field schema cannot express; one message per violation. */
 function crossFieldIssues(c: ExperimentConfig): string[] {
   const issues: string[] = [];
-  const form = modelForm(c.model);
-  const needs = form === 'saddle' ? 'piggyback' : 'implicit';
-  if (c.hypergradient.kind !== needs) {
-    const what = c.model.kind === 'foe' ? `model "foe" with potential "${c.model.potential}"` : `model "${c.model.kind}"`;
-    issues.push(
-      `hypergradient.kind: ${what} has a ${form} lower level, which needs hypergradient "${needs}" (got "${c.hypergradient.kind}")` +
-        (c.model.kind === 'foe' ? `; or set model.potential to "${form === 'saddle' ? 'smooth' : 'huber'}"` : ''),
-    );
+  const kind = `model "${c.model.kind}"`;
+  const { model, error, sizeDependent } = inspectModel(c);
+  if (error) issues.push(`model: ${kind} cannot be built for ${c.data.train.cropSize}×${c.data.train.cropSize} crops: ${error}`);
+  if (model) {
+    if (c.hypergradient.kind === 'piggyback' && !model.saddle?.trainable) {
+      issues.push(
+        model.smooth
+          ? `hypergradient.kind: ${kind} has a smooth lower level, which needs hypergradient "implicit" (got "piggyback")`
+          : `hypergradient.kind: ${kind} has no saddle form that piggyback trains`,
+      );
+    }
+    if (c.hypergradient.kind === 'implicit' && !model.smooth) {
+      issues.push(`hypergradient.kind: ${kind} has a saddle lower level, which needs hypergradient "piggyback" (got "implicit")`);
+    }
+    const adaptive = c.optimizer.kind === 'maid' || c.optimizer.kind === 'adaptive-piggyback';
+    if (adaptive && c.hypergradient.kind === 'implicit' && model.smooth && !model.smooth.certified) {
+      issues.push(
+        `optimizer.kind: "${c.optimizer.kind}" needs a finite hypergradient error bound, which ${kind} (these options) does not have in its smooth form; ` +
+          'use a model with a saddle form (hypergradient "piggyback", bounded) or optimizer "sgd"/"adam"',
+      );
+    }
+    if (c.hypergradient.kind === 'piggyback' && model.saddle?.lifting && c.data.degradation.kind === 'blur') {
+      issues.push(`data.degradation: ${kind} lifts its primal and takes denoising (or a pixel mask) as its data term, not blur`);
+    }
+    if (sizeDependent && c.data.test.cropSize !== c.data.train.cropSize) {
+      issues.push(`data.test.cropSize: the parameters of ${kind} depend on the image size; use the training crop size ${c.data.train.cropSize}`);
+    }
   }
   if (c.optimizer.kind === 'adaptive-piggyback' && c.hypergradient.kind !== 'piggyback') {
     issues.push('optimizer.kind: "adaptive-piggyback" is the step rule of the piggyback method; use hypergradient "piggyback" or optimizer "maid"');
   }
-  if ((c.optimizer.kind === 'maid' || c.optimizer.kind === 'adaptive-piggyback') && c.model.kind === 'foe' && c.model.potential === 'smooth') {
-    issues.push(
-      `optimizer.kind: "${c.optimizer.kind}" needs a finite hypergradient error bound, which the smooth FoE model does not have; ` +
-        'use model.potential "huber" (piggyback, bounded) or optimizer "sgd"/"adam"',
-    );
-  }
-  if (form === 'saddle' && c.data.degradation.kind === 'blur') {
-    issues.push('data.degradation: deblurring is wired for the smooth form only; use model "smooth-tv" or "foe" with potential "smooth" (hypergradient "implicit")');
-  }
   for (const part of ['train', 'test'] as const) {
     const s = c.data[part];
     if (s.images && s.count !== undefined) issues.push(`data.${part}: give "images" or "count", not both`);
-    if (c.model.kind === 'foe' && s.cropSize < c.model.filterSize) {
-      issues.push(`data.${part}.cropSize: ${s.cropSize} is smaller than model.filterSize ${c.model.filterSize}; use larger crops`);
-    }
-  }
-  if (c.model.kind === 'icnn') {
-    const m = c.model;
-    if (c.data.test.cropSize !== c.data.train.cropSize) {
-      issues.push(`data.test.cropSize: the ICNN's hidden layer is tied to the image size; use the training crop size ${c.data.train.cropSize}`);
-    }
-    if (c.data.train.cropSize % m.poolFactor !== 0) issues.push(`data.train.cropSize: ${c.data.train.cropSize} is not divisible by model.poolFactor ${m.poolFactor}`);
   }
   if (c.eval.tvWeights.min >= c.eval.tvWeights.max) issues.push('eval.tvWeights: need min < max');
-  if ((c.optimizer.kind === 'sgd' || c.optimizer.kind === 'adam') && c.model.kind !== 'foe' && c.model.kind !== 'smooth-tv') {
-    issues.push(`optimizer.kind: "${c.optimizer.kind}" is wired for models "foe" and "smooth-tv"`);
-  }
   return issues;
 }
 

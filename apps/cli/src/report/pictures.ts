@@ -4,7 +4,7 @@
  * @module
  */
 import { clampImage, psnr, tileImages, type Image } from '@bilevel/imaging';
-import type { FilterBank } from '../wiring/types.js';
+import type { FilterBank } from '@bilevel/models';
 
 /** Nearest-neighbour enlargement by an integer factor. */
 export function upscale(img: Image, factor: number): Image {

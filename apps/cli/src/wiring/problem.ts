@@ -1,85 +1,126 @@
 /**
- * Training problems and reconstructions from the library packages: the lower-level models of
- * `./models.ts`, the hypergradient oracles of `@bilevel/hypergrad` (implicit: FISTA + CG;
- * piggyback: PDHG + adjoint PDHG), the solvers of `@bilevel/solvers` for single
- * reconstructions, and the TV baseline of `bilevel eval`.
+ * Training problems and reconstructions from the library packages: the experiment's model from
+ * the registry of `@bilevel/models` (`./models.ts`) with a training set of per-sample data
+ * operators, the hypergradient oracles of `@bilevel/hypergrad` (implicit: FISTA + CG; piggyback:
+ * PDHG + adjoint PDHG), the solvers of `@bilevel/solvers` for single reconstructions, and the TV
+ * baseline of `bilevel eval`.
  * @module
  */
-import { NumericalError, type SaddleProblem } from '@bilevel/core';
+import { NumericalError, type Vec } from '@bilevel/core';
 import { ImplicitOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
-import type { Image } from '@bilevel/imaging';
+import { imageShape, type Image } from '@bilevel/imaging';
+import { TrainingSet, models, saddleReconstruction, smoothReconstruction, type FilterBank, type ModelSpec } from '@bilevel/models';
 import { Fista, HuberTvPdhg, Pdhg, anyOf, maxIterations, run, tolerance } from '@bilevel/solvers';
 import type { ExperimentConfig } from '../config/schema.js';
-import type { ImagePair } from '../data.js';
-import { buildModel, derivedParams as modelDerived, filterBankOf, tvModelConfig, type ModelSample } from './models.js';
-import type { FilterBank, Reconstruction, ReconstructOptions, TrainingProblem } from './types.js';
+import { forwardOperator, type ImagePair } from '../data.js';
+import { buildModel, initialModelSpec, modelSpecOf, trainedForm } from './models.js';
+import type { Reconstruction, ReconstructOptions, TrainingProblem } from './types.js';
 
 /**
- * The training problem of an experiment over its training pairs: the model with θ₀, the oracle
- * named by `config.hypergradient`, and the squared-error loss with the configured reduction.
+ * The training problem of an experiment over its training pairs: the model at θ₀, a training
+ * set (every sample with the degradation's forward operator, ridge μ, cold start at its
+ * measurement) and the oracle named by `config.hypergradient`, with the squared-error loss of the
+ * configured reduction (restricted to the image for a lifted model).
  */
 export function buildTrainingProblem(config: ExperimentConfig, pairs: readonly ImagePair[]): TrainingProblem {
-  const samples: ModelSample[] = pairs.map((p) => ({ degraded: p.degraded, clean: p.clean }));
-  const built = buildModel(config, samples);
-  const base = squaredError({ reduction: config.hypergradient.loss });
-  const loss = built.wrapLoss ? built.wrapLoss(base) : base;
+  const first = pairs[0]!.clean;
+  const { spec, set } = trainingSetOf(config, pairs);
+  const model = set.model;
+  const loss = set.loss(squaredError({ reduction: config.hypergradient.loss }));
   const h = config.hypergradient;
   const oracle =
-    built.form === 'smooth'
-      ? new ImplicitOracle({ model: built.model, loss, maxIterations: h.maxIterations, maxCgIterations: h.kind === 'implicit' ? h.cgMaxIterations : 1000 })
-      : new PiggybackOracle({ model: built.model, loss, maxIterations: h.maxIterations });
-  const first = pairs[0]!.clean;
+    trainedForm(config) === 'smooth'
+      ? new ImplicitOracle({ model: set.smoothModel(), loss, maxIterations: h.maxIterations, maxCgIterations: h.kind === 'implicit' ? h.cgMaxIterations : 1000 })
+      : new PiggybackOracle({ model: set.saddleModel(), loss, maxIterations: h.maxIterations });
   return {
     oracle,
-    theta0: Float64Array.from(built.theta0),
-    paramNames: built.paramNames,
-    projections: built.projections,
+    theta0: Float64Array.from(spec.theta),
+    paramNames: model.paramNames(),
+    projections: model.projections,
     pixelsPerSample: first.channels * first.height * first.width,
     reduction: config.hypergradient.loss,
-    formula: built.formula,
+    formula: `${dataFormula(config)} + ${model.formula}`,
   };
 }
 
-function toImage(like: Image, data: Float64Array): Image {
+/**
+ * The experiment's model at its default initialisation with a training set over `pairs`: every
+ * sample with the degradation's forward operator, ridge μ, cold start at its measurement.
+ */
+export function trainingSetOf(config: ExperimentConfig, pairs: readonly ImagePair[]): { spec: ModelSpec; set: TrainingSet } {
+  const shape = imageShape(pairs[0]!.clean);
+  const spec = initialModelSpec(config, shape);
+  const samples = pairs.map((p) => {
+    const forward = forwardOperator(config.data.degradation, shape);
+    return { degraded: p.degraded.data, clean: p.clean.data, ...(forward ? { forward } : {}) };
+  });
+  return { spec, set: new TrainingSet(models.build(spec, shape), samples, { ridge: config.model.ridge }) };
+}
+
+/** The data term of the experiment as a formula. */
+function dataFormula(config: ExperimentConfig): string {
+  const fit = config.data.degradation.kind === 'noise' ? '½‖x − y‖²' : '½‖Ax − y‖² (A: Gaussian blur)';
+  const ridge = config.model.ridge;
+  return ridge > 0 ? `${fit} + ${ridge / 2}‖x‖²` : fit;
+}
+
+function toImage(like: Image, data: Vec): Image {
   return { channels: like.channels, height: like.height, width: like.width, data: Float64Array.from(data) };
 }
 
 /**
- * Reconstruct one degraded image with the experiment's model at θ: FISTA for smooth models
- * (stopping at the certificate `‖∇h‖/μ ≤ ε`), PDHG for saddle models (stopping at
- * `max(ε_x, ε_y) ≤ ε`, Lemma 2 of arXiv 2412.06436), at most `maxIterations` iterations.
+ * Reconstruct one degraded image with the experiment's model at θ, in the form it was trained
+ * in: FISTA for the smooth form (stopping at `‖∇h‖/μ ≤ ε`), PDHG for the saddle form (stopping at
+ * the Lemma 2 distance `≤ ε`, arXiv 2412.06436), at most `maxIterations` iterations.
  */
-export function reconstruct(config: ExperimentConfig, theta: Float64Array, degraded: Image, options: ReconstructOptions): Reconstruction {
-  const built = buildModel(config, [{ degraded, clean: degraded }]);
-  built.model.setParams(theta);
+export function reconstruct(config: ExperimentConfig, theta: ArrayLike<number>, degraded: Image, options: ReconstructOptions): Reconstruction {
+  const shape = imageShape(degraded);
+  const model = buildModel(config, theta, shape);
+  const forward = forwardOperator(config.data.degradation, shape);
+  const data = { degraded: degraded.data, ...(forward ? { forward } : {}), ridge: config.model.ridge };
   const stop = anyOf(tolerance(options.epsilon), maxIterations(options.maxIterations));
-  if (built.form === 'smooth') {
-    const s = built.model.sample(0);
+  if (trainedForm(config) === 'smooth') {
+    const { problem, x0 } = smoothReconstruction(model, data);
     const fista = new Fista();
-    const state = fista.init({ h: s.h }, { x: s.x0 ?? degraded.data });
+    const state = fista.init(problem, { x: x0 });
     const r = run(fista, state, { stop, certificateEvery: 5 });
     if (r.reason === 'diverged' || r.reason === 'breakdown') throw new NumericalError(`reconstruction stopped with '${r.reason}'`);
     return { image: toImage(degraded, state.x), iterations: r.iterations, distance: r.certificate.distance };
   }
-  const s = built.model.sample(0);
-  const m = built.model;
-  const problem: SaddleProblem = { K: m.K, g: s.g, fStar: m.fStar, ...(m.f ? { f: m.f } : {}), ...(s.gStar ? { gStar: s.gStar } : {}) };
+  const { problem, x0, image } = saddleReconstruction(model, data);
   const pdhg = new Pdhg({ gap: false });
-  const state = pdhg.init(problem, { x: s.x0 ?? degraded.data });
+  const state = pdhg.init(problem, { x: x0 });
   const r = run(pdhg, state, { stop, certificateEvery: 10 });
   if (r.reason === 'diverged') throw new NumericalError('reconstruction diverged (NaN/Inf in the PDHG iterates)');
-  // A lifted primal (ICNN: (x, z)) starts with the image.
-  return { image: toImage(degraded, state.x.subarray(0, degraded.data.length)), iterations: r.iterations, distance: r.certificate.distance };
+  return { image: toImage(degraded, image(state.x)), iterations: r.iterations, distance: r.certificate.distance };
 }
 
 /** Huber smoothing of the TV baseline (small: the baseline is TV in all but name). */
 export const TV_BASELINE_HUBER = 1e-3;
 
+/** Smoothing ν of the smoothed-TV baseline of deblurring. */
+const TV_BASELINE_NU = 0.01;
+
+/**
+ * The TV baseline of a deblurring experiment: the registry's `smooth-tv` with the experiment's
+ * data (blur, noise) and ridge (1e-3 when the experiment has none), smoothing ν = 0.01, weight α
+ * (`½e^{θ₀} = α`), trained form smooth.
+ */
+function tvBaselineConfig(config: ExperimentConfig, weight: number): { config: ExperimentConfig; theta: Float64Array } {
+  const ridge = config.model.ridge > 0 ? config.model.ridge : 1e-3;
+  const tv = {
+    ...config,
+    model: { kind: 'smooth-tv', init: {}, ridge, mode: 'anisotropic', boundary: 'neumann' },
+    hypergradient: { kind: 'implicit', loss: config.hypergradient.loss, maxIterations: config.hypergradient.maxIterations, cgMaxIterations: 1000 },
+  } as ExperimentConfig;
+  return { config: tv, theta: Float64Array.of(Math.log(2 * weight), Math.log(TV_BASELINE_NU)) };
+}
+
 /** What the TV baseline of `bilevel eval` is, for reports. */
 export function tvDescription(config: ExperimentConfig): string {
-  return config.data.degradation.kind === 'noise'
-    ? `isotropic TV denoising ½‖x − y‖² + α Σ Huber_ε(|∇x|), ε = ${TV_BASELINE_HUBER} (fused PDHG)`
-    : `${tvModelConfig(config).description} (FISTA)`;
+  if (config.data.degradation.kind === 'noise') return `isotropic TV denoising ½‖x − y‖² + α Σ Huber_ε(|∇x|), ε = ${TV_BASELINE_HUBER} (fused PDHG)`;
+  const { config: tv } = tvBaselineConfig(config, 1);
+  return `anisotropic smoothed TV ${dataFormula(tv)} + α Σ √((∂x)² + ν²), ν = ${TV_BASELINE_NU} (FISTA)`;
 }
 
 /**
@@ -96,16 +137,16 @@ export function reconstructTv(config: ExperimentConfig, weight: number, degraded
     if (r.reason === 'diverged') throw new NumericalError('TV reconstruction diverged');
     return { image: toImage(degraded, state.x), iterations: r.iterations, distance: r.certificate.distance };
   }
-  const tv = tvModelConfig(config);
-  return reconstruct(tv.config, tv.theta(weight), degraded, options);
+  const tv = tvBaselineConfig(config, weight);
+  return reconstruct(tv.config, tv.theta, degraded, options);
 }
 
 /** Quantities derived from θ for `params.json` and the report (e.g. `weight = e^θ₀`). */
-export function derivedParams(config: ExperimentConfig, theta: Float64Array): Record<string, number> {
-  return modelDerived(config, theta);
+export function derivedParams(config: ExperimentConfig, theta: ArrayLike<number>): Record<string, number> {
+  return models.report(modelSpecOf(config, theta));
 }
 
-/** The learned filters of a filter model (undefined for TV models). */
-export function filterBank(config: ExperimentConfig, theta: Float64Array): FilterBank | undefined {
-  return filterBankOf(config, theta);
+/** The learned filters of a filter model (undefined for models without filters). */
+export function filterBank(config: ExperimentConfig, theta: ArrayLike<number>): FilterBank | undefined {
+  return models.filters(modelSpecOf(config, theta));
 }

@@ -10,18 +10,6 @@ import type { Image } from '@bilevel/imaging';
 /** An in-place projection of θ applied by the optimizers after each update. */
 export type ThetaProjection = (theta: Float64Array) => void;
 
-/** A bank of learned filters, for the filter picture of FoE models. */
-export interface FilterBank {
-  /** Number of filters. */
-  readonly count: number;
-  /** Side of each square filter. */
-  readonly size: number;
-  /** `count·size·size` weights, filter by filter, row-major. */
-  readonly data: Float64Array;
-  /** Effective weight of each filter in the regulariser (for sorting/captions), when known. */
-  readonly weights?: Float64Array;
-}
-
 /** The learnable lower-level model of an experiment over its training pairs. */
 export interface TrainingProblem {
   /** The hypergradient oracle (loss, hypergradient, error bound, cost) over the training pairs. */

@@ -15,3 +15,4 @@ export * from './side-effects.js';
 export * from './operator-checks.js';
 export * from './functional-checks.js';
 export * from './suites.js';
+export * from './points.js';

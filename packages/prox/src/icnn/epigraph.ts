@@ -12,9 +12,9 @@ import { formatShape, shapeSize, type Shape, type Vec } from '@bilevel/core';
 import type { Conjugable, HessianInvertible, ProxDifferentiable, Subdifferentiable, TwiceSmooth } from '@bilevel/core';
 import { hideMissing } from '../capabilities.js';
 import { FEASIBILITY_RTOL } from '../groups.js';
-import { ensure } from '../validate.js';
+import { ensure } from '@bilevel/core';
 import { EpiPiece, LeakyEpigraph } from './activations.js';
-import { blockValues, checkShape, checkSlope, nonNegativeOption } from './validate.js';
+import { blockValues, checkShape, checkSlope, nonNegativeOption } from '@bilevel/core';
 
 /** Options shared by {@link LeakyReluEpigraph} and {@link LeakyReluEpigraphConjugate}. */
 export interface LeakyReluEpigraphOptions {

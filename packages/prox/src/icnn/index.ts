@@ -1,6 +1,7 @@
 /**
- * The input-convex neural network (ICNN) regularizer and its saddle form for PDHG and the
- * piggyback hypergradient (arXiv 2412.06436; research note piggyback-pdhg.md §3.3–3.5).
+ * The functionals of the input-convex neural network (ICNN) in saddle form (activations, the
+ * epigraph of the leaky ReLU and its conjugate, the hidden layer's conjugate, the dual term);
+ * the ICNN regularizer itself lives in `@bilevel/models` (docs/math/icnn.md).
  * @module
  */
 export {
@@ -17,8 +18,4 @@ export {
 } from './activations.js';
 export { LeakyReluEpigraph, LeakyReluEpigraphConjugate, type LeakyReluEpigraphOptions } from './epigraph.js';
 export { SmoothReluSum, SmoothReluSumConjugate, type SmoothReluSumOptions } from './relu-layer.js';
-export { PooledDense, type PooledDenseOptions } from './pooled-dense.js';
-export { IcnnLiftedOperator } from './lifted-operator.js';
-export { IcnnRegularizer, type IcnnOptions, type IcnnParamLayout } from './regularizer.js';
 export { IcnnDualTerm, IcnnPotential } from './dual-term.js';
-export { icnnSaddleModel, icnnImageLoss, type IcnnModelOptions, type IcnnSaddleModel, type ImageLoss } from './model.js';

@@ -7,7 +7,7 @@
 import { shapeSize, type Shape, type Vec } from '@bilevel/core';
 import type { Conjugable, HessianInvertible, ProxDifferentiable, Subdifferentiable, TwiceSmooth } from '@bilevel/core';
 import { FEASIBILITY_RTOL } from '../groups.js';
-import { blockValues, checkShape, positiveBlockValues, positiveOption } from './validate.js';
+import { blockValues, checkShape, positiveBlockValues, positiveOption } from '@bilevel/core';
 
 /** Options of {@link SmoothReluSum} and {@link SmoothReluSumConjugate}. */
 export interface SmoothReluSumOptions {

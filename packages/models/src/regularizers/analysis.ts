@@ -23,8 +23,8 @@ import type {
   Subdifferentiable,
   TwiceSmooth,
 } from '@bilevel/core';
-import { hasMethod, hideMissing } from '../capabilities.js';
-import { normBound } from '../norm-bound.js';
+import { hasMethod, hideMissing } from '@bilevel/prox';
+import { normBound } from '@bilevel/prox';
 import type { ParamMap } from './param-map.js';
 
 /** A learnable functional (the shape shared by potentials and dual terms). */
@@ -32,7 +32,7 @@ export type LearnablePart = LearnableFunctional & { setParams(theta: ArrayLike<n
 
 /**
  * The dual term of a saddle form: proximable with Jacobian and parameter VJP, min-norm
- * subgradients for certificates (e.g. {@link HuberConjugate}, `L2InfBall`, a Moreau conjugate).
+ * subgradients for certificates (e.g. `HuberConjugate`, `L2InfBall`, a Moreau conjugate).
  */
 export type DualTerm = ProxDifferentiable & Partial<Subdifferentiable> & LearnablePart & Conjugable;
 

@@ -5,7 +5,7 @@
  */
 import { formatShape, shapeEquals, shapeSize, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';
 import type { ConvFilterBank } from '@bilevel/operators';
-import { ensure } from '../validate.js';
+import { ensure } from '@bilevel/core';
 import type { PooledDense } from './pooled-dense.js';
 
 /**

@@ -1,23 +1,17 @@
 /**
- * Validation of the public boundaries of `@bilevel/prox`: zod schemas for constructor options
- * (shapes, positive weights given as a number or one per block, data arrays), and the checks of
- * `setParams`.
+ * Option validation for constructors (functionals, operators, regularizers): zod schemas whose
+ * messages say what was wrong (NaN, ±Infinity, sign), per-block values, data arrays, and the
+ * checks of `setParams`. Messages name the option and say how to fix it.
  *
- * Policy (the same for every functional of this package): constructors validate their options
- * with zod (`parseOrThrow`), array lengths (`assertLength`) and finiteness (`assertFinite`);
- * `setParams` checks length, finiteness and positivity. The hot methods (`prox`, `proxJvp`,
- * `gradient`, `hvp`) do not re-validate their arguments.
+ * Policy: constructors validate their options (`parseOptions`, `dataArray`); `setParams` checks
+ * length, finiteness and sign; hot methods (`prox`, `proxJvp`, `gradient`, `hvp`) do not
+ * re-validate their arguments.
  * @module
  */
-import {
-  assertFinite,
-  assertLength,
-  parseOrThrow,
-  shapeSchema,
-  ValidationError,
-  z,
-  type Shape,
-} from '@bilevel/core';
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+import { assertFinite, assertLength, parseOrThrow, shapeSchema } from './validate.js';
+import type { Shape } from './vec.js';
 
 /** What is wrong with `v` as a number satisfying `ok` (`requirement` says what `ok` demands). */
 function numberProblem(v: unknown, ok: (t: number) => boolean, requirement: string): string | undefined {
@@ -42,9 +36,6 @@ export const nonNegativeNumber = numberSchema((v) => v >= 0, 'must be ≥ 0 (wei
 
 /** A finite non-zero number (argument scalings). */
 export const nonZeroNumber = numberSchema((v) => v !== 0, 'must be non-zero');
-
-/** A tensor shape. */
-export const shape = shapeSchema;
 
 /** A positive integer. */
 export const positiveInteger = z.number().int({ message: 'must be an integer' }).positive({ message: 'must be ≥ 1' });
@@ -146,4 +137,53 @@ export function blockNames(bases: readonly string[], blocks: number): string[] {
     else for (let b = 0; b < blocks; b++) names.push(`${base}[${b}]`);
   }
   return names;
+}
+
+/** A validated, frozen copy of a shape. */
+export function checkShape(what: string, shape: Shape): Shape {
+  ensure(shapeSchema.safeParse(shape).success, `${what}: shape must be a non-empty list of positive integers, got ${String(shape)}`);
+  return Object.freeze([...shape]);
+}
+
+/** A finite number `≥ 0`. */
+export function nonNegativeOption(name: string, v: number): number {
+  ensure(typeof v === 'number' && Number.isFinite(v) && v >= 0, `${name}: must be a finite number ≥ 0, got ${v}`);
+  return v;
+}
+
+/** A finite number `> 0`. */
+export function positiveOption(name: string, v: number): number {
+  ensure(typeof v === 'number' && Number.isFinite(v) && v > 0, `${name}: must be a finite number > 0, got ${v}`);
+  return v;
+}
+
+/** A positive integer. */
+export function positiveIntegerOption(name: string, v: number): number {
+  ensure(Number.isInteger(v) && v >= 1, `${name}: must be a positive integer, got ${v}`);
+  return v;
+}
+
+/**
+ * Per-block values: one number (one block) or an array whose length divides `count` (blocks of
+ * `count/length` consecutive entries). Returned as a fresh array, finite entries checked.
+ */
+export function blockValues(name: string, value: number | ArrayLike<number>, count: number): Float64Array {
+  const arr = typeof value === 'number' ? Float64Array.of(value) : Float64Array.from(value);
+  ensure(arr.length > 0 && count % arr.length === 0, `${name}: give one number or an array whose length divides ${count} (one value per block), got ${arr.length} values`);
+  assertFinite(name, arr);
+  return arr;
+}
+
+/** {@link blockValues} with every entry `> 0`. */
+export function positiveBlockValues(name: string, value: number | ArrayLike<number>, count: number): Float64Array {
+  const arr = blockValues(name, value, count);
+  for (let i = 0; i < arr.length; i++) ensure(arr[i]! > 0, `${name}: entry ${i} must be > 0, got ${arr[i]}`);
+  return arr;
+}
+
+
+/** A leaky-ReLU slope `a ∈ [0, 1)` (the slope for negative inputs). */
+export function checkSlope(name: string, a: number): number {
+  ensure(typeof a === 'number' && Number.isFinite(a) && a >= 0 && a < 1, `${name}: must be a number in [0, 1) (the leaky ReLU's slope for negative inputs), got ${a}`);
+  return a;
 }

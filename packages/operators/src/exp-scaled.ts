@@ -2,10 +2,10 @@
  * {@link ExpScaledOperator}: `K_θ = e^θ·D`, a fixed operator with a learnable log-scale, so a
  * regularizer weight lives in `K` (whose parameters the piggyback error bound covers, unlike
  * those of `f*`: arXiv 2412.06436 learns linear operators) and stays positive (exp
- * reparametrisation; `@bilevel/prox`'s `huberTvSaddleModel` uses `α·D` with θ = α instead).
+ * reparametrisation).
  * @module
  */
-import { dot, type LinearOperator, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';
+import { assertFinite, assertLength, dot, normUpperBound, type LinearOperator, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';
 
 /**
  * `K_θ x = e^θ D x` for a fixed operator `D`, `θ = [log scale]` (`log_weight`). With the potential
@@ -20,8 +20,13 @@ export class ExpScaledOperator implements ParametricOperator {
   /** Range of `D`. */
   readonly range: Shape;
   private readonly tmp: Vec;
-  private readonly baseNorm: OperatorNorm;
+  private readonly baseNorm: { readonly value: number; readonly kind: OperatorNorm['kind'] };
 
+  /**
+   * @param base the fixed operator `D`
+   * @param logScale `θ₀`
+   * @param name the parameter's name
+   */
   constructor(
     readonly base: LinearOperator,
     logScale: number,
@@ -31,7 +36,7 @@ export class ExpScaledOperator implements ParametricOperator {
     this.domain = base.domain;
     this.range = base.range;
     this.tmp = new Float64Array(base.range.reduce((a, b) => a * b, 1));
-    this.baseNorm = base.norm ? base.norm() : { value: Math.sqrt(8), kind: 'upper-bound' };
+    this.baseNorm = normUpperBound(base);
   }
 
   private get scale(): number {
@@ -64,8 +69,10 @@ export class ExpScaledOperator implements ParametricOperator {
     return [this.name];
   }
 
-  /** `θ ← theta`. */
+  /** `θ ← theta` (one finite entry). */
   setParams(theta: ArrayLike<number>): void {
+    assertLength('ExpScaledOperator.setParams theta', theta, 1);
+    assertFinite('ExpScaledOperator.setParams theta', theta);
     this.params[0] = theta[0]!;
   }
 

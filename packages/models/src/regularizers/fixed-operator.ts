@@ -5,7 +5,7 @@
  * @module
  */
 import { assertLength, type LinearOperator, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';
-import { normOf } from '../norm-bound.js';
+import { normOf } from '@bilevel/prox';
 
 /**
  * `K` with an empty parameter block: `apply`, `adjoint` and `norm` delegate to the wrapped

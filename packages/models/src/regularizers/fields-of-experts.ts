@@ -5,10 +5,10 @@
  */
 import { Rng, z, type Shape } from '@bilevel/core';
 import { ConvFilterBank, type ConvBoundary } from '@bilevel/operators';
-import { GroupHuber } from '../huber.js';
-import type { HuberConjugate } from '../huber-conjugate.js';
-import { SmoothAbs } from '../smooth-abs.js';
-import { dataArray, parseOptions, positiveInteger, positiveNumber, positiveOrPerBlock, perBlock } from '../validate.js';
+import { GroupHuber } from '@bilevel/prox';
+import type { HuberConjugate } from '@bilevel/prox';
+import { SmoothAbs } from '@bilevel/prox';
+import { dataArray, parseOptions, positiveInteger, positiveNumber, positiveOrPerBlock, perBlock } from '@bilevel/core';
 import { AnalysisRegularizer } from './analysis.js';
 import { ParamMap, type ExpLink } from './param-map.js';
 

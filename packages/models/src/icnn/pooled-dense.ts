@@ -5,8 +5,8 @@
  */
 import { shapeSize, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';
 import { AvgPool } from '@bilevel/operators';
-import { ensure } from '../validate.js';
-import { dataOf, positiveIntegerOption } from './validate.js';
+import { ensure } from '@bilevel/core';
+import { dataArray, positiveIntegerOption } from '@bilevel/core';
 
 /** Options of {@link PooledDense}. */
 export interface PooledDenseOptions {
@@ -68,7 +68,7 @@ export class PooledDense implements ParametricOperator {
     this.range = Object.freeze([this.units]);
     this.features = shapeSize(this.pool.range);
     const n = this.units * this.features;
-    this.params = options.weights === undefined ? new Float64Array(n) : dataOf('PooledDense weights', options.weights, n);
+    this.params = options.weights === undefined ? new Float64Array(n) : dataArray('PooledDense weights', options.weights, n);
     this.pooled = new Float64Array(this.features);
     this.back = new Float64Array(this.features);
   }
@@ -142,7 +142,7 @@ export class PooledDense implements ParametricOperator {
 
   /** Copy `θ` into the weights (finite entries); invalidates the cached norm. */
   setParams(theta: ArrayLike<number>): void {
-    this.params.set(dataOf('PooledDense.setParams theta', theta, this.params.length));
+    this.params.set(dataArray('PooledDense.setParams theta', theta, this.params.length));
     this.cachedNorm = undefined;
   }
 

@@ -11,11 +11,11 @@
  */
 import { Rng, shapeSize, ValidationError, type Learnable, type Shape, type TwiceSmooth, type Vec } from '@bilevel/core';
 import { ConvFilterBank, type ConvBoundary } from '@bilevel/operators';
-import { ensure } from '../validate.js';
-import { leakyRelu, leakyReluDerivative, leakyReluSecond, smoothRelu, smoothReluDerivative, smoothReluSecond } from './activations.js';
+import { ensure } from '@bilevel/core';
+import { leakyRelu, leakyReluDerivative, leakyReluSecond, smoothRelu, smoothReluDerivative, smoothReluSecond } from '@bilevel/prox';
 import { IcnnLiftedOperator } from './lifted-operator.js';
 import { PooledDense } from './pooled-dense.js';
-import { blockValues, checkShape, checkSlope, dataOf, nonNegativeOption, positiveBlockValues, positiveIntegerOption } from './validate.js';
+import { blockValues, checkShape, checkSlope, dataArray, nonNegativeOption, positiveBlockValues, positiveIntegerOption } from '@bilevel/core';
 
 /** Options of {@link IcnnRegularizer}. */
 export interface IcnnOptions {
@@ -161,7 +161,7 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
     const rng = Rng.seeded(options.seed ?? 0);
     const nk = F * C * k * k;
     let kernels: Float64Array;
-    if (options.kernels !== undefined) kernels = dataOf(`${what} kernels`, options.kernels, nk);
+    if (options.kernels !== undefined) kernels = dataArray(`${what} kernels`, options.kernels, nk);
     else {
       kernels = rng.normalVec(nk);
       const per = C * k * k;
@@ -179,7 +179,7 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
     }
     this.hidden = new PooledDense({ channels: F, height: H, width: W, factor: this.poolFactor, units: M });
     const P = this.hidden.features;
-    if (options.hiddenWeights !== undefined) this.hidden.setParams(dataOf(`${what} hiddenWeights`, options.hiddenWeights, M * P));
+    if (options.hiddenWeights !== undefined) this.hidden.setParams(dataArray(`${what} hiddenWeights`, options.hiddenWeights, M * P));
     else {
       const w = new Float64Array(M * P);
       for (let i = 0; i < w.length; i++) w[i] = (2 / P) * rng.uniform();

@@ -6,13 +6,13 @@
  */
 import { z, type Shape } from '@bilevel/core';
 import { Gradient2D } from '@bilevel/operators';
-import type { L2InfBall } from '../ball.js';
-import { GroupL21 } from '../group-norm.js';
-import type { HuberConjugate } from '../huber-conjugate.js';
-import type { MoreauConjugate } from '../moreau.js';
-import { GroupHuber } from '../huber.js';
-import { SmoothAbs } from '../smooth-abs.js';
-import { parseOptions, positiveNumber } from '../validate.js';
+import type { L2InfBall } from '@bilevel/prox';
+import { GroupL21 } from '@bilevel/prox';
+import type { HuberConjugate } from '@bilevel/prox';
+import type { MoreauConjugate } from '@bilevel/prox';
+import { GroupHuber } from '@bilevel/prox';
+import { SmoothAbs } from '@bilevel/prox';
+import { parseOptions, positiveNumber } from '@bilevel/core';
 import { AnalysisRegularizer } from './analysis.js';
 import { fixedOperator } from './fixed-operator.js';
 import { ParamMap } from './param-map.js';

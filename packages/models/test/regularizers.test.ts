@@ -8,17 +8,9 @@ import { Rng, shapeSize, type Vec } from '@bilevel/core';
 import { checkGradient, type FunctionalCase } from '@bilevel/core/testing';
 import { describeFunctionalSuite, describeOperatorSuite } from '@bilevel/core/testing/vitest';
 import { ConvFilterBank, Gradient2D } from '@bilevel/operators';
-import {
-  FieldsOfExperts,
-  fixedOperator,
-  HuberTV,
-  QuadraticFidelity,
-  SmoothedTV,
-  smoothObjective,
-  TotalVariation,
-  type AnalysisRegularizer,
-} from '@bilevel/prox';
-import { without } from './helpers.js';
+import { QuadraticFidelity } from '@bilevel/prox';
+import { FieldsOfExperts, fixedOperator, HuberTV, SmoothedTV, smoothObjective, TotalVariation, type AnalysisRegularizer } from '@bilevel/models';
+import { without } from '@bilevel/core/testing';
 
 const IMG = [1, 5, 6] as const;
 const RGB = [2, 4, 5] as const;

@@ -1,0 +1,201 @@
+/**
+ * `foe`: Fields of Experts (Roth–Black 2009) with learnable filters `k_i`:
+ *
+ * - potential `huber`, saddle form (piggyback): `R_θ(x) = Σ_i Σ_p Huber_ε((k_i ⋆ x)_p)`,
+ *   `K_θ` the filter bank (θ = its kernels; a filter's norm is its weight),
+ *   `f*(y) = (ε/2)‖y‖² + ι{|y| ≤ 1}`;
+ * - potential `smooth`, smooth form (MAID's FoE, implicit differentiation):
+ *   `R_θ(x) = ½e^{θ₀} Σ_i e^{θ_i} Σ_p √((k_i ⋆ x)_p² + e^{2s_i})`.
+ *
+ * Filters start zero-mean Xavier-normal (MAID `FoE.py`), optionally with the first two as forward
+ * differences (a TV-like start), and are projected to zero mean after every update.
+ * @module
+ */
+import { nrm2, z, type Rng, type SaddleSpec } from '@bilevel/core';
+import { ConvFilterBank } from '@bilevel/operators';
+import { HuberConjugate } from '@bilevel/prox';
+import { thetaLayout, type ThetaLayout } from '../layout.js';
+import { makeModel, type ThetaProjection } from '../model.js';
+import { defineModelKind, type FilterBank } from '../registry.js';
+import { FieldsOfExperts } from '../regularizers/fields-of-experts.js';
+import { initScale, logParameter, nonNegativeOption, oddSize, positiveOption } from '../schemas.js';
+
+const options = z.strictObject({
+  filters: z.number().int('must be an integer').min(1, 'must be ≥ 1').max(128, 'must be ≤ 128').default(24).describe('Number of filters J.'),
+  filterSize: oddSize.default(7).describe('Side of each (square, odd) filter, e.g. 7.'),
+  potential: z
+    .enum(['smooth', 'huber'])
+    .default('smooth')
+    .describe('"smooth": √(t² + ν²) potential in the smooth form (implicit differentiation, MAID FoE); "huber": Huber potential in saddle form (piggyback).'),
+  huber: positiveOption.default(0.05).describe('Huber smoothing ε (potential "huber").'),
+  boundary: z.enum(['zero', 'symmetric', 'reflect', 'periodic']).default('reflect').describe('Boundary rule of the filters.'),
+  zeroMean: z.boolean().default(true).describe('Project the filters to zero mean after every update (ISGD code).'),
+});
+
+type FoeOptions = z.output<typeof options>;
+
+/** Entries before the kernels in θ: `1 + 2J` for the smooth potential, 0 for Huber. */
+function kernelOffset(o: FoeOptions): number {
+  return o.potential === 'smooth' ? 1 + 2 * o.filters : 0;
+}
+
+function layoutOf(o: FoeOptions): ThetaLayout {
+  const per = o.filterSize * o.filterSize;
+  const kernels = {
+    name: 'kernels',
+    size: o.filters * per,
+    link: 'identity' as const,
+    description: `the ${o.filters} filters, ${o.filterSize}×${o.filterSize} each, row-major`,
+    entry: (i: number) => `filter[${Math.floor(i / per)}][${Math.floor((i % per) / o.filterSize)},${i % o.filterSize}]`,
+  };
+  if (o.potential === 'huber') return thetaLayout([kernels]);
+  return thetaLayout([
+    { name: 'log_weight', size: 1, link: 'exp', description: 'θ₀: every filter is weighted by ½e^θ₀' },
+    { name: 'log_filter_weight', size: o.filters, link: 'exp', description: 'θ_i: filter i is weighted by e^θ_i' },
+    { name: 'log_smoothing', size: o.filters, link: 'exp', description: 's_i: filter i is smoothed by e^{s_i}' },
+    kernels,
+  ]);
+}
+
+/**
+ * Zero-mean Xavier-normal filters (MAID `FoE.py`) scaled by `filterScale`; with
+ * `derivativeWeight w > 0` the first two become the forward differences `w(x[i,j+1] − x[i,j])`
+ * and `w(x[i+1,j] − x[i,j])`.
+ */
+function initialKernels(o: FoeOptions, filterScale: number, derivativeWeight: number, rng: Rng): Float64Array {
+  const k = o.filterSize;
+  const per = k * k;
+  const std = filterScale * Math.sqrt(2 / ((1 + o.filters) * per));
+  const w = rng.fillNormal(new Float64Array(o.filters * per), 0, std);
+  for (let i = 0; i < o.filters; i++) {
+    let mean = 0;
+    for (let t = 0; t < per; t++) mean += w[i * per + t]!;
+    mean /= per;
+    for (let t = 0; t < per; t++) w[i * per + t] = w[i * per + t]! - mean;
+  }
+  if (derivativeWeight > 0) {
+    const centre = ((k - 1) / 2) * (k + 1);
+    for (let f = 0; f < Math.min(2, o.filters); f++) {
+      w.fill(0, f * per, (f + 1) * per);
+      w[f * per + centre] = -derivativeWeight;
+      w[f * per + centre + (f === 0 ? 1 : k)] = derivativeWeight;
+    }
+  }
+  return w;
+}
+
+/** Subtract each filter's mean, in place on θ (the ISGD code's `zero_mean()`). */
+function zeroMeanFilters(offset: number, filters: number, per: number): ThetaProjection {
+  return (theta) => {
+    for (let f = 0; f < filters; f++) {
+      const o = offset + f * per;
+      let mean = 0;
+      for (let t = 0; t < per; t++) mean += theta[o + t]!;
+      mean /= per;
+      for (let t = 0; t < per; t++) theta[o + t] = theta[o + t]! - mean;
+    }
+  };
+}
+
+/** The filters of θ with an effective weight each: `½e^{θ₀+θᵢ}‖kᵢ‖` (smooth) or `‖kᵢ‖` (Huber). */
+function filterBank(o: FoeOptions, theta: Float64Array): FilterBank {
+    const per = o.filterSize * o.filterSize;
+    const offset = kernelOffset(o);
+    const data = Float64Array.from(theta.subarray(offset, offset + o.filters * per));
+    const weights = new Float64Array(o.filters);
+    for (let i = 0; i < o.filters; i++) {
+      const norm = nrm2(per, data.subarray(i * per, (i + 1) * per));
+      weights[i] = o.potential === 'smooth' ? 0.5 * Math.exp(theta[0]! + theta[1 + i]!) * norm : norm;
+    }
+    return { count: o.filters, size: o.filterSize, data, weights };
+  }
+
+/** The `foe` kind. */
+export const foe = defineModelKind({
+  kind: 'foe',
+  summary: 'Fields of Experts: J learnable filters with Huber (saddle, piggyback) or smooth (MAID) experts',
+  options,
+  init: z.strictObject({
+    logWeight: logParameter.default(-3).describe('Global log-weight θ₀ (smooth potential: all filters weighted by ½e^θ₀).'),
+    logFilterWeight: logParameter.default(-3).describe('Per-filter log-weights (smooth potential).'),
+    logSmoothing: logParameter.default(-3.5).describe('Per-filter log-smoothing log ν_j (smooth potential).'),
+    filterScale: initScale(positiveOption).default(1).describe('Scale of the Xavier-normal filter initialisation.'),
+    derivativeWeight: initScale(nonNegativeOption)
+      .default(0)
+      .describe('Start the first two filters as forward differences (x and y) scaled by this weight, so the initial model is an anisotropic Huber-TV of that weight (0: all filters random).'),
+  }),
+  layout: layoutOf,
+  initialTheta(o, init, { rng }) {
+    const kernels = initialKernels(o, init.filterScale, init.derivativeWeight, rng);
+    if (o.potential === 'huber') return kernels;
+    const m = o.filters;
+    const theta = new Float64Array(1 + 2 * m + kernels.length);
+    theta[0] = init.logWeight;
+    theta.fill(init.logFilterWeight, 1, 1 + m);
+    theta.fill(init.logSmoothing, 1 + m, 1 + 2 * m);
+    theta.set(kernels, 1 + 2 * m);
+    return theta;
+  },
+  build(o, shape) {
+    const [C, H, W] = shape as [number, number, number];
+    const layout = layoutOf(o);
+    const per = o.filterSize * o.filterSize;
+    const projections = o.zeroMean ? [zeroMeanFilters(kernelOffset(o), o.filters, per)] : [];
+    const what = `Fields of Experts, ${o.filters} filters ${o.filterSize}×${o.filterSize}`;
+    if (o.potential === 'huber') {
+      const K = new ConvFilterBank({ inChannels: C, outChannels: o.filters, height: H, width: W, kernelSize: o.filterSize, boundary: o.boundary });
+      const fStar = new HuberConjugate({ shape: K.range, alpha: 1, epsilon: o.huber });
+      // Single-channel zero/periodic filter banks have a declarative form for compute backends.
+      const declarative =
+        C === 1 && (o.boundary === 'zero' || o.boundary === 'periodic')
+          ? (data: Float64Array, target: Float64Array): SaddleSpec => ({
+              height: H,
+              width: W,
+              operator: { kind: 'filters', kernels: Float64Array.from(K.params), kernelSize: o.filterSize, count: o.filters, boundary: o.boundary as 'zero' | 'periodic' },
+              alpha: 1,
+              epsilon: o.huber,
+              isotropic: false,
+              data,
+              target,
+            })
+          : undefined;
+      return makeModel({
+        kind: 'foe',
+        options: o,
+        shape,
+        layout,
+        params: K.params,
+        setParams: (theta) => K.setParams(theta),
+        saddle: { K, fStar, f: fStar.conjugate(), trainable: true, ...(declarative ? { declarative } : {}) },
+        projections,
+        formula: `Σᵢ Σₚ Huber_ε((kᵢ ⋆ x)ₚ), ε = ${o.huber} (${what}, saddle form K = filter bank)`,
+      });
+    }
+    const R = new FieldsOfExperts({ shape, filters: o.filters, kernelSize: o.filterSize, boundary: o.boundary });
+    const saddle = R.saddle();
+    return makeModel({
+      kind: 'foe',
+      options: o,
+      shape,
+      layout,
+      params: R.params,
+      setParams: (theta) => R.setParams(theta),
+      // No derived constants of MAID's bound for the FoE: reported as unknown (Infinity), without
+      // spending a power iteration on ‖B‖.
+      smooth: { R: R.smooth(), certified: false, boundConstants: () => ({ normB: Infinity, lipB: Infinity, lipAInv: Infinity, certified: false }) },
+      saddle: { K: saddle.K, fStar: saddle.fStar, f: saddle.f, trainable: false },
+      projections,
+      formula: `½e^θ₀ Σᵢ e^θᵢ Σₚ √((kᵢ ⋆ x)ₚ² + e^{2sᵢ}) (${what}, MAID)`,
+    });
+  },
+  filters: filterBank,
+  report(o, theta) {
+    const bank = filterBank(o, theta);
+    const norms = [...bank.weights].sort((a, b) => a - b);
+    return {
+      'largest filter weight': norms.at(-1)!,
+      'median filter weight': norms[Math.floor(norms.length / 2)]!,
+      ...(o.potential === 'smooth' ? { 'global weight ½e^θ₀': 0.5 * Math.exp(theta[0]!) } : {}),
+    };
+  },
+});
