@@ -6,12 +6,17 @@
  */
 import {
   NumericalError,
+  addCost,
+  anyOf,
+  cg,
+  maxIterations,
   nrm2,
   parseOrThrow,
   positiveInt,
+  run,
   shapeSize,
+  tolerance,
   z,
-  addCost,
   zeroCost,
   type HypergradientEstimate,
   type HypergradientOracle,
@@ -23,7 +28,7 @@ import {
   type Vec,
   type WarmState,
 } from '@bilevel/core';
-import { Fista, anyOf, cg, maxIterations, run, tolerance, type SmoothState } from '@bilevel/solvers';
+import { Fista, type SmoothState } from '@bilevel/solvers';
 import { meanGradient, meanLoss, validateQuery, validateTolerances, type SampleGradient, type SampleLoss } from './batch.js';
 import type { Loss } from './loss.js';
 

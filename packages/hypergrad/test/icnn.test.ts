@@ -6,10 +6,10 @@
  * the adaptive piggyback method decrease the training loss.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nrm2, type SaddleProblem, type TwiceSmooth, type Vec } from '@bilevel/core';
+import { anyOf, maxIterations, nrm2, run, tolerance, type SaddleProblem, type TwiceSmooth, type Vec } from '@bilevel/core';
 import { addGaussianNoise, crop, loadPhotograph } from '@bilevel/imaging';
 import { IcnnRegularizer, icnnSaddleModel, type IcnnOptions, type TrainingPair } from '@bilevel/prox';
-import { Fista, Pdhg, anyOf, maxIterations, run, tolerance } from '@bilevel/solvers';
+import { Fista, Pdhg } from '@bilevel/solvers';
 import { FiniteDifferenceOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 
 const S = 8;
