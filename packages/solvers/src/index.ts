@@ -30,7 +30,7 @@ export {
   HuberTvPdhg,
   gradientNorm,
   type HuberTvProblem,
-  type HuberTvOptions,
+  type HuberTvPdhgOptions,
   type HuberTvState,
   type HuberTvWork,
   type HuberTvCertificate,
