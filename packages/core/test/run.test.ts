@@ -222,8 +222,13 @@ describe('the run loop with records, state counters and machine halts', () => {
     });
     expect([r.reason, r.iterations]).toEqual(['diverged', 3]);
     expect(seen).toEqual([undefined, undefined, 'diverged']);
-    const r2 = run(counter(3), countState(), { stop: maxIterations(100), callbacks: { onStep: () => 'aborted' } });
-    expect([r2.reason, r2.iterations]).toEqual(['aborted', 1]);
+    const later: number[] = [];
+    const r2 = run(counter(3), countState(), {
+      stop: maxIterations(100),
+      callbacks: [{ onStep: () => 'aborted' }, { onStep: () => 'time-limit' }, { onStep: (e) => void later.push(e.iterations) }],
+    });
+    expect([r2.reason, r2.iterations]).toEqual(['aborted', 1]); // the first request wins
+    expect(later).toEqual([1]); // and every callback still sees the step
   });
 
   it('a callback that returns something other than a StopReason is a mistake, named', () => {

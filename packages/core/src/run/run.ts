@@ -105,11 +105,18 @@ function requestedStop(value: unknown): StopReason | undefined {
 /** A point where the loop waits: a callback's result (maybe a promise), or a turn of the event loop. */
 type Pause = { readonly kind: 'result'; readonly value: unknown } | { readonly kind: 'tick' };
 
-/** The loop of {@link run} and {@link runAsync}, written once for both drivers. */
+/** The pause between steps of {@link runAsync} (one object: nothing is allocated per step). */
+const TICK: Pause = { kind: 'tick' };
+
+/**
+ * The loop of {@link run} and {@link runAsync}, written once for both drivers; `ticks`: pause
+ * for the event loop after every step that does not stop the run.
+ */
 function* loop<S, R, C extends Certificate>(
   machine: Machine<S, R, C>,
   state: S,
   options: RunOptions<S, R, C>,
+  ticks: boolean,
 ): Generator<Pause, RunResult<S, R, C | undefined>, unknown> {
   const { certificateEvery: m } = parseOrThrow(runOptionsSchema, { certificateEvery: options.certificateEvery, stop: options.stop }, 'run options');
   const stop = options.stop ?? (maxIterations(1000) as StoppingCriterion<S, R>);
@@ -118,7 +125,8 @@ function* loop<S, R, C extends Certificate>(
   if (!certify && stop.usesCertificate) {
     throw new ValidationError(`run: the stop criterion (${stop.description}) reads certificates, but this machine has none`);
   }
-  const wantCertificates = certify !== undefined && (stop.usesCertificate || callbacks.some((c) => c.onStep && c.usesCertificate !== false));
+  const stepCallbacks = callbacks.filter((c) => c.onStep !== undefined);
+  const wantCertificates = certify !== undefined && (stop.usesCertificate || stepCallbacks.some((c) => c.usesCertificate !== false));
   const t0 = performance.now();
   let k = 0;
   let record: R | undefined;
@@ -134,12 +142,13 @@ function* loop<S, R, C extends Certificate>(
     }
     const halt = haltOf(machine, state, record);
     if (k > 0) {
-      const event: StepEvent<S, R, C> = { iterations: k, state, record: record as R, certificate: fresh, elapsedMs: performance.now() - t0, halt };
       let requested: StopReason | undefined;
-      for (const c of callbacks) {
-        if (!c.onStep) continue;
-        const r = requestedStop(yield { kind: 'result', value: c.onStep(event) });
-        requested ??= r;
+      if (stepCallbacks.length > 0) {
+        const event: StepEvent<S, R, C> = { iterations: k, state, record: record as R, certificate: fresh, elapsedMs: performance.now() - t0, halt };
+        for (const c of stepCallbacks) {
+          const r = requestedStop(yield { kind: 'result', value: c.onStep!(event) });
+          requested ??= r; // every callback sees every step; the first request wins
+        }
       }
       if (halt) {
         reason = halt;
@@ -149,7 +158,7 @@ function* loop<S, R, C extends Certificate>(
         reason = requested;
         break;
       }
-      yield { kind: 'tick' };
+      if (ticks) yield TICK;
     } else if (halt) {
       reason = halt;
       break;
@@ -194,7 +203,7 @@ export function run<S, R, C extends Certificate>(machine: CertifiedMachine<S, R,
 /** {@link run} of a machine without certificates (`result.certificate` is `undefined`). */
 export function run<S, R>(machine: Machine<S, R>, state: S, options?: RunOptions<S, R>): RunResult<S, R, undefined>;
 export function run<S, R, C extends Certificate>(machine: Machine<S, R, C>, state: S, options: RunOptions<S, R, C> = {}): RunResult<S, R, C | undefined> {
-  const it = loop(machine, state, options);
+  const it = loop(machine, state, options, false);
   let next = it.next();
   while (!next.done) {
     const p = next.value;
@@ -220,7 +229,7 @@ export async function runAsync<S, R, C extends Certificate>(
   state: S,
   options: RunOptions<S, R, C> = {},
 ): Promise<RunResult<S, R, C | undefined>> {
-  const it = loop(machine, state, options);
+  const it = loop(machine, state, options, true);
   let next = it.next();
   while (!next.done) {
     const p = next.value;
