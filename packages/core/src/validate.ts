@@ -17,6 +17,8 @@ export const nonNegative = z.number().finite().nonnegative();
 export const positiveInt = z.number().int().positive();
 /** A number in the open interval `(0, 1)`. */
 export const unitInterval = z.number().gt(0).lt(1);
+/** A `Float64Array` (validated by instance; lengths are checked separately, e.g. by {@link assertLength}). */
+export const vecSchema = z.custom<Float64Array>((v) => v instanceof Float64Array, { message: 'must be a Float64Array' });
 /** A tensor shape: a non-empty list of positive integers. */
 export const shapeSchema = z.array(positiveInt).min(1);
 /** Lower-level and adjoint tolerances, both finite and `> 0`. */

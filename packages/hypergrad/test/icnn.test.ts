@@ -6,11 +6,11 @@
  * the adaptive piggyback method decrease the training loss.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nrm2, type SaddleProblem, type TwiceSmooth, type Vec } from '@bilevel/core';
+import { anyOf, maxIterations, nrm2, run, tolerance, type SaddleProblem, type TwiceSmooth, type Vec } from '@bilevel/core';
 import { addGaussianNoise, crop, loadPhotograph } from '@bilevel/imaging';
 import { IcnnRegularizer, TrainingSet, icnnModel, type IcnnOptions } from '@bilevel/models';
 import type { Pair } from './fixtures.js';
-import { Fista, Pdhg, anyOf, maxIterations, run, tolerance } from '@bilevel/solvers';
+import { Fista, Pdhg } from '@bilevel/solvers';
 import { FiniteDifferenceOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 
 const S = 8;

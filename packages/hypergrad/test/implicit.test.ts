@@ -62,4 +62,24 @@ describe('ImplicitOracle', () => {
     expect(warm.cost.iterations).toBeLessThan(cold.cost.iterations);
     expect(warm.cost.cgIterations).toBeLessThanOrEqual(1);
   });
+
+  it('without bound constants: ‖B‖ by power iteration (its products counted as hvp), the bound is not certified', () => {
+    const fx = smoothSaddleModel({ samples: 1, seed: 11, n: 6, m: 9, a: 0.5, c: 0.3 });
+    const certified = smoothFormModel(fx);
+    const model = { ...certified, sample: (i: number) => ({ ...certified.sample(i), boundConstants: undefined }) };
+    const theta = Float64Array.from(fx.K.params);
+    const tol = { epsilon: 1e-8, delta: 1e-8 };
+    const withConstants = new ImplicitOracle({ model: certified, loss: squaredError() });
+    const a = withConstants.evaluate(theta, [0], tol);
+    const estimating = new ImplicitOracle({ model, loss: squaredError(), powerIterations: 7 });
+    const b = estimating.evaluate(theta, [0], tol);
+    expect(withConstants.boundCertified).toBe(true);
+    expect(estimating.boundCertified).toBe(false);
+    expect(b.bound).toBe(Infinity); // L_B and L_{A⁻¹} are unknown
+    expect(Array.from(b.gradient)).toEqual(Array.from(a.gradient));
+    const extra = b.cost.hvp - a.cost.hvp;
+    expect(extra).toBeGreaterThan(0);
+    expect(extra).toBeLessThanOrEqual(2 * 7);
+    expect(extra % 2).toBe(0); // one B·dθ and one Bᵀq per round
+  });
 });

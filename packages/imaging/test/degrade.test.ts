@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, ShapeError, ValidationError, type LinearOperator } from '@bilevel/core';
 import { adjointError } from '@bilevel/core/testing';
-import { AvgPool, Convolution2D, gaussianKernel, motionKernel, type Boundary } from '@bilevel/operators';
+import { AvgPool, Convolution2D, gaussianKernel, motionKernel, type ConvBoundary } from '@bilevel/operators';
 import { addGaussianNoise, applyMask, createImage, degrade, imageStats, randomMask, type Image } from '@bilevel/imaging';
 
 function textured(channels: number, height: number, width: number): Image {
@@ -16,7 +16,7 @@ function sum(a: Float64Array): number {
   return s;
 }
 
-const blur = (img: Image, kernel: Float64Array, boundary: Boundary = 'symmetric'): Convolution2D =>
+const blur = (img: Image, kernel: Float64Array, boundary: ConvBoundary = 'symmetric'): Convolution2D =>
   new Convolution2D({ channels: img.channels, height: img.height, width: img.width, kernel, boundary });
 
 /** `max_i |y_i − (A x)_i − σ ε_i|` with `ε` redrawn from the seed in data order. */

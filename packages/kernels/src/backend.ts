@@ -5,7 +5,7 @@
  * @module
  */
 import { BilevelError, type SaddleBackendState, type Vec } from '@bilevel/core';
-import type { FilterBank, Grid, SaddleSpec, SaddleSteps } from './spec.js';
+import type { SaddleFilterBank, Grid, SaddleSpec, SaddleSteps } from './spec.js';
 
 /** The gpu.js modes a {@link ComputeBackend} can run in (`gpu.js` 2.24 names). */
 export const GPUJS_MODES = ['cpu', 'webasm', 'webgpu', 'headlessgl', 'webgl2', 'webgl'] as const;
@@ -106,14 +106,14 @@ export interface ComputeBackend {
   /** `out = div p = −Dᵀp` of `p ∈ [2, H, W]` (Neumann: the last differences are dropped). */
   divergence(p: Vec, grid: Grid, out?: Vec): Promise<Vec>;
   /** `out = Kx` for a filter bank, `[count, H, W]`. */
-  filterApply(x: Vec, grid: Grid, bank: FilterBank, out?: Vec): Promise<Vec>;
+  filterApply(x: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec>;
   /** `out = Kᵀy` for a filter bank, `[H, W]`. */
-  filterAdjoint(y: Vec, grid: Grid, bank: FilterBank, out?: Vec): Promise<Vec>;
+  filterAdjoint(y: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec>;
   /**
    * `out = ∇_k ⟨K_k x, y⟩`, the parameter correlation
    * `out[c,a,b] = Σ_{i,j} y[c,i,j] · x̃[i + a − r, j + b − r]` (`count·k²` entries).
    */
-  filterParamGrad(x: Vec, y: Vec, grid: Grid, bank: FilterBank, out?: Vec): Promise<Vec>;
+  filterParamGrad(x: Vec, y: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec>;
   /** `out = prox_{τg}(v) = (v + τb)/(1 + τ)` for `g = ½‖· − b‖²`. */
   proxQuadratic(v: Vec, b: Vec, tau: number, out?: Vec): Promise<Vec>;
   /** `out = D prox_{τg} · dv = dv/(1 + τ)`. */

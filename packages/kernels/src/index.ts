@@ -33,7 +33,7 @@ export {
   parseSaddleSpec,
   parseSaddleSteps,
   saddleSteps,
-  type FilterBank,
+  type SaddleFilterBank,
   type FilterBoundary,
   type Grid,
   type OperatorSpec,

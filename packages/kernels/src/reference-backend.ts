@@ -27,7 +27,7 @@ import {
 import { saddleIterateRef } from './reference/saddle.js';
 import { divergenceRef, gradientRef } from './reference/stencil.js';
 import { assertSameLength, finiteScalar, outArray, parseHuberOptions, prepareRun } from './run.js';
-import { parseFilterBank, parseGrid, type FilterBank, type Grid, type SaddleSpec, type SaddleSteps } from './spec.js';
+import { parseFilterBank, parseGrid, type SaddleFilterBank, type Grid, type SaddleSpec, type SaddleSteps } from './spec.js';
 
 /**
  * The float64 JavaScript reference implementation of {@link ComputeBackend} (`mode: 'reference'`,
@@ -68,7 +68,7 @@ export class ReferenceBackend implements ComputeBackend {
   }
 
   /** {@inheritDoc ComputeBackend.filterApply} */
-  async filterApply(x: Vec, grid: Grid, bank: FilterBank, out?: Vec): Promise<Vec> {
+  async filterApply(x: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec> {
     this.live('filterApply');
     const g = parseGrid(grid);
     const k = parseFilterBank(bank, g);
@@ -78,7 +78,7 @@ export class ReferenceBackend implements ComputeBackend {
   }
 
   /** {@inheritDoc ComputeBackend.filterAdjoint} */
-  async filterAdjoint(y: Vec, grid: Grid, bank: FilterBank, out?: Vec): Promise<Vec> {
+  async filterAdjoint(y: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec> {
     this.live('filterAdjoint');
     const g = parseGrid(grid);
     const k = parseFilterBank(bank, g);
@@ -88,7 +88,7 @@ export class ReferenceBackend implements ComputeBackend {
   }
 
   /** {@inheritDoc ComputeBackend.filterParamGrad} */
-  async filterParamGrad(x: Vec, y: Vec, grid: Grid, bank: FilterBank, out?: Vec): Promise<Vec> {
+  async filterParamGrad(x: Vec, y: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec> {
     this.live('filterParamGrad');
     const g = parseGrid(grid);
     const k = parseFilterBank(bank, g);

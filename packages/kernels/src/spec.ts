@@ -32,15 +32,8 @@ export interface Grid {
 /** Boundary rules of the filter bank: zero padding or periodic wrap. */
 export const FILTER_BOUNDARIES = ['zero', 'periodic'] as const;
 
-/** Boundary rule of a {@link FilterBank}. */
+/** Boundary rule of a {@link SaddleFilterBank}. */
 export type FilterBoundary = (typeof FILTER_BOUNDARIES)[number];
-
-/**
- * A bank of `count` centred `k×k` filters applied as correlations (the convention of
- * `@bilevel/operators`): `(Kx)[c,i,j] = Σ_{a,b} kernels[c,a,b] · x̃[i + a − r, j + b − r]`, with `x̃`
- * the zero or periodic extension of `x` (the `SaddleFilterBank` contract of `@bilevel/core`).
- */
-export type FilterBank = SaddleFilterBank;
 
 /** The operator `K` of a {@link SaddleSpec}. */
 export type OperatorSpec = SaddleSpec['operator'];
@@ -48,9 +41,9 @@ export type OperatorSpec = SaddleSpec['operator'];
 /**
  * The declarative problem: grid, operator, regularisation weight `α`, Huber smoothing `ε`,
  * isotropic or anisotropic coupling, the data `b` and (for the piggyback / loss) the target `x†`
- * (the `SaddleSpec` contract of `@bilevel/core`).
+ * (the `SaddleSpec` contract of `@bilevel/core`, with its filter bank `SaddleFilterBank`).
  */
-export type { SaddleSpec };
+export type { SaddleFilterBank, SaddleSpec };
 
 /** PDHG step sizes: primal `τ`, dual `σ`, over-relaxation `θ`. */
 export interface SaddleSteps {
@@ -106,7 +99,7 @@ export type SaddleSpecInput = Omit<SaddleSpec, 'isotropic' | 'operator'> & {
   readonly isotropic?: boolean;
   readonly operator:
     | { readonly kind: 'gradient' }
-    | ({ readonly kind: 'filters' } & Omit<FilterBank, 'boundary'> & { readonly boundary?: FilterBoundary });
+    | ({ readonly kind: 'filters' } & Omit<SaddleFilterBank, 'boundary'> & { readonly boundary?: FilterBoundary });
 };
 
 /**
@@ -133,14 +126,14 @@ export function parseSaddleSpec(spec: SaddleSpecInput): SaddleSpec {
  * Validate a filter bank against a grid (see {@link parseSaddleSpec}); returns it with the
  * default boundary filled in.
  */
-export function parseFilterBank(bank: Omit<FilterBank, 'boundary'> & { readonly boundary?: FilterBoundary }, grid: Grid): FilterBank {
+export function parseFilterBank(bank: Omit<SaddleFilterBank, 'boundary'> & { readonly boundary?: FilterBoundary }, grid: Grid): SaddleFilterBank {
   const b = parseOrThrow(filterSchema, { kind: 'filters', ...bank }, 'filter bank');
   const { kind: _kind, ...rest } = b;
   checkFilterBank(rest, parseGrid(grid), 'filter bank');
   return rest;
 }
 
-function checkFilterBank(bank: FilterBank, grid: Grid, what: string): void {
+function checkFilterBank(bank: SaddleFilterBank, grid: Grid, what: string): void {
   const k = bank.kernelSize;
   if (k > 2 * Math.min(grid.height, grid.width) - 1) {
     throw new ValidationError(

@@ -4,7 +4,7 @@
  * tolerance tiers of the README. One backend per mode per file: kernels compile once.
  */
 import { Rng } from '@bilevel/core';
-import { GpuJsBackend, ReferenceBackend, availableModes, type FilterBank, type GpuJsMode } from '@bilevel/kernels';
+import { GpuJsBackend, ReferenceBackend, availableModes, type SaddleFilterBank, type GpuJsMode } from '@bilevel/kernels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { infNorm, maxScaledError, randomBank } from './helpers.js';
 
@@ -66,7 +66,7 @@ describe.each(cpuModes)('gpu.js %s kernels vs the float64 reference', (mode) => 
         [2, 5],
         [1, 1],
       ] as const) {
-        const bank: FilterBank = randomBank(count, k, boundary, 100 * k + count, 1);
+        const bank: SaddleFilterBank = randomBank(count, k, boundary, 100 * k + count, 1);
         const kk = k * k;
         const l1 = (c: number): number => bank.kernels.subarray(c * kk, (c + 1) * kk).reduce((s, v) => s + Math.abs(v), 0);
         let l1max = 0;

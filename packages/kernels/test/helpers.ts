@@ -3,7 +3,7 @@
  * tolerance tiers (README "Tolerance tiers").
  */
 import { Rng, type Vec } from '@bilevel/core';
-import type { FilterBank, FilterBoundary, OperatorSpec, SaddleSpec } from '@bilevel/kernels';
+import type { SaddleFilterBank, FilterBoundary, OperatorSpec, SaddleSpec } from '@bilevel/kernels';
 
 /** A piecewise-constant target with additive noise, `H×W`, seeded. */
 export function denoisingData(H: number, W: number, seed: number, noise = 0.1): { data: Vec; target: Vec } {
@@ -17,7 +17,7 @@ export function denoisingData(H: number, W: number, seed: number, noise = 0.1): 
 }
 
 /** A random bank of `count` `k×k` filters, entries `N(0, scale²)`. */
-export function randomBank(count: number, k: number, boundary: FilterBoundary, seed: number, scale = 0.5): FilterBank {
+export function randomBank(count: number, k: number, boundary: FilterBoundary, seed: number, scale = 0.5): SaddleFilterBank {
   return { kernels: Rng.seeded(seed).normalVec(count * k * k).map((v) => v * scale), kernelSize: k, count, boundary };
 }
 

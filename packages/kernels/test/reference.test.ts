@@ -10,7 +10,7 @@ import {
   operatorNorm,
   saddleHypergradient,
   saddleSteps,
-  type FilterBank,
+  type SaddleFilterBank,
   type SaddleSpec,
 } from '@bilevel/kernels';
 import { ConvFilterBank, Gradient2D, withNorm } from '@bilevel/operators';
@@ -154,7 +154,7 @@ describe('reference saddle solve', () => {
   for (const { name, op } of cases) {
     for (const isotropic of [false, true]) {
       it(`piggyback hypergradient = central finite differences of the loss (${name}, ${isotropic ? 'iso' : 'aniso'})`, async () => {
-        const bank = op as FilterBank & { kind: 'filters' };
+        const bank = op as SaddleFilterBank & { kind: 'filters' };
         const mk = (kernels: Float64Array): SaddleSpec => ({ ...problem(8, 7, { ...bank, kernels }, isotropic, 9, 0.05, 0.02) });
         const solve = async (s: SaddleSpec) => ref.runSaddle(s, saddleSteps(s), { iterations: 1500 });
         const r = await solve(mk(bank.kernels));

@@ -7,7 +7,7 @@
 // (Convolution2D) apply + adjoint on 3 channels.
 import { measure, report, sig } from '@bilevel/core/bench';
 import { Rng } from '@bilevel/core';
-import { ConvFilterBank, Convolution2D, gaussianKernel, type Boundary } from '@bilevel/operators';
+import { ConvFilterBank, Convolution2D, gaussianKernel, type ConvBoundary } from '@bilevel/operators';
 
 const FILTERS = 48;
 const K = 7;
@@ -22,7 +22,7 @@ for (const size of sizes.length ? sizes : [32, 256, 512, 1024]) {
   const back = new Float64Array(px);
   const grad = new Float64Array(FILTERS * K * K);
   const options = size >= 1024 ? { warmup: 1, repeats: 5 } : size >= 512 ? { warmup: 2, repeats: 7 } : size >= 256 ? { warmup: 3, repeats: 11 } : { warmup: 20, repeats: 101 };
-  for (const boundary of ['zero', 'symmetric'] as Boundary[]) {
+  for (const boundary of ['zero', 'symmetric'] as ConvBoundary[]) {
     const bank = new ConvFilterBank({
       inChannels: 1,
       outChannels: FILTERS,

@@ -20,10 +20,10 @@
  *
  * Pads wider than the image continue the periodic pattern (as numpy does for these modes).
  */
-export type Boundary = 'zero' | 'symmetric' | 'reflect' | 'periodic';
+export type ConvBoundary = 'zero' | 'symmetric' | 'reflect' | 'periodic';
 
 /** Source index in `[0, n)` of index `a` on an axis of length `n`, or `−1` for a zero value. */
-export function boundaryIndex(a: number, n: number, boundary: Boundary): number {
+export function boundaryIndex(a: number, n: number, boundary: ConvBoundary): number {
   if (a >= 0 && a < n) return a;
   switch (boundary) {
     case 'zero':
@@ -74,7 +74,7 @@ export class BoundaryExtension {
     readonly width: number,
     readonly rh: number,
     readonly rw: number,
-    readonly boundary: Boundary,
+    readonly boundary: ConvBoundary,
   ) {
     this.paddedHeight = height + 2 * rh;
     this.paddedWidth = width + 2 * rw;

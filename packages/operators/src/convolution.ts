@@ -13,7 +13,7 @@ import {
   type Shape,
   type Vec,
 } from '@bilevel/core';
-import { BoundaryExtension, boundaryIndex, type Boundary } from './boundary.js';
+import { BoundaryExtension, boundaryIndex, type ConvBoundary } from './boundary.js';
 import { convolveFull, correlateGrad, correlateValid, correlateValid2 } from './correlate.js';
 import { NormCache } from './norms.js';
 import {
@@ -49,7 +49,7 @@ class ConvEngine {
     readonly width: number,
     readonly kh: number,
     readonly kw: number,
-    boundary: Boundary,
+    boundary: ConvBoundary,
     /** Padded images held at once (input channels of a bank, 1 for per-channel convolution). */
     slots: number,
   ) {
@@ -164,9 +164,6 @@ class ConvEngine {
   }
 }
 
-/** Boundary rule of a convolution (see {@link Boundary}). */
-export type ConvBoundary = Boundary;
-
 /** Options of {@link ConvFilterBank}. */
 export interface ConvFilterBankOptions {
   /** Input channels `C_in`. */
@@ -180,7 +177,7 @@ export interface ConvFilterBankOptions {
   /** Side `k = 2r + 1` of the square kernels (odd). */
   readonly kernelSize: number;
   /** Boundary rule (default `zero`). */
-  readonly boundary?: Boundary;
+  readonly boundary?: ConvBoundary;
   /** Initial kernels, `C_out·C_in·k·k` finite entries laid out `[out][in][row][col]` (default zeros). */
   readonly kernels?: Float64Array;
 }
@@ -203,7 +200,7 @@ const bankSchema = z.strictObject({
  * ```
  * a cross-correlation with centred offsets (the PyTorch `conv2d` convention, padding `r`), where
  * `x̃` is the boundary extension of `x` (`zero`, `symmetric`, `reflect` or `periodic`, see
- * {@link Boundary}). Parameters `θ = k`, laid out `[C_out][C_in][kernelSize][kernelSize]`
+ * {@link ConvBoundary}). Parameters `θ = k`, laid out `[C_out][C_in][kernelSize][kernelSize]`
  * (entry `(o, i, a, b)` is the offset `q = (a − r, b − r)`: row, then column).
  *
  * The adjoint is `Kᵀ = Eᵀ ∘ Cᵀ`: a full convolution of `y` with each kernel, then every
@@ -231,7 +228,7 @@ export class ConvFilterBank implements ParametricOperator {
   /** Kernel side `k`. */
   readonly kernelSize: number;
   /** Boundary rule. */
-  readonly boundary: Boundary;
+  readonly boundary: ConvBoundary;
   private readonly engine: ConvEngine;
   private readonly nIn: number;
   private readonly nOut: number;
@@ -349,7 +346,7 @@ export interface Convolution2DOptions {
    */
   readonly kernelSize?: number | readonly [number, number];
   /** Boundary rule (default `zero`). */
-  readonly boundary?: Boundary;
+  readonly boundary?: ConvBoundary;
 }
 
 const convSchema = z.strictObject({
@@ -367,7 +364,7 @@ const convSchema = z.strictObject({
  * ```
  * (K x)[c, p] = Σ_{q ∈ [−rh, rh]×[−rw, rw]} k[q]·x̃[c, p + q]
  * ```
- * a cross-correlation with centred offsets, `x̃` the boundary extension (see {@link Boundary};
+ * a cross-correlation with centred offsets, `x̃` the boundary extension (see {@link ConvBoundary};
  * for the symmetric kernels of blur, correlation and convolution coincide). Same engine, and so
  * the same exact adjoint, as {@link ConvFilterBank}; not learnable. `norm()` is the Schur-test
  * bound (kind `upper-bound`; it equals `Σ|k|`, e.g. 1 for a normalised blur, with zero or
@@ -383,7 +380,7 @@ export class Convolution2D implements LinearOperator {
   /** `[kh, kw]`. */
   readonly kernelShape: readonly [number, number];
   /** Boundary rule. */
-  readonly boundary: Boundary;
+  readonly boundary: ConvBoundary;
   /** Channels `C`. */
   readonly channels: number;
   private readonly engine: ConvEngine;

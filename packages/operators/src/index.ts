@@ -19,11 +19,10 @@
 export { Identity, ScalarMultiple, Diagonal, ElementwiseProduct } from './elementwise.js';
 export { DenseMatrix } from './dense.js';
 export { Gradient2D, type Gradient2DOptions, type GradientBoundary } from './gradient.js';
-export { boundaryIndex, BoundaryExtension, type Boundary } from './boundary.js';
+export { boundaryIndex, BoundaryExtension, type ConvBoundary } from './boundary.js';
 export {
   ConvFilterBank,
   Convolution2D,
-  type ConvBoundary,
   type ConvFilterBankOptions,
   type Convolution2DOptions,
 } from './convolution.js';

@@ -23,11 +23,11 @@ import {
   z,
   type Shape,
 } from '@bilevel/core';
-import type { Boundary } from './boundary.js';
+import type { ConvBoundary } from './boundary.js';
 import type { GradientBoundary } from './gradient.js';
 
 /** Boundary modes of convolutions (see `boundary.ts`). */
-export const BOUNDARIES = ['zero', 'symmetric', 'reflect', 'periodic'] as const satisfies readonly Boundary[];
+export const BOUNDARIES = ['zero', 'symmetric', 'reflect', 'periodic'] as const satisfies readonly ConvBoundary[];
 
 /** Boundary modes of the finite-difference gradient. */
 export const GRADIENT_BOUNDARIES = ['neumann', 'periodic'] as const satisfies readonly GradientBoundary[];

@@ -28,10 +28,10 @@ import {
   transpose,
   vstack,
   ZeroPad,
-  type Boundary,
+  type ConvBoundary,
 } from '@bilevel/operators';
 
-const BOUNDARIES: readonly Boundary[] = ['zero', 'symmetric', 'reflect', 'periodic'];
+const BOUNDARIES: readonly ConvBoundary[] = ['zero', 'symmetric', 'reflect', 'periodic'];
 const rand = (n: number, seed: number): Float64Array => Rng.seeded(seed).normalVec(n);
 const mask = (n: number, seed: number): Float64Array => {
   const r = Rng.seeded(seed);
@@ -39,7 +39,7 @@ const mask = (n: number, seed: number): Float64Array => {
 };
 
 /** A filter bank with seeded random kernels. */
-const bank = (inChannels: number, outChannels: number, height: number, width: number, kernelSize: number, boundary: Boundary, seed = 3) =>
+const bank = (inChannels: number, outChannels: number, height: number, width: number, kernelSize: number, boundary: ConvBoundary, seed = 3) =>
   new ConvFilterBank({
     inChannels,
     outChannels,
@@ -126,7 +126,7 @@ add('avgPool 1×2×3 factor 1', () => new AvgPool({ channels: 1, height: 2, widt
 
 // algebra: fixed combinations
 const grad = (C: number, H: number, W: number) => new Gradient2D({ channels: C, height: H, width: W });
-const blur = (C: number, H: number, W: number, boundary: Boundary = 'reflect') =>
+const blur = (C: number, H: number, W: number, boundary: ConvBoundary = 'reflect') =>
   new Convolution2D({ channels: C, height: H, width: W, kernel: gaussianKernel(3, 0.8), boundary });
 add('compose(mask, blur) 1×5×6', () => compose(new Mask([1, 5, 6], mask(30, 11)), blur(1, 5, 6)));
 add('compose(gradient, blur) 2×4×7', () => compose(grad(2, 4, 7), blur(2, 4, 7, 'symmetric')));

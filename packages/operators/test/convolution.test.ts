@@ -5,14 +5,14 @@ import {
   ConvFilterBank,
   Convolution2D,
   gaussianKernel,
-  type Boundary,
+  type ConvBoundary,
 } from '@bilevel/operators';
 import { describe, expect, it } from 'vitest';
 
-const BOUNDARIES: readonly Boundary[] = ['zero', 'symmetric', 'reflect', 'periodic'];
+const BOUNDARIES: readonly ConvBoundary[] = ['zero', 'symmetric', 'reflect', 'periodic'];
 
 /** Independent boundary rule: fold the index back step by step instead of using a period. */
-function naiveIndex(a: number, n: number, boundary: Boundary): number {
+function naiveIndex(a: number, n: number, boundary: ConvBoundary): number {
   if (boundary === 'zero') return a >= 0 && a < n ? a : -1;
   if (boundary === 'periodic') {
     while (a < 0) a += n;
@@ -33,7 +33,7 @@ interface Geometry {
   H: number;
   W: number;
   k: number;
-  boundary: Boundary;
+  boundary: ConvBoundary;
 }
 
 /** The extended image x̃[i, y, x] by the naive rule. */
@@ -92,7 +92,7 @@ const maxDiff = (a: Float64Array, b: Float64Array): number => a.reduce((m, v, i)
 
 describe('boundary rules', () => {
   it('follow numpy.pad on [1, 2, 3] padded by 2', () => {
-    const padded = (boundary: Boundary) => [-2, -1, 0, 1, 2, 3, 4].map((a) => {
+    const padded = (boundary: ConvBoundary) => [-2, -1, 0, 1, 2, 3, 4].map((a) => {
       const s = boundaryIndex(a, 3, boundary);
       return s < 0 ? 0 : [1, 2, 3][s];
     });
@@ -103,7 +103,7 @@ describe('boundary rules', () => {
   });
 
   it('follow numpy.pad for pads wider than the image (numpy 1.x output, pad 7)', () => {
-    const padded = (boundary: Boundary) => Array.from({ length: 17 }, (_, k) => [1, 2, 3][boundaryIndex(k - 7, 3, boundary)]);
+    const padded = (boundary: ConvBoundary) => Array.from({ length: 17 }, (_, k) => [1, 2, 3][boundaryIndex(k - 7, 3, boundary)]);
     expect(padded('reflect')).toEqual([2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2]);
     expect(padded('symmetric')).toEqual([1, 1, 2, 3, 3, 2, 1, 1, 2, 3, 3, 2, 1, 1, 2, 3, 3]);
     expect(padded('periodic')).toEqual([3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1]);
@@ -119,7 +119,7 @@ describe('boundary rules', () => {
   it('are what a shifted delta kernel reads at the image border', () => {
     // (Kx)[p] = x̃[p + q] for a delta at offset q = (0, −2) and (0, +2), on the 1×3 image [1, 2, 3]
     const x = Float64Array.of(1, 2, 3);
-    const shifted = (boundary: Boundary, col: number) => {
+    const shifted = (boundary: ConvBoundary, col: number) => {
       const kernels = new Float64Array(25);
       kernels[2 * 5 + col] = 1;
       const K = new ConvFilterBank({ inChannels: 1, outChannels: 1, height: 1, width: 3, kernelSize: 5, boundary, kernels });

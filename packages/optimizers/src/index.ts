@@ -7,7 +7,8 @@
  * budgets, step records and lossless checkpoints.
  *
  * Every optimizer is a resumable state machine (`init → step → …`, `checkpoint`/`restore`);
- * `run`/`runSync` drive it under a budget. File helpers (atomic checkpoints, JSONL logs) live in
+ * `optimizerMachine` hands it to the run loop of `@bilevel/core` (`run`/`runAsync` with stop
+ * criteria and callbacks). File helpers (atomic checkpoints, JSONL logs) live in
  * `@bilevel/optimizers/node`.
  * @packageDocumentation
  */

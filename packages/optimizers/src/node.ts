@@ -7,10 +7,10 @@ import {
   closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ValidationError, fileSystemError, parseJson } from '@bilevel/core';
+import { ValidationError, fileSystemError, parseJson, type Certificate, type CheckpointEveryOptions, type RunCallbacks } from '@bilevel/core';
 import { parseCheckpoint, toJsonLine } from './checkpoint.js';
-import type { CheckpointPolicy } from './run.js';
-import type { Checkpoint } from './types.js';
+import { optimizerCheckpoints } from './run.js';
+import type { Checkpoint, Optimizer, OptimizerState } from './types.js';
 
 /** Test hooks of {@link writeCheckpointAtomic}. */
 export interface AtomicWriteHooks {
@@ -84,9 +84,15 @@ export function readCheckpoint(path: string): Checkpoint {
   return parseCheckpoint(value);
 }
 
-/** A {@link CheckpointPolicy} that writes every `every` steps (and at stop) to `path` atomically. */
-export function checkpointToFile(path: string, every: number, options: { readonly onStop?: boolean } = {}): CheckpointPolicy {
-  return { every, save: (c) => writeCheckpointAtomic(path, c), ...(options.onStop !== undefined ? { onStop: options.onStop } : {}) };
+/**
+ * Checkpoints of `optimizer` to the file `path`, written atomically every `every` steps and at
+ * the stop: {@link optimizerCheckpoints} with {@link writeCheckpointAtomic}, a callback of `run` /
+ * `runAsync` of `@bilevel/core`.
+ */
+export function checkpointToFile<S extends OptimizerState>(
+  optimizer: Optimizer<S>, path: string, every: number, options: CheckpointEveryOptions = {},
+): RunCallbacks<S, unknown, Certificate> {
+  return optimizerCheckpoints(optimizer, every, (c) => writeCheckpointAtomic(path, c), options);
 }
 
 /** Options of {@link JsonlWriter}. */

@@ -11,10 +11,10 @@
  * the optimizers once did, is no lower bound.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng, type HypergradientOracle } from '@bilevel/core';
+import { Rng, run, untilIteration, type HypergradientOracle } from '@bilevel/core';
 import { ImplicitOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 import { TrainingSet, models, type ModelSpec } from '@bilevel/models';
-import { adaptivePiggyback, maid, runSync, type StepRecord } from '@bilevel/optimizers';
+import { adaptivePiggyback, maid, optimizerMachine } from '@bilevel/optimizers';
 
 const S = 8;
 const shape = [1, S, S] as const;
@@ -105,9 +105,9 @@ describe('MAID and the adaptive step with the real oracles: certified descent of
             const opt = make(fixed);
             const state = opt.init(fixed ? p.thetaStar : p.theta0);
             let before = exactLoss(p.oracle, state.theta);
-            runSync(opt, p.oracle, state, {
-              budget: { maxIterations: 30 },
-              onStep: (r: StepRecord) => {
+            run(optimizerMachine(opt, p.oracle), state, {
+              stop: untilIteration(30),
+              callbacks: { onStep: ({ record: r }) => {
                 const where = `${p.name}, seed ${seed}, ${fixed ? 'fixed accuracy' : 'adaptive accuracy'}, iteration ${r.iteration}`;
                 const L = before.value;
                 expect(r.lossLower, `lossLower ≤ L(θ_k): ${where}`).toBeLessThanOrEqual(L + before.slack);
@@ -121,7 +121,7 @@ describe('MAID and the adaptive step with the real oracles: certified descent of
                 expect(r.trialLossUpper!, `U↑(θ⁺) ≥ L(θ⁺): ${where}`).toBeGreaterThanOrEqual(after.value - after.slack);
                 expect(after.value, `L(θ⁺) < L(θ_k): ${where}`).toBeLessThan(L + before.slack + after.slack);
                 before = after;
-              },
+              } },
             });
           }
         }

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ValidationError, type HypergradientOracle } from '@bilevel/core';
+import { ValidationError, abortSignal, anyOf, run, runAsync, untilIteration, type HypergradientOracle } from '@bilevel/core';
 import {
-  gradientDescent, iadam, isgd, maid, restoreOptimizer, run, runSync, withoutWallTime, zeroMeanProjection, paramLayout,
-  type Checkpoint, type Optimizer, type OptimizerState, type StepRecord,
+  gradientDescent, iadam, isgd, maid, optimizerCheckpoints, optimizerMachine, restoreOptimizer, withoutWallTime, zeroMeanProjection,
+  paramLayout, type Checkpoint, type Optimizer, type OptimizerState, type StepRecord,
 } from '@bilevel/optimizers';
 import {
   JsonlWriter, checkpointToFile, readCheckpoint, readJsonl, writeCheckpointAtomic, writeFileAtomic,
@@ -37,20 +37,24 @@ function killAndResume<S extends OptimizerState>(
   const a = makeOpt();
   const sa = a.init(theta0);
   const full: StepRecord[] = [];
-  runSync(a, makeOracle(), sa, { budget: { maxIterations: opts.total }, onStep: (r) => full.push(r) });
+  run(optimizerMachine(a, makeOracle()), sa, { stop: untilIteration(opts.total), callbacks: { onStep: (e) => void full.push(e.record) } });
 
   const path = join(tempDir(), 'checkpoint.json');
   const b = makeOpt();
   const sb = b.init(theta0);
   const first: StepRecord[] = [];
   expect(() =>
-    runSync(b, makeOracle(), sb, {
-      budget: { maxIterations: opts.total },
-      checkpoint: checkpointToFile(path, opts.every),
-      onStep: (r) => {
-        first.push(r);
-        if (r.iteration + 1 === opts.killAt) throw new Error('killed');
-      },
+    run(optimizerMachine(b, makeOracle()), sb, {
+      stop: untilIteration(opts.total),
+      callbacks: [
+        {
+          onStep: ({ record: r }) => {
+            first.push(r);
+            if (r.iteration + 1 === opts.killAt) throw new Error('killed');
+          },
+        },
+        checkpointToFile(b, path, opts.every),
+      ],
     }),
   ).toThrow('killed');
 
@@ -59,7 +63,7 @@ function killAndResume<S extends OptimizerState>(
   const { optimizer, state } = restoreOptimizer(ckpt, opts.project ?? {});
   expect(state.iteration).toBe(resumedAt);
   const second: StepRecord[] = [];
-  runSync(optimizer, makeOracle(), state, { budget: { maxIterations: opts.total }, onStep: (r) => second.push(r) });
+  run(optimizerMachine(optimizer, makeOracle()), state, { stop: untilIteration(opts.total), callbacks: { onStep: (e) => void second.push(e.record) } });
 
   const stitched = [...first.slice(0, resumedAt), ...second];
   expect(stitched.length).toBe(full.length);
@@ -186,21 +190,22 @@ describe('checkpoint files', () => {
     const opt = maid();
     const s = opt.init(new Float64Array(5));
     const ac = new AbortController();
-    const res = await run(opt, q, s, {
-      budget: { signal: ac.signal },
-      checkpoint: {
-        every: 3,
-        save: async (c) => {
+    const res = await runAsync(optimizerMachine(opt, q), s, {
+      stop: abortSignal(ac.signal),
+      callbacks: [
+        {
+          onStep: ({ record: r }) => {
+            if (r.iteration === 6) ac.abort(); // e.g. Ctrl-C during step 7
+          },
+        },
+        optimizerCheckpoints(opt, 3, async (c) => {
           writeCheckpointAtomic(path, c);
           saves.push((c.state as { iteration: number }).iteration);
-        },
-      },
-      onStep: (r) => {
-        if (r.iteration === 6) ac.abort(); // e.g. Ctrl-C during step 7
-      },
+        }),
+      ],
     });
-    expect(res.stopReason).toBe('aborted');
-    expect(res.steps).toBe(7);
+    expect(res.reason).toBe('aborted');
+    expect(res.iterations).toBe(7);
     expect(saves).toEqual([3, 6, 7]);
     expect(opt.restore(readCheckpoint(path)).iteration).toBe(7);
   });
@@ -211,17 +216,9 @@ describe('checkpoint files', () => {
     const s = opt.init(new Float64Array(5));
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 0);
-    const res = await run(opt, q, s, { budget: { signal: ac.signal, maxIterations: 100_000 } });
-    expect(res.stopReason).toBe('aborted');
-    expect(res.steps).toBeLessThan(100_000);
-  });
-
-  it('wall-time budget stops between steps', () => {
-    const opt = maid();
-    const s = opt.init(new Float64Array(5));
-    const res = runSync(opt, new QuadraticBilevel(), s, { budget: { maxWallTime: 0 } });
-    expect(res.stopReason).toBe('time-limit');
-    expect(res.steps).toBe(0);
+    const res = await runAsync(optimizerMachine(opt, q), s, { stop: anyOf(abortSignal(ac.signal), untilIteration(100_000)) });
+    expect(res.reason).toBe('aborted');
+    expect(res.iterations).toBeLessThan(100_000);
   });
 });
 
@@ -233,7 +230,7 @@ describe('JSON-lines logs', () => {
     const opt = maid();
     const s = opt.init(new Float64Array(5));
     const w = new JsonlWriter(path, { truncate: true });
-    runSync(opt, q, s, { budget: { maxIterations: 6 }, onStep: (r) => w.write(r) });
+    run(optimizerMachine(opt, q), s, { stop: untilIteration(6), callbacks: { onStep: (e) => w.write(e.record) } });
     w.write({ loss: Infinity, note: 'non-finite numbers survive' });
     w.close();
     const lines = readJsonl(path) as Record<string, unknown>[];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { iadam, isgd, runSync, type IsgdOptions, type StepRecord } from '@bilevel/optimizers';
+import { run, untilIteration } from '@bilevel/core';
+import { iadam, isgd, optimizerMachine, type IsgdOptions, type StepRecord } from '@bilevel/optimizers';
 import { QuadraticBilevel, RidgeLearning, SpyOracle, norm } from './problems.js';
 
 const ridge = new RidgeLearning(); // maid-and-isgd.md §6.2 test 9: d = 20, N = 200
@@ -10,12 +11,12 @@ function runFor(opt: ReturnType<typeof isgd>, iterations: number, checkpoints: n
   const s = opt.init(theta0());
   const at: Record<number, number> = {};
   const recs: StepRecord[] = [];
-  runSync(opt, ridge, s, {
-    budget: { maxIterations: iterations },
-    onStep: (r) => {
+  run(optimizerMachine(opt, ridge), s, {
+    stop: untilIteration(iterations),
+    callbacks: { onStep: ({ record: r }) => {
       recs.push(r);
       if (checkpoints.includes(r.iteration + 1)) at[r.iteration + 1] = gradNorm(s.theta);
-    },
+    } },
   });
   return { s, at, recs };
 }
@@ -80,15 +81,15 @@ describe('decreasing vs too-large constant steps (sum-of-functions quadratic)', 
 
     const c = isgd(common);
     const sc = c.init(th0);
-    const rc = runSync(c, q, sc, { budget: { maxIterations: 150 } });
-    const excessConst = rc.stopReason === 'diverged' ? Infinity : q.excess(sc.theta);
+    const rc = run(optimizerMachine(c, q), sc, { stop: untilIteration(150) });
+    const excessConst = rc.reason === 'diverged' ? Infinity : q.excess(sc.theta);
     expect(excessConst).toBeGreaterThan(1e6 * e0);
 
     const d = isgd({ ...common, stepSchedule: { kind: 'poly', exponent: 0.5 } });
     const sd = d.init(th0);
     const excess: number[] = [];
-    const rd = runSync(d, q, sd, { budget: { maxIterations: 400 }, onStep: () => excess.push(q.excess(sd.theta)) });
-    expect(rd.stopReason).toBe('max-iterations');
+    const rd = run(optimizerMachine(d, q), sd, { stop: untilIteration(400), callbacks: { onStep: () => void excess.push(q.excess(sd.theta)) } });
+    expect(rd.reason).toBe('max-iterations');
     expect(Math.max(...excess)).toBeLessThan(10 * e0); // bounded transient
     expect(excess.at(-1)!).toBeLessThan(1e-2 * e0);
   });
@@ -106,7 +107,7 @@ describe('minibatch sampling and per-sample warm starts', () => {
     const opt = isgd({ ...decreasing, batchSize: 30 }); // 200 = 6·30 + 20: the last 20 are dropped
     const s = opt.init(theta0());
     const recs: StepRecord[] = [];
-    runSync(opt, spy, s, { budget: { maxIterations: 18 }, onStep: (r) => recs.push(r) });
+    run(optimizerMachine(opt, spy), s, { stop: untilIteration(18), callbacks: { onStep: ({ record: r }) => void recs.push(r) } });
     expect(recs.map((r) => r.epoch)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2]);
     const epochs = [batches.slice(0, 6).flat(), batches.slice(6, 12).flat(), batches.slice(12, 18).flat()];
     for (const e of epochs) expect(new Set(e).size).toBe(180);
@@ -120,7 +121,7 @@ describe('minibatch sampling and per-sample warm starts', () => {
       return orig2(t, b, tol, w);
     };
     const o2 = isgd({ ...decreasing, batchSize: 30 });
-    runSync(o2, spy2, o2.init(theta0()), { budget: { maxIterations: 18 } });
+    run(optimizerMachine(o2, spy2), o2.init(theta0()), { stop: untilIteration(18) });
     expect(again).toEqual(batches);
     const o3 = isgd({ ...decreasing, batchSize: 30, seed: 4 });
     const other: number[][] = [];
@@ -130,14 +131,14 @@ describe('minibatch sampling and per-sample warm starts', () => {
       other.push([...b]);
       return orig3(t, b, tol, w);
     };
-    runSync(o3, spy3, o3.init(theta0()), { budget: { maxIterations: 1 } });
+    run(optimizerMachine(o3, spy3), o3.init(theta0()), { stop: untilIteration(1) });
     expect(other[0]).not.toEqual(batches[0]);
   });
 
   it('with dropLast: false the last batch of an epoch is smaller', () => {
     const opt = isgd({ ...decreasing, batchSize: 30, dropLast: false });
     const recs: StepRecord[] = [];
-    runSync(opt, ridge, opt.init(theta0()), { budget: { maxIterations: 8 }, onStep: (r) => recs.push(r) });
+    run(optimizerMachine(opt, ridge), opt.init(theta0()), { stop: untilIteration(8), callbacks: { onStep: ({ record: r }) => void recs.push(r) } });
     expect(recs.map((r) => r.batchSize)).toEqual([30, 30, 30, 30, 30, 30, 20, 30]);
     expect(recs.map((r) => r.epoch)).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
   });
@@ -146,7 +147,7 @@ describe('minibatch sampling and per-sample warm starts', () => {
     const spy = new SpyOracle(ridge);
     const opt = isgd({ ...decreasing, batchSize: 50 });
     const s = opt.init(theta0());
-    runSync(opt, spy, s, { budget: { maxIterations: 12 } });
+    run(optimizerMachine(opt, spy), s, { stop: untilIteration(12) });
     const last = new Map<number, Float64Array>();
     for (const c of spy.calls) {
       for (const i of c.warmOut.keys()) {

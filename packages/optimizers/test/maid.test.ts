@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { addCost, totalIterations, zeroCost, type HypergradientOracle, type LossEstimate } from '@bilevel/core';
+import { addCost, maxTotalIterations, run, totalIterations, untilIteration, zeroCost, type HypergradientOracle, type LossEstimate } from '@bilevel/core';
 import {
-  adaptivePiggyback, boxProjection, gradientDescent, maid, restoreOptimizer, runSync, type Checkpoint, type MaidState, type StepRecord,
+  adaptivePiggyback, boxProjection, gradTolerance, gradientDescent, maid, optimizerCheckpoints, optimizerMachine, restoreOptimizer,
+  type Checkpoint, type MaidState, type StepRecord,
 } from '@bilevel/optimizers';
 import { QuadraticBilevel, SpyOracle, norm } from './problems.js';
 
@@ -13,12 +14,12 @@ function trace(opt: ReturnType<typeof maid>, oracle: HypergradientOracle, maxIte
   const state = opt.init(theta0);
   const f: number[] = [problem.exactLoss(state.theta)];
   const records: StepRecord[] = [];
-  const res = runSync(opt, oracle, state, {
-    budget: { maxIterations },
-    onStep: (r) => {
+  const res = run(optimizerMachine(opt, oracle), state, {
+    stop: untilIteration(maxIterations),
+    callbacks: { onStep: ({ record: r }) => {
       records.push(r);
       f.push(problem.exactLoss(state.theta));
-    },
+    } },
   });
   return { state, f, records, res };
 }
@@ -87,14 +88,14 @@ describe('MAID on the quadratic bilevel problem', () => {
 
   it('stops at the accuracy floor with reason breakdown instead of shrinking ε forever', () => {
     const r = trace(maid({ minEpsilon: 1e-10, minDelta: 1e-10 }), problem, 400);
-    expect(['breakdown', 'max-iterations']).toContain(r.res.stopReason);
+    expect(['breakdown', 'max-iterations']).toContain(r.res.reason);
     for (const rec of r.records) expect(rec.epsilon).toBeGreaterThanOrEqual(1e-10);
-    if (r.res.stopReason === 'breakdown') expect(r.records.at(-1)!.stalled).toBe(true);
+    if (r.res.reason === 'breakdown') expect(r.records.at(-1)!.stalled).toBe(true);
   });
 
   it('stops on the gradient-norm tolerance', () => {
     const r = trace(maid({ gradTol: 1e-3 }), problem, 500);
-    expect(r.res.stopReason).toBe('converged');
+    expect(r.res.reason).toBe('converged');
     const last = r.records.at(-1)!;
     expect(last.converged).toBe(true);
     expect(last.accepted).toBe(false);
@@ -108,8 +109,8 @@ describe('GD with a poorly chosen fixed step vs MAID', () => {
     const gd = gradientDescent({ stepSize: alpha, epsilon: 1e-6 });
     const s = gd.init(zeros());
     const f0 = problem.exactLoss(s.theta);
-    const res = runSync(gd, problem, s, { budget: { maxIterations: 60 } });
-    const fEnd = res.stopReason === 'diverged' ? Infinity : problem.exactLoss(s.theta);
+    const res = run(optimizerMachine(gd, problem), s, { stop: untilIteration(60) });
+    const fEnd = res.reason === 'diverged' ? Infinity : problem.exactLoss(s.theta);
     expect(fEnd).toBeGreaterThan(1e6 * f0);
 
     const m = trace(maid({ stepSize0: alpha }), problem, 200);
@@ -121,7 +122,7 @@ describe('GD with a poorly chosen fixed step vs MAID', () => {
     const alpha = 1e-3 / problem.Lf;
     const gd = gradientDescent({ stepSize: alpha, epsilon: 1e-6 });
     const s = gd.init(zeros());
-    runSync(gd, problem, s, { budget: { maxIterations: 200 } });
+    run(optimizerMachine(gd, problem), s, { stop: untilIteration(200) });
     expect(problem.excess(s.theta)).toBeGreaterThan(1);
     const m = trace(maid({ stepSize0: alpha }), problem, 200);
     expect(problem.excess(m.state.theta)).toBeLessThanOrEqual(1e-6);
@@ -132,7 +133,7 @@ describe('GD with a poorly chosen fixed step vs MAID', () => {
     const gd = gradientDescent({ stepSize: 0.5 / problem.Lf, epsilon: 1e-3, delta: 1e-4 });
     const s = gd.init(zeros());
     const recs: StepRecord[] = [];
-    runSync(gd, spy, s, { budget: { maxIterations: 5 }, onStep: (r) => recs.push(r) });
+    run(optimizerMachine(gd, spy), s, { stop: untilIteration(5), callbacks: { onStep: ({ record: r }) => void recs.push(r) } });
     expect(spy.calls.map((c) => c.kind)).toEqual(Array(5).fill('evaluate'));
     expect(recs.every((r) => r.epsilon === 1e-3 && r.delta === 1e-4 && r.accepted)).toBe(true);
     expect(problem.exactLoss(s.theta)).toBeLessThan(problem.exactLoss(zeros()));
@@ -223,7 +224,7 @@ describe('MAID mechanics', () => {
     expect(accepted).toBeGreaterThan(0);
     // at a fixed accuracy 0.1 the certified bracket is too wide to reach the target
     expect(problem.excess(r.state.theta)).toBeGreaterThan(1e-6);
-    expect(r.res.stopReason).toBe('breakdown');
+    expect(r.res.reason).toBe('breakdown');
     // still a certified descent
     for (let i = 1; i < r.f.length; i++) expect(r.f[i]!).toBeLessThanOrEqual(r.f[i - 1]! * (1 + 1e-13));
   });
@@ -249,11 +250,11 @@ describe('MAID mechanics', () => {
         return r;
       },
     };
-    runSync(opt, counting, s, { budget: { maxIterations: 30 }, onStep: (r) => recs.push(r) });
+    run(optimizerMachine(opt, counting), s, { stop: untilIteration(30), callbacks: { onStep: ({ record: r }) => void recs.push(r) } });
     expect(s.cost).toEqual(costs);
     expect(recs.at(-1)!.totalIterations).toBe(totalIterations(costs));
     const again = opt.init(zeros());
-    runSync(opt, problem, again, { budget: { maxIterations: 30 } });
+    run(optimizerMachine(opt, problem), again, { stop: untilIteration(30) });
     expect(again.cost).toEqual(s.cost);
   });
 
@@ -261,8 +262,8 @@ describe('MAID mechanics', () => {
     const opt = maid();
     const s = opt.init(zeros());
     const recs: StepRecord[] = [];
-    const res = runSync(opt, problem, s, { budget: { gradTol: 1e-2 }, onStep: (r) => recs.push(r) });
-    expect(res.stopReason).toBe('converged');
+    const res = run(optimizerMachine(opt, problem), s, { stop: gradTolerance(1e-2), callbacks: { onStep: ({ record: r }) => void recs.push(r) } });
+    expect(res.reason).toBe('converged');
     expect(recs.at(-1)!.gradNorm).toBeLessThanOrEqual(1e-2);
     expect(recs.slice(0, -1).every((r) => r.gradNorm > 1e-2)).toBe(true);
   });
@@ -298,11 +299,11 @@ describe('MAID mechanics', () => {
   it('stops on a total lower-level iteration budget', () => {
     const opt = maid();
     const s = opt.init(zeros());
-    const res = runSync(opt, problem, s, { budget: { maxTotalIterations: 2000 } });
-    expect(res.stopReason).toBe('budget');
+    const res = run(optimizerMachine(opt, problem), s, { stop: maxTotalIterations(2000) });
+    expect(res.reason).toBe('budget');
     expect(totalIterations(s.cost)).toBeGreaterThanOrEqual(2000);
     // the check is between steps: the step before the last was under budget
-    expect(res.steps).toBeGreaterThan(1);
+    expect(res.iterations).toBeGreaterThan(1);
   });
 
   it('projects trial points; accepted iterates stay feasible and still decrease the exact f', () => {
@@ -334,12 +335,12 @@ describe('adaptivePiggyback (MAID-based reconstruction of arXiv 2412.06436)', ()
     const state = opt.init(zeros());
     const f: number[] = [problem.exactLoss(state.theta)];
     const recs: StepRecord[] = [];
-    runSync(opt, problem, state as MaidState, {
-      budget: { maxIterations: 300 },
-      onStep: (r) => {
+    run(optimizerMachine(opt, problem), state as MaidState, {
+      stop: untilIteration(300),
+      callbacks: { onStep: ({ record: r }) => {
         recs.push(r);
         f.push(problem.exactLoss(state.theta));
-      },
+      } },
     });
     expect(problem.excess(state.theta)).toBeLessThanOrEqual(1e-6);
     recs.forEach((r, i) => {
@@ -359,8 +360,8 @@ describe('run never checkpoints a diverged state', () => {
     const gd = gradientDescent({ stepSize: 1e3 / problem.Lf, epsilon: 1e-6 });
     const s = gd.init(zeros());
     const saved: Checkpoint[] = [];
-    const res = runSync(gd, problem, s, { budget: { maxIterations: 500 }, checkpoint: { every: 1, save: (c) => void saved.push(c) } });
-    expect(res.stopReason).toBe('diverged');
+    const res = run(optimizerMachine(gd, problem), s, { stop: untilIteration(500), callbacks: optimizerCheckpoints(gd, 1, (c) => void saved.push(c)) });
+    expect(res.reason).toBe('diverged');
     expect(saved.length).toBeGreaterThan(0);
     const last = restoreOptimizer(saved.at(-1)!).state;
     expect(last.iteration).toBe(s.iteration - 1);

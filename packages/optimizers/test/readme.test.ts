@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { zeroCost, type HypergradientOracle } from '@bilevel/core';
-import { maid, restoreOptimizer, run, runSync } from '@bilevel/optimizers';
+import { abortSignal, anyOf, run, runAsync, untilIteration, zeroCost, type HypergradientOracle } from '@bilevel/core';
+import { gradTolerance, maid, optimizerMachine, restoreOptimizer } from '@bilevel/optimizers';
 import { JsonlWriter, checkpointToFile, readCheckpoint } from '@bilevel/optimizers/node';
 
 // Toy bilevel problem: x̂(θ) = argmin_x ½(x − θ)² + ½x² = θ/2, upper loss ½(x̂ − 1)², so θ* = 2.
@@ -26,13 +26,15 @@ describe('README examples', () => {
   it('quick start', () => {
     const opt = maid(); // the authors' defaults
     const state = opt.init(new Float64Array([0]));
-    const result = runSync(opt, oracle, state, {
-      budget: { maxIterations: 500, gradTol: 1e-8 },
-      onStep: (r) => {
-        if (r.iteration % 100 === 0) expect(r.method).toBe('maid'); // e.g. console.log(r.iteration, r.loss, r.stepSize)
+    const result = run(optimizerMachine(opt, oracle), state, {
+      stop: anyOf(untilIteration(500), gradTolerance(1e-8)),
+      callbacks: {
+        onStep: ({ record: r }) => {
+          if (r.iteration % 100 === 0) expect(r.method).toBe('maid'); // e.g. console.log(r.iteration, r.loss, r.stepSize)
+        },
       },
     });
-    expect(result.stopReason).toBe('converged');
+    expect(result.reason).toBe('converged');
     expect(state.theta[0]).toBeCloseTo(2, 6);
   });
 
@@ -44,16 +46,15 @@ describe('README examples', () => {
       const state = opt.init(new Float64Array([0]));
       const log = new JsonlWriter(join(dir, 'log.jsonl'), { truncate: true });
       const controller = new AbortController(); // process.on('SIGINT', () => controller.abort())
-      await run(opt, oracle, state, {
-        budget: { maxIterations: 40, signal: controller.signal },
-        onStep: (r) => log.write(r),
-        checkpoint: checkpointToFile(ckptPath, 10),
+      await runAsync(optimizerMachine(opt, oracle), state, {
+        stop: anyOf(untilIteration(40), abortSignal(controller.signal)),
+        callbacks: [{ onStep: (e) => log.write(e.record) }, checkpointToFile(opt, ckptPath, 10)],
       });
       log.close();
       // later, possibly in another process:
       const { optimizer, state: resumed } = restoreOptimizer(readCheckpoint(ckptPath));
-      const result = await run(optimizer, oracle, resumed, { budget: { maxIterations: 500, gradTol: 1e-8 } });
-      expect(result.stopReason).toBe('converged');
+      const result = await runAsync(optimizerMachine(optimizer, oracle), resumed, { stop: anyOf(untilIteration(500), gradTolerance(1e-8)) });
+      expect(result.reason).toBe('converged');
       expect(resumed.theta[0]).toBeCloseTo(2, 6);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -4,17 +4,19 @@
  * @module
  */
 import {
+  ConjugateGradient,
+  ConvergenceError,
   formatShape,
   shapeEquals,
   shapeSize,
   ValidationError,
   z,
+  type CgState,
   type LinearOperator,
   type Shape,
   type Vec,
 } from '@bilevel/core';
 import type { Conjugable, ProxDifferentiable, Subdifferentiable, TwiceSmooth } from '@bilevel/core';
-import { ConjugateGradient, type SpdSystem } from './cg.js';
 import { hideMissing } from './capabilities.js';
 import { normBound } from './norm-bound.js';
 import { dataArray, ensure, nonNegativeNumber, numericArray, parseOptions, positiveInteger, positiveNumber, shapeSchema as shapeOption } from '@bilevel/core';
@@ -198,7 +200,7 @@ class DiagonalModel implements QuadraticModel {
  * `g*(y) = ½⟨y + c, H⁻¹(y + c)⟩ − ½‖b‖²`, `∇g*(y) = H⁻¹(y + c)`,
  * `prox_{τg*}(v) = (H + τI)⁻¹(Hv − τc)`; every inverse by conjugate gradients.
  */
-class OperatorModel implements QuadraticModel, SpdSystem {
+class OperatorModel implements QuadraticModel {
   readonly invertible: boolean;
   private readonly c: Vec;
   private readonly range: Vec;
@@ -206,6 +208,8 @@ class OperatorModel implements QuadraticModel, SpdSystem {
   private readonly work: Vec;
   private readonly halfBB: number;
   private readonly cg: ConjugateGradient;
+  /** One CG state for every solve `(αI + βH) x = rhs` (the system and `rhs` change in place). */
+  private readonly cgState: CgState;
   private sysAlpha = 1;
   private sysBeta = 1;
   private lip = NaN;
@@ -225,7 +229,8 @@ class OperatorModel implements QuadraticModel, SpdSystem {
     let bb = 0;
     for (let i = 0; i < b.length; i++) bb += b[i]! * b[i]!;
     this.halfBB = 0.5 * bb;
-    this.cg = new ConjugateGradient(n, tol, maxIter);
+    this.cg = new ConjugateGradient({ rtol: tol, atol: 0, maxIterations: maxIter });
+    this.cgState = this.cg.init({ A: (v, out) => this.applySystem(v, out), b: this.rhs });
     this.invertible = mu > 0;
   }
 
@@ -240,22 +245,38 @@ class OperatorModel implements QuadraticModel, SpdSystem {
 
   /** CG cost counter: iterations over all solves. */
   get cgIterations(): number {
-    return this.cg.totalIterations;
+    return this.cgState.cost.cgIterations;
   }
 
   /** `out = (α I + β H) v` for the current system. */
-  applySystem(v: Vec, out: Vec): void {
+  private applySystem(v: Vec, out: Vec): Vec {
     this.A.apply(v, this.range);
     this.A.adjoint(this.range, out);
     const a = this.sysAlpha + this.sysBeta * this.mu;
     const b = this.sysBeta;
     for (let i = 0; i < out.length; i++) out[i] = a * v[i]! + b * out[i]!;
+    return out;
   }
 
-  private solve(alpha: number, beta: number, rhs: Vec, x: Vec, what: string): Vec {
+  /**
+   * `x ← (αI + βH)⁻¹ this.rhs` by conjugate gradients from the guess in `x`, to the relative
+   * residual `cg.tol` (no allocation); a `ConvergenceError` when CG does not get there.
+   */
+  private solve(alpha: number, beta: number, x: Vec, what: string): Vec {
     this.sysAlpha = alpha;
     this.sysBeta = beta;
-    return this.cg.solve(this, rhs, x, what);
+    const state = this.cg.restart(this.cgState, x);
+    const { reason, iterations } = this.cg.solve(state);
+    if (reason !== 'converged') {
+      const w = state.work;
+      const rel = w.bNorm > 0 ? Math.sqrt(state.rr) / w.bNorm : Math.sqrt(state.rr);
+      throw new ConvergenceError(
+        `${what}: conjugate gradients stopped (${reason}) at relative residual ${rel.toExponential(2)} ` +
+          `after ${iterations} iterations (tolerance ${this.cg.options.rtol}); raise cg.maxIter or loosen cg.tol`,
+      );
+    }
+    x.set(state.x);
+    return x;
   }
 
   value(x: Vec): number {
@@ -286,19 +307,19 @@ class OperatorModel implements QuadraticModel, SpdSystem {
     const rhs = this.rhs;
     for (let i = 0; i < v.length; i++) rhs[i] = v[i]! + tau * this.c[i]!;
     if (out !== v) out.set(v);
-    return this.solve(1, tau, rhs, out, 'QuadraticFidelity.prox');
+    return this.solve(1, tau, out, 'QuadraticFidelity.prox');
   }
 
   proxJvp(tau: number, u: Vec, out: Vec): Vec {
     this.rhs.set(u);
     if (out !== u) out.set(u);
-    return this.solve(1, tau, this.rhs, out, 'QuadraticFidelity.proxJvp');
+    return this.solve(1, tau, out, 'QuadraticFidelity.proxJvp');
   }
 
   conjValue(y: Vec): number {
     const w = this.rhs;
     for (let i = 0; i < y.length; i++) w[i] = y[i]! + this.c[i]!;
-    const s = this.solve(0, 1, w, this.work.fill(0), 'QuadraticFidelity.conjugate().value');
+    const s = this.solve(0, 1, this.work.fill(0), 'QuadraticFidelity.conjugate().value');
     let q = 0;
     for (let i = 0; i < y.length; i++) q += w[i]! * s[i]!;
     return 0.5 * q - this.halfBB;
@@ -307,25 +328,25 @@ class OperatorModel implements QuadraticModel, SpdSystem {
   conjGradient(y: Vec, out: Vec): Vec {
     const w = this.rhs;
     for (let i = 0; i < y.length; i++) w[i] = y[i]! + this.c[i]!;
-    return this.solve(0, 1, w, out.fill(0), 'QuadraticFidelity.conjugate().gradient');
+    return this.solve(0, 1, out.fill(0), 'QuadraticFidelity.conjugate().gradient');
   }
 
   conjHvp(u: Vec, out: Vec): Vec {
     this.rhs.set(u);
-    return this.solve(0, 1, this.rhs, out.fill(0), 'QuadraticFidelity.conjugate().hvp');
+    return this.solve(0, 1, out.fill(0), 'QuadraticFidelity.conjugate().hvp');
   }
 
   conjProx(v: Vec, tau: number, out: Vec): Vec {
     this.hvp(v, this.rhs);
     for (let i = 0; i < v.length; i++) this.rhs[i] = this.rhs[i]! - tau * this.c[i]!;
     if (out !== v) out.set(v);
-    return this.solve(tau, 1, this.rhs, out, 'QuadraticFidelity.conjugate().prox');
+    return this.solve(tau, 1, out, 'QuadraticFidelity.conjugate().prox');
   }
 
   conjProxJvp(tau: number, u: Vec, out: Vec): Vec {
     this.hvp(u, this.rhs);
     if (out !== u) out.set(u);
-    return this.solve(tau, 1, this.rhs, out, 'QuadraticFidelity.conjugate().proxJvp');
+    return this.solve(tau, 1, out, 'QuadraticFidelity.conjugate().proxJvp');
   }
 }
 

@@ -52,11 +52,11 @@ const problemSchema = z.strictObject({
   lambda: positive.optional(),
 });
 
-/** @internal zod schema of {@link HuberTvOptions}. */
+/** @internal zod schema of {@link HuberTvPdhgOptions}. */
 export const huberTvOptionsSchema = pdhgStepOptionsSchema.omit({ preconditioning: true, muG: true, muFStar: true });
 
 /** Options of {@link HuberTvPdhg}: the step-rule options of `pdhgSteps` (μ_g = λ and μ_f* = ε/α are known; no preconditioning). */
-export type HuberTvOptions = Omit<PdhgStepOptions, 'preconditioning' | 'muG' | 'muFStar'>;
+export type HuberTvPdhgOptions = Omit<PdhgStepOptions, 'preconditioning' | 'muG' | 'muFStar'>;
 
 /** Derived data of {@link HuberTvPdhg} (not serialised). */
 export interface HuberTvWork {
@@ -143,10 +143,10 @@ export function gradientNorm(height: number, width: number): number {
 export class HuberTvPdhg implements Solver<HuberTvProblem, HuberTvState, HuberTvCertificate> {
   /** @internal Validated options. */
   readonly options: z.output<typeof huberTvOptionsSchema>;
-  private readonly stepOptions: HuberTvOptions;
+  private readonly stepOptions: HuberTvPdhgOptions;
 
   /** @param options step-rule options (see `pdhgSteps`). */
-  constructor(options: HuberTvOptions = {}) {
+  constructor(options: HuberTvPdhgOptions = {}) {
     this.options = parseOrThrow(huberTvOptionsSchema, options, 'huber-tv pdhg options');
     this.stepOptions = options;
   }

@@ -1,8 +1,10 @@
 /**
  * `@bilevel/solvers`: PDHG (plain, accelerated, linear-rate, diagonally preconditioned, and a
- * fused Huber-TV kernel), FISTA and gradient descent for strongly convex smooth problems, and
- * conjugate gradients, as resumable state machines (`init` / `step` / `certificate`) with
- * a-posteriori certificates and composable stopping criteria. See README.md for the formulas.
+ * fused Huber-TV kernel), FISTA and gradient descent for strongly convex smooth problems, as
+ * resumable state machines (`init` / `step` / `certificate`) with a-posteriori certificates.
+ * They run with the run loop and the stopping criteria of `@bilevel/core` (`run`, `tolerance`,
+ * `maxIterations`, `anyOf`, …), which also holds conjugate gradients. See README.md for the
+ * formulas.
  * @packageDocumentation
  */
 export {
@@ -27,7 +29,7 @@ export {
   HuberTvPdhg,
   gradientNorm,
   type HuberTvProblem,
-  type HuberTvOptions,
+  type HuberTvPdhgOptions,
   type HuberTvState,
   type HuberTvWork,
   type HuberTvCertificate,
@@ -41,30 +43,7 @@ export {
   type SmoothWork,
   type SmoothCertificate,
 } from './smooth.js';
-export {
-  ConjugateGradient,
-  cg,
-  type SpdOperator,
-  type CgProblem,
-  type CgOptions,
-  type CgCallOptions,
-  type CgState,
-  type CgWork,
-  type CgCertificate,
-  type CgResult,
-} from './cg.js';
-export {
-  maxIterations,
-  tolerance,
-  wallTime,
-  abortSignal,
-  budget,
-  anyOf,
-  allOf,
-  type StopContext,
-  type StoppingCriterion,
-} from './stopping.js';
-export { run, type RunOptions, type RunResult, type HaltableState } from './run.js';
+export { run, anyOf, maxIterations, tolerance } from './deprecated.js';
 export {
   serializeState,
   restoreState,

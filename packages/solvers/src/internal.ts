@@ -3,7 +3,9 @@
  * shape checks and the zod building blocks of the option schemas.
  * @module
  */
-import { ShapeError, formatShape, nrm2, shapeSize, z, type Shape, type SolverState, type StopReason, type Vec } from '@bilevel/core';
+import { ShapeError, formatShape, nrm2, shapeSize, z, type Shape, type Vec } from '@bilevel/core';
+
+export { copyWarm, copyWarmScalars, vecSchema } from '@bilevel/core';
 
 /**
  * Optional capability of a functional used by diagonally preconditioned PDHG
@@ -50,25 +52,8 @@ export function assertSameSize(what: string, a: Shape, aName: string, b: Shape, 
   }
 }
 
-/** A `Float64Array` option (validated by instance, lengths are checked separately). */
-export const vecSchema = z.custom<Vec>((v) => v instanceof Float64Array, { message: 'must be a Float64Array' });
-
 /** A number `> 0`, `Infinity` allowed. */
 export const positiveOrInfinity = z.union([z.number().positive(), z.literal(Infinity)]);
-
-/**
- * Copy a warm-start vector into `into`, checking its length; returns whether it was given.
- * Never keeps a reference to the caller's array.
- */
-export function copyWarm(name: string, from: unknown, into: Vec): boolean {
-  if (from === undefined || from === null) return false;
-  if (!(from instanceof Float64Array)) throw new ShapeError(`warm start ${name}: expected a Float64Array`);
-  if (from.length !== into.length) {
-    throw new ShapeError(`warm start ${name}: expected length ${into.length}, got ${from.length}`);
-  }
-  into.set(from);
-  return true;
-}
 
 /**
  * `‖x‖₂` as `√Σx²` (one multiply-add per entry), falling back to the scaled `nrm2` of core when
@@ -79,23 +64,4 @@ export function norm2(n: number, x: Vec): number {
   for (let i = 0; i < n; i++) s += x[i]! * x[i]!;
   if (s > 1e-280 && s < 1e280) return Math.sqrt(s);
   return s === 0 || Number.isNaN(s) ? Math.sqrt(s) : nrm2(n, x);
-}
-
-/** The bookkeeping every solver state carries besides `iteration` and `cost`. */
-interface Halting extends SolverState {
-  halt: StopReason | null;
-}
-
-/**
- * Copy the scalar fields `keys` of a warm start that are given, and its bookkeeping
- * (`iteration`, `cost`, `halt`), into `state` (a resumed run continues its counters).
- */
-export function copyWarmScalars<S extends Halting>(state: S, warm: Partial<S>, keys: readonly (keyof S & string)[] = []): void {
-  for (const k of keys) {
-    const v = warm[k];
-    if (v !== undefined) state[k] = v as S[typeof k];
-  }
-  if (warm.iteration !== undefined) state.iteration = warm.iteration;
-  if (warm.cost) Object.assign(state.cost, warm.cost);
-  if (warm.halt !== undefined) state.halt = warm.halt;
 }

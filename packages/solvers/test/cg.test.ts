@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, ValidationError, type Vec } from '@bilevel/core';
-import { ConjugateGradient, cg, maxIterations, restoreState, run, serializeState, tolerance, anyOf } from '@bilevel/solvers';
+import { ConjugateGradient, Rng, ValidationError, anyOf, cg, maxIterations, run, tolerance, type Vec } from '@bilevel/core';
+import { restoreState, serializeState } from '@bilevel/solvers';
 import { dist, solveDense } from './fixtures.js';
 
 function spd(n: number, seed: number, shift = 0.1) {

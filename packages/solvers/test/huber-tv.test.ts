@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError, type SaddleProblem, type SmoothProblem } from '@bilevel/core';
+import { ValidationError, anyOf, maxIterations, run, tolerance, type SaddleProblem, type SmoothProblem } from '@bilevel/core';
 import {
   Fista,
   HuberTvPdhg,
   Pdhg,
-  anyOf,
-  maxIterations,
   restoreState,
-  run,
   serializeState,
-  tolerance,
   type HuberTvProblem,
   type PdhgOptions,
 } from '@bilevel/solvers';

@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, ShapeError, ValidationError, type SaddleProblem } from '@bilevel/core';
+import { Rng, ShapeError, ValidationError, anyOf, maxIterations, run, tolerance, type SaddleProblem } from '@bilevel/core';
 import {
   Pdhg,
-  anyOf,
   createSaddleCertificateWorkspace,
-  maxIterations,
   pdhgSteps,
   restoreState,
-  run,
   saddleCertificate,
   serializeState,
   snapshotFromJson,
   snapshotToJson,
-  tolerance,
   type PdhgOptions,
 } from '@bilevel/solvers';
 import { Gradient2D, withNorm } from '@bilevel/operators';

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, ValidationError, type SmoothProblem, type TwiceSmooth, type Vec } from '@bilevel/core';
+import { Rng, ValidationError, anyOf, maxIterations, run, tolerance, type SmoothProblem, type TwiceSmooth, type Vec } from '@bilevel/core';
 import {
   Fista,
   GradientDescent,
-  anyOf,
-  maxIterations,
   restoreState,
-  run,
   serializeState,
-  tolerance,
   type SmoothOptions,
 } from '@bilevel/solvers';
 import { dist, solveDense } from './fixtures.js';

@@ -4,10 +4,20 @@
  * and a dense-matrix problem whose norm is a power-iteration estimate.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng, type SaddleProblem, type SmoothProblem, type TwiceSmooth, type Vec } from '@bilevel/core';
+import {
+  Rng,
+  anyOf,
+  maxIterations,
+  run,
+  tolerance,
+  type SaddleProblem,
+  type SmoothProblem,
+  type TwiceSmooth,
+  type Vec,
+} from '@bilevel/core';
 import { DenseMatrix, Gradient2D } from '@bilevel/operators';
 import { Box, HuberConjugate, L2InfBall, QuadraticFidelity, addLinear, addQuadratic } from '@bilevel/prox';
-import { Fista, HuberTvPdhg, Pdhg, anyOf, maxIterations, pdhgSteps, run, tolerance } from '@bilevel/solvers';
+import { Fista, HuberTvPdhg, Pdhg, pdhgSteps } from '@bilevel/solvers';
 import { Grad2D, HuberTvSmooth, dist, maxRelDiff, testImage } from './fixtures.js';
 
 function huberTv(C: number, H: number, W: number, alpha: number, epsilon: number, seed: number) {

@@ -22,7 +22,7 @@ import {
 import { hypergradientSize, saddleLoss } from '../hypergradient.js';
 import { huberKappa } from '../reference/prox.js';
 import { assertSameLength, assertStateShape, finiteScalar, outArray, parseHuberOptions, prepareRun } from '../run.js';
-import { dualChannels, parseFilterBank, parseGrid, parseSaddleSpec, type FilterBank, type Grid, type SaddleSpec, type SaddleSteps } from '../spec.js';
+import { dualChannels, parseFilterBank, parseGrid, parseSaddleSpec, type SaddleFilterBank, type Grid, type SaddleSpec, type SaddleSteps } from '../spec.js';
 import { noteCreated, noteDisposed } from './live.js';
 import {
   GPU,
@@ -273,7 +273,7 @@ export class GpuJsBackend implements ComputeBackend {
   }
 
   /** {@inheritDoc ComputeBackend.filterApply} */
-  async filterApply(x: Vec, grid: Grid, bank: FilterBank, out?: Vec): Promise<Vec> {
+  async filterApply(x: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec> {
     this.live('filterApply');
     const g = parseGrid(grid);
     const { height: H, width: W } = g;
@@ -292,7 +292,7 @@ export class GpuJsBackend implements ComputeBackend {
   }
 
   /** {@inheritDoc ComputeBackend.filterAdjoint} */
-  async filterAdjoint(y: Vec, grid: Grid, bank: FilterBank, out?: Vec): Promise<Vec> {
+  async filterAdjoint(y: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec> {
     this.live('filterAdjoint');
     const g = parseGrid(grid);
     const { height: H, width: W } = g;
@@ -312,7 +312,7 @@ export class GpuJsBackend implements ComputeBackend {
   }
 
   /** {@inheritDoc ComputeBackend.filterParamGrad} */
-  async filterParamGrad(x: Vec, y: Vec, grid: Grid, bank: FilterBank, out?: Vec): Promise<Vec> {
+  async filterParamGrad(x: Vec, y: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec> {
     this.live('filterParamGrad');
     const g = parseGrid(grid);
     const { height: H, width: W } = g;

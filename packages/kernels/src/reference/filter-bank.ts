@@ -7,7 +7,7 @@
  * @module
  */
 import type { Vec } from '@bilevel/core';
-import type { FilterBank } from '../spec.js';
+import type { SaddleFilterBank } from '../spec.js';
 
 /** Tap loop: `out[c, i, j] += k · x[i + di, j + dj]`. */
 const APPLY = 0;
@@ -58,8 +58,8 @@ function tapPass(op: number, a: Vec, co: number, s: Vec, kv: number, di: number,
   return acc;
 }
 
-/** `out = Kx ∈ [count, H, W]` (see {@link FilterBank} for the convention). */
-export function filterApplyRef(x: Vec, H: number, W: number, bank: FilterBank, out: Vec): Vec {
+/** `out = Kx ∈ [count, H, W]` (see {@link SaddleFilterBank} for the convention). */
+export function filterApplyRef(x: Vec, H: number, W: number, bank: SaddleFilterBank, out: Vec): Vec {
   const { kernels, kernelSize: k, count } = bank;
   const n = H * W;
   const r = (k - 1) / 2;
@@ -76,7 +76,7 @@ export function filterApplyRef(x: Vec, H: number, W: number, bank: FilterBank, o
 }
 
 /** `out = Kᵀy ∈ [H, W]` for `y ∈ [count, H, W]`, the exact adjoint of {@link filterApplyRef}. */
-export function filterAdjointRef(y: Vec, H: number, W: number, bank: FilterBank, out: Vec): Vec {
+export function filterAdjointRef(y: Vec, H: number, W: number, bank: SaddleFilterBank, out: Vec): Vec {
   const { kernels, kernelSize: k, count } = bank;
   const n = H * W;
   const r = (k - 1) / 2;
@@ -96,7 +96,7 @@ export function filterAdjointRef(y: Vec, H: number, W: number, bank: FilterBank,
  * `out[c,a,b] = scale · Σ_{i,j} y[c,i,j] · x̃[i + a − r, j + b − r] (+ out when accumulate)`,
  * the gradient of `⟨K_k x, y⟩` with respect to the filter coefficients.
  */
-export function filterParamGradRef(x: Vec, y: Vec, H: number, W: number, bank: FilterBank, out: Vec, scale = 1, accumulate = false): Vec {
+export function filterParamGradRef(x: Vec, y: Vec, H: number, W: number, bank: SaddleFilterBank, out: Vec, scale = 1, accumulate = false): Vec {
   const { kernelSize: k, count } = bank;
   const n = H * W;
   const r = (k - 1) / 2;

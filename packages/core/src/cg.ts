@@ -1,24 +1,18 @@
 /**
- * Conjugate gradients for symmetric positive definite systems `A q = b` given matrix-free.
+ * Conjugate gradients for symmetric positive definite systems `A q = b` given matrix-free: the
+ * one implementation of the packages (the adjoint systems of implicit differentiation, the
+ * inverses of a quadratic data term).
  * @module
  */
-import {
-  ShapeError,
-  assertLength,
-  dot,
-  nonNegative,
-  parseOrThrow,
-  positiveInt,
-  zeroCost,
-  z,
-  type Certificate,
-  type Cost,
-  type Solver,
-  type SolverState,
-  type StopReason,
-  type Vec,
-} from '@bilevel/core';
-import { copyWarm, copyWarmScalars, vecSchema } from './internal.js';
+import { z } from 'zod';
+import { dot } from './blas.js';
+import type { Cost } from './contracts/cost.js';
+import { zeroCost } from './contracts/cost.js';
+import type { Certificate, Solver, SolverState, StopReason } from './contracts/solver.js';
+import { ShapeError } from './errors.js';
+import { assertLength, nonNegative, parseOrThrow, positiveInt, vecSchema } from './validate.js';
+import type { Vec } from './vec.js';
+import { copyWarm, copyWarmScalars } from './warm.js';
 
 /** A matrix-free symmetric positive definite operator: `out = A v` (`out` never aliases `v`). */
 export type SpdOperator = (v: Vec, out: Vec) => Vec;
@@ -27,14 +21,13 @@ export type SpdOperator = (v: Vec, out: Vec) => Vec;
 export interface CgProblem {
   /** `out = A v` (counted as `cost.apply`). */
   readonly A: SpdOperator;
-  /** Right-hand side (not mutated). */
+  /** Right-hand side (not mutated; {@link ConjugateGradient.restart} reads its current content). */
   readonly b: Vec;
   /** Optional lower bound `μ ≤ λ_min(A)`: then `‖q − q̂‖ ≤ ‖b − Aq‖/μ` is certified. */
   readonly mu?: number;
 }
 
-/** @internal zod schema of {@link CgOptions}. */
-export const cgOptionsSchema = z.strictObject({
+const cgOptionsSchema = z.strictObject({
   atol: nonNegative.default(0),
   rtol: nonNegative.default(1e-5),
   maxIterations: positiveInt.optional(),
@@ -50,7 +43,7 @@ export interface CgOptions {
   readonly atol?: number;
   /** Relative residual tolerance, relative to `‖b‖` (default 1e-5). */
   readonly rtol?: number;
-  /** Maximum iterations of {@link cg} (default `10·n`; with `run`, use `maxIterations(n)`). */
+  /** Maximum iterations of {@link cg} and {@link ConjugateGradient.solve} (default `10·n`; with `run`, use `maxIterations(n)`). */
   readonly maxIterations?: number;
 }
 
@@ -63,9 +56,9 @@ export interface CgWork {
   /** Scratch for the true residual. */
   readonly scratch: Vec;
   /** Tolerance `max(atol, rtol‖b‖)`. */
-  readonly tol: number;
+  tol: number;
   /** `‖b‖`. */
-  readonly bNorm: number;
+  bNorm: number;
 }
 
 /**
@@ -93,7 +86,7 @@ export interface CgState extends SolverState {
 
 /** Certificate of CG: the true residual `‖b − A q‖` (one product with `A`). */
 export interface CgCertificate extends Certificate {
-  /** `‖b − Aq‖/μ` when `problem.mu > 0`, else `Infinity`. */
+  /** `‖b − Aq‖/μ` when `problem.mu > 0`, else `Infinity` (`‖q − q̂‖ ≤ ‖A⁻¹‖‖b − Aq‖ ≤ ‖b − Aq‖/μ`). */
   readonly distance: number;
   /** True residual `‖b − A q‖`, recomputed. */
   readonly residual: number;
@@ -113,7 +106,9 @@ export interface CgCertificate extends Certificate {
  * ```
  * `step` sets `halt = 'converged'` when `‖r_{k+1}‖ ≤ max(atol, rtol‖b‖)`, `'breakdown'` when
  * `p_kᵀAp_k ≤ 0` (A not positive definite along `p_k`; the iterate is left unchanged) and
- * `'diverged'` on NaN. `init(problem, { x })` warm-starts (one product with `A`).
+ * `'diverged'` on NaN. `init(problem, { x })` warm-starts (one product with `A`). For `b = 0`
+ * the solution `q = 0` is returned at once (A is positive definite). Repeated solves with the
+ * same operator reuse one state through {@link ConjugateGradient.restart} (no allocation).
  */
 export class ConjugateGradient implements Solver<CgProblem, CgState, CgCertificate> {
   /** @internal Validated options. */
@@ -127,9 +122,7 @@ export class ConjugateGradient implements Solver<CgProblem, CgState, CgCertifica
   /** Allocate the state; `warm.x` warm-starts; a full snapshot (`x, r, p, rr, …`) resumes exactly. */
   init(problem: CgProblem, warm?: Partial<CgState>): CgState {
     parseOrThrow(z.object({ b: vecSchema, mu: nonNegative.optional() }), { b: problem.b, mu: problem.mu }, 'cg problem');
-    const b = problem.b;
-    const n = b.length;
-    const bNorm = Math.sqrt(dot(n, b, b));
+    const n = problem.b.length;
     const state: CgState = {
       x: new Float64Array(n),
       r: new Float64Array(n),
@@ -138,33 +131,49 @@ export class ConjugateGradient implements Solver<CgProblem, CgState, CgCertifica
       iteration: 0,
       cost: zeroCost(),
       halt: null,
-      work: {
-        problem,
-        ap: new Float64Array(n),
-        scratch: new Float64Array(n),
-        tol: Math.max(this.options.atol, this.options.rtol * bNorm),
-        bNorm,
-      },
+      work: { problem, ap: new Float64Array(n), scratch: new Float64Array(n), tol: 0, bNorm: 0 },
     };
     const hasX = warm ? copyWarm('x', warm.x, state.x) : false;
-    const resume = warm !== undefined && warm.r !== undefined && warm.p !== undefined && warm.rr !== undefined;
-    if (resume) {
+    if (warm !== undefined && warm.r !== undefined && warm.p !== undefined && warm.rr !== undefined) {
+      this.setTolerance(state);
       copyWarm('r', warm.r, state.r);
       copyWarm('p', warm.p, state.p);
       copyWarmScalars(state, warm, ['rr']);
     } else {
-      if (hasX) {
-        problem.A(state.x, state.r);
-        state.cost.apply++;
-        for (let i = 0; i < n; i++) state.r[i] = b[i]! - state.r[i]!;
-      } else {
-        state.r.set(b);
-      }
-      state.p.set(state.r);
-      state.rr = dot(n, state.r, state.r);
-      if (Math.sqrt(state.rr) <= state.work.tol) state.halt = 'converged';
+      this.begin(state, hasX);
     }
     return state;
+  }
+
+  /**
+   * Start a new solve in an existing state, for the current content of `problem.b` (which may
+   * have changed) from `x0` (default 0): `iteration` and `halt` are reset, `cost` keeps counting.
+   * Allocates nothing.
+   */
+  restart(state: CgState, x0?: Vec): CgState {
+    if (x0) {
+      assertLength('cg restart x0', x0, state.x.length);
+      state.x.set(x0);
+    } else {
+      state.x.fill(0);
+    }
+    state.iteration = 0;
+    state.halt = null;
+    this.begin(state, x0 !== undefined);
+    return state;
+  }
+
+  /**
+   * Step until the state halts or `maxIterations` (default: the option, else `10·n`) steps were
+   * taken in this call; returns why it stopped and how many steps it took.
+   */
+  solve(state: CgState, maxIterations = this.options.maxIterations ?? 10 * state.x.length): { readonly reason: StopReason; readonly iterations: number } {
+    let k = 0;
+    while (!state.halt && k < maxIterations) {
+      this.step(state);
+      k++;
+    }
+    return { reason: state.halt ?? 'max-iterations', iterations: k };
   }
 
   /** One CG iteration (no allocation). */
@@ -219,6 +228,39 @@ export class ConjugateGradient implements Solver<CgProblem, CgState, CgCertifica
       recursiveResidual: Math.sqrt(s.rr),
     };
   }
+
+  /** `‖b‖` and the tolerance `max(atol, rtol‖b‖)` of the current right-hand side. */
+  private setTolerance(s: CgState): void {
+    const b = s.work.problem.b;
+    s.work.bNorm = Math.sqrt(dot(b.length, b, b));
+    s.work.tol = Math.max(this.options.atol, this.options.rtol * s.work.bNorm);
+  }
+
+  /** `r_0 = b − A q_0` (one product when `hasX`), `p_0 = r_0`; `b = 0` gives `q = 0` at once. */
+  private begin(s: CgState, hasX: boolean): void {
+    this.setTolerance(s);
+    const { problem } = s.work;
+    const b = problem.b;
+    const n = b.length;
+    if (s.work.bNorm === 0) {
+      s.x.fill(0);
+      s.r.fill(0);
+      s.p.fill(0);
+      s.rr = 0;
+      s.halt = 'converged';
+      return;
+    }
+    if (hasX) {
+      problem.A(s.x, s.r);
+      s.cost.apply++;
+      for (let i = 0; i < n; i++) s.r[i] = b[i]! - s.r[i]!;
+    } else {
+      s.r.set(b);
+    }
+    s.p.set(s.r);
+    s.rr = dot(n, s.r, s.r);
+    if (Math.sqrt(s.rr) <= s.work.tol) s.halt = 'converged';
+  }
 }
 
 /** Result of {@link cg}. */
@@ -254,7 +296,7 @@ export interface CgCallOptions extends CgOptions {
 /**
  * Solve `A q = b` by conjugate gradients ({@link ConjugateGradient}); stops on
  * `‖r_k‖ ≤ max(atol, rtol‖b‖)`, at `maxIterations` (default `10·n`) or on breakdown, and reports
- * the true residual `‖b − Aq‖` recomputed at termination.
+ * the true residual `‖b − Aq‖` recomputed at termination (the certificate `‖b − Aq‖/μ`).
  */
 export function cg(A: SpdOperator, b: Vec, options: CgCallOptions = {}): CgResult {
   const { x0, mu, out, ...rest } = options;
@@ -263,20 +305,14 @@ export function cg(A: SpdOperator, b: Vec, options: CgCallOptions = {}): CgResul
   if (out && out.length !== b.length) throw new ShapeError(`cg out: expected length ${b.length}, got ${out.length}`);
   const problem: CgProblem = mu === undefined ? { A, b } : { A, b, mu };
   const state = solver.init(problem, x0 ? { x: x0 } : undefined);
-  const maxIt = solver.options.maxIterations ?? 10 * b.length;
-  let k = 0;
-  while (!state.halt && k < maxIt) {
-    solver.step(state);
-    k++;
-  }
-  const reason: StopReason = state.halt ?? 'max-iterations';
+  const { reason, iterations } = solver.solve(state);
   const c = solver.certificate(state);
   const x = out ? out : state.x;
   if (out) out.set(state.x);
   return {
     x,
     reason,
-    iterations: k,
+    iterations,
     residual: c.residual,
     relativeResidual: c.relativeResidual,
     recursiveResidual: c.recursiveResidual,
