@@ -18,6 +18,7 @@ export const allowed = {
   kernels: ['core'],
   imaging: ['core'],
   cli: ['core', 'operators', 'prox', 'solvers', 'hypergrad', 'optimizers', 'kernels', 'imaging'],
+  playground: ['core', 'operators', 'prox', 'solvers', 'hypergrad', 'optimizers', 'kernels', 'imaging'],
 };
 
 function* tsFiles(dir) {

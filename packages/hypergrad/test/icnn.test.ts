@@ -7,7 +7,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nrm2, type SaddleProblem, type TwiceSmooth, type Vec } from '@bilevel/core';
-import { addGaussianNoise, crop, loadPhotograph } from '@bilevel/imaging';
+import { addGaussianNoise, crop } from '@bilevel/imaging';
+import { loadPhotograph } from '@bilevel/imaging/node';
 import { IcnnRegularizer, icnnSaddleModel, type IcnnOptions, type TrainingPair } from '@bilevel/prox';
 import { Fista, Pdhg, anyOf, maxIterations, run, tolerance } from '@bilevel/solvers';
 import { FiniteDifferenceOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
