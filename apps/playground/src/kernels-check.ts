@@ -5,7 +5,7 @@
  * into a table and `window.__kernels` for the browser test.
  * @module
  */
-import { Rng } from '@bilevel/core';
+import { Rng, amax, dist2, nrm2, sub, type Vec } from '@bilevel/core';
 import { GpuJsBackend, ReferenceBackend, detectGpuMode, saddleHypergradient, saddleSteps, type SaddleSpec } from '@bilevel/kernels';
 
 /** Float32 saddle tiers of the kernels package. */
@@ -25,26 +25,14 @@ export interface KernelCase {
   readonly ms: number;
 }
 
-function infNorm(v: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
-  return m;
+/** `max_i |a_i − r_i| / scale` (core's `amax` of the difference). */
+function maxScaledError(a: Vec, r: Vec, scale: number): number {
+  return amax(r.length, sub(r.length, a, r, new Float64Array(r.length))) / scale;
 }
 
-function maxScaledError(a: ArrayLike<number>, r: ArrayLike<number>, scale: number): number {
-  let m = 0;
-  for (let i = 0; i < r.length; i++) m = Math.max(m, Math.abs(a[i]! - r[i]!) / scale);
-  return m;
-}
-
-function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let e = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    e += (a[i]! - b[i]!) ** 2;
-    s += b[i]! ** 2;
-  }
-  return Math.sqrt(e / s);
+/** `‖a − b‖₂ / ‖b‖₂`. */
+function relError(a: Vec, b: Vec): number {
+  return dist2(b.length, a, b) / nrm2(b.length, b);
 }
 
 /** The kernels tests' problem: a bright rectangle on a dark ground, noise 0.1, α = 0.1, ε = 0.05. */
@@ -73,7 +61,7 @@ async function check(): Promise<{ mode: string | null; cases: KernelCase[] }> {
         const r64 = await ref.runSaddle(s, steps, { iterations: 200, piggyback });
         const keys = piggyback ? (['x', 'X', 'xPrev'] as const) : (['x', 'xPrev'] as const);
         let iterateError = maxScaledError(r32.y, r64.y, s.alpha);
-        for (const k of keys) iterateError = Math.max(iterateError, maxScaledError(r32[k], r64[k], infNorm(r64[k])));
+        for (const k of keys) iterateError = Math.max(iterateError, maxScaledError(r32[k], r64[k], amax(r64[k].length, r64[k])));
         const g64 = piggyback ? saddleHypergradient(s, r64) : null;
         cases.push({
           name: `Huber-TV ${isotropic ? 'isotropic' : 'anisotropic'} 32×32, 200 iterations, ${piggyback ? 'PDHG + piggyback' : 'PDHG'}`,

@@ -152,6 +152,8 @@ $('#reset').addEventListener('click', () => {
   buttons.download.disabled = true;
   setRunning(false);
   for (const id of ['clean', 'degraded', 'recon']) $<HTMLCanvasElement>(`#${id}`).getContext('2d')!.reset();
+  $('#applied').hidden = true;
+  $('#filters-figure').hidden = true;
   status('reset: pick an image and press Train.');
 });
 buttons.download.addEventListener('click', () => {
