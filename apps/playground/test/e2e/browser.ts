@@ -42,7 +42,7 @@ export async function ensureBuilt(): Promise<void> {
   const stamp = Math.max(...[...sources, ...pkgs].map((p) => (statSync(p).isDirectory() ? newest(p) : statSync(p).mtimeMs)));
   if (existsSync(index) && statSync(index).mtimeMs > stamp) return;
   const { build } = await import('vite');
-  await build({ root: app, configFile: join(app, 'vite.config.ts'), logLevel: 'warn' });
+  await build({ root: app, configFile: join(app, 'vite.config.ts'), logLevel: 'error' });
 }
 
 /** A headless Chromium with a fresh profile, the built page served on 127.0.0.1, and a cleanup. */
