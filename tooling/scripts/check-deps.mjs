@@ -19,6 +19,7 @@ export const allowed = {
   kernels: ['core'],
   imaging: ['core'],
   cli: ['core', 'operators', 'prox', 'models', 'solvers', 'hypergrad', 'optimizers', 'kernels', 'imaging'],
+  playground: ['core', 'operators', 'prox', 'models', 'solvers', 'hypergrad', 'optimizers', 'kernels', 'imaging'],
 };
 
 function* tsFiles(dir) {

@@ -8,7 +8,8 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ValidationError } from '@bilevel/core';
-import { fitMaxSide, getChannel, imageFormatOfPath, readImageWithInfo, writeImage, type Image, type ImageFormat } from '@bilevel/imaging';
+import { fitMaxSide, getChannel, imageFormatOfPath, type Image, type ImageFormat } from '@bilevel/imaging';
+import { readImageWithInfo, writeImage } from '@bilevel/imaging/node';
 import { readParams, readRunConfig } from './run/status.js';
 import { reconstruct } from './wiring/problem.js';
 import { stdoutLine } from './run/output.js';

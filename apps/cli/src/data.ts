@@ -10,15 +10,13 @@ import {
   PHOTOGRAPHS,
   degrade,
   imageShape,
-  loadFolder,
-  loadPhotograph,
-  photographPath,
   sampleCrops,
   splitByImage,
   type Image,
   type NamedImage,
   type PhotographName,
 } from '@bilevel/imaging';
+import { loadFolder, loadPhotograph, photographPath } from '@bilevel/imaging/node';
 import { Convolution2D, gaussianKernel } from '@bilevel/operators';
 import type { DataConfig, DegradationConfig, ExperimentConfig } from './config/schema.js';
 

@@ -7,7 +7,8 @@
  */
 import { resolve } from 'node:path';
 import { ValidationError } from '@bilevel/core';
-import { clampImage, ssim, writePng, type Image } from '@bilevel/imaging';
+import { clampImage, ssim, type Image } from '@bilevel/imaging';
+import { writePng } from '@bilevel/imaging/node';
 import type { ExperimentConfig } from './config/schema.js';
 import { buildDataset, type ImagePair } from './data.js';
 import { comparisonGrid, psnrOf } from './report/pictures.js';

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@bilevel/core';
-import { createImage, encodePng, writePng } from '@bilevel/imaging';
+import { createImage, encodePng } from '@bilevel/imaging';
+import { writePng } from '@bilevel/imaging/node';
 import { QUIET, cli, snapshot, tempDir, tinyConfig, trainTiny, writeConfig } from './helpers.js';
 
 const dir = tempDir('bilevel-bad-config-');

@@ -8,9 +8,8 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  addGaussianNoise, centerCrop, createImage, encodeJpeg, encodePng, loadPhotograph, readImageWithInfo, writeImage, writePng, type Image,
-} from '@bilevel/imaging';
+import { addGaussianNoise, centerCrop, createImage, encodeJpeg, encodePng, type Image } from '@bilevel/imaging';
+import { loadPhotograph, readImageWithInfo, writeImage, writePng } from '@bilevel/imaging/node';
 import { RUN_FILES } from '@bilevel/cli';
 import { cli, snapshot, tempDir, trainTiny } from './helpers.js';
 

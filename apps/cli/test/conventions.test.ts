@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseJson } from '@bilevel/core';
-import { addGaussianNoise, centerCrop, loadPhotograph, writePng } from '@bilevel/imaging';
+import { addGaussianNoise, centerCrop } from '@bilevel/imaging';
+import { loadPhotograph, writePng } from '@bilevel/imaging/node';
 import { RUN_FILES, readJsonLines, type LogRow } from '@bilevel/cli';
 import { QUIET, cli, tempDir, tinyConfig, writeConfig } from './helpers.js';
 

@@ -4,7 +4,8 @@
  * the app because it needs both `@bilevel/hypergrad` and `@bilevel/optimizers`.)
  */
 import { describe, expect, it } from 'vitest';
-import { addGaussianNoise, crop, loadPhotograph } from '@bilevel/imaging';
+import { addGaussianNoise, crop } from '@bilevel/imaging';
+import { loadPhotograph } from '@bilevel/imaging/node';
 import { PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 import { adaptivePiggyback, runSync } from '@bilevel/optimizers';
 import { IcnnRegularizer, TrainingSet, icnnModel } from '@bilevel/models';

@@ -2,7 +2,8 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '@bilevel/optimizers/node';
-import { addGaussianNoise, centerCrop, loadPhotograph, readPng, writePng } from '@bilevel/imaging';
+import { addGaussianNoise, centerCrop } from '@bilevel/imaging';
+import { loadPhotograph, readPng, writePng } from '@bilevel/imaging/node';
 import {
   RUN_FILES,
   createProgress,

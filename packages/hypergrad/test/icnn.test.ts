@@ -7,7 +7,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { anyOf, maxIterations, nrm2, run, tolerance, type SaddleProblem, type TwiceSmooth, type Vec } from '@bilevel/core';
-import { addGaussianNoise, crop, loadPhotograph } from '@bilevel/imaging';
+import { addGaussianNoise, crop } from '@bilevel/imaging';
+import { loadPhotograph } from '@bilevel/imaging/node';
 import { IcnnRegularizer, TrainingSet, icnnModel, type IcnnOptions } from '@bilevel/models';
 import type { Pair } from './fixtures.js';
 import { Fista, Pdhg } from '@bilevel/solvers';

@@ -6,7 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@bilevel/core';
-import { addGaussianNoise, crop, loadPhotograph, type Image } from '@bilevel/imaging';
+import { addGaussianNoise, crop, type Image } from '@bilevel/imaging';
+import { loadPhotograph } from '@bilevel/imaging/node';
 import { trained, type Pair } from './fixtures.js';
 import { FiniteDifferenceOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 

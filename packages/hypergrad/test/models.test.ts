@@ -5,7 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, nrm2 } from '@bilevel/core';
-import { addGaussianNoise, crop, loadPhotograph } from '@bilevel/imaging';
+import { addGaussianNoise, crop } from '@bilevel/imaging';
+import { loadPhotograph } from '@bilevel/imaging/node';
 import { SmoothedTV, smoothedTvBoundConstants } from '@bilevel/models';
 import { trained, type Pair } from './fixtures.js';
 import { FiniteDifferenceOracle, ImplicitOracle, PiggybackOracle, UnrolledOracle, squaredError } from '@bilevel/hypergrad';

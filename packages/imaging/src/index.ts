@@ -1,12 +1,16 @@
 /**
- * `@bilevel/imaging`: images for bilevel learning. PNG and JPEG read/write, bundled real
- * photographs (CC0) with a fixed train/test split, folders of the user's own images, luma and
+ * `@bilevel/imaging`: images for bilevel learning. PNG and JPEG codecs on bytes, bundled real
+ * photographs (CC0) with a fixed train/test split, luma and
  * resizing, seeded crops and splits, seeded degradations (noise; blur and other forward operators
  * `y = A x + σε` through the `LinearOperator`s of `@bilevel/operators`; inpainting masks),
  * PSNR/SSIM with an explicit data range, and captioned image grids for reports.
  *
  * Images are `{ channels, height, width, data: Float64Array }`, channels first `[C, H, W]`,
  * row-major, values in `[0, 1]` when loaded.
+ *
+ * This entry point imports no Node module, so it runs in a browser (and a Web Worker); reading
+ * and writing files (`readImage`, `writeImage`, `loadPhotograph`, `loadFolder`, …) is in
+ * `@bilevel/imaging/node`.
  * @packageDocumentation
  */
 export type { Image, NamedImage, ImageStats } from './image.js';
@@ -18,7 +22,6 @@ export {
   isPng, isJpeg, decodePng, encodePng, decodeJpeg, encodeJpeg, decodeImage, decodeImageWithInfo, encodeImage, imageFormatOfPath,
   IMAGE_FORMAT_EXTENSIONS, MAX_IMAGE_PIXELS,
 } from './codecs.js';
-export { readBytes, readPng, readJpeg, readImage, readImageWithInfo, writePng, writeImage, makeDirectory } from './io.js';
 export { BT601_WEIGHTS, toGray, toRgb, dropAlpha } from './color.js';
 export type { ResizeOptions } from './resize.js';
 export { downscale, resize, fitMaxSide } from './resize.js';
@@ -32,7 +35,7 @@ export type { MetricOptions } from './metrics.js';
 export { mse, psnr, ssim, SSIM_WINDOW, SSIM_SIGMA, SSIM_K } from './metrics.js';
 export type { PhotographInfo, PhotographName, LoadOptions } from './datasets.js';
 export {
-  PHOTOGRAPHS, DEFAULT_SPLIT, IMAGE_EXTENSIONS, listPhotographs, photographPath, loadPhotograph, loadPhotographs, loadFolder,
+  PHOTOGRAPHS, DEFAULT_SPLIT, PHOTOGRAPH_FILE, listPhotographs, photographInfo, photographFromBytes, prepareImage, parseLoadOptions,
 } from './datasets.js';
 export type { DrawTextOptions, TextImageOptions } from './font.js';
 export { GLYPH_WIDTH, GLYPH_HEIGHT, GLYPH_SPACING, FONT_CHARACTERS, measureText, drawText, textImage } from './font.js';

@@ -6,9 +6,9 @@ import { encode as rawPngEncode } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { FileSystemError, ValidationError } from '@bilevel/core';
 import {
-  MAX_IMAGE_PIXELS, createImage, decodeImageWithInfo, decodeJpeg, encodeImage, encodeJpeg, encodePng, imageFormatOfPath, makeDirectory,
-  psnr, readImageWithInfo, writeImage, type Image,
+  MAX_IMAGE_PIXELS, createImage, decodeImageWithInfo, decodeJpeg, encodeImage, encodeJpeg, encodePng, imageFormatOfPath, psnr, type Image,
 } from '@bilevel/imaging';
+import { makeDirectory, readImageWithInfo, writeImage } from '@bilevel/imaging/node';
 
 const dir = mkdtempSync(join(tmpdir(), 'bilevel-imaging-codecs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
 import { ValidationError } from '@bilevel/core';
 import {
-  DEFAULT_SPLIT, PHOTOGRAPHS, createImage, encodePng, imageStats, listPhotographs, loadFolder, loadPhotograph,
-  loadPhotographs, photographPath, readJpeg, toGray, fitMaxSide, type Image, type PhotographName,
+  DEFAULT_SPLIT, PHOTOGRAPHS, createImage, encodePng, imageStats, listPhotographs, toGray, fitMaxSide, type Image, type PhotographName,
 } from '@bilevel/imaging';
+import { loadFolder, loadPhotograph, loadPhotographs, photographPath, readJpeg } from '@bilevel/imaging/node';
 
 describe('bundled photographs', () => {
   it('lists nine CC0 photographs with sizes, sources and a split', () => {

@@ -5,10 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode as rawPngEncode } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { FileSystemError, ValidationError, ShapeError } from '@bilevel/core';
-import {
-  createImage, decodeImage, decodeJpeg, decodePng, encodePng, isJpeg, isPng, photographPath, readBytes, readImage,
-  readJpeg, readPng, writePng, type Image,
-} from '@bilevel/imaging';
+import { createImage, decodeImage, decodeJpeg, decodePng, encodePng, isJpeg, isPng, type Image } from '@bilevel/imaging';
+import { photographPath, readBytes, readImage, readJpeg, readPng, writePng } from '@bilevel/imaging/node';
 
 let dir: string;
 beforeAll(() => {

@@ -4,7 +4,8 @@
  * time, the accuracy plot of the upper-level method, and the learned filters.
  * @module
  */
-import { writePng, type Image } from '@bilevel/imaging';
+import type { Image } from '@bilevel/imaging';
+import { writePng } from '@bilevel/imaging/node';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { Dataset, ImagePair } from '../data.js';
 import { RUN_CHARTS, readJsonLines, runFile } from '../run/files.js';

@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BilevelError, FileSystemError, ValidationError, fileSystemError, systemErrorCode } from '@bilevel/core';
-import { makeDirectory } from '@bilevel/imaging';
+import { makeDirectory } from '@bilevel/imaging/node';
 import { RUN_FILES, RUN_LOCK_FILE, isRunOwnedFile, runFile } from './files.js';
 import { acquireRunLock, type RunLock } from './lock.js';
 import { readStatus, type RunStatus } from './status.js';
