@@ -18,6 +18,7 @@ export * from './json.js';
 export * from './rng.js';
 export * from './validate.js';
 export * from './norm.js';
+export * from './wasm.js';
 export * from './contracts/operator.js';
 export * from './contracts/functional.js';
 export * from './contracts/problem.js';
