@@ -24,6 +24,8 @@ export {
   ConvFilterBank,
   Convolution2D,
   type ConvBoundary,
+  type FilterBankBoundary,
+  type FilterBankBackend,
   type ConvFilterBankOptions,
   type Convolution2DOptions,
 } from './convolution.js';
