@@ -15,9 +15,9 @@ import { wasmBase64 } from './filter-bank.wasm.js';
 
 /** Exports of `filter-bank.wat` (all arguments are `i32`: sizes, and byte offsets into memory). */
 interface Exports {
-  correlate(cin: number, cout: number, ph: number, pw: number, oh: number, ow: number, kh: number, kw: number, src: number, w: number, dst: number, rows: number): void;
+  correlate(cin: number, cout: number, ph: number, pw: number, oh: number, ow: number, kh: number, kw: number, src: number, w: number, dst: number, rows: number, z0: number, z1: number): void;
   gradient(cin: number, cout: number, ph: number, pw: number, oh: number, ow2: number, kh: number, kw: number, src: number, v: number, g: number, rows: number): void;
-  pad(n: number, h: number, w: number, src: number, dst: number, dh: number, dw: number, top: number, left: number): void;
+  place(n: number, h: number, w: number, src: number, dst: number, dh: number, dw: number, top: number, left: number): void;
 }
 
 /** The compiled kernel, shared by every instance. */
@@ -46,15 +46,26 @@ export interface BankGeometry {
   readonly outWidth: number;
 }
 
+/**
+ * Rows and columns of the zero margins around `y` for the adjoint's correlation: `kh − 1`,
+ * `kw − 1` (the full convolution), or the extension's `rh`, `rw` when `Eᵀ` keeps the interior
+ * only (zero padding).
+ */
+function adjointMargins(g: BankGeometry): { top: number; left: number } {
+  return g.zeroPadded ? { top: g.ext.rh, left: g.ext.rw } : { top: g.kh - 1, left: g.kw - 1 };
+}
+
 /** Array sizes (in doubles) of the kernel's memory for a bank. */
 function layout(g: BankGeometry) {
   const { cin, cout, kh, kw, outHeight: OH, outWidth: OW } = g;
+  const { top, left } = adjointMargins(g);
   const nk = cout * cin * kh * kw;
   const bordered = cout * cin * (kh + 2) * kw;
   const extended = cin * g.ext.paddedHeight * g.ext.paddedWidth;
   const response = cout * OH * OW;
-  const padded = cout * Math.max((OH + 2 * kh - 2) * (OW + 2 * kw - 2), OH * (OW + (OW % 2)));
-  return { nk, bordered, extended, response, padded, doubles: nk + 2 * bordered + extended + response + padded };
+  const padded = cout * (OH + 2 * top) * (OW + 2 * left);
+  const even = OW % 2 ? cout * OH * (OW + 1) : 0;
+  return { nk, bordered, extended, response, padded, even, doubles: nk + 2 * bordered + extended + response + padded + even };
 }
 
 /**
@@ -62,8 +73,10 @@ function layout(g: BankGeometry) {
  * kernels `[out][in][kh + 2][kw]` (`wf`) and the rotated kernels of the adjoint
  * `[in][out][kh + 2][kw]` (`wa`), each with a zero row above and below (the kernel's layout
  * for the loops that compute two output rows per pass), the kernel gradient (`g`), the extended
- * input `E x` / the padded adjoint grid (`x`), the response `y` (`y`) and the zero-padded
- * response (`yp`).
+ * input `E x` / the padded adjoint grid (`x`), the response `y` (`y`), `y` between the zero
+ * margins of the adjoint (`yp`) and, for an odd output width, `y` with a zero column appended
+ * (`ye`, rows of whole lane pairs for the gradient). The zero margins and rows of `wf`, `wa`,
+ * `yp`, `ye` are never written: the memory starts zeroed.
  */
 export class FilterBankKernel {
   private readonly exports: Exports;
@@ -72,7 +85,7 @@ export class FilterBankKernel {
   /** The first `C_in·H·W` entries of the `x` array (the adjoint's result with zero padding). */
   private readonly xHead: Float64Array;
   /** Byte offsets. */
-  private readonly at: { wf: number; wa: number; g: number; x: number; y: number; yp: number };
+  private readonly at: { wf: number; wa: number; g: number; x: number; y: number; yp: number; ye: number };
   private readonly nk: number;
   /** Rows per band of the correlation and of the gradient. */
   private readonly rows: { apply: number; adjoint: number; gradient: number };
@@ -106,7 +119,7 @@ export class FilterBankKernel {
       return at;
     };
     // x is followed by y: a load past the end of x reads y (finite), the last array by the guard
-    this.at = { wf: take(l.bordered), wa: take(l.bordered), g: take(l.nk), x: take(l.extended), y: take(l.response), yp: take(l.padded) };
+    this.at = { wf: take(l.bordered), wa: take(l.bordered), g: take(l.nk), x: take(l.extended), y: take(l.response), yp: take(l.padded), ye: take(l.even) };
     this.yView = this.mem.subarray(this.at.y / 8, this.at.y / 8 + l.response);
     this.xHead = this.mem.subarray(this.at.x / 8, this.at.x / 8 + g.cin * g.ext.height * g.ext.width);
     // bands of an even number of rows (a lone filter goes in pairs of rows)
@@ -145,12 +158,18 @@ export class FilterBankKernel {
     }
   }
 
-  /** `out[o] = Σ_i C(E x[i], k[o, i])` (`out` may alias `x`). */
+  /**
+   * `out[o] = Σ_i C(E x[i], k[o, i])` (`out` may alias `x`). Rows of zero padding in `E x`
+   * are skipped.
+   */
   apply(k: Float64Array, x: Float64Array, out: Float64Array): void {
     const { cin, cout, kh, kw, ext, outHeight: OH, outWidth: OW } = this.g;
+    // rows of E x that can be non-zero: all, or the image's with zero padding
+    const z0 = this.g.zeroPadded ? ext.rh : 0;
+    const z1 = this.g.zeroPadded ? ext.rh + ext.height : ext.paddedHeight;
     this.extend(x);
     this.stage(k, this.at.wf, false);
-    this.exports.correlate(cin, cout, ext.paddedHeight, ext.paddedWidth, OH, OW, kh, kw, this.at.x, this.at.wf, this.at.y, this.rows.apply);
+    this.exports.correlate(cin, cout, ext.paddedHeight, ext.paddedWidth, OH, OW, kh, kw, this.at.x, this.at.wf, this.at.y, this.rows.apply, z0, z1);
     out.set(this.yView);
   }
 
@@ -164,19 +183,20 @@ export class FilterBankKernel {
   adjoint(k: Float64Array, y: Float64Array, out: Float64Array): void {
     const { cin, cout, kh, kw, ext, outHeight: OH, outWidth: OW } = this.g;
     const { mem, at } = this;
+    const { top, left } = adjointMargins(this.g);
+    const ph = OH + 2 * top;
+    const pw = OW + 2 * left;
     this.yView.set(y);
+    this.exports.place(cout, OH, OW, at.y, at.yp, ph, pw, top, left);
     this.stage(k, at.wa, true);
+    // the correlation's output: the interior H×W (zero padding) or the whole grid to fold
+    const oh = ph - kh + 1;
+    const ow = pw - kw + 1;
+    this.exports.correlate(cout, cin, ph, pw, oh, ow, kh, kw, at.yp, at.wa, at.x, this.rows.adjoint, top, top + OH);
     if (this.g.zeroPadded) {
-      const { rh, rw, paddedHeight: ph, paddedWidth: pw, height: H, width: W } = ext;
-      this.exports.pad(cout, OH, OW, at.y, at.yp, ph, pw, rh, rw);
-      this.exports.correlate(cout, cin, ph, pw, H, W, kh, kw, at.yp, at.wa, at.x, this.rows.adjoint);
       out.set(this.xHead);
       return;
     }
-    const ph = OH + 2 * kh - 2;
-    const pw = OW + 2 * kw - 2;
-    this.exports.pad(cout, OH, OW, at.y, at.yp, ph, pw, kh - 1, kw - 1);
-    this.exports.correlate(cout, cin, ph, pw, ext.paddedHeight, ext.paddedWidth, kh, kw, at.yp, at.wa, at.x, this.rows.adjoint);
     const hw = ext.height * ext.width;
     const ps = ext.paddedHeight * ext.paddedWidth;
     for (let i = 0; i < cin; i++) ext.fold(mem, at.x / 8 + i * ps, out, i * hw);
@@ -193,8 +213,8 @@ export class FilterBankKernel {
     if (OW % 2 === 1) {
       // rows of even width (a zero appended) so the gradient loop runs over whole lane pairs
       ow2 = OW + 1;
-      this.exports.pad(cout, OH, OW, at.y, at.yp, OH, ow2, 0, 0);
-      v = at.yp;
+      this.exports.place(cout, OH, OW, at.y, at.ye, OH, ow2, 0, 0);
+      v = at.ye;
     }
     this.exports.gradient(cin, cout, ext.paddedHeight, ext.paddedWidth, OH, ow2, kh, kw, at.x, v, at.g, this.rows.gradient);
     const g = at.g / 8;

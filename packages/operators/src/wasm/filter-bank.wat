@@ -8,7 +8,7 @@
 ;;              w[i, o] = k[o, i] rotated by 180°, dst = the padded grid that Eᵀ folds);
 ;;              weights are stored with a zero row above and below each kernel, kh + 2 rows
 ;;   gradient:  g[j, i, a, b] = Σ_{y, x} v[j, y, x]·src[i, y + a, x + b]   (v = y, src = E x)
-;;   pad:       planes copied between zero margins
+;;   place:     planes copied into the interiors of larger planes (zero margins)
 ;;
 ;; Addresses and strides are in bytes; planes are dense row-major. The pixels of a row are
 ;; processed two per f64x2 lane pair; the inner loops run over the taps (i, a, b) of a block of
@@ -258,24 +258,77 @@
         (local.set $x (i32.add (local.get $x) (i32.const 2)))
         (br $l1))))
 
+  ;; The taps of kernel rows [s0, s1) of `span` rows at output row $y, where source rows outside
+  ;; [z0, z1) are zero and skipped: s0 = max(0, z0 − y), s1 = min(span, z1 − y); returns s0 and
+  ;; the count s1 − s0 (≤ 0 when every row is zero).
+  (func $active (param $y i32) (param $span i32) (param $z0 i32) (param $z1 i32) (result i32 i32)
+    (local $s0 i32) (local $s1 i32)
+    (local.set $s0 (i32.sub (local.get $z0) (local.get $y)))
+    (if (i32.lt_s (local.get $s0) (i32.const 0)) (then (local.set $s0 (i32.const 0))))
+    (local.set $s1 (i32.sub (local.get $z1) (local.get $y)))
+    (if (i32.gt_s (local.get $s1) (local.get $span)) (then (local.set $s1 (local.get $span))))
+    (local.get $s0)
+    (i32.sub (local.get $s1) (local.get $s0)))
+
+  ;; Two outputs of a row from `span` kernel rows (kh for two filters, kh + 1 for two rows),
+  ;; trimmed to the non-zero source rows; both outputs are zero when no row is.
+  (func $trimmedPair (param $src i32) (param $y i32) (param $span i32) (param $z0 i32) (param $z1 i32)
+                     (param $wp i32) (param $ws i32) (param $d0 i32) (param $d1 i32) (param $ow i32)
+                     (param $cin i32) (param $kh i32) (param $kw i32) (param $ph i32) (param $rowBytes i32)
+    (local $s0 i32) (local $n i32) (local $kwBytes i32)
+    (call $active (local.get $y) (local.get $span) (local.get $z0) (local.get $z1))
+    (local.set $n)
+    (local.set $s0)
+    (if (i32.le_s (local.get $n) (i32.const 0))
+      (then
+        (memory.fill (local.get $d0) (i32.const 0) (i32.shl (local.get $ow) (i32.const 3)))
+        (memory.fill (local.get $d1) (i32.const 0) (i32.shl (local.get $ow) (i32.const 3)))
+        (return)))
+    (local.set $kwBytes (i32.shl (local.get $kw) (i32.const 3)))
+    (call $pairRow
+      (i32.add (local.get $src) (i32.mul (i32.add (local.get $y) (local.get $s0)) (local.get $rowBytes)))
+      (i32.add (local.get $wp) (i32.mul (local.get $s0) (local.get $kwBytes))) (local.get $ws)
+      (local.get $d0) (local.get $d1) (local.get $ow) (local.get $cin) (local.get $n) (local.get $kw)
+      (i32.sub (local.get $rowBytes) (local.get $kwBytes))
+      (i32.mul (i32.sub (local.get $ph) (local.get $n)) (local.get $rowBytes))
+      (i32.mul (i32.sub (i32.add (local.get $kh) (i32.const 2)) (local.get $n)) (local.get $kwBytes))))
+
+  ;; One output row from kh kernel rows, trimmed like $trimmedPair.
+  (func $trimmedSingle (param $src i32) (param $y i32) (param $z0 i32) (param $z1 i32)
+                       (param $wp i32) (param $d0 i32) (param $ow i32)
+                       (param $cin i32) (param $kh i32) (param $kw i32) (param $ph i32) (param $rowBytes i32)
+    (local $s0 i32) (local $n i32) (local $kwBytes i32)
+    (call $active (local.get $y) (local.get $kh) (local.get $z0) (local.get $z1))
+    (local.set $n)
+    (local.set $s0)
+    (if (i32.le_s (local.get $n) (i32.const 0))
+      (then
+        (memory.fill (local.get $d0) (i32.const 0) (i32.shl (local.get $ow) (i32.const 3)))
+        (return)))
+    (local.set $kwBytes (i32.shl (local.get $kw) (i32.const 3)))
+    (call $singleRow
+      (i32.add (local.get $src) (i32.mul (i32.add (local.get $y) (local.get $s0)) (local.get $rowBytes)))
+      (i32.add (local.get $wp) (i32.mul (local.get $s0) (local.get $kwBytes)))
+      (local.get $d0) (local.get $ow) (local.get $cin) (local.get $n) (local.get $kw)
+      (i32.sub (local.get $rowBytes) (local.get $kwBytes))
+      (i32.mul (i32.sub (local.get $ph) (local.get $n)) (local.get $rowBytes))
+      (i32.mul (i32.sub (i32.add (local.get $kh) (i32.const 2)) (local.get $n)) (local.get $kwBytes))))
+
   ;; dst[j, y, x] = Σ_i Σ_{a,b} w[j, i, a, b]·src[i, y + a, x + b] for j < cout, y < oh, x < ow:
-  ;; `cin` source planes ph×pw at $src (pw = ow + kw − 1, ph = oh + kh − 1), weights
-  ;; [cout][cin][kh + 2][kw] at $w (kernel rows 1…kh, rows 0 and kh + 1 zero), `cout` planes
-  ;; oh×ow at $dst. Rows go in bands of `rows` (even); within a band filters go in pairs at each
-  ;; row, and a last, unpaired filter goes in pairs of rows.
+  ;; `cin` source planes ph×pw at $src (pw = ow + kw − 1, ph = oh + kh − 1) whose rows outside
+  ;; [z0, z1) are zero (their taps are skipped), weights [cout][cin][kh + 2][kw] at $w (kernel
+  ;; rows 1…kh, rows 0 and kh + 1 zero), `cout` planes oh×ow at $dst. Rows go in bands of
+  ;; `rows` (even); within a band filters go in pairs at each row, and a last, unpaired filter
+  ;; goes in pairs of rows.
   (func (export "correlate") (param $cin i32) (param $cout i32) (param $ph i32) (param $pw i32)
         (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32)
-        (param $src i32) (param $w i32) (param $dst i32) (param $rows i32)
-    (local $ws i32) (local $kwBytes i32) (local $dPlane i32) (local $rowBytes i32) (local $rowSkip i32)
-    (local $planeSkip i32) (local $planeSkip1 i32)
-    (local $y0 i32) (local $y1 i32) (local $y i32) (local $j i32) (local $wp i32) (local $sRow i32) (local $dRow i32)
+        (param $src i32) (param $w i32) (param $dst i32) (param $rows i32) (param $z0 i32) (param $z1 i32)
+    (local $ws i32) (local $kwBytes i32) (local $dPlane i32) (local $rowBytes i32)
+    (local $y0 i32) (local $y1 i32) (local $y i32) (local $j i32) (local $wp i32) (local $dRow i32)
     (local.set $kwBytes (i32.shl (local.get $kw) (i32.const 3)))
     (local.set $ws (i32.mul (i32.mul (local.get $cin) (i32.add (local.get $kh) (i32.const 2))) (local.get $kwBytes)))
     (local.set $dPlane (i32.shl (i32.mul (local.get $oh) (local.get $ow)) (i32.const 3)))
     (local.set $rowBytes (i32.shl (local.get $pw) (i32.const 3)))
-    (local.set $rowSkip (i32.sub (local.get $rowBytes) (local.get $kwBytes)))
-    (local.set $planeSkip (i32.mul (i32.sub (local.get $ph) (local.get $kh)) (local.get $rowBytes)))
-    (local.set $planeSkip1 (i32.sub (local.get $planeSkip) (local.get $rowBytes)))
     (block $bands
       (loop $band
         (br_if $bands (i32.ge_s (local.get $y0) (local.get $oh)))
@@ -291,10 +344,9 @@
             (loop $row
               (local.set $dRow (i32.add (i32.add (local.get $dst) (i32.mul (local.get $j) (local.get $dPlane)))
                 (i32.shl (i32.mul (local.get $y) (local.get $ow)) (i32.const 3))))
-              (call $pairRow (i32.add (local.get $src) (i32.mul (local.get $y) (local.get $rowBytes))) (local.get $wp) (local.get $ws)
-                (local.get $dRow) (i32.add (local.get $dRow) (local.get $dPlane)) (local.get $ow)
-                (local.get $cin) (local.get $kh) (local.get $kw) (local.get $rowSkip) (local.get $planeSkip)
-                (i32.shl (local.get $kwBytes) (i32.const 1)))
+              (call $trimmedPair (local.get $src) (local.get $y) (local.get $kh) (local.get $z0) (local.get $z1)
+                (local.get $wp) (local.get $ws) (local.get $dRow) (i32.add (local.get $dRow) (local.get $dPlane)) (local.get $ow)
+                (local.get $cin) (local.get $kh) (local.get $kw) (local.get $ph) (local.get $rowBytes))
               (local.set $y (i32.add (local.get $y) (i32.const 1)))
               (br_if $row (i32.lt_s (local.get $y) (local.get $y1))))
             (local.set $j (i32.add (local.get $j) (i32.const 2)))
@@ -308,22 +360,20 @@
             (block $rowPairs
               (loop $rowPair
                 (br_if $rowPairs (i32.ge_s (i32.add (local.get $y) (i32.const 1)) (local.get $y1)))
-                (local.set $sRow (i32.add (local.get $src) (i32.mul (local.get $y) (local.get $rowBytes))))
                 (local.set $dRow (i32.add (i32.add (local.get $dst) (i32.mul (local.get $j) (local.get $dPlane)))
                   (i32.shl (i32.mul (local.get $y) (local.get $ow)) (i32.const 3))))
-                (call $pairRow (local.get $sRow) (local.get $wp) (i32.sub (i32.const 0) (local.get $kwBytes))
+                (call $trimmedPair (local.get $src) (local.get $y) (i32.add (local.get $kh) (i32.const 1)) (local.get $z0) (local.get $z1)
+                  (local.get $wp) (i32.sub (i32.const 0) (local.get $kwBytes))
                   (local.get $dRow) (i32.add (local.get $dRow) (i32.shl (local.get $ow) (i32.const 3))) (local.get $ow)
-                  (local.get $cin) (i32.add (local.get $kh) (i32.const 1)) (local.get $kw) (local.get $rowSkip) (local.get $planeSkip1)
-                  (local.get $kwBytes))
+                  (local.get $cin) (local.get $kh) (local.get $kw) (local.get $ph) (local.get $rowBytes))
                 (local.set $y (i32.add (local.get $y) (i32.const 2)))
                 (br $rowPair)))
             (if (i32.lt_s (local.get $y) (local.get $y1))
               (then
-                (call $singleRow (i32.add (local.get $src) (i32.mul (local.get $y) (local.get $rowBytes))) (local.get $wp)
+                (call $trimmedSingle (local.get $src) (local.get $y) (local.get $z0) (local.get $z1) (local.get $wp)
                   (i32.add (i32.add (local.get $dst) (i32.mul (local.get $j) (local.get $dPlane)))
                     (i32.shl (i32.mul (local.get $y) (local.get $ow)) (i32.const 3)))
-                  (local.get $ow) (local.get $cin) (local.get $kh) (local.get $kw) (local.get $rowSkip) (local.get $planeSkip)
-                  (i32.shl (local.get $kwBytes) (i32.const 1)))))))
+                  (local.get $ow) (local.get $cin) (local.get $kh) (local.get $kw) (local.get $ph) (local.get $rowBytes))))))
         (local.set $y0 (local.get $y1))
         (br $band))))
 
@@ -547,36 +597,39 @@
         (br $band))))
 
   ;; ------------------------------------------------------------------------------------------
-  ;; dst planes dh×dw (n of them, at $dst) = the n planes h×w at $src placed at row $top,
-  ;; column $left, zeros elsewhere (every byte of dst is written: margins, then rows).
-  (func (export "pad") (param $n i32) (param $h i32) (param $w i32) (param $src i32)
+  ;; The n planes h×w at $src into the interiors of the n planes dh×dw at $dst, at row $top,
+  ;; column $left. The margins are not written: the host keeps them zero (they are zero when
+  ;; the memory is created, and nothing else writes there).
+  (func (export "place") (param $n i32) (param $h i32) (param $w i32) (param $src i32)
         (param $dst i32) (param $dh i32) (param $dw i32) (param $top i32) (param $left i32)
-    (local $p i32) (local $r i32) (local $d i32) (local $s i32) (local $rowBytes i32) (local $dRowBytes i32)
-    (local $rightBytes i32) (local $bottom i32)
-    (local.set $rowBytes (i32.shl (local.get $w) (i32.const 3)))
+    (local $rows i32) (local $r i32) (local $d i32) (local $e i32) (local $end2 i32) (local $dRowBytes i32)
+    (local $planeGap i32)
+    (local.set $rows (i32.mul (local.get $n) (local.get $h)))
+    (if (i32.eqz (local.get $rows)) (then (return)))
     (local.set $dRowBytes (i32.shl (local.get $dw) (i32.const 3)))
-    (local.set $rightBytes (i32.shl (i32.sub (i32.sub (local.get $dw) (local.get $left)) (local.get $w)) (i32.const 3)))
-    (local.set $bottom (i32.sub (i32.sub (local.get $dh) (local.get $top)) (local.get $h)))
-    (local.set $d (local.get $dst))
-    (local.set $s (local.get $src))
-    (block $planes
-      (loop $plane
-        (br_if $planes (i32.ge_s (local.get $p) (local.get $n)))
-        (memory.fill (local.get $d) (i32.const 0) (i32.mul (local.get $top) (local.get $dRowBytes)))
-        (local.set $d (i32.add (local.get $d) (i32.mul (local.get $top) (local.get $dRowBytes))))
-        (local.set $r (i32.const 0))
-        (block $rowsDone
-          (loop $row
-            (br_if $rowsDone (i32.ge_s (local.get $r) (local.get $h)))
-            (memory.fill (local.get $d) (i32.const 0) (i32.shl (local.get $left) (i32.const 3)))
-            (memory.copy (i32.add (local.get $d) (i32.shl (local.get $left) (i32.const 3))) (local.get $s) (local.get $rowBytes))
-            (memory.fill (i32.add (i32.add (local.get $d) (i32.shl (local.get $left) (i32.const 3))) (local.get $rowBytes))
-              (i32.const 0) (local.get $rightBytes))
-            (local.set $d (i32.add (local.get $d) (local.get $dRowBytes)))
-            (local.set $s (i32.add (local.get $s) (local.get $rowBytes)))
-            (local.set $r (i32.add (local.get $r) (i32.const 1)))
-            (br $row)))
-        (memory.fill (local.get $d) (i32.const 0) (i32.mul (local.get $bottom) (local.get $dRowBytes)))
-        (local.set $d (i32.add (local.get $d) (i32.mul (local.get $bottom) (local.get $dRowBytes))))
-        (local.set $p (i32.add (local.get $p) (i32.const 1)))
-        (br $plane)))))
+    ;; from the last row of a plane to the first row of the next: the rows below and above
+    (local.set $planeGap (i32.mul (i32.add (i32.sub (local.get $dh) (local.get $h)) (i32.const 1)) (local.get $dRowBytes)))
+    (local.set $d (i32.add (local.get $dst)
+      (i32.shl (i32.add (i32.mul (local.get $top) (local.get $dw)) (local.get $left)) (i32.const 3))))
+    (loop $row
+      (local.set $e (i32.add (local.get $src) (i32.shl (local.get $w) (i32.const 3))))
+      (local.set $end2 (i32.sub (local.get $e) (i32.const 16)))
+      ;; two doubles per step, then the last one
+      (local.set $r (local.get $d))
+      (block $d2
+        (loop $l2
+          (br_if $d2 (i32.gt_s (local.get $src) (local.get $end2)))
+          (v128.store align=8 (local.get $r) (v128.load align=8 (local.get $src)))
+          (local.set $src (i32.add (local.get $src) (i32.const 16)))
+          (local.set $r (i32.add (local.get $r) (i32.const 16)))
+          (br $l2)))
+      (if (i32.lt_s (local.get $src) (local.get $e))
+        (then
+          (f64.store (local.get $r) (f64.load (local.get $src)))
+          (local.set $src (local.get $e))))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      ;; next row: the same plane, or (every h rows) the next plane
+      (local.set $d (i32.add (local.get $d)
+        (select (local.get $planeGap) (local.get $dRowBytes)
+          (i32.eqz (i32.rem_u (local.get $rows) (local.get $h))))))
+      (br_if $row (local.get $rows)))))
