@@ -89,6 +89,8 @@ export class FilterBankKernel {
   private readonly nk: number;
   /** Rows per band of the correlation and of the gradient. */
   private readonly rows: { apply: number; adjoint: number; gradient: number };
+  /** Zero margins around `y` in `yp` (see `adjointMargins`). */
+  private readonly margins: { top: number; left: number };
 
   /** Whether WebAssembly SIMD is available (the kernel can be instantiated). */
   static available(): boolean {
@@ -112,6 +114,7 @@ export class FilterBankKernel {
     this.exports = instance.exports;
     this.mem = new Float64Array(instance.buffer);
     this.nk = l.nk;
+    this.margins = adjointMargins(g);
     let next = PAD;
     const take = (doubles: number): number => {
       const at = next;
@@ -183,7 +186,7 @@ export class FilterBankKernel {
   adjoint(k: Float64Array, y: Float64Array, out: Float64Array): void {
     const { cin, cout, kh, kw, ext, outHeight: OH, outWidth: OW } = this.g;
     const { mem, at } = this;
-    const { top, left } = adjointMargins(this.g);
+    const { top, left } = this.margins;
     const ph = OH + 2 * top;
     const pw = OW + 2 * left;
     this.yView.set(y);
