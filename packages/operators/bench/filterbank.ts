@@ -1,63 +1,85 @@
-// A 48-filter 7×7 convolution bank (1 → 48 channels, the Fields-of-Experts size) at 256², 512²,
-// 1024²: apply, adjoint and paramVjp, per boundary rule `zero` and `symmetric` (mirror
-// boundaries cost one extra pass to build the extension). Reports median ms, GFLOP/s
-// (2·48·49 flops per pixel) and effective GB/s (bytes of input read plus output written,
-// (1 + 48)·8 per pixel; the workspace traffic is not counted). 32² is the training-crop size
-// of the FoE experiments, where the image edges are a large share of the work. Also a 5×5 Gaussian blur
-// (Convolution2D) apply + adjoint on 3 channels.
+// Filter banks (ConvFilterBank, one input channel, boundary `symmetric`): apply, adjoint and
+// paramVjp of the WebAssembly SIMD kernel against the JavaScript loops on the same bank and the
+// same data, for 24 filters of 7×7 (the FoE experiments; 32² is their training-crop size) at
+// 32², 64², 256², and 4 filters of 3×3 at 64². The two backends are timed alternately, call by
+// call, so that load on the machine affects both alike; each field is the median over the
+// repeats, `speedup_vs_js` = median JS time / median WebAssembly time of the three calls
+// together. Also a 5×5 Gaussian blur (Convolution2D, JavaScript) apply + adjoint on 3 channels.
 import { measure, report, sig } from '@bilevel/core/bench';
 import { Rng } from '@bilevel/core';
-import { ConvFilterBank, Convolution2D, gaussianKernel, type ConvBoundary } from '@bilevel/operators';
+import { ConvFilterBank, Convolution2D, gaussianKernel } from '@bilevel/operators';
 
-const FILTERS = 48;
-const K = 7;
-const flops = (px: number): number => 2 * FILTERS * K * K * px;
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-for (const size of sizes.length ? sizes : [32, 256, 512, 1024]) {
+/** Milliseconds of one call. */
+const time = (fn: () => void): number => {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+};
+
+const cases: [filters: number, k: number, size: number][] = [
+  [24, 7, 32],
+  [24, 7, 64],
+  [24, 7, 256],
+  [4, 3, 64],
+];
+for (const [F, K, size] of cases) {
   const px = size * size;
   const x = Rng.seeded(1).normalVec(px);
-  const y = Rng.seeded(2).normalVec(FILTERS * px);
-  const out = new Float64Array(FILTERS * px);
+  const y = Rng.seeded(2).normalVec(F * px);
+  const kernels = Rng.seeded(3).normalVec(F * K * K);
+  const out = new Float64Array(F * px);
   const back = new Float64Array(px);
-  const grad = new Float64Array(FILTERS * K * K);
-  const options = size >= 1024 ? { warmup: 1, repeats: 5 } : size >= 512 ? { warmup: 2, repeats: 7 } : size >= 256 ? { warmup: 3, repeats: 11 } : { warmup: 20, repeats: 101 };
-  for (const boundary of ['zero', 'symmetric'] as ConvBoundary[]) {
-    const bank = new ConvFilterBank({
-      inChannels: 1,
-      outChannels: FILTERS,
-      height: size,
-      width: size,
-      kernelSize: K,
-      boundary,
-      kernels: Rng.seeded(3).normalVec(FILTERS * K * K),
-    });
-    const runs: [string, () => void][] = [
-      ['apply', () => bank.apply(x, out)],
-      ['adjoint', () => bank.adjoint(y, back)],
-      ['paramVjp', () => bank.paramVjp(x, y, grad, 1)],
-    ];
-    for (const [op, fn] of runs) {
-      const t = measure(fn, options);
-      report({
-        bench: `convFilterBank 48x7x7 ${op}`,
-        boundary,
-        size: `${size}x${size}`,
-        median_ms: sig(t.median_ms),
-        min_ms: sig(t.min_ms),
-        gflop_per_s: sig(flops(px) / (t.median_ms * 1e6)),
-        gb_per_s: sig(((1 + FILTERS) * 8 * px) / (t.median_ms * 1e6)),
-        repeats: t.repeats,
-      });
+  const grad = new Float64Array(F * K * K);
+  const calls = (backend: 'js' | 'wasm') => {
+    const bank = new ConvFilterBank({ inChannels: 1, outChannels: F, height: size, width: size, kernelSize: K, boundary: 'symmetric', kernels, backend });
+    return [() => bank.apply(x, out), () => bank.adjoint(y, back), () => bank.paramVjp(x, y, grad, 1)];
+  };
+  const js = calls('js');
+  const wasm = calls('wasm');
+  const work = 2 * F * K * K * px;
+  const repeats = Math.max(11, Math.min(201, Math.round(2e9 / work)) | 1);
+  for (let w = 0; w < Math.max(3, repeats >> 2); w++) for (const fn of [...js, ...wasm]) fn();
+  const t = { js: [[], [], []] as number[][], wasm: [[], [], []] as number[][] };
+  const total = { js: [] as number[], wasm: [] as number[] };
+  for (let r = 0; r < repeats; r++) {
+    const order = r % 2 ? (['wasm', 'js'] as const) : (['js', 'wasm'] as const);
+    const sums = { js: 0, wasm: 0 };
+    for (let op = 0; op < 3; op++) {
+      for (const b of order) {
+        const dt = time((b === 'js' ? js : wasm)[op]!);
+        t[b][op]!.push(dt);
+        sums[b] += dt;
+      }
     }
+    total.js.push(sums.js);
+    total.wasm.push(sums.wasm);
   }
+  report({
+    bench: 'filter-bank',
+    filters: `${F}x${K}x${K}`,
+    size: `${size}x${size}`,
+    apply_ms: sig(median(t.wasm[0]!)),
+    adjoint_ms: sig(median(t.wasm[1]!)),
+    param_vjp_ms: sig(median(t.wasm[2]!)),
+    speedup_vs_js: sig(median(total.js) / median(total.wasm), 3),
+  });
+}
+
+for (const size of [256, 512, 1024]) {
+  const px = size * size;
   const blur = new Convolution2D({ channels: 3, height: size, width: size, kernel: gaussianKernel(5, 1), boundary: 'symmetric' });
   const img = Rng.seeded(4).normalVec(3 * px);
   const img2 = new Float64Array(3 * px);
   const t = measure(() => {
     blur.apply(img, img2);
     blur.adjoint(img2, img);
-  }, options);
+  }, size >= 1024 ? { warmup: 1, repeats: 5 } : { warmup: 3, repeats: 11 });
   report({
     bench: 'convolution2d gaussian 5x5 apply+adjoint',
     boundary: 'symmetric',

@@ -23,6 +23,8 @@ export { boundaryIndex, BoundaryExtension, type ConvBoundary } from './boundary.
 export {
   ConvFilterBank,
   Convolution2D,
+  type FilterBankBoundary,
+  type FilterBankBackend,
   type ConvFilterBankOptions,
   type Convolution2DOptions,
 } from './convolution.js';

@@ -29,6 +29,9 @@ import type { GradientBoundary } from './gradient.js';
 /** Boundary modes of convolutions (see `boundary.ts`). */
 export const BOUNDARIES = ['zero', 'symmetric', 'reflect', 'periodic'] as const satisfies readonly ConvBoundary[];
 
+/** Boundary modes of a filter bank: the extensions, and `valid` (no extension, smaller output). */
+export const BANK_BOUNDARIES = [...BOUNDARIES, 'valid'] as const;
+
 /** Boundary modes of the finite-difference gradient. */
 export const GRADIENT_BOUNDARIES = ['neumann', 'periodic'] as const satisfies readonly GradientBoundary[];
 

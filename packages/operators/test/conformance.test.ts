@@ -29,6 +29,8 @@ import {
   vstack,
   ZeroPad,
   type ConvBoundary,
+  type FilterBankBackend,
+  type FilterBankBoundary,
 } from '@bilevel/operators';
 
 const BOUNDARIES: readonly ConvBoundary[] = ['zero', 'symmetric', 'reflect', 'periodic'];
@@ -38,8 +40,17 @@ const mask = (n: number, seed: number): Float64Array => {
   return Float64Array.from({ length: n }, () => (r.uniform() < 0.6 ? 1 : 0));
 };
 
-/** A filter bank with seeded random kernels. */
-const bank = (inChannels: number, outChannels: number, height: number, width: number, kernelSize: number, boundary: ConvBoundary, seed = 3) =>
+/** A filter bank with seeded random kernels (backend `auto`: WebAssembly where available). */
+const bank = (
+  inChannels: number,
+  outChannels: number,
+  height: number,
+  width: number,
+  kernelSize: number,
+  boundary: FilterBankBoundary,
+  seed = 3,
+  backend: FilterBankBackend = 'auto',
+) =>
   new ConvFilterBank({
     inChannels,
     outChannels,
@@ -48,6 +59,7 @@ const bank = (inChannels: number, outChannels: number, height: number, width: nu
     kernelSize,
     boundary,
     kernels: rand(inChannels * outChannels * kernelSize * kernelSize, seed),
+    backend,
   });
 
 const cases: OperatorCase[] = [];
@@ -76,7 +88,8 @@ for (const boundary of ['neumann', 'periodic'] as const) {
 
 // filter banks: (in, out, H, W, kernelSize) covering kernel widths 1, 3, 5, 7, 9 (specialised
 // and generic loops), odd and even output counts (paired and single loops), kernels larger
-// than the image, H ≠ W and 1×1 images
+// than the image, H ≠ W and 1×1 images; each on the JavaScript loops and on the WebAssembly
+// kernel. `valid` needs kernels that fit, so it has shapes of its own (1×1 outputs among them).
 const bankShapes: [number, number, number, number, number][] = [
   [1, 1, 1, 1, 3],
   [1, 2, 2, 3, 5],
@@ -86,9 +99,20 @@ const bankShapes: [number, number, number, number, number][] = [
   [2, 1, 5, 4, 9],
   [1, 5, 8, 7, 7],
 ];
-for (const boundary of BOUNDARIES) {
-  for (const [ci, co, H, W, k] of bankShapes) {
-    add(`convFilterBank ${boundary} ${ci}→${co} ${H}×${W} k=${k}`, () => bank(ci, co, H, W, k, boundary));
+const validShapes: [number, number, number, number, number][] = [
+  [1, 1, 3, 3, 3],
+  [1, 2, 5, 6, 5],
+  [2, 3, 7, 5, 3],
+  [3, 2, 9, 8, 7],
+  [1, 4, 6, 9, 1],
+  [2, 1, 9, 11, 9],
+  [1, 5, 12, 13, 7],
+];
+for (const backend of ['js', 'wasm'] as const) {
+  for (const boundary of [...BOUNDARIES, 'valid'] as const) {
+    for (const [ci, co, H, W, k] of boundary === 'valid' ? validShapes : bankShapes) {
+      add(`convFilterBank ${backend} ${boundary} ${ci}→${co} ${H}×${W} k=${k}`, () => bank(ci, co, H, W, k, boundary, 3, backend));
+    }
   }
 }
 
@@ -151,6 +175,7 @@ add('sum(K, K, blur) shared bank 1→1', () => {
   return sum(K, K, blur(1, 5, 5));
 });
 add('scaled(−0.7, bank 2→2)', () => scaled(-0.7, bank(2, 2, 3, 4, 3, 'symmetric', 17)));
+add('compose(bankᵀ valid, bank valid) 6×7 → 4×5 → 6×7', () => compose(transpose(bank(1, 2, 6, 7, 3, 'valid', 26)), bank(1, 2, 6, 7, 3, 'valid', 25)));
 add('vstack([gradient, bank 1→3, scalarMultiple])', () => vstack([grad(1, 4, 4), bank(1, 3, 4, 4, 5, 'zero', 18), new ScalarMultiple([1, 4, 4], 2)]));
 add('blockDiag([dense, bank, identity])', () => blockDiag([new DenseMatrix(2, 3, rand(6, 19)), bank(1, 2, 3, 3, 3, 'periodic', 20), new Identity([4])]));
 add('nested vstack([compose(α, ∇), scaled(2, sum(K, I))])', () => {

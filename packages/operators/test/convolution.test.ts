@@ -6,6 +6,7 @@ import {
   Convolution2D,
   gaussianKernel,
   type ConvBoundary,
+  type FilterBankBoundary,
 } from '@bilevel/operators';
 import { describe, expect, it } from 'vitest';
 
@@ -33,11 +34,23 @@ interface Geometry {
   H: number;
   W: number;
   k: number;
-  boundary: ConvBoundary;
+  boundary: FilterBankBoundary;
 }
 
-/** The extended image x̃[i, y, x] by the naive rule. */
+/**
+ * Output size and the offset of a window's first tap: `H×W` and `−r` with a boundary rule,
+ * `(H − k + 1)×(W − k + 1)` and `0` for `valid` (windows inside the image only).
+ */
+function outputOf(g: Geometry): { OH: number; OW: number; shift: number } {
+  return g.boundary === 'valid' ? { OH: g.H - g.k + 1, OW: g.W - g.k + 1, shift: 0 } : { OH: g.H, OW: g.W, shift: -(g.k - 1) / 2 };
+}
+
+/** The extended image x̃[i, y, x] by the naive rule (`valid` reads inside the image only). */
 function xt(x: Float64Array, g: Geometry, i: number, y: number, xx: number): number {
+  if (g.boundary === 'valid') {
+    if (y < 0 || y >= g.H || xx < 0 || xx >= g.W) throw new Error('valid window outside the image');
+    return x[(i * g.H + y) * g.W + xx]!;
+  }
   const a = naiveIndex(y, g.H, g.boundary);
   const b = naiveIndex(xx, g.W, g.boundary);
   return a < 0 || b < 0 ? 0 : x[(i * g.H + a) * g.W + b]!;
@@ -45,16 +58,16 @@ function xt(x: Float64Array, g: Geometry, i: number, y: number, xx: number): num
 
 /** (Kx)[o, p] = Σ_i Σ_q k[o, i, q] x̃[i, p + q] written as plainly as possible. */
 function naiveApply(kernels: Float64Array, x: Float64Array, g: Geometry): Float64Array {
-  const r = (g.k - 1) / 2;
-  const out = new Float64Array(g.co * g.H * g.W);
+  const { OH, OW, shift } = outputOf(g);
+  const out = new Float64Array(g.co * OH * OW);
   for (let o = 0; o < g.co; o++)
-    for (let y = 0; y < g.H; y++)
-      for (let xx = 0; xx < g.W; xx++) {
+    for (let y = 0; y < OH; y++)
+      for (let xx = 0; xx < OW; xx++) {
         let s = 0;
         for (let i = 0; i < g.ci; i++)
           for (let a = 0; a < g.k; a++)
-            for (let b = 0; b < g.k; b++) s += kernels[((o * g.ci + i) * g.k + a) * g.k + b]! * xt(x, g, i, y + a - r, xx + b - r);
-        out[(o * g.H + y) * g.W + xx] = s;
+            for (let b = 0; b < g.k; b++) s += kernels[((o * g.ci + i) * g.k + a) * g.k + b]! * xt(x, g, i, y + a + shift, xx + b + shift);
+        out[(o * OH + y) * OW + xx] = s;
       }
   return out;
 }
@@ -74,15 +87,15 @@ function naiveAdjoint(kernels: Float64Array, y: Float64Array, g: Geometry): Floa
 
 /** ∂⟨Kx, y⟩/∂k[o, i, a, b] = Σ_p y[o, p] x̃[i, p + q]. */
 function naiveGrad(x: Float64Array, y: Float64Array, g: Geometry): Float64Array {
-  const r = (g.k - 1) / 2;
+  const { OH, OW, shift } = outputOf(g);
   const grad = new Float64Array(g.co * g.ci * g.k * g.k);
   for (let o = 0; o < g.co; o++)
     for (let i = 0; i < g.ci; i++)
       for (let a = 0; a < g.k; a++)
         for (let b = 0; b < g.k; b++) {
           let s = 0;
-          for (let yy = 0; yy < g.H; yy++)
-            for (let xx = 0; xx < g.W; xx++) s += y[(o * g.H + yy) * g.W + xx]! * xt(x, g, i, yy + a - r, xx + b - r);
+          for (let yy = 0; yy < OH; yy++)
+            for (let xx = 0; xx < OW; xx++) s += y[(o * OH + yy) * OW + xx]! * xt(x, g, i, yy + a + shift, xx + b + shift);
           grad[((o * g.ci + i) * g.k + a) * g.k + b] = s;
         }
   return grad;
@@ -145,32 +158,66 @@ describe('ConvFilterBank against a naive reference', () => {
       { ci: 2, co: 3, H: 3, W: 3, k: 1, boundary },
     );
   }
+  geometries.push(
+    { ci: 1, co: 3, H: 5, W: 6, k: 3, boundary: 'valid' },
+    { ci: 2, co: 2, H: 6, W: 7, k: 5, boundary: 'valid' },
+    { ci: 3, co: 1, H: 9, W: 8, k: 7, boundary: 'valid' },
+    { ci: 1, co: 2, H: 9, W: 9, k: 9, boundary: 'valid' },
+    { ci: 2, co: 3, H: 3, W: 4, k: 1, boundary: 'valid' },
+  );
   for (const g of geometries) {
-    it(`${g.boundary} ${g.ci}→${g.co} ${g.H}×${g.W} k=${g.k}: apply, adjoint, paramVjp`, () => {
-      const r = Rng.seeded(g.H * 31 + g.k);
-      const kernels = r.normalVec(g.co * g.ci * g.k * g.k);
-      const K = new ConvFilterBank({ inChannels: g.ci, outChannels: g.co, height: g.H, width: g.W, kernelSize: g.k, boundary: g.boundary, kernels });
-      const x = r.normalVec(g.ci * g.H * g.W);
-      const y = r.normalVec(g.co * g.H * g.W);
-      expect(maxDiff(K.apply(x, new Float64Array(y.length)), naiveApply(kernels, x, g))).toBeLessThan(1e-12);
-      expect(maxDiff(K.adjoint(y, new Float64Array(x.length)), naiveAdjoint(kernels, y, g))).toBeLessThan(1e-12);
-      const grad = new Float64Array(kernels.length);
-      K.paramVjp(x, y, grad, 1);
-      expect(maxDiff(grad, naiveGrad(x, y, g))).toBeLessThan(1e-11);
-    });
+    for (const backend of ['js', 'wasm'] as const) {
+      it(`${backend} ${g.boundary} ${g.ci}→${g.co} ${g.H}×${g.W} k=${g.k}: apply, adjoint, paramVjp`, () => {
+        const r = Rng.seeded(g.H * 31 + g.k);
+        const kernels = r.normalVec(g.co * g.ci * g.k * g.k);
+        const K = new ConvFilterBank({ inChannels: g.ci, outChannels: g.co, height: g.H, width: g.W, kernelSize: g.k, boundary: g.boundary, kernels, backend });
+        const { OH, OW } = outputOf(g);
+        expect(K.range).toEqual([g.co, OH, OW]);
+        const x = r.normalVec(g.ci * g.H * g.W);
+        const y = r.normalVec(g.co * OH * OW);
+        expect(maxDiff(K.apply(x, new Float64Array(y.length)), naiveApply(kernels, x, g))).toBeLessThan(1e-12);
+        expect(maxDiff(K.adjoint(y, new Float64Array(x.length)), naiveAdjoint(kernels, y, g))).toBeLessThan(1e-12);
+        const grad = new Float64Array(kernels.length);
+        K.paramVjp(x, y, grad, 1);
+        expect(maxDiff(grad, naiveGrad(x, y, g))).toBeLessThan(1e-11);
+      });
+    }
   }
 
-  it('allows out to alias the input when C_in = C_out', () => {
-    const K = new ConvFilterBank({ inChannels: 2, outChannels: 2, height: 5, width: 4, kernelSize: 3, boundary: 'reflect', kernels: Rng.seeded(1).normalVec(36) });
-    const x = Rng.seeded(2).normalVec(40);
-    const expected = K.apply(x, new Float64Array(40));
-    const inPlace = Float64Array.from(x);
-    K.apply(inPlace, inPlace);
-    expect(maxDiff(inPlace, expected)).toBe(0);
-    const adj = K.adjoint(x, new Float64Array(40));
-    const inPlace2 = Float64Array.from(x);
-    K.adjoint(inPlace2, inPlace2);
-    expect(maxDiff(inPlace2, adj)).toBe(0);
+  it('valid: a delta kernel crops, and the adjoint puts the crop back between zeros', () => {
+    // offset (a, b) = (2, 0) of a 3×3 kernel: (Kx)[p] = x[p + (2, 0)] on the (H − 2)×(W − 2) outputs
+    const kernels = new Float64Array(9);
+    kernels[2 * 3] = 1;
+    const K = new ConvFilterBank({ inChannels: 1, outChannels: 1, height: 4, width: 5, kernelSize: 3, boundary: 'valid', kernels });
+    const x = Float64Array.from({ length: 20 }, (_, i) => i + 1);
+    expect([...K.apply(x, new Float64Array(6))]).toEqual([11, 12, 13, 16, 17, 18]);
+    expect([...K.adjoint(Float64Array.of(1, 2, 3, 4, 5, 6), new Float64Array(20))]).toEqual([
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 4, 5, 6, 0, 0,
+    ]);
+    expect(K.paramVjpBound()).toBe(3);
+  });
+
+  it("valid needs the kernel to fit in the image and says so", () => {
+    expect(() => new ConvFilterBank({ inChannels: 1, outChannels: 1, height: 4, width: 9, kernelSize: 5, boundary: 'valid' })).toThrow(
+      /boundary: boundary 'valid' has no output pixel: height and width must be ≥ kernelSize/,
+    );
+  });
+
+  it('allows out to alias the input when C_in = C_out (both backends, also valid with k = 1)', () => {
+    for (const backend of ['js', 'wasm'] as const) {
+      for (const [boundary, k] of [['reflect', 3], ['zero', 3], ['valid', 1]] as const) {
+        const K = new ConvFilterBank({ inChannels: 2, outChannels: 2, height: 5, width: 4, kernelSize: k, boundary, kernels: Rng.seeded(1).normalVec(4 * k * k), backend });
+        const x = Rng.seeded(2).normalVec(40);
+        const expected = K.apply(x, new Float64Array(40));
+        const inPlace = Float64Array.from(x);
+        K.apply(inPlace, inPlace);
+        expect(maxDiff(inPlace, expected)).toBe(0);
+        const adj = K.adjoint(x, new Float64Array(40));
+        const inPlace2 = Float64Array.from(x);
+        K.adjoint(inPlace2, inPlace2);
+        expect(maxDiff(inPlace2, adj)).toBe(0);
+      }
+    }
   });
 
   it('norm bound holds for mirror boundaries, which can exceed Σ|k| (zero/periodic cannot)', () => {
@@ -199,7 +246,8 @@ describe('Convolution2D', () => {
     const kernel = Rng.seeded(5).normalVec(25);
     for (const boundary of BOUNDARIES) {
       const C = new Convolution2D({ channels: 3, height: 6, width: 4, kernel, boundary });
-      const K = new ConvFilterBank({ inChannels: 1, outChannels: 1, height: 6, width: 4, kernelSize: 5, boundary, kernels: kernel });
+      // the JavaScript loops of the bank: the same engine, so the same sums exactly
+      const K = new ConvFilterBank({ inChannels: 1, outChannels: 1, height: 6, width: 4, kernelSize: 5, boundary, kernels: kernel, backend: 'js' });
       const x = Rng.seeded(6).normalVec(72);
       const cx = C.apply(x, new Float64Array(72));
       const cty = C.adjoint(x, new Float64Array(72));

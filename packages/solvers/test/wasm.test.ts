@@ -1,13 +1,14 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { ShapeError } from '@bilevel/core';
-import { assemble, wasmDir } from '../scripts/wasm.js';
+import { assemble, wasmDir } from '@bilevel/tooling/wasm';
 import { HuberTvKernel } from '../src/wasm/huber-tv-kernel.js';
 import { wasmBase64 } from '../src/wasm/huber-tv.wasm.js';
 
 describe('WebAssembly Huber-TV kernel', () => {
   it('the embedded binary is the assembled huber-tv.wat (run `pnpm wasm` after editing it)', async () => {
-    const bytes = await assemble(join(wasmDir, 'huber-tv.wat'));
+    const bytes = await assemble(join(wasmDir(join(dirname(fileURLToPath(import.meta.url)), '..')), 'huber-tv.wat'));
     expect(Buffer.from(wasmBase64, 'base64').equals(Buffer.from(bytes))).toBe(true);
   });
 

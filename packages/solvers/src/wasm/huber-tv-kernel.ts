@@ -4,7 +4,7 @@
  * byte offsets and copies nothing.
  * @module
  */
-import { BilevelError, ShapeError, assertLength, parseOrThrow, positiveInt, z } from '@bilevel/core';
+import { WasmKernel, assertLength, parseOrThrow, positiveInt, z } from '@bilevel/core';
 import { wasmBase64 } from './huber-tv.wasm.js';
 
 /** Exports of `huber-tv.wat` (byte offsets and sizes are `i32`, everything else `f64`). */
@@ -20,28 +20,8 @@ interface Exports {
   readonly maxNorm2: { readonly value: number };
 }
 
-/** The part of the WebAssembly JS API used here (typed locally: the ES lib does not declare it). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object, imports: object) => { readonly exports: object };
-  readonly Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
-}
-
-let compiled: { api: WasmApi; module: object } | undefined;
-
-/** The WebAssembly API and the compiled module (compiled once, synchronously: it is a few kB). */
-function wasm(): { api: WasmApi; module: object } {
-  if (!compiled) {
-    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    const bytes = Uint8Array.from(atob(wasmBase64), (ch) => ch.charCodeAt(0));
-    if (!api || !api.validate(bytes)) {
-      throw new BilevelError('HuberTvPdhg needs WebAssembly with SIMD (Node ≥ 16.4, current browsers); use the generic Pdhg instead');
-    }
-    compiled = { api, module: new api.Module(bytes) };
-  }
-  return compiled;
-}
+/** The compiled kernel, shared by every instance. */
+const kernel = new WasmKernel<Exports>(wasmBase64, 'HuberTvPdhg', 'the generic Pdhg');
 
 /**
  * Arrays of the kernel (in units of `N = C·H·W` doubles): x, x̄, y (2), b; then a row of zeros
@@ -51,9 +31,6 @@ const ARRAYS = 5;
 const ROWS = 7;
 /** Guard bytes before the first and after the last array (edge loads that are selected away read them). */
 const PAD = 64;
-const PAGE = 65536;
-/** Largest memory a 32-bit WebAssembly instance can address. */
-const MAX_BYTES = 65536 * PAGE;
 
 /** Scalars of one primal-dual step. */
 export interface StepScalars {
@@ -122,14 +99,11 @@ export class HuberTvKernel {
     const [C, H, W] = this.shape;
     const N = C * H * W;
     const bytes = 2 * PAD + 8 * (ARRAYS * N + ROWS * W);
-    if (bytes > MAX_BYTES) {
-      throw new ShapeError(`HuberTvPdhg: ${C}×${H}×${W} needs ${bytes} bytes, more than the 4 GiB a WebAssembly instance can address; use the generic Pdhg`);
-    }
+    kernel.checkBytes(bytes, `${C}×${H}×${W}`);
     assertLength('HuberTvKernel b', b, N);
-    const { api, module } = wasm();
-    const memory = new api.Memory({ initial: Math.ceil(bytes / PAGE) });
-    this.exports = new api.Instance(module, { env: { memory } }).exports as Exports;
-    const all = new Float64Array(memory.buffer, PAD, ARRAYS * N);
+    const instance = kernel.instantiate(bytes, `${C}×${H}×${W}`);
+    this.exports = instance.exports;
+    const all = new Float64Array(instance.buffer, PAD, ARRAYS * N);
     const view = (k: number, n = 1): Float64Array => all.subarray(k * N, (k + n) * N);
     const offset = (k: number): number => PAD + 8 * k * N;
     this.x = view(0);

@@ -1,0 +1,104 @@
+/**
+ * Loading of the workspace's WebAssembly SIMD kernels (the Huber-TV PDHG step of
+ * `@bilevel/solvers`, the filter-bank loops of `@bilevel/operators`): each package embeds the
+ * binary assembled from its `.wat` source as base64, compiles it once, synchronously (a few
+ * kB), and gives every operator or solver state an instance with its own memory. A missing
+ * WebAssembly SIMD and an image that a 32-bit memory cannot hold are named errors that say
+ * what to use instead.
+ * @module
+ */
+import { BilevelError, ShapeError } from './errors.js';
+
+/** Bytes of one WebAssembly memory page. */
+export const WASM_PAGE_BYTES = 65536;
+
+/** Largest memory a 32-bit WebAssembly instance can address (65536 pages, 4 GiB). */
+export const WASM_MAX_BYTES = 65536 * WASM_PAGE_BYTES;
+
+/** The part of the WebAssembly JS API used here (typed locally: the ES lib does not declare it). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: object };
+  readonly Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+}
+
+/** An instance of a kernel: its exports and the memory they work on. */
+export interface WasmInstance<E> {
+  /** The exported functions and globals. */
+  readonly exports: E;
+  /** The instance's memory (it never grows, so views of it stay valid). */
+  readonly buffer: ArrayBuffer;
+}
+
+/**
+ * A WebAssembly module embedded as base64, compiled on first use (once per process) and
+ * instantiated with a memory of a given size. The module must import its memory as
+ * `env.memory`.
+ */
+export class WasmKernel<E> {
+  private compiled: { api: WasmApi; module: object } | undefined;
+  private simd: boolean | undefined;
+
+  /**
+   * @param base64 the binary, base64
+   * @param who the user-facing name of the kernel's consumer, e.g. `HuberTvPdhg`
+   * @param fallback what to use without WebAssembly SIMD or for images too large, e.g.
+   *   `the generic Pdhg`
+   */
+  constructor(
+    private readonly base64: string,
+    private readonly who: string,
+    private readonly fallback: string,
+  ) {}
+
+  /** Whether this runtime has WebAssembly with SIMD (the module validates). */
+  available(): boolean {
+    if (this.simd === undefined) {
+      const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+      this.simd = api !== undefined && typeof api.validate === 'function' && api.validate(this.bytes());
+    }
+    return this.simd;
+  }
+
+  /**
+   * A new instance with a memory of at least `bytes` bytes. Throws a {@link ShapeError} when
+   * `bytes` exceeds the 4 GiB a 32-bit instance can address (checked before anything is
+   * allocated) and a {@link BilevelError} without WebAssembly SIMD.
+   * @param bytes memory needed, in bytes
+   * @param what the data that needs it, for the message, e.g. `1×12000×12000`
+   */
+  instantiate(bytes: number, what: string): WasmInstance<E> {
+    this.checkBytes(bytes, what);
+    const { api, module } = this.compile();
+    const memory = new api.Memory({ initial: Math.ceil(bytes / WASM_PAGE_BYTES) });
+    return { exports: new api.Instance(module, { env: { memory } }).exports as E, buffer: memory.buffer };
+  }
+
+  /**
+   * Throw a {@link ShapeError} when `bytes` exceed the 4 GiB a 32-bit instance can address.
+   * @param bytes memory needed, in bytes
+   * @param what the data that needs it, for the message
+   */
+  checkBytes(bytes: number, what: string): void {
+    if (bytes > WASM_MAX_BYTES) {
+      throw new ShapeError(`${this.who}: ${what} needs ${bytes} bytes, more than the 4 GiB a WebAssembly instance can address; use ${this.fallback}`);
+    }
+  }
+
+  private bytes(): Uint8Array {
+    return Uint8Array.from(atob(this.base64), (ch) => ch.charCodeAt(0));
+  }
+
+  private compile(): { api: WasmApi; module: object } {
+    if (!this.compiled) {
+      const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+      const bytes = this.bytes();
+      if (!api || !api.validate(bytes)) {
+        throw new BilevelError(`${this.who} needs WebAssembly with SIMD (Node ≥ 16.4, current browsers); use ${this.fallback} instead`);
+      }
+      this.compiled = { api, module: new api.Module(bytes) };
+    }
+    return this.compiled;
+  }
+}
