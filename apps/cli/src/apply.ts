@@ -10,13 +10,14 @@ import { resolve } from 'node:path';
 import { ValidationError } from '@bilevel/core';
 import { fitMaxSide, getChannel, imageFormatOfPath, type Image, type ImageFormat } from '@bilevel/imaging';
 import { readImageWithInfo, writeImage } from '@bilevel/imaging/node';
-import { readParams, readRunConfig } from './run/status.js';
-import { reconstruct } from './wiring/problem.js';
+import { forwardOperator } from './data.js';
+import { loadLearnedModel } from './model-source.js';
+import { reconstructModel } from './wiring/problem.js';
 import { stdoutLine } from './run/output.js';
 
 /** Options of {@link applyModel}. */
 export interface ApplyOptions {
-  /** The run directory of `bilevel train` (holds `config.json` and `params.json`). */
+  /** The run directory of `bilevel train`, or a model JSON file (the registry's model data with `meta`). */
   readonly model: string;
   /** Input image (PNG or JPEG, recognised by its signature). */
   readonly input: string;
@@ -24,7 +25,7 @@ export interface ApplyOptions {
   readonly output: string;
   /** `denoise` or `deblur`: must match what the model was trained for. */
   readonly task: 'denoise' | 'deblur';
-  /** Lower-level accuracy (default: the run's `eval.epsilon`). */
+  /** Lower-level accuracy (default: the run's `eval.epsilon`, or the model file's `meta.epsilon`). */
   readonly epsilon?: number;
   /** Iteration cap (default: the run's `eval.maxIterations`). */
   readonly maxIterations?: number;
@@ -71,19 +72,16 @@ function sameFile(input: string, output: string): boolean {
  * PNG at the input's precision (16 bits for a 16-bit input, else 8) with every channel, or JPEG
  * (8 bits; gray or RGB, so an input with alpha is refused). What cannot be kept is said in
  * `notes`. The data term is the one the model was trained with: plain denoising, or deblurring
- * with the run's blur kernel.
+ * with the run's (or the model file's) blur kernel.
  */
 export function applyModel(options: ApplyOptions): ApplyResult {
-  const dir = resolve(options.model);
   const write = options.write ?? stdoutLine;
-  const config = readRunConfig(dir, `--model ${options.model}`);
-  const trainedFor = config.data.degradation.kind === 'noise' ? 'denoise' : 'deblur';
-  if (trainedFor !== options.task) {
+  const learned = loadLearnedModel(options.model);
+  if (learned.task !== options.task) {
     throw new ValidationError(
-      `--model ${options.model} was trained for ${trainedFor === 'denoise' ? 'denoising' : 'deblurring'}; use \`bilevel ${trainedFor}\` with it`,
+      `--model ${options.model} was trained for ${learned.task === 'denoise' ? 'denoising' : 'deblurring'}; use \`bilevel ${learned.task}\` with it`,
     );
   }
-  const params = readParams(dir);
   const format = imageFormatOfPath(options.output);
   if (!options.force && sameFile(options.input, options.output)) {
     throw new ValidationError(
@@ -102,19 +100,20 @@ export function applyModel(options: ApplyOptions): ApplyResult {
 
   const img = options.maxSide ? fitMaxSide(source, options.maxSide) : source;
   if (img !== source) notes.push(`the input was shrunk from ${source.width}×${source.height} to ${img.width}×${img.height} (--max-side)`);
-  const opts = { epsilon: options.epsilon ?? config.eval.epsilon, maxIterations: options.maxIterations ?? config.eval.maxIterations };
+  const opts = { epsilon: options.epsilon ?? learned.epsilon, maxIterations: options.maxIterations ?? learned.maxIterations };
   const colours = alpha ? img.channels - 1 : img.channels;
   const kind = colours === 1 ? 'gray' : 'RGB';
   write(
-    `${options.task === 'denoise' ? 'denoising' : 'deblurring'} ${options.input} (${img.width}×${img.height}, ${kind}${alpha ? ' + alpha' : ''}, ${info.bitDepth}-bit ${info.format.toUpperCase()}) with ${config.name} …`,
+    `${options.task === 'denoise' ? 'denoising' : 'deblurring'} ${options.input} (${img.width}×${img.height}, ${kind}${alpha ? ' + alpha' : ''}, ${info.bitDepth}-bit ${info.format.toUpperCase()}) with ${learned.name} …`,
   );
-  const theta = Float64Array.from(params.theta);
+  const forward = learned.degradation ? forwardOperator(learned.degradation, [1, img.height, img.width]) : undefined;
+  const data = { ...(forward ? { forward } : {}), ridge: learned.ridge };
   const out = Float64Array.from(img.data); // the alpha channel (last) stays as it is
   const n = img.height * img.width;
   let iterations = 0;
   let distance = 0;
   for (let c = 0; c < colours; c++) {
-    const r = reconstruct(config, theta, getChannel(img, c), opts);
+    const r = reconstructModel(learned.spec, data, getChannel(img, c), opts);
     out.set(r.image.data, c * n);
     iterations += r.iterations;
     distance = Math.max(distance, r.distance);

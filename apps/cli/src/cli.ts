@@ -129,7 +129,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     program
       .command(task)
       .description(task === 'denoise' ? 'denoise an image with a learned denoising model' : 'deblur an image with a learned deblurring model')
-      .requiredOption('-m, --model <run-dir>', 'run directory of `bilevel train`')
+      .requiredOption('-m, --model <run-dir|model.json>', 'run directory of `bilevel train`, or a model JSON file (the registry’s model data, e.g. downloaded from the playground)')
       .argument('<in>', 'input image (PNG or JPEG)')
       .argument('<out>', 'output image: .png (keeps 16 bits and alpha) or .jpg/.jpeg (8 bits, gray or RGB)')
       .option('--epsilon <eps>', 'lower-level accuracy (default: the run config’s eval.epsilon)', positiveNumber)

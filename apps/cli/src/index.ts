@@ -106,13 +106,15 @@ export { renderSvg, svgToPng, writeChart, curvesSpec, accuracySpec, psnrBarsSpec
 export { comparisonGrid, filterPicture, upscale, psnrOf, type GridRow } from './report/pictures.js';
 /** The bundled experiment configs. */
 export { listExperiments, resolveConfigPath, EXPERIMENTS_DIR, EXPERIMENT_ORDER, type BundledExperiment } from './experiments.js';
+/** A learned model from a run directory or a model JSON file (`loadLearnedModel`), and a run's model data with its `meta` (`runModelSpec`). */
+export { loadLearnedModel, runModelSpec, type LearnedModel } from './model-source.js';
 /** The command line, in-process: `runCli(argv, io)` returns the exit code. */
 export { runCli, buildProgram, EXIT, type CliIo } from './cli.js';
 /**
  * The wiring to the library packages: training problems (model + oracle), single
  * reconstructions, the TV baseline, optimizers.
  */
-export { buildTrainingProblem, trainingSetOf, reconstruct, reconstructTv, tvDescription, derivedParams, filterBank } from './wiring/problem.js';
+export { buildTrainingProblem, trainingSetOf, reconstruct, reconstructModel, reconstructTv, tvDescription, derivedParams, filterBank } from './wiring/problem.js';
 /** The upper-level optimizer of a config (`@bilevel/optimizers`). */
 export { buildOptimizer, optimizerLabel } from './wiring/optimizer.js';
 /**

@@ -91,7 +91,8 @@ const blurDegradation = strict({
   clamp: z.boolean().default(false).describe('Clamp the degraded image to [0, 1].'),
 });
 
-const degradationSchema = z.discriminatedUnion('kind', [noiseDegradation, blurDegradation], kindError('data.degradation', ['noise', 'blur']));
+/** zod schema of `data.degradation`: how clean crops are degraded (and the forward operator of the model's data term). */
+export const degradationSchema = z.discriminatedUnion('kind', [noiseDegradation, blurDegradation], kindError('data.degradation', ['noise', 'blur']));
 
 const folderSource = strict({
   /** Folder of PNG/JPEG files, relative to the config file. */

@@ -6,14 +6,14 @@
  * baseline of `bilevel eval`.
  * @module
  */
-import { NumericalError, type Vec } from '@bilevel/core';
+import { NumericalError, type LinearOperator, type Vec } from '@bilevel/core';
 import { ImplicitOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 import { imageShape, type Image } from '@bilevel/imaging';
 import { TrainingSet, models, saddleReconstruction, smoothReconstruction, type FilterBank, type ModelSpec } from '@bilevel/models';
 import { Fista, HuberTvPdhg, Pdhg, anyOf, maxIterations, run, tolerance } from '@bilevel/solvers';
 import type { ExperimentConfig } from '../config/schema.js';
 import { forwardOperator, type ImagePair } from '../data.js';
-import { buildModel, initialModelSpec, modelSpecOf, trainedForm } from './models.js';
+import { initialModelSpec, modelSpecOf, trainedForm } from './models.js';
 import type { Reconstruction, ReconstructOptions, TrainingProblem } from './types.js';
 
 /**
@@ -69,25 +69,38 @@ function toImage(like: Image, data: Vec): Image {
 }
 
 /**
- * Reconstruct one degraded image with the experiment's model at θ, in the form it was trained
- * in: FISTA for the smooth form (stopping at `‖∇h‖/μ ≤ ε`), PDHG for the saddle form (stopping at
- * the Lemma 2 distance `≤ ε`, arXiv 2412.06436), at most `maxIterations` iterations.
+ * Reconstruct one degraded image with the experiment's model at θ (its data term: the
+ * degradation's forward operator and the ridge): see {@link reconstructModel}.
  */
 export function reconstruct(config: ExperimentConfig, theta: ArrayLike<number>, degraded: Image, options: ReconstructOptions): Reconstruction {
-  const shape = imageShape(degraded);
-  const model = buildModel(config, theta, shape);
-  const forward = forwardOperator(config.data.degradation, shape);
-  const data = { degraded: degraded.data, ...(forward ? { forward } : {}), ridge: config.model.ridge };
+  const forward = forwardOperator(config.data.degradation, imageShape(degraded));
+  return reconstructModel(modelSpecOf(config, theta), { ...(forward ? { forward } : {}), ridge: config.model.ridge }, degraded, options);
+}
+
+/**
+ * Reconstruct one degraded image with a model given as data, in the form it trains in: PDHG on
+ * the saddle form when θ is the operator's (stopping at the Lemma 2 distance `≤ ε`, arXiv
+ * 2412.06436), FISTA on the smooth form otherwise (stopping at `‖∇h‖/μ ≤ ε`), at most
+ * `maxIterations` iterations; the data term `½‖Ax − y‖² + (μ/2)‖x‖²`.
+ */
+export function reconstructModel(
+  spec: ModelSpec,
+  data: { readonly forward?: LinearOperator; readonly ridge?: number },
+  degraded: Image,
+  options: ReconstructOptions,
+): Reconstruction {
+  const model = models.build(spec, imageShape(degraded));
+  const d = { degraded: degraded.data, ...(data.forward ? { forward: data.forward } : {}), ...(data.ridge ? { ridge: data.ridge } : {}) };
   const stop = anyOf(tolerance(options.epsilon), maxIterations(options.maxIterations));
-  if (trainedForm(config) === 'smooth') {
-    const { problem, x0 } = smoothReconstruction(model, data);
+  if (!model.saddle?.trainable && model.smooth) {
+    const { problem, x0 } = smoothReconstruction(model, d);
     const fista = new Fista();
     const state = fista.init(problem, { x: x0 });
     const r = run(fista, state, { stop, certificateEvery: 5 });
     if (r.reason === 'diverged' || r.reason === 'breakdown') throw new NumericalError(`reconstruction stopped with '${r.reason}'`);
     return { image: toImage(degraded, state.x), iterations: r.iterations, distance: r.certificate.distance };
   }
-  const { problem, x0, image } = saddleReconstruction(model, data);
+  const { problem, x0, image } = saddleReconstruction(model, d);
   const pdhg = new Pdhg({ gap: false });
   const state = pdhg.init(problem, { x: x0 });
   const r = run(pdhg, state, { stop, certificateEvery: 10 });

@@ -9,7 +9,9 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadPhotograph } from '@bilevel/imaging/node';
+import { addGaussianNoise, centerCrop, psnr } from '@bilevel/imaging';
+import { loadPhotograph, readPng, writePng } from '@bilevel/imaging/node';
+import { runCli } from '@bilevel/cli';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST } from '../../scripts/serve.mjs';
@@ -103,7 +105,15 @@ describe('playground in Chromium', () => {
     expect(downloaded.options).toEqual({ mode: 'anisotropic', boundary: 'neumann' });
     expect(downloaded.theta).toHaveLength(2);
     expect(downloaded.theta.every(Number.isFinite)).toBe(true);
-    // TODO(registry): `bilevel denoise --model` reads this file (wired when @bilevel/models lands)
+    // The CLI reads the same file: `bilevel denoise --model smooth-tv-model.json noisy.png out.png`.
+    const clean = centerCrop(loadPhotograph(PHOTO, { gray: true, maxSide: MAX_SIDE }), 48, 48);
+    const noisy = addGaussianNoise(clean, { sigma: 0.1, seed: 9, clamp: true });
+    writePng(join(ARTIFACTS, 'cli-noisy.png'), noisy);
+    const lines: string[] = [];
+    const code = await runCli(['denoise', '--model', path, join(ARTIFACTS, 'cli-noisy.png'), join(ARTIFACTS, 'cli-denoised.png')], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    expect(code, lines.join('\n')).toBe(0);
+    const denoised = readPng(join(ARTIFACTS, 'cli-denoised.png'));
+    expect(psnr(denoised, clean, { dataRange: 1 })).toBeGreaterThan(psnr(noisy, clean, { dataRange: 1 }));
   });
 
   it('reaches the θ of the same code path in Node to 1e-8 (same seed, same photograph)', async () => {
