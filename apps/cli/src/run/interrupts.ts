@@ -30,11 +30,12 @@ export function watchInterrupts(io: CliIo, quitCode: number): Interrupts {
   let reason: StopReason | undefined;
   // notices go to stderr only (stdout may carry --json); a closed stderr drops them quietly
   const notice = (line: string): void => io.err(line);
+  const quitNow = (): never => {
+    notice('second interrupt: quitting now; the run is marked interrupted at its last checkpoint (continue with --resume)');
+    process.exit(quitCode);
+  };
   const onSignal = (): void => {
-    if (controller.signal.aborted) {
-      notice('second interrupt: quitting now; the run is marked interrupted at its last checkpoint (continue with --resume)');
-      process.exit(quitCode);
-    }
+    if (controller.signal.aborted) quitNow();
     reason = 'signal';
     controller.abort();
     notice('\ninterrupt: stopping after the current iteration and writing a checkpoint (Ctrl-C again to quit at once)');
@@ -54,6 +55,12 @@ export function watchInterrupts(io: CliIo, quitCode: number): Interrupts {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       offClosed?.();
+      // After a signal the process is winding down: a late second signal must still quit with
+      // `quitCode`, not be killed by the default action (no exit code, no notice).
+      if (reason === 'signal') {
+        process.once('SIGINT', quitNow);
+        process.once('SIGTERM', quitNow);
+      }
     },
   };
 }
