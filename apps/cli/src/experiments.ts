@@ -29,6 +29,7 @@ export const EXPERIMENT_ORDER: readonly string[] = [
   'foe-denoising-adam',
   'deblurring',
   'icnn-denoising',
+  'tgv-denoising',
 ];
 
 function rank(id: string): number {

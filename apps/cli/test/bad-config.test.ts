@@ -131,7 +131,7 @@ describe('config files', () => {
   });
 
   it('an unknown model kind', async () => {
-    refused(await trainBad(tiny((c) => (c.model = { kind: 'tgv' }))), /model: "kind" must be one of 'smooth-tv', 'huber-tv', 'foe', 'icnn'/);
+    refused(await trainBad(tiny((c) => (c.model = { kind: 'no-such-kind' }))), /model: "kind" must be one of 'smooth-tv', 'huber-tv', 'foe', 'icnn'/);
   });
 
   it('a crop size below the minimum', async () => {

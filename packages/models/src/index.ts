@@ -36,5 +36,5 @@ export { icnnModel } from './kinds/icnn.js';
 export { IcnnLiftedOperator } from './icnn/lifted-operator.js';
 export { PooledDense, type PooledDenseOptions } from './icnn/pooled-dense.js';
 
-/** The registry of the built-in kinds (`smooth-tv`, `huber-tv`, `foe`, `icnn`, `tv`). */
+/** The registry of the built-in kinds ({@link builtinKinds}, listed in `src/kinds/index.ts`). */
 export const models: ModelRegistry = new ModelRegistry(builtinKinds);

@@ -60,7 +60,9 @@ export type AnyFunctional = Functional & {
   prox?(v: Vec, tau: number, out: Vec): Vec;
   proxJvp?(v: Vec, tau: number, dv: Vec, out: Vec): Vec;
   gradient?(x: Vec, out: Vec): Vec;
-  hvp?(x: Vec, v: Vec, out: Vec): Vec;
+  hvp?(x: Vec, v: Vec, out: Vec, pair?: Vec): Vec;
+  hvpInverse?(x: Vec, v: Vec, out: Vec, pair?: Vec): Vec;
+  readonly inverseHessianLipschitz?: { readonly point: number; readonly pair: number };
   readonly lipschitz?: number;
   minNormSubgradient?(x: Vec, shift: Vec, out: Vec): Vec;
   conjugate?(): Functional;

@@ -6,7 +6,7 @@
  * @module
  */
 import { assertLength, shapeSize, ValidationError, type Shape, type Vec } from '@bilevel/core';
-import type { Conjugable, ProxDifferentiable, Subdifferentiable, TwiceSmooth } from '@bilevel/core';
+import type { Conjugable, HessianInvertible, ProxDifferentiable, Subdifferentiable, TwiceSmooth } from '@bilevel/core';
 import { hasMethod, hideMissing, isLearnable, type AnyFunctional, type CapabilityMethod } from './capabilities.js';
 
 /**
@@ -33,8 +33,13 @@ class BlockViews {
 /**
  * `f(x) = Σ_i f_i(x_i)` with `x = [x₁; …; x_m]` flat (shape `[Σ n_i]`).
  *
- * - strong convexity `min_i μ_i`, Lipschitz constant `max_i L_i`;
+ * - strong convexity `min_i μ_i`, Lipschitz constant `max_i L_i` (only when every part is smooth);
  * - prox, Jacobian, gradient, Hessian and min-norm subgradient block by block;
+ * - the generalised Hessian at a graph point and its inverse (`hvp`, `hvpInverse` with the pair
+ *   split like the point) block by block, so a dual term composed of parts keeps the Lemma 3
+ *   certificates of arXiv 2412.06436; `inverseHessianLipschitz` is the largest of the parts'
+ *   (the inverse is block diagonal, `‖diag(F_i) − diag(F_i')‖ = max_i ‖F_i − F_i'‖`), present
+ *   when every part reports one;
  * - conjugate `Σ_i f_i*(y_i)`;
  * - parameters: the concatenation of the learnable parts' parameters (owned copy; `setParams`
  *   distributes it to the parts, names are prefixed `[i].`). Non-learnable parts contribute none.
@@ -43,7 +48,7 @@ class BlockViews {
  * learnable). Block views of the argument arrays are cached per array, so repeated calls with
  * the same arrays do not allocate.
  */
-export class SeparableSum implements ProxDifferentiable, TwiceSmooth, Subdifferentiable, Conjugable {
+export class SeparableSum implements ProxDifferentiable, TwiceSmooth, HessianInvertible, Subdifferentiable, Conjugable {
   /** Shape `[Σ n_i]`. */
   readonly shape: Shape;
   /** The concatenated parameters of the learnable parts. */
@@ -82,6 +87,12 @@ export class SeparableSum implements ProxDifferentiable, TwiceSmooth, Subdiffere
       }
       return every(key);
     });
+    // The constants of the capabilities some part lacks are hidden too, so that a consumer reading
+    // them (the piggyback bound) takes its documented default rather than `Infinity`.
+    if (!every('gradient')) Object.defineProperty(this, 'lipschitz', { value: undefined, configurable: true, enumerable: false });
+    if (!parts.every((f) => f.inverseHessianLipschitz !== undefined)) {
+      Object.defineProperty(this, 'inverseHessianLipschitz', { value: undefined, configurable: true, enumerable: false });
+    }
   }
 
   /** `min_i μ_i`. */
@@ -89,9 +100,21 @@ export class SeparableSum implements ProxDifferentiable, TwiceSmooth, Subdiffere
     return Math.min(...this.parts.map((f) => f.strongConvexity));
   }
 
-  /** `max_i L_i`. */
+  /** `max_i L_i` (absent unless every part is smooth). */
   get lipschitz(): number {
     return Math.max(...this.parts.map((f) => f.lipschitz ?? Infinity));
+  }
+
+  /** `max_i` of the parts' Lipschitz constants of the inverse generalised Hessian (absent unless every part reports them). */
+  get inverseHessianLipschitz(): { readonly point: number; readonly pair: number } {
+    let point = 0;
+    let pair = 0;
+    for (const f of this.parts) {
+      const c = f.inverseHessianLipschitz!;
+      point = Math.max(point, c.point);
+      pair = Math.max(pair, c.pair);
+    }
+    return { point, pair };
   }
 
   /** One name per parameter, `[i].<name of part i>`. */
@@ -142,12 +165,23 @@ export class SeparableSum implements ProxDifferentiable, TwiceSmooth, Subdiffere
     return out;
   }
 
-  /** Blockwise Hessian-vector product. */
-  hvp(x: Vec, v: Vec, out: Vec): Vec {
+  /** Blockwise (generalised) Hessian-vector product, at the graph point `(x, pair)` when a pair is given. */
+  hvp(x: Vec, v: Vec, out: Vec, pair?: Vec): Vec {
     const xs = this.views.of(x);
     const vs = this.views.of(v);
     const os = this.views.of(out);
-    for (let i = 0; i < this.parts.length; i++) this.parts[i]!.hvp!(xs[i]!, vs[i]!, os[i]!);
+    const ps = pair ? this.views.of(pair) : undefined;
+    for (let i = 0; i < this.parts.length; i++) this.parts[i]!.hvp!(xs[i]!, vs[i]!, os[i]!, ps?.[i]);
+    return out;
+  }
+
+  /** Blockwise generalised inverse Hessian, at the graph point `(x, pair)` when a pair is given (every part must have one). */
+  hvpInverse(x: Vec, v: Vec, out: Vec, pair?: Vec): Vec {
+    const xs = this.views.of(x);
+    const vs = this.views.of(v);
+    const os = this.views.of(out);
+    const ps = pair ? this.views.of(pair) : undefined;
+    for (let i = 0; i < this.parts.length; i++) this.parts[i]!.hvpInverse!(xs[i]!, vs[i]!, os[i]!, ps?.[i]);
     return out;
   }
 

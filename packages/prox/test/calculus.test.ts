@@ -27,7 +27,7 @@ import {
   translate,
   TransformedFunctional,
 } from '@bilevel/prox';
-import { groupPoint, uniformVec } from './helpers.js';
+import { groupPoint, uniformVec, without } from './helpers.js';
 
 const S = [3, 4];
 const n = 12;
@@ -68,6 +68,16 @@ const cases: FunctionalCase[] = [
         new SquaredL2({ shape: [5], weight: 1.3 }),
         new NonNegative({ shape: [3] }),
       ]),
+  },
+  {
+    // the dual term of TGV: isotropic groups of 2 (∇x − w) and of 3 (Ew); hvp/hvpInverse at graph points
+    name: 'SeparableSum [HuberConjugate G=2, HuberConjugate G=3] (mixed activity)',
+    make: () =>
+      new SeparableSum([
+        without(new HuberConjugate({ shape: [2, 4], groupSize: 2, alpha: 0.3, epsilon: 0.1 }), 'valueParamGrad'),
+        without(new HuberConjugate({ shape: [3, 4], groupSize: 3, alpha: 0.5, epsilon: 0.2 }), 'valueParamGrad'),
+      ]),
+    point: (r) => Float64Array.of(...groupPoint(r, 8, 2, 0.05, 2.5), ...groupPoint(r, 12, 3, 0.05, 2.5)),
   },
   {
     name: 'SeparableSum [SmoothAbs, SquaredL2, QuadraticFidelity] (smooth)',
@@ -115,6 +125,27 @@ describe('calculus: closed forms and capability propagation', () => {
     expect(typeof hub.gradient).toBe('function');
     expect(typeof hub.setParams).toBe('function');
     expect(hub.params).toBe((hub.inner as Huber).params);
+  });
+
+  it('SeparableSum reports the constants of the capabilities every part has, and only those', () => {
+    const parts = [new HuberConjugate({ shape: [2, 3], groupSize: 2, alpha: 0.5, epsilon: 0.1 }), new HuberConjugate({ shape: [3, 3], groupSize: 3, alpha: 1, epsilon: 0.4 })];
+    const dual = new SeparableSum(parts);
+    expect(typeof dual.hvpInverse).toBe('function');
+    expect(dual.lipschitz).toBeUndefined(); // no part is smooth: no Lipschitz constant of ∇f*, not Infinity
+    expect(dual.inverseHessianLipschitz).toEqual({ point: 0, pair: Math.max(parts[0]!.inverseHessianLipschitz.pair, parts[1]!.inverseHessianLipschitz.pair) });
+    expect(dual.inverseHessianLipschitz!.pair).toBeCloseTo(2 * 0.5 / 0.01, 9);
+    const mixed = new SeparableSum([parts[0]!, new SquaredL2({ shape: [4] })]);
+    expect(mixed.inverseHessianLipschitz).toBeUndefined();
+    expect(mixed.hvpInverse).toBeUndefined();
+    const smooth = new SeparableSum([new SquaredL2({ shape: [2], weight: 3 }), new SmoothAbs({ shape: [2], weight: 0.5, nu: 0.25 })]);
+    expect(smooth.lipschitz).toBe(3);
+    // the pair reaches the parts: on an active isotropic group the inverse depends on ‖u_j‖, which y does not determine
+    const y = Float64Array.of(0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const v = Float64Array.of(0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const near = dual.hvpInverse(y, v, new Float64Array(15), Float64Array.of(0.2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+    const far = dual.hvpInverse(y, v, new Float64Array(15), Float64Array.of(2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+    expect(near[3]).toBeCloseTo(0.5 / 0.2, 12); // α/‖u_j‖ on the tangent direction
+    expect(far[3]).toBeCloseTo(0.5 / 2, 12);
   });
 
   it('conjugateByMoreau is flagged and its biconjugate is the original', () => {

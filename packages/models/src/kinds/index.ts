@@ -8,7 +8,8 @@ import { foe } from './foe.js';
 import { huberTv } from './huber-tv.js';
 import { icnn } from './icnn.js';
 import { smoothTv } from './smooth-tv.js';
+import { tgv } from './tgv.js';
 import { tv } from './tv.js';
 
 /** Every built-in kind, in the order reports list them. */
-export const builtinKinds: readonly AnyModelKind[] = [smoothTv, huberTv, foe, icnn, tv];
+export const builtinKinds: readonly AnyModelKind[] = [smoothTv, huberTv, foe, icnn, tv, tgv];
