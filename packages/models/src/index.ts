@@ -32,10 +32,10 @@ export { builtinKinds } from './kinds/index.js';
 export { smoothedTvBoundConstants, PSI3 } from './kinds/smooth-tv.js';
 export { fieldsOfExpertsBoundConstants } from './kinds/foe-bound.js';
 export * from './regularizers/index.js';
-export { IcnnRegularizer, type IcnnOptions, type IcnnParamLayout } from './icnn/regularizer.js';
+export { IcnnRegularizer, type IcnnHiddenLayer, type IcnnOptions, type IcnnParamLayout } from './icnn/regularizer.js';
 export { icnnModel } from './kinds/icnn.js';
 export { IcnnLiftedOperator } from './icnn/lifted-operator.js';
 export { PooledDense, type PooledDenseOptions } from './icnn/pooled-dense.js';
 
-/** The registry of the built-in kinds (`smooth-tv`, `huber-tv`, `foe`, `icnn`, `tv`). */
+/** The registry of the built-in kinds (`smooth-tv`, `huber-tv`, `foe`, `icnn`, `tv`, `conv-icnn`). */
 export const models: ModelRegistry = new ModelRegistry(builtinKinds);
