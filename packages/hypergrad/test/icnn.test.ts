@@ -167,3 +167,39 @@ describe('ICNN: piggyback hypergradient', () => {
     expect(r.gradient.every(Number.isFinite)).toBe(true);
   });
 });
+
+describe('convolutional ICNN (conv-icnn): piggyback hypergradient', () => {
+  it('matches finite differences to ≤ 1e-5 on two 8×8 crops; a loose evaluation’s bound covers its true error', () => {
+    const R = new IcnnRegularizer({
+      shape: [1, S, S],
+      filters: 2,
+      kernelSize: 3,
+      hidden: 'convolutional',
+      hiddenKernelSize: 3,
+      units: 2,
+      seed: 4,
+      smoothing: 0.05,
+      hiddenSmoothing: 0.05,
+      convBias: [0.05, -0.05],
+      hiddenBias: [0.02, -0.01],
+      outputWeights: 0.25,
+    });
+    R.setParams(R.params.map((t, i) => (i >= R.layout.hidden.offset ? 3 * t : 2 * t)));
+    const set = new TrainingSet(icnnModel(R, { zWeight: 0.2, epigraphSmoothing: 0.2 }, undefined, 'conv-icnn'), pairs.map((p) => ({ degraded: p.degraded, clean: p.target })));
+    const model = set.saddleModel();
+    const loss = set.loss(squaredError());
+    const theta = Float64Array.from(model.params);
+    expect(theta.length).toBe(18 + 36);
+    const tight = new PiggybackOracle({ model, loss }).evaluate(theta, [0, 1], { epsilon: 1e-11, delta: 1e-11 });
+    expect(Number.isFinite(tight.bound)).toBe(true);
+    const fd = new FiniteDifferenceOracle(new PiggybackOracle({ model, loss }), { step: 1e-5, epsilon: 1e-11 }).evaluate(theta, [0, 1], { epsilon: 1e-11, delta: 1e-11 }, tight.warm);
+    const err = relErr(tight.gradient, fd.gradient);
+    expect(err).toBeLessThan(1e-5);
+    for (const tol of [1e-2, 1e-3]) {
+      const loose = new PiggybackOracle({ model, loss }).evaluate(theta, [0, 1], { epsilon: tol, delta: tol });
+      const trueError = Math.sqrt(loose.gradient.reduce((s, g, i) => s + (g - tight.gradient[i]!) ** 2, 0));
+      expect(loose.bound).toBeGreaterThanOrEqual(trueError);
+    }
+    console.warn(`conv-ICNN piggyback vs FD: rel ${err.toExponential(2)} (|θ| = ${theta.length})`);
+  });
+});

@@ -29,9 +29,10 @@ export { saddleReconstruction, smoothReconstruction, measurementImage, type Sadd
 export { TrainingSet, imageLoss, type TrainingSample, type TrainingSetOptions } from './training-set.js';
 export { logParameter, positiveOption, nonNegativeOption, initScale, oddSize, tvGroupSize } from './schemas.js';
 export { builtinKinds } from './kinds/index.js';
-export { smoothedTvBoundConstants } from './kinds/smooth-tv.js';
+export { smoothedTvBoundConstants, PSI3 } from './kinds/smooth-tv.js';
+export { fieldsOfExpertsBoundConstants } from './kinds/foe-bound.js';
 export * from './regularizers/index.js';
-export { IcnnRegularizer, type IcnnOptions, type IcnnParamLayout } from './icnn/regularizer.js';
+export { IcnnRegularizer, type IcnnHiddenLayer, type IcnnOptions, type IcnnParamLayout } from './icnn/regularizer.js';
 export { icnnModel } from './kinds/icnn.js';
 export { IcnnLiftedOperator } from './icnn/lifted-operator.js';
 export { PooledDense, type PooledDenseOptions } from './icnn/pooled-dense.js';

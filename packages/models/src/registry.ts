@@ -27,7 +27,9 @@ export interface FilterBank {
   readonly count: number;
   /** Side of each square filter. */
   readonly size: number;
-  /** `count·size·size` weights, filter by filter, row-major. */
+  /** Channels each filter spans (default 1; 3 for colour filters). */
+  readonly channels?: number;
+  /** `count·channels·size·size` weights, filter by filter (`[filter][channel][row][col]`), row-major. */
   readonly data: Float64Array;
   /** Effective weight of each filter in the regularizer (for sorting and captions). */
   readonly weights: Float64Array;

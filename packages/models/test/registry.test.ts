@@ -17,6 +17,7 @@ const small: Record<string, { options: Record<string, unknown>; init?: Record<st
   foe: { options: { filters: 3, filterSize: 3, potential: 'huber', huber: 0.05 }, init: { derivativeWeight: 0.1 } },
   icnn: { options: { filters: 4, filterSize: 3, poolFactor: 2, units: 2 }, init: { derivativeWeight: 0.5 } },
   tv: { options: { mode: 'anisotropic' } },
+  'conv-icnn': { options: { filters: 4, filterSize: 3, hiddenFilterSize: 3, units: 2 }, init: { derivativeWeight: 0.5 } },
 };
 
 const instance = (kind: string) => small[kind] ?? { options: {} };

@@ -1,26 +1,29 @@
 /**
- * The learnable operator of the ICNN saddle form: `K(x, z) = (W₀x, z, W_A·avgpool(z))` acting
- * on the lifted primal variable `(x, z)` (research note piggyback-pdhg.md §3.4, ICNN bullet).
+ * The learnable operator of the ICNN saddle form: `K(x, z) = (W₀x, z, A z)` with the hidden layer
+ * `A = W_A·avgpool` or `A = W_A⋆` (convolutional), acting on the lifted primal variable `(x, z)`
+ * (research note piggyback-pdhg.md §3.4, ICNN bullet; docs/math/icnn.md#saddle-form).
  * @module
  */
 import { formatShape, shapeEquals, shapeSize, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';
 import type { ConvFilterBank } from '@bilevel/operators';
 import { ensure } from '@bilevel/core';
-import type { PooledDense } from './pooled-dense.js';
+import type { IcnnHiddenLayer } from './regularizer.js';
 
 /**
  * `K(x, z) = (W₀x, z, A z)` with `W₀` a learnable {@link ConvFilterBank} (`[C_in, H, W] →
- * [F, H, W]`) and `A = W_A·avgpool_s` a learnable {@link PooledDense} (`[F, H, W] → [M]`).
+ * [F, H, W]`) and `A` the learnable hidden layer: `W_A·avgpool_s` (a `PooledDense`, `[F, H, W] →
+ * [M]`) or `W_A⋆` (a second `ConvFilterBank`, `[F, H, W] → [M, H, W]`).
  *
  * - domain `[n_x + n_z]` (the flat concatenation `(x, z)`, `n_x = C_in·H·W`, `n_z = F·H·W`),
- *   range `[2n_z + M]`: the epigraph pairs `(W₀x, z)` (shape `[2, F, H, W]` flattened) followed by
- *   the hidden units;
+ *   range `[2n_z + n_v]`: the epigraph pairs `(W₀x, z)` (shape `[2, F, H, W]` flattened) followed by
+ *   the `n_v` hidden entries (`M`, or `M·H·W`);
  * - adjoint `Kᵀ(y₁, y₂, y₃) = (W₀ᵀy₁, y₂ + Aᵀy₃)`;
- * - `θ = [kernels of W₀ (F·C_in·k·k, [filter][in][row][col]), W_A (M·F·(H/s)(W/s), [unit][filter][row][col])]`
- *   named `W0[f][c][i,j]` and `WA[m][f,i,j]`; `paramVjp` is the correlation of `y₁` with `x`
- *   (filter bank) and the outer product `y₃ (P z)ᵀ` (arXiv 2412.06436 §3.4);
- * - `paramVjpBound() = max(C_{W₀}, 1/s)`: `‖∇θ⟨K(x,z), y⟩‖² = ‖∇_{W₀}‖² + ‖∇_{W_A}‖² ≤
- *   max(C_{W₀}, 1/s)²(‖x‖²‖y₁‖² + ‖z‖²‖y₃‖²)`;
+ * - `θ = [kernels of W₀ (F·C_in·k·k, [filter][in][row][col]), W_A ([unit][filter][row][col])]`
+ *   named `W0[f][c][i,j]` and `WA[m][f,i,j]` (pooled) or `WA[m][f][i,j]` (convolutional);
+ *   `paramVjp` is the correlation of `y₁` with `x` (filter bank) and the hidden layer's
+ *   (the outer product `y₃ (P z)ᵀ`, arXiv 2412.06436 §3.4, or the correlation of `y₃` with `z`);
+ * - `paramVjpBound() = max(C_{W₀}, C_A)` (`C_A = 1/s` pooled): `‖∇θ⟨K(x,z), y⟩‖² = ‖∇_{W₀}‖² + ‖∇_{W_A}‖² ≤
+ *   max(C_{W₀}, C_A)²(‖x‖²‖y₁‖² + ‖z‖²‖y₃‖²)`;
  * - `norm() = max(‖W₀‖, √(1 + ‖A‖²))`, since `‖K(x,z)‖² = ‖W₀x‖² + ‖z‖² + ‖Az‖²`, an upper
  *   bound (kind `upper-bound` when both parts report provable norms, which they do).
  *
@@ -36,7 +39,7 @@ export class IcnnLiftedOperator implements ParametricOperator {
   readonly nx: number;
   /** Entries of `z`. */
   readonly nz: number;
-  /** Hidden units `M`. */
+  /** Hidden entries `n_v` (`M` pooled, `M·H·W` convolutional). */
   readonly units: number;
   private readonly theta: Float64Array;
   private readonly pc: number;
@@ -47,7 +50,7 @@ export class IcnnLiftedOperator implements ParametricOperator {
 
   constructor(
     readonly conv: ConvFilterBank,
-    readonly hidden: PooledDense,
+    readonly hidden: IcnnHiddenLayer,
   ) {
     ensure(
       shapeEquals(conv.range, hidden.domain),
@@ -84,7 +87,11 @@ export class IcnnLiftedOperator implements ParametricOperator {
 
   /** `W0[f][c][i,j]` for the kernels, then `WA[m][f,i,j]`. */
   paramNames(): readonly string[] {
-    return [...this.conv.paramNames().map((n) => `W0${n.slice('kernel'.length)}`), ...this.hidden.paramNames().map((n) => `WA${n.slice(1)}`)];
+    const hidden = this.hidden.paramNames();
+    return [
+      ...this.conv.paramNames().map((n) => `W0${n.slice('kernel'.length)}`),
+      ...hidden.map((n) => `WA${n.startsWith('kernel') ? n.slice('kernel'.length) : n.slice(1)}`),
+    ];
   }
 
   /** Split `θ` into the kernels and the hidden weights. */
@@ -137,7 +144,7 @@ export class IcnnLiftedOperator implements ParametricOperator {
     this.hidden.paramVjp(z, y3, g[1], scale);
   }
 
-  /** `max(C_{W₀}, 1/s)` (class comment). */
+  /** `max(C_{W₀}, C_A)` (class comment). */
   paramVjpBound(): number {
     return Math.max(this.conv.paramVjpBound(), this.hidden.paramVjpBound());
   }

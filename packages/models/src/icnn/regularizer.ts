@@ -6,10 +6,15 @@
  * R_θ(x) = Σ_m a_m h_{ω₁}((W_A·avgpool_s(σ(W₀x + b₀)))_m + b₁_m)
  * ```
  * with `W₀` a learnable filter bank, `σ` the (smoothed) leaky ReLU, `W_A ≥ 0` learnable, `h_{ω₁}`
- * the (smoothed) ReLU and `a > 0` fixed output weights.
+ * the (smoothed) ReLU and `a > 0` fixed output weights; or, with a convolutional hidden layer
+ * (translation-invariant, θ independent of the image size; docs/math/icnn.md#convolutional-hidden-layer),
+ * ```
+ * R_θ(x) = Σ_m a_m Σ_p h_{ω₁}((W_A ⋆ σ(W₀x + b₀))_{m,p} + b₁_m)
+ * ```
+ * with `W_A ≥ 0` a second filter bank (`F → M` channels).
  * @module
  */
-import { Rng, shapeSize, ValidationError, type Learnable, type Shape, type TwiceSmooth, type Vec } from '@bilevel/core';
+import { Rng, shapeSize, ValidationError, type Learnable, type OperatorNorm, type ParametricOperator, type Shape, type TwiceSmooth, type Vec } from '@bilevel/core';
 import { ConvFilterBank, type ConvBoundary } from '@bilevel/operators';
 import { ensure } from '@bilevel/core';
 import { leakyRelu, leakyReluDerivative, leakyReluSecond, smoothRelu, smoothReluDerivative, smoothReluSecond } from '@bilevel/prox';
@@ -17,9 +22,16 @@ import { IcnnLiftedOperator } from './lifted-operator.js';
 import { PooledDense } from './pooled-dense.js';
 import { blockValues, checkShape, checkSlope, dataArray, nonNegativeOption, positiveBlockValues, positiveIntegerOption } from '@bilevel/core';
 
+/**
+ * The hidden layer `A` of the ICNN: a learnable linear map from the activations `[F, H, W]` with
+ * a certified norm bound and a bound `C_A` on its parameter derivative
+ * (`‖∇_θ⟨A z, y⟩‖ ≤ C_A‖z‖‖y‖`): {@link PooledDense} (`[M]`) or a `ConvFilterBank` (`[M, H, W]`).
+ */
+export type IcnnHiddenLayer = ParametricOperator & { norm(): OperatorNorm; paramVjpBound(): number };
+
 /** Options of {@link IcnnRegularizer}. */
 export interface IcnnOptions {
-  /** Image shape `[C_in, H, W]`; `H` and `W` divisible by `poolFactor`. */
+  /** Image shape `[C_in, H, W]`; for the pooled hidden layer `H` and `W` divisible by `poolFactor`. */
   readonly shape: Shape;
   /** Number of filters `F` of the first layer (default 8; the paper-scale network has 32). */
   readonly filters?: number;
@@ -27,8 +39,16 @@ export interface IcnnOptions {
   readonly kernelSize?: number;
   /** Boundary rule of the first layer's convolution (default `symmetric`). */
   readonly boundary?: ConvBoundary;
-  /** Pooling factor `s` (default 4; Wong's network pools by 16 on 256² images). */
+  /**
+   * The hidden layer: `pooled` (default; average pooling by `poolFactor`, then a dense layer, one
+   * weight per pooled cell, so θ depends on the image size) or `convolutional` (a nonnegative
+   * filter bank with `hiddenKernelSize`, summed over pixels: translation-invariant).
+   */
+  readonly hidden?: 'pooled' | 'convolutional';
+  /** Pooling factor `s` of the pooled hidden layer (default 4; Wong's network pools by 16 on 256² images). */
   readonly poolFactor?: number;
+  /** Odd side `k₁` of the convolutional hidden layer's kernels (default 3). */
+  readonly hiddenKernelSize?: number;
   /** Number of hidden units `M` (default 8). */
   readonly units?: number;
   /** Slope `a ∈ [0, 1)` of the leaky ReLU (default 0.2, as Wong's). */
@@ -45,7 +65,10 @@ export interface IcnnOptions {
   readonly outputWeights?: number | ArrayLike<number>;
   /** Initial kernels `[filter][in][row][col]` (default: seeded normal, each filter minus its mean, the bank scaled to the norm bound `‖W₀‖ ≤ 1`). */
   readonly kernels?: ArrayLike<number>;
-  /** Initial hidden weights `[unit][filter][row][col]` of the pooled features (default: seeded uniform on `[0, 2/P]`, `P` features). */
+  /**
+   * Initial hidden weights `[unit][filter][row][col]` (of the pooled features, or the hidden
+   * kernels); default: seeded uniform on `[0, 2/P]`, `P` the weights per unit.
+   */
   readonly hiddenWeights?: ArrayLike<number>;
   /** Seed of the default initialisation (default 0). */
   readonly seed?: number;
@@ -83,7 +106,9 @@ export interface IcnnParamLayout {
  * u = W₀x + b₀, z = σ(u), v = W_A P z + b₁;   ∇R = W₀ᵀ(σ'(u) ⊙ Pᵀ W_Aᵀ(a ⊙ h'(v)))
  * ∇²R = W₀ᵀ[diag(σ''(u) ⊙ g_z) + D Pᵀ W_Aᵀ diag(a ⊙ h''(v)) W_A P D]W₀,  g_z = PᵀW_Aᵀ(a ⊙ h'(v)), D = diag(σ'(u))
  * ```
- * and the Lipschitz bound `L_R = ‖W₀‖²((1 − a_σ)/ω₀·max_col Σ_m a_m|W_A[m, col]|/s² + max a/ω₁·‖W_A P‖²)`
+ * (`A = W_A P` pooled, `A = W_A⋆` convolutional, with `a` broadcast over each unit's entries)
+ * and the Lipschitz bound `L_R = ‖W₀‖²((1 − a_σ)/ω₀·max_j (|A|ᵀa)_j + max a/ω₁·‖A‖²)` (`|A|` the
+ * layer with `|W_A|`; `max_j (|A|ᵀa)_j = max_col Σ_m a_m|W_A[m, col]|/s²` when pooled)
  * (`Infinity` when a smoothing is 0, where `gradient`/`hvp` return an a.e. derivative).
  * `valueParamGrad` gives `∇_θR(x)` (correlation of `g_u` with `x`, outer product `(a ⊙ h'(v))(Pz)ᵀ`).
  *
@@ -95,13 +120,17 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
   readonly shape: Shape;
   /** The first layer `W₀` (learnable). */
   readonly conv: ConvFilterBank;
-  /** The hidden layer `W_A·avgpool_s` (learnable, nonnegative in an ICNN). */
-  readonly hidden: PooledDense;
+  /** The hidden layer `W_A·avgpool_s` or `W_A⋆` (learnable, nonnegative in an ICNN). */
+  readonly hidden: IcnnHiddenLayer;
+  /** Which hidden layer. */
+  readonly hiddenKind: 'pooled' | 'convolutional';
+  /** Entries of the hidden layer's output: `M` (pooled) or `M·H·W` (convolutional). */
+  readonly hiddenSize: number;
   /** `F`. */
   readonly filters: number;
   /** `k`. */
   readonly kernelSize: number;
-  /** `s`. */
+  /** `s` (pooled hidden layer; 1 for the convolutional one). */
   readonly poolFactor: number;
   /** `M`. */
   readonly units: number;
@@ -132,7 +161,11 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
   private readonly v: Float64Array;
   private readonly gv: Float64Array;
   private readonly dv: Float64Array;
+  /** Hidden entries per unit: 1 (pooled) or `H·W` (convolutional). */
+  private readonly unitBlock: number;
   private operatorCache: IcnnLiftedOperator | undefined;
+  private absHidden: IcnnHiddenLayer | undefined;
+  private readonly makeHidden: () => IcnnHiddenLayer;
 
   constructor(options: IcnnOptions) {
     const what = 'IcnnRegularizer';
@@ -143,7 +176,12 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
     this.filters = positiveIntegerOption(`${what} filters`, options.filters ?? 8);
     this.kernelSize = positiveIntegerOption(`${what} kernelSize`, options.kernelSize ?? 5);
     ensure(this.kernelSize % 2 === 1, `${what} kernelSize: must be odd, got ${this.kernelSize}`);
-    this.poolFactor = positiveIntegerOption(`${what} poolFactor`, options.poolFactor ?? 4);
+    this.hiddenKind = options.hidden ?? 'pooled';
+    ensure(this.hiddenKind === 'pooled' || this.hiddenKind === 'convolutional', `${what} hidden: must be 'pooled' or 'convolutional', got ${String(options.hidden)}`);
+    const pooled = this.hiddenKind === 'pooled';
+    this.poolFactor = pooled ? positiveIntegerOption(`${what} poolFactor`, options.poolFactor ?? 4) : 1;
+    const k1 = pooled ? 1 : positiveIntegerOption(`${what} hiddenKernelSize`, options.hiddenKernelSize ?? 3);
+    ensure(k1 % 2 === 1, `${what} hiddenKernelSize: must be odd, got ${k1}`);
     this.units = positiveIntegerOption(`${what} units`, options.units ?? 8);
     ensure(
       H % this.poolFactor === 0 && W % this.poolFactor === 0,
@@ -171,24 +209,30 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
         for (let i = 0; i < per; i++) kernels[f * per + i] = kernels[f * per + i]! - mean;
       }
     }
-    this.conv = new ConvFilterBank({ inChannels: C, outChannels: F, height: H, width: W, kernelSize: k, boundary: options.boundary ?? 'symmetric', kernels });
+    const boundary = options.boundary ?? 'symmetric';
+    this.conv = new ConvFilterBank({ inChannels: C, outChannels: F, height: H, width: W, kernelSize: k, boundary, kernels });
     if (options.kernels === undefined) {
       // default initialisation: scale the bank so that its norm bound is 1, like the identity block of K
       const bound = this.conv.norm().value;
       if (bound > 0) this.conv.setParams(kernels.map((t) => t / bound));
     }
-    this.hidden = new PooledDense({ channels: F, height: H, width: W, factor: this.poolFactor, units: M });
-    const P = this.hidden.features;
-    if (options.hiddenWeights !== undefined) this.hidden.setParams(dataArray(`${what} hiddenWeights`, options.hiddenWeights, M * P));
+    this.makeHidden = pooled
+      ? () => new PooledDense({ channels: F, height: H, width: W, factor: this.poolFactor, units: M })
+      : () => new ConvFilterBank({ inChannels: F, outChannels: M, height: H, width: W, kernelSize: k1, boundary });
+    this.hidden = this.makeHidden();
+    this.hiddenSize = shapeSize(this.hidden.range);
+    const nh = this.hidden.params.length;
+    const P = nh / M;
+    if (options.hiddenWeights !== undefined) this.hidden.setParams(dataArray(`${what} hiddenWeights`, options.hiddenWeights, nh));
     else {
-      const w = new Float64Array(M * P);
+      const w = new Float64Array(nh);
       for (let i = 0; i < w.length; i++) w[i] = (2 / P) * rng.uniform();
       this.hidden.setParams(w);
     }
     this.layout = Object.freeze({
       kernels: Object.freeze({ offset: 0, length: nk }),
-      hidden: Object.freeze({ offset: nk, length: M * P }),
-      size: nk + M * P,
+      hidden: Object.freeze({ offset: nk, length: nh }),
+      size: nk + nh,
     });
     this.hw = H * W;
     this.nz = F * this.hw;
@@ -198,9 +242,10 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
     this.gz = new Float64Array(this.nz);
     this.gu = new Float64Array(this.nz);
     this.du = new Float64Array(this.nz);
-    this.v = new Float64Array(M);
-    this.gv = new Float64Array(M);
-    this.dv = new Float64Array(M);
+    this.v = new Float64Array(this.hiddenSize);
+    this.gv = new Float64Array(this.hiddenSize);
+    this.dv = new Float64Array(this.hiddenSize);
+    this.unitBlock = this.hiddenSize / M;
   }
 
   /** `θ = [W₀; W_A]` (a snapshot refreshed on every read; change it with `setParams`). */
@@ -270,9 +315,11 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
     for (let i = 0; i < this.nz; i++) z[i] = leakyRelu(u[i]!, this.slope, this.smoothing);
     this.hidden.apply(z, v);
     let r = 0;
-    for (let m = 0; m < this.units; m++) {
-      v[m] = v[m]! + this.hiddenBias[m]!;
-      r += this.outputWeights[m]! * smoothRelu(v[m]!, this.hiddenSmoothing);
+    const B = this.unitBlock;
+    for (let j = 0; j < this.hiddenSize; j++) {
+      const m = (j / B) | 0;
+      v[j] = v[j]! + this.hiddenBias[m]!;
+      r += this.outputWeights[m]! * smoothRelu(v[j]!, this.hiddenSmoothing);
     }
     return r;
   }
@@ -280,7 +327,8 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
   /** Backward pass after {@link forward}: `gv = a ⊙ h'(v)`, `gz = PᵀW_Aᵀgv`, `gu = σ'(u) ⊙ gz`. */
   private backward(): void {
     const { u, gz, gu, v, gv } = this;
-    for (let m = 0; m < this.units; m++) gv[m] = this.outputWeights[m]! * smoothReluDerivative(v[m]!, this.hiddenSmoothing);
+    const B = this.unitBlock;
+    for (let j = 0; j < this.hiddenSize; j++) gv[j] = this.outputWeights[(j / B) | 0]! * smoothReluDerivative(v[j]!, this.hiddenSmoothing);
     this.hidden.adjoint(gv, gz);
     for (let i = 0; i < this.nz; i++) gu[i] = leakyReluDerivative(u[i]!, this.slope, this.smoothing) * gz[i]!;
   }
@@ -312,7 +360,8 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
       du[i] = leakyReluDerivative(u[i]!, a, om) * d;
     }
     this.hidden.apply(du, dv);
-    for (let m = 0; m < this.units; m++) gv[m] = this.outputWeights[m]! * smoothReluSecond(this.v[m]!, this.hiddenSmoothing) * dv[m]!;
+    const B = this.unitBlock;
+    for (let j = 0; j < this.hiddenSize; j++) gv[j] = this.outputWeights[(j / B) | 0]! * smoothReluSecond(this.v[j]!, this.hiddenSmoothing) * dv[j]!;
     this.hidden.adjoint(gv, gz);
     for (let i = 0; i < this.nz; i++) gu[i] = gu[i]! + leakyReluDerivative(u[i]!, a, om) * gz[i]!;
     return this.conv.adjoint(gu, out);
@@ -323,18 +372,16 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
     if (!(this.smoothing > 0) || !(this.hiddenSmoothing > 0)) return Infinity;
     const W0 = this.conv.norm().value;
     const A = this.hidden.norm().value;
-    const P = this.hidden.features;
-    const w = this.hidden.params;
+    // max_j (|A|ᵀ a)_j bounds ‖g_z‖_∞ = ‖Aᵀ(a ⊙ h'(v))‖_∞ (0 ≤ h' ≤ 1): the adjoint of the layer with |W_A|
+    const abs = (this.absHidden ??= this.makeHidden());
+    abs.setParams(this.hidden.params.map(Math.abs));
+    const a = new Float64Array(this.hiddenSize);
+    for (let j = 0; j < a.length; j++) a[j] = this.outputWeights[(j / this.unitBlock) | 0]!;
     let colMax = 0;
-    for (let j = 0; j < P; j++) {
-      let s = 0;
-      for (let m = 0; m < this.units; m++) s += this.outputWeights[m]! * Math.abs(w[m * P + j]!);
-      colMax = Math.max(colMax, s);
-    }
+    for (const c of abs.adjoint(a, new Float64Array(this.nz))) colMax = Math.max(colMax, c);
     let aMax = 0;
     for (const t of this.outputWeights) aMax = Math.max(aMax, t);
-    const s2 = this.poolFactor * this.poolFactor;
-    return W0 * W0 * (((1 - this.slope) / this.smoothing) * (colMax / s2) + (aMax / this.hiddenSmoothing) * A * A);
+    return W0 * W0 * (((1 - this.slope) / this.smoothing) * colMax + (aMax / this.hiddenSmoothing) * A * A);
   }
 
   /** `grad += scale·∇_θR(x)`: `W₀`: correlation of `g_u` with `x`; `W_A`: `(a ⊙ h'(v))(P z)ᵀ`. */

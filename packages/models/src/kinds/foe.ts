@@ -8,10 +8,13 @@
  *   `R_θ(x) = ½e^{θ₀} Σ_i e^{θ_i} Σ_p √((k_i ⋆ x)_p² + e^{2s_i})`.
  *
  * Filters start zero-mean Xavier-normal (MAID `FoE.py`), optionally with the first two as forward
- * differences (a TV-like start), and are projected to zero mean after every update.
+ * differences (a TV-like start), and are projected to zero mean after every update. With
+ * `channels: 3` every filter spans the colour channels (`7×7×3`: a `ConvFilterBank` with
+ * `inChannels` 3), so the experts couple the channels. The smooth form has certified constants of
+ * MAID's bound ({@link fieldsOfExpertsBoundConstants}), so MAID trains it.
  * @module
  */
-import { nrm2, z, type Rng, type SaddleSpec } from '@bilevel/core';
+import { ValidationError, nrm2, z, type Rng, type SaddleSpec } from '@bilevel/core';
 import { ConvFilterBank } from '@bilevel/operators';
 import { HuberConjugate } from '@bilevel/prox';
 import { thetaLayout, type ThetaLayout } from '../layout.js';
@@ -19,10 +22,18 @@ import { makeModel, type ThetaProjection } from '../model.js';
 import { defineModelKind, type FilterBank } from '../registry.js';
 import { FieldsOfExperts } from '../regularizers/fields-of-experts.js';
 import { initScale, logParameter, nonNegativeOption, oddSize, positiveOption } from '../schemas.js';
+import { fieldsOfExpertsBoundConstants } from './foe-bound.js';
 
 const options = z.strictObject({
   filters: z.number().int('must be an integer').min(1, 'must be ≥ 1').max(128, 'must be ≤ 128').default(24).describe('Number of filters J.'),
   filterSize: oddSize.default(7).describe('Side of each (square, odd) filter, e.g. 7.'),
+  channels: z
+    .number()
+    .int('must be an integer')
+    .min(1, 'must be ≥ 1')
+    .max(4, 'must be ≤ 4')
+    .default(1)
+    .describe('Image channels each filter spans: 1 (gray) or 3 (colour; 7×7×3 filters coupling the channels).'),
   potential: z
     .enum(['smooth', 'huber'])
     .default('smooth')
@@ -39,14 +50,24 @@ function kernelOffset(o: FoeOptions): number {
   return o.potential === 'smooth' ? 1 + 2 * o.filters : 0;
 }
 
+/** Entries of one filter: `C·k²`. */
+function filterEntries(o: FoeOptions): number {
+  return o.channels * o.filterSize * o.filterSize;
+}
+
 function layoutOf(o: FoeOptions): ThetaLayout {
-  const per = o.filterSize * o.filterSize;
+  const k = o.filterSize;
+  const per = filterEntries(o);
+  const entry =
+    o.channels === 1
+      ? (i: number) => `filter[${Math.floor(i / per)}][${Math.floor((i % per) / k)},${i % k}]`
+      : (i: number) => `filter[${Math.floor(i / per)}][${Math.floor((i % per) / (k * k))}][${Math.floor((i % (k * k)) / k)},${i % k}]`;
   const kernels = {
     name: 'kernels',
     size: o.filters * per,
     link: 'identity' as const,
-    description: `the ${o.filters} filters, ${o.filterSize}×${o.filterSize} each, row-major`,
-    entry: (i: number) => `filter[${Math.floor(i / per)}][${Math.floor((i % per) / o.filterSize)},${i % o.filterSize}]`,
+    description: `the ${o.filters} filters, ${k}×${k}${o.channels > 1 ? `×${o.channels} ([filter][channel][row][col])` : ''} each, row-major`,
+    entry,
   };
   if (o.potential === 'huber') return thetaLayout([kernels]);
   return thetaLayout([
@@ -64,8 +85,8 @@ function layoutOf(o: FoeOptions): ThetaLayout {
  */
 function initialKernels(o: FoeOptions, filterScale: number, derivativeWeight: number, rng: Rng): Float64Array {
   const k = o.filterSize;
-  const per = k * k;
-  const std = filterScale * Math.sqrt(2 / ((1 + o.filters) * per));
+  const per = filterEntries(o);
+  const std = filterScale * Math.sqrt(2 / ((o.channels + o.filters) * k * k));
   const w = rng.fillNormal(new Float64Array(o.filters * per), 0, std);
   for (let i = 0; i < o.filters; i++) {
     let mean = 0;
@@ -77,8 +98,12 @@ function initialKernels(o: FoeOptions, filterScale: number, derivativeWeight: nu
     const centre = ((k - 1) / 2) * (k + 1);
     for (let f = 0; f < Math.min(2, o.filters); f++) {
       w.fill(0, f * per, (f + 1) * per);
-      w[f * per + centre] = -derivativeWeight;
-      w[f * per + centre + (f === 0 ? 1 : k)] = derivativeWeight;
+      // the difference of every channel: on colour images, of the channel sum
+      for (let c = 0; c < o.channels; c++) {
+        const at = f * per + c * k * k + centre;
+        w[at] = -derivativeWeight;
+        w[at + (f === 0 ? 1 : k)] = derivativeWeight;
+      }
     }
   }
   return w;
@@ -99,7 +124,7 @@ function zeroMeanFilters(offset: number, filters: number, per: number): ThetaPro
 
 /** The filters of θ with an effective weight each: `½e^{θ₀+θᵢ}‖kᵢ‖` (smooth) or `‖kᵢ‖` (Huber). */
 function filterBank(o: FoeOptions, theta: Float64Array): FilterBank {
-    const per = o.filterSize * o.filterSize;
+    const per = filterEntries(o);
     const offset = kernelOffset(o);
     const data = Float64Array.from(theta.subarray(offset, offset + o.filters * per));
     const weights = new Float64Array(o.filters);
@@ -107,7 +132,7 @@ function filterBank(o: FoeOptions, theta: Float64Array): FilterBank {
       const norm = nrm2(per, data.subarray(i * per, (i + 1) * per));
       weights[i] = o.potential === 'smooth' ? 0.5 * Math.exp(theta[0]! + theta[1 + i]!) * norm : norm;
     }
-    return { count: o.filters, size: o.filterSize, data, weights };
+    return { count: o.filters, size: o.filterSize, channels: o.channels, data, weights };
   }
 
 /** The `foe` kind. */
@@ -138,10 +163,13 @@ export const foe = defineModelKind({
   },
   build(o, shape) {
     const [C, H, W] = shape as [number, number, number];
+    if (C !== o.channels) {
+      throw new ValidationError(`foe model: its filters span ${o.channels} channel(s) (option channels) but the images have ${C}; use channels: ${C}, or images with ${o.channels} channel(s)`);
+    }
     const layout = layoutOf(o);
-    const per = o.filterSize * o.filterSize;
+    const per = filterEntries(o);
     const projections = o.zeroMean ? [zeroMeanFilters(kernelOffset(o), o.filters, per)] : [];
-    const what = `Fields of Experts, ${o.filters} filters ${o.filterSize}×${o.filterSize}`;
+    const what = `Fields of Experts, ${o.filters} filters ${o.filterSize}×${o.filterSize}${o.channels > 1 ? `×${o.channels}` : ''}`;
     if (o.potential === 'huber') {
       const K = new ConvFilterBank({ inChannels: C, outChannels: o.filters, height: H, width: W, kernelSize: o.filterSize, boundary: o.boundary });
       const fStar = new HuberConjugate({ shape: K.range, alpha: 1, epsilon: o.huber });
@@ -180,9 +208,7 @@ export const foe = defineModelKind({
       layout,
       params: R.params,
       setParams: (theta) => R.setParams(theta),
-      // No derived constants of MAID's bound for the FoE: reported as unknown (Infinity), without
-      // spending a power iteration on ‖B‖.
-      smooth: { R: R.smooth(), certified: false, boundConstants: () => ({ normB: Infinity, lipB: Infinity, lipAInv: Infinity, certified: false }) },
+      smooth: { R: R.smooth(), certified: true, boundConstants: fieldsOfExpertsBoundConstants(R) },
       saddle: { K: saddle.K, fStar: saddle.fStar, f: saddle.f, trainable: false },
       projections,
       formula: `½e^θ₀ Σᵢ e^θᵢ Σₚ √((kᵢ ⋆ x)ₚ² + e^{2sᵢ}) (${what}, MAID)`,

@@ -9,16 +9,16 @@
  */
 import { ValidationError, z, type Shape } from '@bilevel/core';
 import { IcnnDualTerm, IcnnPotential, LeakyReluEpigraph, LeakyReluEpigraphConjugate, SmoothReluSum, SmoothReluSumConjugate } from '@bilevel/prox';
-import { IcnnRegularizer } from '../icnn/regularizer.js';
+import { IcnnRegularizer, type IcnnOptions } from '../icnn/regularizer.js';
 import { thetaLayout, type ThetaLayout } from '../layout.js';
 import { makeModel, type VariationalModel } from '../model.js';
 import { defineModelKind } from '../registry.js';
 import { initScale, nonNegativeOption, oddSize, positiveOption } from '../schemas.js';
 
-const options = z.strictObject({
+/** The options every ICNN kind shares (the pooled kind adds `poolFactor`, the convolutional one its hidden kernel). */
+export const icnnSharedOptions = z.strictObject({
   filters: z.number().int('must be an integer').min(1, 'must be ≥ 1').max(64, 'must be ≤ 64').default(8).describe('Filters of the convolutional first layer.'),
   filterSize: oddSize.default(5).describe('Side of each (square, odd) filter.'),
-  poolFactor: z.number().int('must be an integer').min(1, 'must be ≥ 1').default(4).describe('Average-pooling factor (the image size must be divisible by it).'),
   units: z.number().int('must be an integer').min(1, 'must be ≥ 1').default(8).describe('Nonnegative hidden units after pooling.'),
   slope: z.number().min(0, 'must be ≥ 0').lt(1, 'must be < 1').default(0.2).describe('Negative slope of the leaky ReLU.'),
   smoothing: nonNegativeOption.default(0.05).describe('Smoothing of the leaky ReLU (0: the kinked activation).'),
@@ -27,20 +27,37 @@ const options = z.strictObject({
   epigraphSmoothing: positiveOption.default(0.1).describe('Moreau smoothing ε of the epigraph constraint (μ_f* > 0).'),
 });
 
+const options = icnnSharedOptions.extend({
+  poolFactor: z.number().int('must be an integer').min(1, 'must be ≥ 1').default(4).describe('Average-pooling factor (the image size must be divisible by it).'),
+});
+
 type IcnnKindOptions = z.output<typeof options>;
 
-function network(o: IcnnKindOptions, shape: Shape, seed = 0): IcnnRegularizer {
+/**
+ * The network of an ICNN kind's options on images of `shape`: the pooled hidden layer by
+ * default, `hidden` for another (e.g. the convolutional one of `conv-icnn`).
+ */
+export function icnnNetwork(
+  o: z.output<typeof icnnSharedOptions>,
+  shape: Shape,
+  seed = 0,
+  hidden: Pick<IcnnOptions, 'hidden' | 'poolFactor' | 'hiddenKernelSize'> = {},
+): IcnnRegularizer {
   return new IcnnRegularizer({
     shape,
     filters: o.filters,
     kernelSize: o.filterSize,
-    poolFactor: o.poolFactor,
     units: o.units,
     slope: o.slope,
     smoothing: o.smoothing,
     hiddenSmoothing: o.hiddenSmoothing,
     seed,
+    ...hidden,
   });
+}
+
+function network(o: IcnnKindOptions, shape: Shape, seed = 0): IcnnRegularizer {
+  return icnnNetwork(o, shape, seed, { poolFactor: o.poolFactor });
 }
 
 function layoutOf(o: IcnnKindOptions, shape: Shape): ThetaLayout {
@@ -53,13 +70,15 @@ function layoutOf(o: IcnnKindOptions, shape: Shape): ThetaLayout {
 
 /**
  * The TV-like start (in place on θ): filters 0–3 the forward differences ±w·∂ₓ, ±w·∂ᵧ
- * (`σ(t) + σ(−t) = (1 − a)|t|` for the leaky ReLU, up to its smoothing), hidden weight `c` on
- * their pooled features in every unit, the other filters and hidden weights scaled by `r`.
+ * (`σ(t) + σ(−t) = (1 − a)|t|` for the leaky ReLU, up to its smoothing; on every input channel),
+ * hidden weight `c` on their features (pooled cells, or hidden kernel taps) in every unit, the
+ * other filters and hidden weights scaled by `r`.
  */
-function tvStart(theta: Float64Array, R: IcnnRegularizer, init: { derivativeWeight: number; hiddenWeight: number; randomScale: number }): void {
+export function tvStart(theta: Float64Array, R: IcnnRegularizer, init: { derivativeWeight: number; hiddenWeight: number; randomScale: number }): void {
   const { kernels, hidden } = R.layout;
   const k = R.kernelSize;
   const per = kernels.length / R.filters;
+  const channels = per / (k * k);
   const centre = ((k - 1) / 2) * (k + 1);
   const w = init.derivativeWeight;
   for (let t = kernels.offset + 4 * per; t < kernels.offset + kernels.length; t++) theta[t] = theta[t]! * init.randomScale;
@@ -71,8 +90,10 @@ function tvStart(theta: Float64Array, R: IcnnRegularizer, init: { derivativeWeig
   ].forEach(([step, sign], f) => {
     const o = kernels.offset + f * per;
     theta.fill(0, o, o + per);
-    theta[o + centre] = -sign! * w;
-    theta[o + centre + step!] = sign! * w;
+    for (let c = 0; c < channels; c++) {
+      theta[o + c * k * k + centre] = -sign! * w;
+      theta[o + c * k * k + centre + step!] = sign! * w;
+    }
   });
   const cells = hidden.length / (R.units * R.filters);
   for (let u = 0; u < R.units; u++) {
@@ -84,23 +105,29 @@ function tvStart(theta: Float64Array, R: IcnnRegularizer, init: { derivativeWeig
 }
 
 /**
- * The ICNN variational model of a network `R` (what the `icnn` kind builds; also usable with a
- * hand-made `IcnnRegularizer`): the saddle form over `(x, z)` with `γ = zWeight` and the
- * epigraph smoothing `ε`, θ = `R.operator.params`, projection `W_A ≥ 0`.
+ * The ICNN variational model of a network `R` (what the `icnn` and `conv-icnn` kinds build; also
+ * usable with a hand-made `IcnnRegularizer`): the saddle form over `(x, z)` with `γ = zWeight` and
+ * the epigraph smoothing `ε`, θ = `R.operator.params`, projection `W_A ≥ 0`.
+ * @param kind the kind named in the model's data (default `icnn`)
  */
 export function icnnModel(
   R: IcnnRegularizer,
-  o: Pick<IcnnKindOptions, 'zWeight' | 'epigraphSmoothing'> & Partial<IcnnKindOptions>,
+  o: Pick<IcnnKindOptions, 'zWeight' | 'epigraphSmoothing'> & Partial<Omit<IcnnKindOptions, 'poolFactor'>>,
   layout: ThetaLayout = thetaLayout([{ name: 'theta', size: R.params.length, link: 'identity', description: '[W₀; W_A]', entry: (i) => R.paramNames()[i]! }]),
+  kind = 'icnn',
 ): VariationalModel {
   const K = R.operator;
   const epi = { shape: [2, R.filters, ...R.shape.slice(1)], slope: R.slope, smoothing: R.smoothing, bias: R.convBias, epsilon: o.epigraphSmoothing };
-  const hid = { shape: [R.units], smoothing: R.hiddenSmoothing, weight: R.outputWeights, bias: R.hiddenBias };
+  const hid = { shape: R.hidden.range, smoothing: R.hiddenSmoothing, weight: R.outputWeights, bias: R.hiddenBias };
   const fStar = new IcnnDualTerm(new LeakyReluEpigraphConjugate(epi), new SmoothReluSumConjugate(hid));
   // With ε = 0 the potential holds the epigraph constraint: no gradient, no primal certificate 6a.
   const f = o.epigraphSmoothing > 0 ? new IcnnPotential(new LeakyReluEpigraph(epi), new SmoothReluSum(hid)) : undefined;
+  const hidden =
+    R.hiddenKind === 'pooled'
+      ? `avg-pool ${R.poolFactor}, ${R.units} nonnegative units`
+      : `${R.units} nonnegative convolutional units ${Math.sqrt(R.hidden.params.length / (R.units * R.filters))}² summed over pixels`;
   return makeModel({
-    kind: 'icnn',
+    kind,
     options: o,
     shape: R.shape,
     layout,
@@ -118,9 +145,35 @@ export function icnnModel(
     },
     projections: [R.project],
     formula:
-      `R_θ(x), an ICNN (${R.filters} filters ${R.kernelSize}×${R.kernelSize}, leaky ReLU, avg-pool ${R.poolFactor}, ` +
-      `${R.units} nonnegative units), saddle form by the epigraph lifting with γ = ${o.zWeight}, ε = ${o.epigraphSmoothing}`,
+      `R_θ(x), an ICNN (${R.filters} filters ${R.kernelSize}×${R.kernelSize}, leaky ReLU, ${hidden}), ` +
+      `saddle form by the epigraph lifting with γ = ${o.zWeight}, ε = ${o.epigraphSmoothing}`,
   });
+}
+
+/** The initialisation options every ICNN kind shares (the TV-like start). */
+export const icnnInit = z.strictObject({
+    derivativeWeight: initScale(nonNegativeOption)
+      .default(0)
+      .describe('> 0: a TV-like start: filters 0–3 become ±w·∂ₓ, ±w·∂ᵧ, every unit weights their pooled features by hiddenWeight, the other filters and hidden weights are scaled by randomScale (needs ≥ 4 filters). 0: all random.'),
+    hiddenWeight: initScale(positiveOption).default(0.4).describe('Hidden weight of the derivative filters’ pooled features (TV-like start).'),
+    randomScale: initScale(nonNegativeOption).default(0.1).describe('Scale of the remaining random filters and hidden weights (TV-like start).'),
+  });
+
+/** θ₀ of an ICNN kind: the network's seeded initialisation, with the TV-like start when asked. */
+export function icnnInitialTheta(kind: string, R: IcnnRegularizer, init: z.output<typeof icnnInit>): Float64Array {
+  const theta = Float64Array.from(R.params);
+  if (init.derivativeWeight > 0) {
+    if (R.filters < 4) throw new ValidationError(`${kind} init: derivativeWeight > 0 (the TV-like start) needs filters ≥ 4, got ${R.filters}`);
+    tvStart(theta, R, init);
+  }
+  return theta;
+}
+
+/** The report rows of an ICNN kind's θ: its size and the negative entries (of `W₀`; `W_A` is projected `≥ 0`). */
+export function icnnReport(theta: Float64Array): Record<string, number> {
+  let negative = 0;
+  for (const t of theta) if (t < 0) negative++;
+  return { parameters: theta.length, 'negative entries (W₀ only; W_A is projected ≥ 0)': negative };
 }
 
 /** The `icnn` kind. */
@@ -128,29 +181,11 @@ export const icnn = defineModelKind({
   kind: 'icnn',
   summary: 'input-convex neural network, saddle form by the epigraph lifting (piggyback)',
   options,
-  init: z.strictObject({
-    derivativeWeight: initScale(nonNegativeOption)
-      .default(0)
-      .describe('> 0: a TV-like start: filters 0–3 become ±w·∂ₓ, ±w·∂ᵧ, every unit weights their pooled features by hiddenWeight, the other filters and hidden weights are scaled by randomScale (needs ≥ 4 filters). 0: all random.'),
-    hiddenWeight: initScale(positiveOption).default(0.4).describe('Hidden weight of the derivative filters’ pooled features (TV-like start).'),
-    randomScale: initScale(nonNegativeOption).default(0.1).describe('Scale of the remaining random filters and hidden weights (TV-like start).'),
-  }),
+  init: icnnInit,
   layout: layoutOf,
-  initialTheta(o, init, { seed, shape }) {
-    const R = network(o, shape, seed);
-    const theta = Float64Array.from(R.params);
-    if (init.derivativeWeight > 0) {
-      if (o.filters < 4) throw new ValidationError(`icnn init: derivativeWeight > 0 (the TV-like start) needs filters ≥ 4, got ${o.filters}`);
-      tvStart(theta, R, init);
-    }
-    return theta;
-  },
+  initialTheta: (o, init, { seed, shape }) => icnnInitialTheta('icnn', network(o, shape, seed), init),
   build(o, shape) {
     return icnnModel(network(o, shape), o, layoutOf(o, shape));
   },
-  report(_o, theta) {
-    let negative = 0;
-    for (const t of theta) if (t < 0) negative++;
-    return { parameters: theta.length, 'negative entries (W₀ only; W_A is projected ≥ 0)': negative };
-  },
+  report: (_o, theta) => icnnReport(theta),
 });

@@ -4,6 +4,7 @@
  * @module
  */
 import type { AnyModelKind } from '../registry.js';
+import { convIcnn } from './conv-icnn.js';
 import { foe } from './foe.js';
 import { huberTv } from './huber-tv.js';
 import { icnn } from './icnn.js';
@@ -12,4 +13,4 @@ import { tgv } from './tgv.js';
 import { tv } from './tv.js';
 
 /** Every built-in kind, in the order reports list them. */
-export const builtinKinds: readonly AnyModelKind[] = [smoothTv, huberTv, foe, icnn, tv, tgv];
+export const builtinKinds: readonly AnyModelKind[] = [smoothTv, huberTv, foe, icnn, convIcnn, tv, tgv];

@@ -53,7 +53,7 @@ export const smoothTv = defineModelKind({
 });
 
 /** `max_t |ψ'''(t)|·ν²` for `ψ(t) = √(t² + ν²)`: attained at `t = ν/2`, `(3/2)(4/5)^{5/2}`. */
-const PSI3 = 1.5 * (4 / 5) ** 2.5;
+export const PSI3 = 1.5 * (4 / 5) ** 2.5;
 
 /**
  * Certified constants of the MAID bound for the smoothed TV `R = λ Σ ψ_ν(Dx)`,

@@ -1,0 +1,151 @@
+/**
+ * The convolutional ICNN (`conv-icnn`): convexity on random segments (and a control with negative
+ * hidden weights), the formula against a direct evaluation, θ independent of the image size,
+ * translation invariance, the exact epigraph lifting of its saddle form, and the conformance
+ * suites for its lifted operator and smooth form.
+ */
+import { describe, expect, it } from 'vitest';
+import { Rng, nrm2, type Vec } from '@bilevel/core';
+import type { FunctionalCase, OperatorCase } from '@bilevel/core/testing';
+import { describeFunctionalSuite, describeOperatorSuite } from '@bilevel/core/testing/vitest';
+import { leakyRelu, smoothRelu } from '@bilevel/prox';
+import { IcnnRegularizer, TrainingSet, icnnModel, models } from '@bilevel/models';
+import { convexityViolation } from './convexity.js';
+
+type Options = Partial<ConstructorParameters<typeof IcnnRegularizer>[0]>;
+
+const network = (o: Options = {}): IcnnRegularizer =>
+  new IcnnRegularizer({ shape: [1, 8, 8], filters: 3, kernelSize: 3, hidden: 'convolutional', hiddenKernelSize: 3, units: 2, seed: 11, ...o });
+
+describe('IcnnRegularizer with a convolutional hidden layer', () => {
+  it('is convex on 3000 random segments (smoothed and not, random biases, boundaries)', () => {
+    const rng = Rng.seeded(7);
+    let worst = -Infinity;
+    for (const [k, o] of [
+      { smoothing: 0, hiddenSmoothing: 0 },
+      { smoothing: 0.05, hiddenSmoothing: 0.02, boundary: 'zero' as const },
+      { smoothing: 0.2, hiddenSmoothing: 0.1, slope: 0.4, hiddenKernelSize: 5, boundary: 'periodic' as const },
+    ].entries()) {
+      const reg = network({ ...o, seed: 30 + k, convBias: rng.normalVec(3).map((t) => 0.2 * t), hiddenBias: rng.normalVec(2).map((t) => 0.3 * t), outputWeights: [1, 0.4] });
+      reg.setParams(reg.params.map((t, i) => (i >= reg.layout.hidden.offset ? 3 * rng.uniform() : 2 * t)));
+      expect(reg.isConvex()).toBe(true);
+      worst = Math.max(worst, convexityViolation((x) => reg.value(x), 64, rng, 1000));
+    }
+    expect(worst).toBeLessThanOrEqual(1e-13);
+  });
+
+  it('the convexity test has teeth: with negative hidden weights it finds violations', () => {
+    const rng = Rng.seeded(8);
+    // hidden units active (bias 5): R is then a signed sum of the convex σ(W₀x + b₀)
+    const reg = network({ smoothing: 0, hiddenSmoothing: 0, hiddenBias: 5 });
+    reg.setParams(reg.params.map((t, i) => (i >= reg.layout.hidden.offset ? 3 * rng.normal() : 2 * t)));
+    expect(reg.isConvex()).toBe(false);
+    const worst = convexityViolation((x) => reg.value(x), 64, rng, 500, false);
+    expect(worst).toBeGreaterThan(1e-3);
+  });
+
+  it('matches a direct evaluation of Σ_m a_m Σ_p h((W_A ⋆ σ(W₀x + b₀))_{m,p} + b₁_m) (zero boundary)', () => {
+    const rng = Rng.seeded(9);
+    const [F, k, M, H, W] = [3, 3, 2, 6, 7];
+    const o = { slope: 0.15, smoothing: 0.2, hiddenSmoothing: 0.1, convBias: [0.1, -0.2, 0.05], hiddenBias: [0.3, -0.1], outputWeights: [1, 2] };
+    const reg = network({ ...o, shape: [1, H, W], boundary: 'zero' });
+    const x = rng.normalVec(H * W);
+    const correlate = (input: Float64Array, kern: Float64Array, cin: number, f: number, i: number, j: number): number => {
+      let u = 0;
+      for (let c = 0; c < cin; c++) {
+        for (let a = 0; a < k; a++) {
+          for (let b = 0; b < k; b++) {
+            const ii = i + a - 1;
+            const jj = j + b - 1;
+            if (ii >= 0 && ii < H && jj >= 0 && jj < W) u += kern[((f * cin + c) * k + a) * k + b]! * input[c * H * W + ii * W + jj]!;
+          }
+        }
+      }
+      return u;
+    };
+    const z = new Float64Array(F * H * W);
+    for (let f = 0; f < F; f++) {
+      for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) z[f * H * W + i * W + j] = leakyRelu(o.convBias[f]! + correlate(x, reg.conv.params, 1, f, i, j), o.slope, o.smoothing);
+    }
+    let r = 0;
+    for (let m = 0; m < M; m++) {
+      for (let i = 0; i < H; i++) {
+        for (let j = 0; j < W; j++) r += o.outputWeights[m]! * smoothRelu(o.hiddenBias[m]! + correlate(z, reg.hidden.params, F, m, i, j), o.hiddenSmoothing);
+      }
+    }
+    expect(Math.abs(reg.value(x) - r)).toBeLessThan(1e-13 * (1 + Math.abs(r)));
+  });
+
+  it('is translation-invariant: R(shift x) = R(x) with periodic boundaries', () => {
+    const rng = Rng.seeded(10);
+    const reg = network({ shape: [1, 8, 8], boundary: 'periodic', smoothing: 0.1, hiddenSmoothing: 0.1, convBias: 0.05, hiddenBias: -0.02 });
+    const x = rng.normalVec(64);
+    const shifted = x.map((_, p) => x[((Math.floor(p / 8) + 3) % 8) * 8 + ((p % 8) + 5) % 8]!);
+    expect(Math.abs(reg.value(shifted) - reg.value(x))).toBeLessThan(1e-12 * Math.abs(reg.value(x)));
+  });
+});
+
+describe('the conv-icnn kind', () => {
+  const options = { filters: 4, filterSize: 3, hiddenFilterSize: 3, units: 2 };
+
+  it('has a θ that does not depend on the image size: one model data builds on every size', () => {
+    const spec = models.initial('conv-icnn', options, { derivativeWeight: 0.5 }, { rng: Rng.seeded(1), seed: 1, shape: [1, 8, 8] });
+    expect(spec.theta.length).toBe(4 * 9 + 2 * 4 * 9);
+    for (const shape of [[1, 8, 8], [1, 13, 21], [1, 64, 48]]) {
+      expect(models.layout('conv-icnn', options, shape).length).toBe(spec.theta.length);
+      const model = models.build(spec, shape);
+      expect(model.spec().kind).toBe('conv-icnn');
+      expect(model.saddle?.trainable).toBe(true);
+    }
+    // the pooled ICNN, for contrast, is tied to its size
+    const pooled = models.initial('icnn', { filters: 4, filterSize: 3, poolFactor: 4, units: 2 }, {}, { rng: Rng.seeded(1), seed: 1, shape: [1, 8, 8] });
+    expect(() => models.build(pooled, [1, 16, 16])).toThrow(/layout for images/);
+  });
+
+  it('colour: filters across 3 channels; a colour model refuses gray images by name', () => {
+    const spec = models.initial('conv-icnn', { ...options, channels: 3 }, {}, { rng: Rng.seeded(2), seed: 2, shape: [3, 8, 8] });
+    expect(spec.theta.length).toBe(4 * 27 + 2 * 4 * 9);
+    expect(() => models.build(spec, [1, 8, 8])).toThrow(/span 3 channel\(s\).*images have 1/);
+    expect(() => models.options('conv-icnn', { ...options, hiddenFilterSize: 4 })).toThrow(/hiddenFilterSize/);
+  });
+
+  it('lifts exactly: at z = σ(W₀x + b₀), g(x, z) + f(K(x, z)) = ½‖x − b‖² + R(x) + (γ/2)‖z‖²', () => {
+    const S = 8;
+    const rng = Rng.seeded(12);
+    const target = rng.normalVec(S * S).map((t) => 0.5 + 0.1 * t);
+    const degraded = target.map((t) => t + 0.1 * rng.normal());
+    const R = network({ shape: [1, S, S], smoothing: 0.05, hiddenSmoothing: 0.05, convBias: [0.1, -0.1, 0.05], hiddenBias: [0.02, -0.03] });
+    for (const gamma of [0, 0.3]) {
+      const model = new TrainingSet(icnnModel(R, { zWeight: gamma, epigraphSmoothing: 0 }, undefined, 'conv-icnn'), [{ degraded, clean: target }]).saddleModel();
+      const x = rng.normalVec(S * S);
+      const X = new Float64Array(S * S + R.auxiliarySize);
+      X.set(x);
+      const z = R.activations(x, X.subarray(S * S));
+      const f = (model.fStar as unknown as { conjugate(): { value(v: Vec): number } }).conjugate();
+      const KX = model.K.apply(X, new Float64Array(model.K.range[0]!));
+      let data = 0;
+      for (let i = 0; i < S * S; i++) data += 0.5 * (x[i]! - degraded[i]!) ** 2;
+      const expected = data + R.value(x) + 0.5 * gamma * nrm2(z.length, z) ** 2;
+      expect(Math.abs(model.sample(0).g.value(X) + f.value(KX) - expected)).toBeLessThan(1e-12 * (1 + expected));
+      z[0] = z[0]! - 0.1;
+      expect(f.value(model.K.apply(X, KX))).toBe(Infinity);
+    }
+  });
+});
+
+const operatorCases: OperatorCase[] = [
+  { name: 'IcnnLiftedOperator 1×5×6, 2 filters 3×3, convolutional hidden 3×3, 3 units', make: () => network({ shape: [1, 5, 6], filters: 2, units: 3, convBias: 0 }).operator },
+  { name: 'IcnnLiftedOperator 3×4×4, 2 filters 3×3×3 zero, hidden 5×5 periodic', make: () => network({ shape: [3, 4, 4], filters: 2, boundary: 'zero', hiddenKernelSize: 5, convBias: 0 }).operator },
+];
+
+describeOperatorSuite('convolutional ICNN operators', operatorCases);
+
+const functionalCases: FunctionalCase[] = [
+  {
+    name: 'IcnnRegularizer 1×5×6, convolutional hidden, smoothed (ω₀=ω₁=0.2)',
+    make: () => network({ shape: [1, 5, 6], smoothing: 0.2, hiddenSmoothing: 0.2, convBias: 0.05, hiddenBias: [0.1, -0.05] }),
+    point: (r, n) => r.normalVec(n).map((t) => 0.5 + 0.3 * t),
+  },
+];
+
+describeFunctionalSuite('convolutional ICNN regularizer', functionalCases);
