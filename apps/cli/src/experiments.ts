@@ -29,7 +29,6 @@ export const EXPERIMENT_ORDER: readonly string[] = [
   'foe-denoising-adam',
   'deblurring',
   'icnn-denoising',
-  'tgv-denoising',
 ];
 
 function rank(id: string): number {
