@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { addGaussianNoise, crop } from '@bilevel/imaging';
 import { loadPhotograph } from '@bilevel/imaging/node';
 import { PiggybackOracle, squaredError } from '@bilevel/hypergrad';
-import { adaptivePiggyback, runSync } from '@bilevel/optimizers';
+import { run, untilIteration } from '@bilevel/core';
+import { adaptivePiggyback, optimizerMachine } from '@bilevel/optimizers';
 import { IcnnRegularizer, TrainingSet, icnnModel } from '@bilevel/models';
 import { initialModelSpec, parseExperimentConfig } from '@bilevel/cli';
 
@@ -34,7 +35,7 @@ describe('ICNN: training with the adaptive piggyback method', () => {
     const opt = adaptivePiggyback({ project: variational.projections[0]!, epsilon0: 1e-2, delta0: 1e-2, stepSize0: 0.05, rho: 0.5 });
     const state = opt.init(theta0);
     let accepted = 0;
-    runSync(opt, oracle, state, { budget: { maxIterations: 4 }, onStep: (r) => void (accepted += r.accepted ? 1 : 0) });
+    run(optimizerMachine(opt, oracle), state, { stop: untilIteration(4), callbacks: { onStep: ({ record }) => void (accepted += record.accepted ? 1 : 0) } });
     expect(accepted).toBeGreaterThan(0);
     expect(exactLoss(state.theta)).toBeLessThan(before);
     expect(state.theta.subarray(R.layout.hidden.offset).every((w) => w >= 0)).toBe(true);
