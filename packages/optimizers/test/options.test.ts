@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError, maxTotalIterations, untilIteration } from '@bilevel/core';
 import {
-  adaptivePiggyback, gradTolerance, gradientDescent, iadam, isgd, maid, optimizerCheckpoints, runSync, type IsgdOptions, type MaidOptions,
+  adaptivePiggyback, gradTolerance, gradientDescent, iadam, isgd, maid, optimizerCheckpoints, type IsgdOptions, type MaidOptions,
 } from '@bilevel/optimizers';
 import { QuadraticBilevel } from './problems.js';
 
@@ -107,15 +107,6 @@ describe('run options', () => {
     expect(() => untilIteration(-1)).toThrow(/untilIteration/);
     expect(() => maxTotalIterations(-1)).toThrow(/maxTotalIterations/);
     expect(() => gradTolerance(-1)).toThrow(/gradTolerance/);
-  });
-  it('rejects invalid budgets and checkpoint policies of the deprecated runSync, naming them', () => {
-    const q = new QuadraticBilevel();
-    const opt = maid();
-    const s = opt.init(new Float64Array(5));
-    rejects(() => runSync(opt, q, s, { budget: { maxIterations: -1 } }), 'maxIterations');
-    rejects(() => runSync(opt, q, s, { budget: { maxWallTime: -5 } }), 'maxWallTime');
-    rejects(() => runSync(opt, q, s, { checkpoint: { every: 0, save: () => {} } }), 'every');
-    expect(() => runSync(opt, q, s, { budget: { maxTotalIterations: -1 } })).toThrow(/maxTotalIterations/);
   });
   it('rejects θ₀ of the wrong length or with NaN', () => {
     const q = new QuadraticBilevel();
