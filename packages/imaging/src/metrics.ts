@@ -1,6 +1,6 @@
 /**
  * Image-quality metrics: MSE, PSNR and SSIM. PSNR and SSIM take the data range explicitly (no
- * guessing from the data: field-lessons §4, pycolibri #79, piqa #32).
+ * guessing from the data, the cause of pycolibri #79 and piqa #32).
  * @module
  */
 import { ShapeError, ValidationError, assertFinite, type Vec } from '@bilevel/core';

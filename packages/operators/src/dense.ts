@@ -22,7 +22,7 @@ import { checkCall, checkData, checkParams, checkVjpCall, float64Array, parseOpt
  * are given (e.g. an image domain `[C, H, W]`, entries flattened row-major).
  *
  * `(A x)_i = Σ_j A_ij x_j`, `(Aᵀ y)_j = Σ_i A_ij y_i`, and the parameter derivative is the
- * outer product `∇_A ⟨A x, y⟩ = y xᵀ` (arXiv 2412.06436, §3.4). `norm()` is a seeded
+ * outer product `∇_A ⟨A x, y⟩ = y xᵀ` (docs/math/piggyback.md#assembly-with-paramvjp). `norm()` is a seeded
  * power-iteration estimate (kind `estimate`). `out` must not alias `x`.
  */
 export class DenseMatrix implements ParametricOperator {

@@ -3,7 +3,7 @@ import { run, untilIteration } from '@bilevel/core';
 import { iadam, isgd, optimizerMachine, type IsgdOptions, type StepRecord } from '@bilevel/optimizers';
 import { QuadraticBilevel, RidgeLearning, SpyOracle, norm } from './problems.js';
 
-const ridge = new RidgeLearning(); // maid-and-isgd.md §6.2 test 9: d = 20, N = 200
+const ridge = new RidgeLearning(); // ridge-weight learning: d = 20, N = 200
 const theta0 = () => new Float64Array(ridge.dimension);
 const gradNorm = (theta: Float64Array) => norm(ridge.exact(theta).gradient);
 

@@ -19,7 +19,7 @@ function rejects(f: () => unknown, option: string) {
 }
 
 describe('MAID options', () => {
-  it('defaults are the authors’ (maid-and-isgd.md §3.4)', () => {
+  it('defaults are the authors’ (docs/math/maid.md#defaults)', () => {
     expect(maid().options).toMatchObject({
       epsilon0: 0.1, delta0: 0.1, stepSize0: 0.01, eta: 1e-4, lambda: 1e-8, rho: 0.5, rhoBar: 10 / 9, nu: 0.5, nuBar: 1.05,
       maxBacktracks: 10, maxRetries: 3, fixedAccuracy: false, trialAccuracy: 'current', gradTol: 0,

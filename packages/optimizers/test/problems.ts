@@ -2,7 +2,7 @@
  * Test oracles with closed-form lower levels whose inexactness is simulated honestly: the
  * lower level is solved iteratively (gradient descent / CG, warm-started) until a certified
  * accuracy, the adjoint by CG until a certified residual, and the reported bound is the true
- * a-posteriori bound of maid-and-isgd.md §2.3 (never the true error, which the tests compute
+ * a-posteriori bound of docs/math/implicit.md#maids-bound-theorem-21 (never the true error, which the tests compute
  * from the closed form).
  */
 import {
@@ -148,7 +148,7 @@ function mean(xs: number[]): number {
  * `f(θ) = (1/N) Σ ½‖x̂_i(θ) − t_i‖²`, a convex quadratic in θ with closed-form optimum.
  * Lower level by gradient descent (step 1/L) to `‖∇h‖ ≤ με` (certificate `‖x − x̂‖ ≤ ‖∇h‖/μ`),
  * adjoint `A q = x̃ − t` by CG to `‖Aq − ∇g‖ ≤ δ`; `z = −Cᵀq`, bound
- * `ω = (‖C‖_F/μ)(L_g ε + δ)` (quadratic case of §2.3; `‖C‖_F ≥ ‖C‖₂`).
+ * `ω = (‖C‖_F/μ)(L_g ε + δ)` (quadratic case of MAID's Theorem 2.1; `‖C‖_F ≥ ‖C‖₂`).
  */
 export class QuadraticBilevel implements HypergradientOracle {
   readonly dimension: number;
@@ -342,13 +342,13 @@ export class QuadraticBilevel implements HypergradientOracle {
   }
 }
 
-// ---------- ridge-weight learning (maid-and-isgd.md §6.2 test 9) ----------
+// ---------- ridge-weight learning ----------
 
 /**
  * `h_i(x, θ) = ½‖Ax − y_i‖² + ½ Σ_j e^{θ_j} x_j²`, `g_i(x) = ½‖x − x*_i‖²`, `d = 20`, `N = 200`.
  * `A = U diag(s) Vᵀ` with `s ∈ [sMin, sMax]`, so `μ = sMin² + min e^θ` is a certified modulus.
  * Lower level by CG to `‖∇h‖ ≤ με`; adjoint `Hq = x̃ − x*` by CG to `δ`;
- * `z = −(e^θ ⊙ x̃) ⊙ q`; bound (§2.3 with `L_{A⁻¹} = 0`, `L_g = 1`, `B = diag(e^θ⊙x)`,
+ * `z = −(e^θ ⊙ x̃) ⊙ q`; bound (MAID's Theorem 2.1 with `L_{A⁻¹} = 0`, `L_g = 1`, `B = diag(e^θ⊙x)`,
  * `‖B‖ = max e^θ|x̃|`, `L_B = max e^θ`): `ω = (‖B‖ + L_B‖∇g‖)ε/μ + ‖B‖δ/μ + L_B ε²/μ`.
  */
 export class RidgeLearning implements HypergradientOracle {

@@ -1,6 +1,6 @@
 /**
  * The learnable operator of the ICNN saddle form: `K(x, z) = (W₀x, z, W_A·avgpool(z))` acting
- * on the lifted primal variable `(x, z)` (research note piggyback-pdhg.md §3.4, ICNN bullet).
+ * on the lifted primal variable `(x, z)` (docs/math/icnn.md#operator-norm-and-parameter-bound).
  * @module
  */
 import { formatShape, shapeEquals, shapeSize, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';
@@ -18,7 +18,7 @@ import type { PooledDense } from './pooled-dense.js';
  * - adjoint `Kᵀ(y₁, y₂, y₃) = (W₀ᵀy₁, y₂ + Aᵀy₃)`;
  * - `θ = [kernels of W₀ (F·C_in·k·k, [filter][in][row][col]), W_A (M·F·(H/s)(W/s), [unit][filter][row][col])]`
  *   named `W0[f][c][i,j]` and `WA[m][f,i,j]`; `paramVjp` is the correlation of `y₁` with `x`
- *   (filter bank) and the outer product `y₃ (P z)ᵀ` (arXiv 2412.06436 §3.4);
+ *   (filter bank) and the outer product `y₃ (P z)ᵀ` (docs/math/piggyback.md#assembly-with-paramvjp);
  * - `paramVjpBound() = max(C_{W₀}, 1/s)`: `‖∇θ⟨K(x,z), y⟩‖² = ‖∇_{W₀}‖² + ‖∇_{W_A}‖² ≤
  *   max(C_{W₀}, 1/s)²(‖x‖²‖y₁‖² + ‖z‖²‖y₃‖²)`;
  * - `norm() = max(‖W₀‖, √(1 + ‖A‖²))`, since `‖K(x,z)‖² = ‖W₀x‖² + ‖z‖² + ‖Az‖²`, an upper

@@ -7,8 +7,8 @@
  *   `min_x max_y ⟨Kx, y⟩ + g(x) − f*(y)`), with `gatherGradient` mapping per-part gradients
  *   (`K.paramVjp`, `fStar.proxParamVjp`) onto `θ`;
  * - a **smooth form** (a `ParametricSmooth`) with gradient, Hessian-vector product and the mixed
- *   derivatives `B = ∇²_{xθ}R` that implicit differentiation needs (maid-and-isgd.md §1.2, §6.1
- *   item 4), when the potential is smooth.
+ *   derivatives `B = ∇²_{xθ}R` that implicit differentiation needs
+ *   (docs/math/regularizers.md#mixed-derivatives), when the potential is smooth.
  * @module
  */
 import { assertFinite, assertLength, shapeSize, ValidationError, type Shape, type Vec } from '@bilevel/core';
@@ -181,7 +181,7 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
 
 /**
  * The smooth form `R_θ(x) = φ(Kx)` of an analysis regularizer, with `u = Kx`
- * (maid-and-isgd.md §6.1 item 4, written for a general operator and potential):
+ * (docs/math/regularizers.md#mixed-derivatives, written for a general operator and potential):
  *
  * - `∇R = Kᵀ∇φ(u)`, `∇²R·v = Kᵀ∇²φ(u)Kv`, Lipschitz constant `L_φ‖K‖²` (`‖K‖` an upper bound),
  *   strong convexity 0;
@@ -341,7 +341,7 @@ export interface SmoothObjectiveOptions {
 
 /**
  * `h_θ(x) = data(x) + R_θ(x)`: the smooth lower-level objective of MAID (arXiv 2308.10098;
- * maid-and-isgd.md §1.1) as a `ParametricSmooth`. Strong convexity `μ = μ_data + μ_R` (1 for
+ * docs/math/implicit.md#the-smooth-lower-level) as a `ParametricSmooth`. Strong convexity `μ = μ_data + μ_R` (1 for
  * denoising with `½‖x − b‖²`), Lipschitz constant `L = L_data + L_R`; mixed derivatives and
  * parameters are the regularizer's. Allocation-free after construction.
  */

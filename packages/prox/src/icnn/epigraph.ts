@@ -1,6 +1,6 @@
 /**
  * The epigraph constraint of the ICNN's first layer and its conjugate: the dual block of PDHG
- * for `z ≥ σ(W₀x + b₀)` (research note piggyback-pdhg.md §3.3, ICNN rows, §3.5).
+ * for `z ≥ σ(W₀x + b₀)` (docs/math/icnn.md#dual-blocks, docs/math/icnn.md#projection-onto-the-epigraph).
  *
  * Both act on pairs: a vector of shape `[2, …]` with `n = 2N` entries holds the pairs
  * `(q_i, r_i) = (v[i], v[N + i])`, `i < N`, the first entry the pre-activation (`W₀x`), the second
@@ -221,7 +221,7 @@ export class LeakyReluEpigraph extends EpigraphBase implements ProxDifferentiabl
  * `k = (1 − a)/ω`; for `ω = 0` the indicator of the cone polar to `C`), shifted by the bias and
  * `ε`-strongly convex when `ε > 0` (not strongly convex, not smooth at `ε = 0`).
  *
- * **Prox** (Moreau, piggyback-pdhg.md §3.3): with `u = (w₁/σ + b, w₂/σ)`,
+ * **Prox** (Moreau; docs/math/icnn.md#dual-blocks): with `u = (w₁/σ + b, w₂/σ)`,
  * `prox_{σf*}(w) = σ(u − Π_C(u))/(1 + σε)`, computed as `σλ(m, −1)/(1 + σε)` from the residual
  * `u − Π_C(u) = λ(σ'(s), −1)` of each piece (exactly 0 inside `C`), so that points on the rays of the
  * cone are exactly proportional to `(a, −1)` or `(1, −1)`. **Jacobian** `(I − J_Π(u))/(1 + σε)`:
