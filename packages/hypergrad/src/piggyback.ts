@@ -14,6 +14,7 @@ import {
   normUpperBound,
   nrm2,
   parseOrThrow,
+  saddleProblem,
   positive,
   positiveInt,
   shapeSize,
@@ -254,8 +255,7 @@ export class PiggybackOracle implements HypergradientOracle {
   private problem(i: number): { problem: SaddleProblem; target: Vec; x0?: Vec } {
     const { model } = this.o;
     const s = model.sample(i);
-    const problem: SaddleProblem = { K: model.K, g: s.g, fStar: model.fStar, ...(model.f ? { f: model.f } : {}), ...(s.gStar ? { gStar: s.gStar } : {}) };
-    return { problem, target: s.target, ...(s.x0 ? { x0: s.x0 } : {}) };
+    return { problem: saddleProblem(model, s), target: s.target, ...(s.x0 ? { x0: s.x0 } : {}) };
   }
 
   /** One sample: joint PDHG + piggyback until the certificates meet `tol` (or the cap). */
