@@ -25,7 +25,7 @@ import {
   BOUNDARIES,
   checkCall,
   checkData,
-  checkParams,
+  copyParams,
   checkVjpCall,
   dimension,
   ensure,
@@ -386,8 +386,7 @@ export class ConvFilterBank implements ParametricOperator {
 
   /** Copy `θ` into the kernels; invalidates the cached norm. */
   setParams(theta: ArrayLike<number>): void {
-    checkParams('ConvFilterBank', theta, this.params.length);
-    for (let i = 0; i < this.params.length; i++) this.params[i] = theta[i]!;
+    copyParams('ConvFilterBank', this.params, theta);
     this.normCache.invalidate();
   }
 

@@ -14,7 +14,7 @@ import {
   type Vec,
 } from '@bilevel/core';
 import { estimateNorm, NormCache } from './norms.js';
-import { checkCall, checkData, checkParams, checkVjpCall, float64Array, parseOptions, parseShape } from './validate.js';
+import { checkCall, checkData, copyParams, checkVjpCall, float64Array, parseOptions, parseShape } from './validate.js';
 
 /**
  * A dense matrix `A ∈ ℝ^{rows×cols}` with learnable entries, `θ = vec(A)` row-major
@@ -98,8 +98,7 @@ export class DenseMatrix implements ParametricOperator {
 
   /** Copy `θ` (row-major entries) into `params`; invalidates the cached norm. */
   setParams(theta: ArrayLike<number>): void {
-    checkParams('DenseMatrix', theta, this.params.length);
-    for (let i = 0; i < this.params.length; i++) this.params[i] = theta[i]!;
+    copyParams('DenseMatrix', this.params, theta);
     this.normCache.invalidate();
   }
 

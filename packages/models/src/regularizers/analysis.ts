@@ -11,7 +11,7 @@
  *   (docs/math/regularizers.md#mixed-derivatives), when the potential is smooth.
  * @module
  */
-import { assertFinite, assertLength, shapeSize, ValidationError, type Shape, type Vec } from '@bilevel/core';
+import { SharedParams, assertFinite, assertLength, shapeSize, ValidationError, type Shape, type Vec } from '@bilevel/core';
 import type {
   Conjugable,
   Functional,
@@ -194,7 +194,7 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
  *
  * Allocation-free after construction.
  */
-export class RegularizerSmooth implements ParametricSmooth, Subdifferentiable {
+export class RegularizerSmooth extends SharedParams implements ParametricSmooth, Subdifferentiable {
   /** Shape of `x`. */
   readonly shape: Shape;
   /** Not strongly convex. */
@@ -216,6 +216,7 @@ export class RegularizerSmooth implements ParametricSmooth, Subdifferentiable {
     private readonly potential: SmoothPotential,
     private readonly map: ParamMap,
   ) {
+    super();
     this.shape = K.domain;
     const m = shapeSize(K.range);
     this.u = new Float64Array(m);
@@ -229,19 +230,9 @@ export class RegularizerSmooth implements ParametricSmooth, Subdifferentiable {
     this.dPhi = new Float64Array(potential.params.length);
   }
 
-  /** `θ` of the regularizer (shared). */
-  get params(): Float64Array {
-    return this.owner.params;
-  }
-
-  /** Names of `θ`. */
-  paramNames(): readonly string[] {
-    return this.owner.paramNames();
-  }
-
-  /** Set `θ` on the regularizer. */
-  setParams(theta: ArrayLike<number>): void {
-    this.owner.setParams(theta);
+  /** The owner of θ: the regularizer. */
+  protected get paramOwner(): Partial<Learnable> {
+    return this.owner;
   }
 
   /** `L_φ ‖K‖²`. */
@@ -345,7 +336,7 @@ export interface SmoothObjectiveOptions {
  * denoising with `½‖x − b‖²`), Lipschitz constant `L = L_data + L_R`; mixed derivatives and
  * parameters are the regularizer's. Allocation-free after construction.
  */
-export class SmoothObjective implements ParametricSmooth, Subdifferentiable {
+export class SmoothObjective extends SharedParams implements ParametricSmooth, Subdifferentiable {
   /** Shape of `x`. */
   readonly shape: Shape;
   /** The regularizer term `R_θ`. */
@@ -355,6 +346,7 @@ export class SmoothObjective implements ParametricSmooth, Subdifferentiable {
   private readonly tmp: Vec;
 
   constructor(options: SmoothObjectiveOptions) {
+    super();
     const r = options.regularizer;
     this.regularizer = r instanceof AnalysisRegularizer ? r.smooth() : r;
     this.data = options.data;
@@ -378,19 +370,9 @@ export class SmoothObjective implements ParametricSmooth, Subdifferentiable {
     return this.data.lipschitz + this.regularizer.lipschitz;
   }
 
-  /** `θ` (the regularizer's). */
-  get params(): Float64Array {
-    return this.regularizer.params;
-  }
-
-  /** Names of `θ`. */
-  paramNames(): readonly string[] {
-    return this.regularizer.paramNames();
-  }
-
-  /** Set `θ` on the regularizer. */
-  setParams(theta: ArrayLike<number>): void {
-    this.regularizer.setParams(theta);
+  /** The owner of θ: the regularizer term. */
+  protected get paramOwner(): Partial<Learnable> {
+    return this.regularizer;
   }
 
   /** `data(x) + R(x)`. */

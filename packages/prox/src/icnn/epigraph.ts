@@ -171,6 +171,11 @@ export class LeakyReluEpigraph extends EpigraphBase implements ProxDifferentiabl
 
   /** `(u − Π_C(u))/ε` (`ε > 0` only). */
   gradient(v: Vec, out: Vec): Vec {
+    return this.shiftedGradient(v, undefined, out);
+  }
+
+  /** `shift + (u − Π_C(u))/ε` (no shift: the gradient); `out` may alias `shift`. */
+  private shiftedGradient(v: Vec, shift: Vec | undefined, out: Vec): Vec {
     const N = this.pairs;
     const { epi, bias, perBlock, slot } = this;
     const s = 1 / this.epsilon;
@@ -178,8 +183,8 @@ export class LeakyReluEpigraph extends EpigraphBase implements ProxDifferentiabl
       const p = v[i]! + bias[(i / perBlock) | 0]!;
       const t = v[N + i]!;
       epi.project(p, t, slot);
-      out[i] = s * (p - slot[0]!);
-      out[N + i] = s * (t - slot[1]!);
+      out[i] = (shift ? shift[i]! : 0) + s * (p - slot[0]!);
+      out[N + i] = (shift ? shift[N + i]! : 0) + s * (t - slot[1]!);
     }
     return out;
   }
@@ -192,17 +197,7 @@ export class LeakyReluEpigraph extends EpigraphBase implements ProxDifferentiabl
 
   /** `shift + ∇f(v)` (`ε > 0` only); `out` may alias `shift`. */
   minNormSubgradient(v: Vec, shift: Vec, out: Vec): Vec {
-    const N = this.pairs;
-    const { epi, bias, perBlock, slot } = this;
-    const s = 1 / this.epsilon;
-    for (let i = 0; i < N; i++) {
-      const p = v[i]! + bias[(i / perBlock) | 0]!;
-      const t = v[N + i]!;
-      epi.project(p, t, slot);
-      out[i] = shift[i]! + s * (p - slot[0]!);
-      out[N + i] = shift[N + i]! + s * (t - slot[1]!);
-    }
-    return out;
+    return this.shiftedGradient(v, shift, out);
   }
 
   /** {@link LeakyReluEpigraphConjugate} with the same parameters. */
