@@ -49,13 +49,11 @@ export {
 } from './data.js';
 /**
  * Train a model into a run directory with progress, checkpoints, interruption and resume
- * (`runExperiment`, on core's `runAsync` with the budget as stop criteria, `trainingStop`); the
- * PSNR implied by a squared-error loss (`psnrFromLoss`).
+ * (`runExperiment`, on core's `runAsync` with the budget as stop criteria, `trainingStop`).
  */
 export {
   runExperiment,
   trainingStop,
-  psnrFromLoss,
   type RunExperimentOptions,
   type RunExperimentResult,
   type LogRow,

@@ -4,7 +4,7 @@
  * the app because it needs both `@bilevel/hypergrad` and `@bilevel/optimizers`.)
  */
 import { describe, expect, it } from 'vitest';
-import { addGaussianNoise, crop } from '@bilevel/imaging';
+import { noisyCrops } from '@bilevel/imaging';
 import { loadPhotograph } from '@bilevel/imaging/node';
 import { PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 import { run, untilIteration } from '@bilevel/core';
@@ -16,17 +16,10 @@ describe('ICNN: training with the adaptive piggyback method', () => {
   it('a few adaptivePiggyback steps (projection W_A ≥ 0) decrease the loss on two 8×8 crops', () => {
     const S = 8;
     const photo = loadPhotograph('airplane-from-above', { gray: true, maxSide: 96 });
-    const pairs = [
-      [12, 30],
-      [40, 52],
-    ].map(([top, left], k) => {
-      const clean = crop(photo, { top: top!, left: left!, height: S, width: S });
-      const noisy = addGaussianNoise(clean, { sigma: 0.1, seed: k + 1 });
-      return { degraded: Float64Array.from(noisy.data), target: Float64Array.from(clean.data) };
-    });
+    const pairs = noisyCrops(photo, [[12, 30], [40, 52]], S, { sigma: 0.1, seed: 1 });
     const R = new IcnnRegularizer({ shape: [1, S, S], filters: 2, kernelSize: 3, poolFactor: 2, units: 3, smoothing: 0.05, hiddenSmoothing: 0.05, seed: 3 });
     const variational = icnnModel(R, { zWeight: 0.05, epigraphSmoothing: 0.05 });
-    const set = new TrainingSet(variational, pairs.map((p) => ({ degraded: p.degraded, clean: p.target })), { start: 'zero' });
+    const set = new TrainingSet(variational, pairs.map((p) => ({ degraded: p.degraded.data, clean: p.clean.data })), { start: 'zero' });
     const model = set.saddleModel();
     const oracle = new PiggybackOracle({ model, loss: set.loss(squaredError()) });
     const theta0 = Float64Array.from(model.params);

@@ -86,6 +86,16 @@ export function psnr(estimate: Image | Vec, reference: Image | Vec, options: Met
   return e === 0 ? Infinity : 10 * Math.log10((range * range) / e);
 }
 
+/**
+ * PSNR (dB, data range 1) implied by a squared-error training loss per image of `n` pixels:
+ * `½‖x − x†‖²` (`reduction: 'sum'`, MSE `2·loss/n`) or `½‖x − x†‖²/n` (`'mean'`, MSE `2·loss`).
+ * The loss of unclipped reconstructions, so it can differ from {@link psnr} with `clip`.
+ */
+export function psnrFromLoss(loss: number, n: number, reduction: 'sum' | 'mean'): number {
+  const mse = reduction === 'sum' ? (2 * loss) / n : 2 * loss;
+  return mse > 0 ? -10 * Math.log10(mse) : Infinity;
+}
+
 /** Size of the SSIM Gaussian window (11). */
 export const SSIM_WINDOW = 11;
 /** Standard deviation of the SSIM Gaussian window (1.5 pixels). */

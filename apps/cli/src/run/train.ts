@@ -7,6 +7,7 @@ import {
   BilevelError, NumericalError, ValidationError, abortSignal, anyOf, maxTotalIterations, runAsync, totalIterations, untilIteration, when,
   type RunCallbacks, type RunResult, type StepEvent, type StopReason, type StoppingCriterion,
 } from '@bilevel/core';
+import { psnrFromLoss } from '@bilevel/imaging';
 import { optimizerCheckpoints, optimizerMachine, type Checkpoint, type Optimizer, type OptimizerState, type StepRecord } from '@bilevel/optimizers';
 import { JsonlWriter, readCheckpoint, writeCheckpointAtomic } from '@bilevel/optimizers/node';
 import type { ExperimentConfig } from '../config/schema.js';
@@ -78,12 +79,6 @@ export type LogRow = StepRecord & {
   /** PSNR (dB) of the (unclipped) training reconstructions implied by the batch loss. */
   readonly psnr: number;
 };
-
-/** PSNR (dB, data range 1) implied by a squared-error loss per image of `n` pixels. */
-export function psnrFromLoss(loss: number, n: number, reduction: 'sum' | 'mean'): number {
-  const mse = reduction === 'sum' ? (2 * loss) / n : 2 * loss;
-  return mse > 0 ? -10 * Math.log10(mse) : Infinity;
-}
 
 /** The training config with defaults filled in and a relative folder made absolute. */
 function resolvedConfig(config: ExperimentConfig, configDir: string): ExperimentConfig {
