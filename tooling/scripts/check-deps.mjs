@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Enforce the package dependency direction of DESIGN.md §2: a package's `src/` may import only
+// Enforce the package dependency direction of docs/architecture.md#package-map: a package's `src/` may import only
 // the workspace packages listed for it (tests and benches may import any, as devDependencies).
 // Also rejects runtime dependencies on disallowed workspace packages and undeclared imports.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** DESIGN.md §2: package → workspace packages its src may import. */
+/** docs/architecture.md#package-map: package → workspace packages its src may import. */
 export const allowed = {
   core: [],
   operators: ['core'],
@@ -42,7 +42,7 @@ for (const dir of dirs) {
   graph.set(pkg.name, Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => d.startsWith('@bilevel/')));
   const ok = allowed[short];
   if (!ok) {
-    problems.push(`${pkg.name}: not in the dependency table of DESIGN.md §2 (tooling/scripts/check-deps.mjs)`);
+    problems.push(`${pkg.name}: not in the dependency table of docs/architecture.md#package-map (tooling/scripts/check-deps.mjs)`);
     continue;
   }
   for (const dep of Object.keys(pkg.dependencies ?? {})) {

@@ -49,11 +49,11 @@ export {
 } from './data.js';
 /**
  * Train a model into a run directory with progress, checkpoints, interruption and resume
- * (`runExperiment`); the PSNR implied by a squared-error loss (`psnrFromLoss`).
+ * (`runExperiment`, on core's `runAsync` with the budget as stop criteria, `trainingStop`).
  */
 export {
   runExperiment,
-  psnrFromLoss,
+  trainingStop,
   type RunExperimentOptions,
   type RunExperimentResult,
   type LogRow,
@@ -70,18 +70,18 @@ export { acquireRunLock, type RunLock, type LockOwner } from './run/lock.js';
 /** Opening a run directory safely for training (lock, refusals, replacing only bilevel's files). */
 export { openRunFolder, type RunFolder, type RunFolderIntent } from './run/folder.js';
 /** Stop requests of a running command: signals and closed output pipes. */
-export { watchInterrupts, type Interrupts, type StopReason } from './run/interrupts.js';
+export { watchInterrupts, type Interrupts, type InterruptCause } from './run/interrupts.js';
 /** The process line writers (a closed pipe is quiet). */
 export { processIo, type OutputStream } from './run/output.js';
 /** `run.json` (status, results), `params.json` (θ with names) and the saved config of a run. */
 export {
   readStatus,
   readParams,
+  stopWords,
   readRunConfig,
   type RunStatus,
   type RunResults,
   type PartPsnr,
-  type StopCause,
   type ParamsFile,
 } from './run/status.js';
 /** `bilevel eval`: test PSNR/SSIM against the degraded input and a TV baseline tuned on the training crops. */

@@ -44,7 +44,7 @@ beforeAll(async () => {
   // a run marked interrupted after 1 iteration (checkpoint at iteration 1)
   interrupted = await trainTiny(dir, 'interrupted', { budget: { iterations: 1 }, checkpointEvery: 1 });
   const status = readJson<RunStatus>(join(interrupted, RUN_FILES.status));
-  writeFileSync(join(interrupted, RUN_FILES.status), JSON.stringify({ ...status, status: 'interrupted', stopCause: 'interrupted' }));
+  writeFileSync(join(interrupted, RUN_FILES.status), JSON.stringify({ ...status, status: 'interrupted', stopCause: 'aborted' }));
 });
 
 describe('--out that cannot hold a run', () => {

@@ -47,7 +47,7 @@ describe('--json', () => {
   it('train: one JSON object on stdout, the messages and progress on stderr', () => {
     expect(train.code, train.err).toBe(0);
     const r = JSON.parse(train.out) as Record<string, unknown>;
-    expect(r).toMatchObject({ command: 'train', status: 'completed', stopCause: 'iterations', outDir: out, iterations: 2, report: join(out, RUN_FILES.report) });
+    expect(r).toMatchObject({ command: 'train', status: 'completed', stopCause: 'max-iterations', outDir: out, iterations: 2, report: join(out, RUN_FILES.report) });
     expect(Object.keys(r.parameters as object)).toEqual(['log_weight', 'log_nu']);
     expect(train.err).toMatch(/training tiny: 2 training crops/);
     expect(train.err).toMatch(/writing pictures and report/);

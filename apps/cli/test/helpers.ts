@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCli } from '@bilevel/cli';
-import { addGaussianNoise, crop } from '@bilevel/imaging';
+import { noisyCrops } from '@bilevel/imaging';
 import { loadPhotograph } from '@bilevel/imaging/node';
 
 /** A fresh temporary directory. */
@@ -45,17 +45,12 @@ export function tinyConfig(overrides: Record<string, unknown> = {}): Record<stri
 
 /**
  * Two `size`×`size` crops of a bundled photograph (at (12, 30) and (40, 52) of its 96-pixel
- * version) with Gaussian noise σ = 0.1 (seeds 1 and 2): the samples of the small oracle tests.
+ * version) with Gaussian noise σ = 0.1 (seeds 1 and 2), as training samples: the samples of the
+ * small oracle tests.
  */
-export function noisyCrops(size: number): { degraded: Float64Array; clean: Float64Array }[] {
+export function noisySamples(size: number): { degraded: Float64Array; clean: Float64Array }[] {
   const photo = loadPhotograph('airplane-from-above', { gray: true, maxSide: 96 });
-  return [
-    [12, 30],
-    [40, 52],
-  ].map(([top, left], k) => {
-    const clean = crop(photo, { top: top!, left: left!, height: size, width: size });
-    return { degraded: Float64Array.from(addGaussianNoise(clean, { sigma: 0.1, seed: k + 1 }).data), clean: Float64Array.from(clean.data) };
-  });
+  return noisyCrops(photo, [[12, 30], [40, 52]], size, { sigma: 0.1, seed: 1 }).map((p) => ({ degraded: p.degraded.data, clean: p.clean.data }));
 }
 
 /** Write a config object as JSON into `dir` and return its path. */

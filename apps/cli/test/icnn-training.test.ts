@@ -5,17 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PiggybackOracle, squaredError } from '@bilevel/hypergrad';
-import { adaptivePiggyback, runSync } from '@bilevel/optimizers';
+import { run, untilIteration } from '@bilevel/core';
+import { adaptivePiggyback, optimizerMachine } from '@bilevel/optimizers';
 import { IcnnRegularizer, TrainingSet, icnnModel } from '@bilevel/models';
 import { initialModelSpec, parseExperimentConfig } from '@bilevel/cli';
-import { noisyCrops } from './helpers.js';
+import { noisySamples } from './helpers.js';
 
 describe('ICNN: training with the adaptive piggyback method', () => {
   it('a few adaptivePiggyback steps (projection W_A ≥ 0) decrease the loss on two 8×8 crops', () => {
     const S = 8;
     const R = new IcnnRegularizer({ shape: [1, S, S], filters: 2, kernelSize: 3, poolFactor: 2, units: 3, smoothing: 0.05, hiddenSmoothing: 0.05, seed: 3 });
     const variational = icnnModel(R, { zWeight: 0.05, epigraphSmoothing: 0.05 });
-    const set = new TrainingSet(variational, noisyCrops(S), { start: 'zero' });
+    const set = new TrainingSet(variational, noisySamples(S), { start: 'zero' });
     const model = set.saddleModel();
     const oracle = new PiggybackOracle({ model, loss: set.loss(squaredError()) });
     const theta0 = Float64Array.from(model.params);
@@ -24,7 +25,7 @@ describe('ICNN: training with the adaptive piggyback method', () => {
     const opt = adaptivePiggyback({ project: variational.projections[0]!, epsilon0: 1e-2, delta0: 1e-2, stepSize0: 0.05, rho: 0.5 });
     const state = opt.init(theta0);
     let accepted = 0;
-    runSync(opt, oracle, state, { budget: { maxIterations: 4 }, onStep: (r) => void (accepted += r.accepted ? 1 : 0) });
+    run(optimizerMachine(opt, oracle), state, { stop: untilIteration(4), callbacks: { onStep: ({ record }) => void (accepted += record.accepted ? 1 : 0) } });
     expect(accepted).toBeGreaterThan(0);
     expect(exactLoss(state.theta)).toBeLessThan(before);
     expect(state.theta.subarray(R.layout.hidden.offset).every((w) => w >= 0)).toBe(true);

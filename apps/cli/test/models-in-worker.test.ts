@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@bilevel/core';
 import { modelToJson, models, type ModelSpec, type TrainingSample } from '@bilevel/models';
-import { noisyCrops } from './helpers.js';
+import { noisySamples } from './helpers.js';
 import { hypergradients, type FormHypergradient, type WorkerInput } from './workers/hypergradients.js';
 
 const SHAPE = [1, 8, 8];
@@ -39,7 +39,7 @@ let main: FormHypergradient[][] = [];
 let worker: FormHypergradient[][] = [];
 
 beforeAll(async () => {
-  samples = noisyCrops(8);
+  samples = noisySamples(8);
   // every registered kind at its default options and initialisation (a contributed kind included)
   specs = models.kinds().map((kind, k) => models.initial(kind, {}, {}, { rng: Rng.seeded(10 + k), seed: 10 + k, shape: SHAPE }));
   worker = await inWorker({ models: specs.map((s) => modelToJson(s)), shape: SHAPE, samples });

@@ -48,7 +48,7 @@ describe.concurrent('stopping a run', () => {
     run.child.stderr!.destroy();
     const r = await run.exit;
     expect(r.code).toBe(141);
-    expect(JSON.parse(r.out)).toMatchObject({ command: 'train', status: 'interrupted', stopCause: 'interrupted' });
+    expect(JSON.parse(r.out)).toMatchObject({ command: 'train', status: 'interrupted', stopCause: 'aborted' });
     expect(readJson<RunStatus>(join(out, RUN_FILES.status)).status).toBe('interrupted');
   });
 

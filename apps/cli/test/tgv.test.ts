@@ -11,13 +11,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { nrm2, type Vec } from '@bilevel/core';
 import { FiniteDifferenceOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 import { TrainingSet, models } from '@bilevel/models';
-import { QUIET, cli, noisyCrops, tempDir, tinyConfig, writeConfig } from './helpers.js';
+import { QUIET, cli, noisySamples, tempDir, tinyConfig, writeConfig } from './helpers.js';
 
 const S = 8;
 let samples: { degraded: Float64Array; clean: Float64Array }[] = [];
 
 beforeAll(() => {
-  samples = noisyCrops(S);
+  samples = noisySamples(S);
 });
 
 /** The piggyback oracle of a TGV model at θ = [log α₁, log α₀] over the two crops. */

@@ -1,16 +1,18 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { zeroCost } from '@bilevel/core';
 import { readCheckpoint } from '@bilevel/optimizers/node';
-import { addGaussianNoise, centerCrop } from '@bilevel/imaging';
+import { addGaussianNoise, centerCrop, psnrFromLoss } from '@bilevel/imaging';
 import { loadPhotograph, readPng, writePng } from '@bilevel/imaging/node';
 import {
   RUN_FILES,
   createProgress,
   parseExperimentConfig,
-  psnrFromLoss,
   readJsonLines,
   runExperiment,
+  stopWords,
+  trainingStop,
   type EvalResult,
   type LogRow,
   type ParamsFile,
@@ -48,7 +50,7 @@ describe('bilevel train → eval → denoise, end to end (tiny experiment)', () 
     expect(params.iteration).toBe(6);
     const status = readJson<RunStatus>(join(out, RUN_FILES.status));
     expect(status.status).toBe('completed');
-    expect(status.stopCause).toBe('iterations');
+    expect(status.stopCause).toBe('max-iterations');
     expect(readCheckpoint(join(out, RUN_FILES.checkpoint)).method).toBe('maid');
     const grid = readPng(join(out, RUN_FILES.trainGrid));
     expect(grid.width).toBeGreaterThan(4 * 16);
@@ -197,6 +199,52 @@ describe('interruption and --resume', () => {
   });
 });
 
+describe('the budget as stop criteria of the core run loop', () => {
+  const check = (budget: Record<string, number>, state: { iteration: number; lowerLevel: number; elapsed: number }, signal?: AbortSignal) =>
+    trainingStop(parseExperimentConfig(tinyConfig({ budget })), signal).check({
+      iterations: 0,
+      state: { ...state, cost: { ...zeroCost(), iterations: state.lowerLevel } } as never,
+      elapsedMs: 0,
+      certificate: undefined,
+      record: undefined,
+    });
+
+  it('iterations over sessions, total work and cumulative wall time, then the abort signal, in that order', () => {
+    const budget = { iterations: 10, lowerLevelIterations: 500, wallTimeSeconds: 2 };
+    expect(check(budget, { iteration: 9, lowerLevel: 499, elapsed: 1999 })).toBeUndefined();
+    expect(check(budget, { iteration: 10, lowerLevel: 0, elapsed: 0 })).toBe('max-iterations');
+    expect(check(budget, { iteration: 3, lowerLevel: 500, elapsed: 0 })).toBe('budget');
+    // state.elapsed (ms) sums the optimizer steps of all sessions, not this session's clock
+    expect(check(budget, { iteration: 3, lowerLevel: 0, elapsed: 2000 })).toBe('time-limit');
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(check(budget, { iteration: 3, lowerLevel: 0, elapsed: 0 }, aborted.signal)).toBe('aborted');
+    expect(check(budget, { iteration: 10, lowerLevel: 0, elapsed: 0 }, aborted.signal)).toBe('max-iterations');
+    expect(check({ iterations: 10 }, { iteration: 3, lowerLevel: 1e9, elapsed: 1e9 })).toBeUndefined();
+  });
+
+  it('a work budget stops with "budget"; a wall time already used up in an earlier session stops the resumed one at once', async () => {
+    const dir = tempDir();
+    const quiet = { progress: 'none' as const, write: () => {}, artifacts: false };
+    const work = await runExperiment(parseExperimentConfig(tinyConfig({ budget: { iterations: 6, lowerLevelIterations: 1 } })), { outDir: join(dir, 'work'), ...quiet });
+    expect([work.status, work.stopCause, work.iterations]).toEqual(['completed', 'budget', 1]);
+    expect(readJson<RunStatus>(join(dir, 'work', RUN_FILES.status)).stopCause).toBe('budget');
+
+    const first = await runExperiment(parseExperimentConfig(tinyConfig({ budget: { iterations: 2 } })), { outDir: join(dir, 'time'), ...quiet });
+    expect(first.stopCause).toBe('max-iterations');
+    const seconds = readJsonLines<LogRow>(join(dir, 'time', RUN_FILES.log)).at(-1)!.wallTime / 1000;
+    const config = parseExperimentConfig(tinyConfig({ budget: { iterations: 6, wallTimeSeconds: seconds } }));
+    const resumed = await runExperiment(config, { outDir: join(dir, 'time'), ...quiet, resume: true });
+    expect([resumed.status, resumed.stopCause, resumed.iterations]).toEqual(['completed', 'time-limit', 2]);
+  });
+
+  it('the CLI prints words for the reasons; other strings (older run files) pass through', () => {
+    expect(stopWords('max-iterations')).toBe('iteration budget reached');
+    expect(stopWords('aborted')).toBe('interrupted');
+    expect(stopWords('iterations')).toBe('iterations');
+  });
+});
+
 describe('progress and helpers', () => {
   it('plain progress prints lines with loss, bound, PSNR and ETA', () => {
     const lines: string[] = [];
@@ -208,11 +256,5 @@ describe('progress and helpers', () => {
     expect(lines[0]).toBe('training: 10 iterations');
     expect(lines[1]).toMatch(/^it 1\/10 {2}loss 1\.500 {2}bound 0\.010 {2}PSNR 24\.50 dB {2}cost 100 {2}ETA/);
     expect(lines[2]).toMatch(/^it 2\/10/);
-  });
-
-  it('PSNR from the squared-error loss', () => {
-    // ½‖e‖² = 0.5 over 100 pixels → MSE 0.01 → 20 dB
-    expect(psnrFromLoss(0.5, 100, 'sum')).toBeCloseTo(20, 12);
-    expect(psnrFromLoss(0.005, 100, 'mean')).toBeCloseTo(20, 12);
   });
 });

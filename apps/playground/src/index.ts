@@ -6,7 +6,7 @@
  * the Node tests run exactly this code.
  * @packageDocumentation
  */
-export { TrainingSession, METHODS, settingsSchema, psnrFromLoss, trainingCrops, degradeCrops, type StepReport, type TrainingSettings } from './worker/session.js';
+export { TrainingSession, METHODS, settingsSchema, trainingCrops, degradeCrops, type StepReport, type TrainingSettings } from './worker/session.js';
 export {
   MODEL_KINDS, TV_SMOOTHING, initialModel, parseModelJson, modelOptions, thetaLength, thetaNames, buildTrainingModel, filtersOf, reconstruct,
   type ModelKind, type ModelJson, type DataTerm, type Sample, type TrainingModel, type ReconstructOptions, type Reconstruction,

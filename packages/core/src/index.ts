@@ -21,6 +21,7 @@ export * from './options.js';
 export * from './norm.js';
 export * from './warm.js';
 export * from './cg.js';
+export * from './shared-params.js';
 export * from './wasm.js';
 export * from './contracts/operator.js';
 export * from './contracts/functional.js';

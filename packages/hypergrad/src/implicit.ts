@@ -1,7 +1,8 @@
 /**
  * The implicit hypergradient of a smooth strongly convex lower level with the MAID a-posteriori
- * error bound (Salehi, Mukherjee, Roberts, Ehrhardt, arXiv 2308.10098, Theorem 2.1; research note
- * maid-and-isgd.md §1.2, §2.1–2.3).
+ * error bound (Salehi, Mukherjee, Roberts, Ehrhardt, arXiv 2308.10098, Theorem 2.1;
+ * docs/math/implicit.md#the-implicit-function-theorem, docs/math/implicit.md#the-inexact-computation,
+ * docs/math/implicit.md#maids-bound-theorem-21).
  * @module
  */
 import {

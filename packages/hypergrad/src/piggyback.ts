@@ -14,6 +14,7 @@ import {
   normUpperBound,
   nrm2,
   parseOrThrow,
+  saddleProblem,
   positive,
   positiveInt,
   shapeSize,
@@ -115,14 +116,15 @@ interface AdjointWork {
 /**
  * Piggyback hypergradient oracle for a {@link SaddleModel}.
  *
- * Per sample and per iteration (piggyback-pdhg.md §3.2, dual-first):
+ * Per sample and per iteration (dual-first; docs/math/piggyback.md#the-piggyback-recursion):
  * ```
  * w = y + σK x̄,          y⁺ = prox_{σf*}(w),   Y⁺ = J_{σf*}(w)[Y + σ K X̄]
  * v = x − τKᵀy⁺,         x⁺ = prox_{τg}(v),    X⁺ = J_{τg}(v)[X − τ(KᵀY⁺ + ∇ℓ(x))]
  * x̄⁺ = x⁺ + ϑ(x⁺ − x),   X̄⁺ = X⁺ + ϑ(X⁺ − X)
  * ```
  * and the hypergradient (derived from the fixed-point equations; the `K` part is
- * `z = yXᵀ + Yxᵀ` of §3.1 mapped to θ by `paramVjp`):
+ * `z = yXᵀ + Yxᵀ` of docs/math/piggyback.md#the-adjoint-system-and-the-hypergradient, mapped
+ * to θ by `paramVjp`):
  * ```
  * ∇_θL = ∂_θ⟨K_θX, y⟩ + ∂_θ⟨K_θx, Y⟩ + ∂_θ⟨prox_{σf*_θ}(y + σKx), Y/σ + KX⟩
  * ```
@@ -131,7 +133,7 @@ interface AdjointWork {
  * **Bound.** Theorem 2 (eq. 16, constants 17a–17d, plus the cross term) covers the parameters of
  * `K`; its assumptions are strong convexity of `g`, `f*` and Lipschitz Hessians. For Huber-type
  * `f` (an indicator in `f*`) `L_{∇²f}` is infinite; the constant then defaults to 0, which
- * assumes the active set is identified (piggyback-pdhg.md §4.4, open issue), and the result's
+ * assumes the active set is identified (docs/math/error-bound.md#huber-type-dual-terms), and the result's
  * `boundAssumesActiveSet` says so. With learnable `f*` parameters the bound does not cover them
  * and is reported as `Infinity`.
  */
@@ -253,8 +255,7 @@ export class PiggybackOracle implements HypergradientOracle {
   private problem(i: number): { problem: SaddleProblem; target: Vec; x0?: Vec } {
     const { model } = this.o;
     const s = model.sample(i);
-    const problem: SaddleProblem = { K: model.K, g: s.g, fStar: model.fStar, ...(model.f ? { f: model.f } : {}), ...(s.gStar ? { gStar: s.gStar } : {}) };
-    return { problem, target: s.target, ...(s.x0 ? { x0: s.x0 } : {}) };
+    return { problem: saddleProblem(model, s), target: s.target, ...(s.x0 ? { x0: s.x0 } : {}) };
   }
 
   /** One sample: joint PDHG + piggyback until the certificates meet `tol` (or the cap). */

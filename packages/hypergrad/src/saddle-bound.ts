@@ -1,7 +1,7 @@
 /**
  * The a-posteriori error bound of the piggyback hypergradient, arXiv 2412.06436 Theorem 2,
  * eq. (16) with constants (17a)–(17d), plus the cross term `(C^X_1 + C^Y_2) ε_x ε_y` that the
- * transcription omits (research note piggyback-pdhg.md §4.4).
+ * version of the theorem in deepinv omits (docs/math/error-bound.md#eq-16-with-the-cross-term).
  * @module
  */
 

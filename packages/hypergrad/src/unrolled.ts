@@ -11,6 +11,7 @@ import {
   nrm2,
   parseOrThrow,
   positiveInt,
+  saddleProblem,
   shapeSize,
   z,
   type HypergradientEstimate,
@@ -107,7 +108,7 @@ export class UnrolledOracle implements HypergradientOracle {
   private solve(i: number, epsilon: number, warm: SampleWarmState | undefined, differentiate: boolean) {
     const { model, loss } = this.o;
     const s = model.sample(i);
-    const problem: SaddleProblem = { K: model.K, g: s.g, fStar: model.fStar, ...(model.f ? { f: model.f } : {}), ...(s.gStar ? { gStar: s.gStar } : {}) };
+    const problem = saddleProblem(model, s);
     const start = warm?.x ? { x: warm.x, ...(warm.y ? { y: warm.y } : {}) } : s.x0 ? { x: s.x0 } : {};
     const state = this.pdhg.init(problem, start);
     const kind = state.work.steps.kind;

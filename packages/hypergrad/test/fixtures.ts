@@ -1,6 +1,6 @@
 /**
- * Small dense saddle problems with exact solutions and exact hypergradients (piggyback-pdhg.md
- * §8.3): K a learnable dense matrix, g(x) = ½‖x − b‖² + μ/2‖x‖², and
+ * Small dense saddle problems with exact solutions and exact hypergradients: K a learnable
+ * dense matrix, g(x) = ½‖x − b‖² + μ/2‖x‖², and
  * f*(y) = a/2‖y‖² + c Σ log cosh y_i (smooth, strongly convex, Lipschitz Hessian), so every
  * assumption of Theorem 2 holds and the constants are known exactly.
  */
@@ -134,7 +134,8 @@ export function solveDense(M: number[][], r: number[]): number[] {
 
 /**
  * Exact saddle point (Newton on ∇g(x) + Kᵀ∇f(Kx) = 0, to machine precision), exact adjoint from
- * the block system [[H_g, Kᵀ], [K, −H_{f*}]](X, Y) = −(∇ℓ, 0) (§3.1) and the exact
+ * the block system [[H_g, Kᵀ], [K, −H_{f*}]](X, Y) = −(∇ℓ, 0)
+ * (docs/math/piggyback.md#the-adjoint-system-and-the-hypergradient) and the exact
  * hypergradient z = yXᵀ + Yxᵀ, for sample `i` and loss ½‖x − x†‖².
  */
 export function exactHypergradient(fx: ReturnType<typeof smoothSaddleModel>, i: number) {

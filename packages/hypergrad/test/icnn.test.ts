@@ -6,8 +6,9 @@
  * the adaptive piggyback method decrease the training loss.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { anyOf, maxIterations, nrm2, run, tolerance, type SaddleProblem, type TwiceSmooth, type Vec } from '@bilevel/core';
-import { addGaussianNoise, crop } from '@bilevel/imaging';
+import { anyOf, maxIterations, run, tolerance, type SaddleProblem, type TwiceSmooth, type Vec } from '@bilevel/core';
+import { relativeDistance } from '@bilevel/core/testing';
+import { noisyCrops } from '@bilevel/imaging';
 import { loadPhotograph } from '@bilevel/imaging/node';
 import { IcnnRegularizer, TrainingSet, icnnModel, type IcnnOptions } from '@bilevel/models';
 import type { Pair } from './fixtures.js';
@@ -25,21 +26,8 @@ function icnnTraining(reg: IcnnRegularizer, samples: Pair[], zWeight: number, ep
 
 beforeAll(() => {
   const photo = loadPhotograph('airplane-from-above', { gray: true, maxSide: 96 });
-  pairs = [
-    [12, 30],
-    [40, 52],
-  ].map(([top, left], k) => {
-    const clean = crop(photo, { top: top!, left: left!, height: S, width: S });
-    const noisy = addGaussianNoise(clean, { sigma: 0.1, seed: k + 1 });
-    return { degraded: Float64Array.from(noisy.data), target: Float64Array.from(clean.data) };
-  });
+  pairs = noisyCrops(photo, [[12, 30], [40, 52]], S, { sigma: 0.1, seed: 1 }).map((p) => ({ degraded: p.degraded.data, target: p.clean.data }));
 });
-
-const relErr = (a: Vec, b: Vec): number => {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(d) / nrm2(b.length, b);
-};
 
 /** 2 filters 3×3, pool 4, 3 hidden units on 8×8: θ has 18 + 24 = 42 entries. */
 const NETWORK: Omit<IcnnOptions, 'shape'> = {
@@ -117,11 +105,11 @@ describe('ICNN: the lifted saddle problem and the unlifted objective have the sa
     }
     expect(diff).toBeLessThan(1e-8);
     // the regularizer is active (the minimiser is far from b) and its hidden units sit on different pieces of h_ω
-    expect(relErr(fs.x, b)).toBeGreaterThan(0.05);
+    expect(relativeDistance(fs.x, b)).toBeGreaterThan(0.05);
     const v = reg.hidden.apply(reg.activations(fs.x, new Float64Array(reg.auxiliarySize)), new Float64Array(reg.units));
     const pieces = Array.from(v, (t, m) => t + reg.hiddenBias[m]!).map((t) => (t <= 0 ? 'off' : t < reg.hiddenSmoothing ? 'curved' : 'linear'));
     expect(pieces).toEqual(['linear', 'curved', 'off']);
-    console.warn(`ICNN lifted PDHG vs FISTA: max |x_PDHG − x_FISTA| = ${diff.toExponential(2)} after ${k} PDHG iterations (FISTA ${fs.iterations}); hidden units ${pieces.join('/')}; ‖x − b‖/‖b‖ = ${relErr(fs.x, b).toFixed(3)}`);
+    console.warn(`ICNN lifted PDHG vs FISTA: max |x_PDHG − x_FISTA| = ${diff.toExponential(2)} after ${k} PDHG iterations (FISTA ${fs.iterations}); hidden units ${pieces.join('/')}; ‖x − b‖/‖b‖ = ${relativeDistance(fs.x, b).toFixed(3)}`);
   });
 });
 
@@ -140,7 +128,7 @@ describe('ICNN: piggyback hypergradient', () => {
       { epsilon: 1e-11, delta: 1e-11 },
       tight.warm,
     );
-    const err = relErr(tight.gradient, fd.gradient);
+    const err = relativeDistance(tight.gradient, fd.gradient);
     expect(err).toBeLessThan(1e-5);
     // a loose evaluation's bound covers its true error
     const loose = new PiggybackOracle({ model, loss }).evaluate(theta, [0, 1], { epsilon: 1e-3, delta: 1e-3 });
@@ -193,7 +181,7 @@ describe('convolutional ICNN (conv-icnn): piggyback hypergradient', () => {
     const tight = new PiggybackOracle({ model, loss }).evaluate(theta, [0, 1], { epsilon: 1e-11, delta: 1e-11 });
     expect(Number.isFinite(tight.bound)).toBe(true);
     const fd = new FiniteDifferenceOracle(new PiggybackOracle({ model, loss }), { step: 1e-5, epsilon: 1e-11 }).evaluate(theta, [0, 1], { epsilon: 1e-11, delta: 1e-11 }, tight.warm);
-    const err = relErr(tight.gradient, fd.gradient);
+    const err = relativeDistance(tight.gradient, fd.gradient);
     expect(err).toBeLessThan(1e-5);
     for (const tol of [1e-2, 1e-3]) {
       const loose = new PiggybackOracle({ model, loss }).evaluate(theta, [0, 1], { epsilon: tol, delta: tol });

@@ -5,31 +5,19 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, nrm2 } from '@bilevel/core';
-import { addGaussianNoise, crop } from '@bilevel/imaging';
+import { relativeDistance } from '@bilevel/core/testing';
+import { noisyCrops } from '@bilevel/imaging';
 import { loadPhotograph } from '@bilevel/imaging/node';
 import { SmoothedTV, smoothedTvBoundConstants } from '@bilevel/models';
 import { trained, type Pair } from './fixtures.js';
 import { FiniteDifferenceOracle, ImplicitOracle, PiggybackOracle, UnrolledOracle, squaredError } from '@bilevel/hypergrad';
-
-const rel = (a: Float64Array, b: Float64Array) => {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(d) / nrm2(b.length, b);
-};
 
 let pairs: Pair[] = [];
 const S = 16;
 
 beforeAll(() => {
   const photo = loadPhotograph('airplane-from-above', { gray: true, maxSide: 96 });
-  pairs = [
-    [10, 20],
-    [40, 30],
-  ].map(([top, left], k) => {
-    const clean = crop(photo, { top: top!, left: left!, height: S, width: S });
-    const noisy = addGaussianNoise(clean, { sigma: 0.1, seed: k + 1 });
-    return { degraded: Float64Array.from(noisy.data), target: Float64Array.from(clean.data) };
-  });
+  pairs = noisyCrops(photo, [[10, 20], [40, 30]], S, { sigma: 0.1, seed: 1 }).map((p) => ({ degraded: p.degraded.data, target: p.clean.data }));
 });
 
 describe('Huber-TV (saddle form, real crops)', () => {
@@ -40,8 +28,8 @@ describe('Huber-TV (saddle form, real crops)', () => {
     const piggy = new PiggybackOracle({ model, loss: squaredError() }).evaluate(theta, [0, 1], tol);
     const unrolled = new UnrolledOracle({ model, loss: squaredError(), maxIterations: 20000 }).evaluate(theta, [0, 1], tol);
     const fd = new FiniteDifferenceOracle(new PiggybackOracle({ model, loss: squaredError() }), { step: 1e-4, epsilon: 1e-12 }).evaluate(theta, [0, 1], tol);
-    expect(rel(piggy.gradient, fd.gradient)).toBeLessThan(1e-6);
-    expect(rel(unrolled.gradient, piggy.gradient)).toBeLessThan(1e-6);
+    expect(relativeDistance(piggy.gradient, fd.gradient)).toBeLessThan(1e-6);
+    expect(relativeDistance(unrolled.gradient, piggy.gradient)).toBeLessThan(1e-6);
     expect(Number.isFinite(piggy.bound)).toBe(true);
   });
 });
@@ -63,8 +51,8 @@ describe('Fields of Experts (saddle form, real crops)', () => {
     const piggy = new PiggybackOracle({ model, loss: squaredError() }).evaluate(theta, [0], tol);
     const fd = new FiniteDifferenceOracle(new PiggybackOracle({ model, loss: squaredError() }), { step: 1e-4, epsilon: 1e-12 }).evaluate(theta, [0], tol);
     const unrolled = new UnrolledOracle({ model, loss: squaredError(), maxIterations: 20000 }).evaluate(theta, [0], tol);
-    expect(rel(piggy.gradient, fd.gradient)).toBeLessThan(1e-6);
-    expect(rel(unrolled.gradient, piggy.gradient)).toBeLessThan(1e-6);
+    expect(relativeDistance(piggy.gradient, fd.gradient)).toBeLessThan(1e-6);
+    expect(relativeDistance(unrolled.gradient, piggy.gradient)).toBeLessThan(1e-6);
   });
 });
 
@@ -78,11 +66,11 @@ describe('Smoothed TV (smooth form, real crops)', () => {
       epsilon: 1e-12,
       delta: 1e-12,
     });
-    expect(rel(exact.gradient, fd.gradient)).toBeLessThan(1e-6);
+    expect(relativeDistance(exact.gradient, fd.gradient)).toBeLessThan(1e-6);
     expect(oracle.boundCertified).toBe(true);
     for (const t of [1e-1, 1e-2, 1e-4]) {
       const r = new ImplicitOracle({ model, loss: squaredError() }).evaluate(theta, [0, 1], { epsilon: t, delta: t });
-      const err = rel(r.gradient, exact.gradient) * nrm2(exact.gradient.length, exact.gradient);
+      const err = relativeDistance(r.gradient, exact.gradient) * nrm2(exact.gradient.length, exact.gradient);
       expect(r.bound).toBeGreaterThanOrEqual(err);
     }
   });
@@ -103,11 +91,11 @@ describe('Smooth Fields of Experts (smooth form, real crops, random filters)', (
       epsilon: 1e-12,
       delta: 1e-12,
     });
-    expect(rel(exact.gradient, fd.gradient)).toBeLessThan(1e-6);
+    expect(relativeDistance(exact.gradient, fd.gradient)).toBeLessThan(1e-6);
     expect(oracle.boundCertified).toBe(true);
     for (const tol of [1e-1, 1e-2, 1e-3, 1e-5]) {
       const r = new ImplicitOracle({ model, loss: squaredError() }).evaluate(t, [0, 1], { epsilon: tol, delta: tol });
-      const err = rel(r.gradient, exact.gradient) * nrm2(exact.gradient.length, exact.gradient);
+      const err = relativeDistance(r.gradient, exact.gradient) * nrm2(exact.gradient.length, exact.gradient);
       expect(Number.isFinite(r.bound)).toBe(true);
       expect(r.bound).toBeGreaterThanOrEqual(err);
     }

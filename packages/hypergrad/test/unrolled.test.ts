@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { nrm2 } from '@bilevel/core';
+import { relativeDistance } from '@bilevel/core/testing';
 import { FiniteDifferenceOracle, PiggybackOracle, UnrolledOracle, squaredError } from '@bilevel/hypergrad';
 import { smoothSaddleModel } from './fixtures.js';
-
-const rel = (a: Float64Array, b: Float64Array) => {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(d) / nrm2(b.length, b);
-};
 
 describe('UnrolledOracle', () => {
   it('is the exact derivative of the N-step map (finite differences of the truncated loss)', () => {
@@ -18,7 +12,7 @@ describe('UnrolledOracle', () => {
       const oracle = new UnrolledOracle({ model: fx.model, loss: squaredError(), iterations: 7, steps });
       const r = oracle.evaluate(theta, [0], { epsilon: 1, delta: 1 });
       const fd = new FiniteDifferenceOracle(oracle, { step: 1e-5 }).evaluate(theta, [0], { epsilon: 1, delta: 1 });
-      expect(rel(r.gradient, fd.gradient)).toBeLessThan(1e-7);
+      expect(relativeDistance(r.gradient, fd.gradient)).toBeLessThan(1e-7);
       expect(r.bound).toBe(Infinity);
       expect(oracle.lastStoredBytes).toBe(8 * 7 * 2 * (5 + 7));
     }
@@ -29,6 +23,6 @@ describe('UnrolledOracle', () => {
     const theta = Float64Array.from(fx.K.params);
     const piggy = new PiggybackOracle({ model: fx.model, loss: squaredError() }).evaluate(theta, [0, 1], { epsilon: 1e-12, delta: 1e-12 });
     const unrolled = new UnrolledOracle({ model: fx.model, loss: squaredError() }).evaluate(theta, [0, 1], { epsilon: 1e-12, delta: 1 });
-    expect(rel(unrolled.gradient, piggy.gradient)).toBeLessThan(1e-8);
+    expect(relativeDistance(unrolled.gradient, piggy.gradient)).toBeLessThan(1e-8);
   });
 });

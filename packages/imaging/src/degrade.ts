@@ -20,6 +20,7 @@ import {
   z,
   type LinearOperator,
 } from '@bilevel/core';
+import { crop } from './crops.js';
 import { assertImage, imageShape, type Image } from './image.js';
 import { toRng, type Seed } from './seed.js';
 
@@ -51,6 +52,35 @@ export function addGaussianNoise(img: Image, options: NoiseOptions): Image {
     out[i] = o.clamp ? (v < 0 ? 0 : v > 1 ? 1 : v) : v;
   }
   return { channels: img.channels, height: img.height, width: img.width, data: out };
+}
+
+/** A clean crop and its noisy measurement (see {@link noisyCrops}). */
+export interface NoisyCrop {
+  /** The clean `size × size` crop (all channels). */
+  readonly clean: Image;
+  /** `clean + σε` (not clamped). */
+  readonly degraded: Image;
+}
+
+const noisyCropsSchema = z.strictObject({ sigma: nonNegative, seed: z.number().int('must be an integer') });
+
+/**
+ * Denoising pairs from fixed windows of one image: the `size × size` crop at each `[top, left]`
+ * corner and its measurement `y = x + σε` ({@link addGaussianNoise}, unclamped), crop `k` with the
+ * noise seed `seed + k` — reproducible small training sets for tests and examples.
+ */
+export function noisyCrops(
+  img: Image,
+  corners: readonly (readonly [top: number, left: number])[],
+  size: number,
+  options: { readonly sigma: number; readonly seed: number },
+): NoisyCrop[] {
+  const o = parseOrThrow(noisyCropsSchema, options, 'noisyCrops options');
+  const side = parseOrThrow(positiveInt, size, 'noisyCrops size');
+  return corners.map(([top, left], k) => {
+    const clean = crop(img, { top, left, height: side, width: side });
+    return { clean, degraded: addGaussianNoise(clean, { sigma: o.sigma, seed: o.seed + k }) };
+  });
 }
 
 /** Options of {@link degrade}. */

@@ -29,10 +29,10 @@ export type { Seed } from './seed.js';
 export { toRng } from './seed.js';
 export type { CropWindow, Patch, GridTilesOptions, SampleCropsOptions, SplitOptions, Split } from './crops.js';
 export { crop, centerCrop, gridTiles, sampleCrops, splitByImage } from './crops.js';
-export type { NoiseOptions, DegradeOptions, MaskOptions } from './degrade.js';
-export { addGaussianNoise, degrade, randomMask, applyMask } from './degrade.js';
+export type { NoiseOptions, DegradeOptions, MaskOptions, NoisyCrop } from './degrade.js';
+export { addGaussianNoise, degrade, noisyCrops, randomMask, applyMask } from './degrade.js';
 export type { MetricOptions } from './metrics.js';
-export { mse, psnr, ssim, SSIM_WINDOW, SSIM_SIGMA, SSIM_K } from './metrics.js';
+export { mse, psnr, psnrFromLoss, ssim, SSIM_WINDOW, SSIM_SIGMA, SSIM_K } from './metrics.js';
 export type { PhotographInfo, PhotographName, LoadOptions } from './datasets.js';
 export {
   PHOTOGRAPHS, DEFAULT_SPLIT, PHOTOGRAPH_FILE, listPhotographs, photographInfo, photographFromBytes, prepareImage, parseLoadOptions,

@@ -1,6 +1,6 @@
 /**
  * Image-quality metrics: MSE, PSNR and SSIM. PSNR and SSIM take the data range explicitly (no
- * guessing from the data: field-lessons §4, pycolibri #79, piqa #32).
+ * guessing from the data, the cause of pycolibri #79 and piqa #32).
  * @module
  */
 import { ShapeError, ValidationError, assertFinite, type Vec } from '@bilevel/core';
@@ -84,6 +84,16 @@ export function psnr(estimate: Image | Vec, reference: Image | Vec, options: Met
   const [x, y] = checkPair(estimate, reference, 'psnr');
   const e = mse(clipped(x, clip), y);
   return e === 0 ? Infinity : 10 * Math.log10((range * range) / e);
+}
+
+/**
+ * PSNR (dB, data range 1) implied by a squared-error training loss per image of `n` pixels:
+ * `½‖x − x†‖²` (`reduction: 'sum'`, MSE `2·loss/n`) or `½‖x − x†‖²/n` (`'mean'`, MSE `2·loss`).
+ * The loss of unclipped reconstructions, so it can differ from {@link psnr} with `clip`.
+ */
+export function psnrFromLoss(loss: number, n: number, reduction: 'sum' | 'mean'): number {
+  const mse = reduction === 'sum' ? (2 * loss) / n : 2 * loss;
+  return mse > 0 ? -10 * Math.log10(mse) : Infinity;
 }
 
 /** Size of the SSIM Gaussian window (11). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng, ShapeError, ValidationError, type LinearOperator } from '@bilevel/core';
 import { adjointError } from '@bilevel/core/testing';
 import { AvgPool, Convolution2D, gaussianKernel, motionKernel, type ConvBoundary } from '@bilevel/operators';
-import { addGaussianNoise, applyMask, createImage, degrade, imageStats, randomMask, type Image } from '@bilevel/imaging';
+import { addGaussianNoise, applyMask, createImage, crop, degrade, imageStats, noisyCrops, randomMask, type Image } from '@bilevel/imaging';
 
 function textured(channels: number, height: number, width: number): Image {
   const img = createImage(channels, height, width);
@@ -130,6 +130,25 @@ describe('noise', () => {
     const x = textured(1, 20, 24);
     const noBlur = degrade(x, { sigma: 0.05, seed: 2 });
     expect(noBlur.data.every((v, i) => v === addGaussianNoise(x, { sigma: 0.05, seed: 2 }).data[i])).toBe(true);
+  });
+});
+
+describe('noisyCrops', () => {
+  it('is the crop at each corner with the noise of seed + k, and validates its options', () => {
+    const rng = Rng.seeded(4);
+    const img: Image = { channels: 2, height: 12, width: 10, data: Float64Array.from({ length: 240 }, () => rng.uniform()) };
+    const pairs = noisyCrops(img, [[1, 2], [6, 5]], 4, { sigma: 0.1, seed: 7 });
+    expect(pairs).toHaveLength(2);
+    pairs.forEach((p, k) => {
+      const [top, left] = k === 0 ? [1, 2] : [6, 5];
+      const clean = crop(img, { top, left, height: 4, width: 4 });
+      expect(p.clean).toEqual(clean);
+      expect(p.degraded).toEqual(addGaussianNoise(clean, { sigma: 0.1, seed: 7 + k }));
+    });
+    expect(pairs[0]!.degraded.data).not.toEqual(pairs[1]!.degraded.data);
+    expect(() => noisyCrops(img, [[0, 0]], 4, { sigma: -1, seed: 1 })).toThrow(/sigma/);
+    expect(() => noisyCrops(img, [[0, 0]], 0, { sigma: 0.1, seed: 1 })).toThrow(/size/);
+    expect(() => noisyCrops(img, [[10, 0]], 4, { sigma: 0.1, seed: 1 })).toThrow(/exceed/);
   });
 });
 

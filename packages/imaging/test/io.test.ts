@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode as rawPngEncode } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { FileSystemError, ValidationError, ShapeError } from '@bilevel/core';
+import { maxAbsDifference } from '@bilevel/core/testing';
 import { createImage, decodeImage, decodeJpeg, decodePng, encodePng, isJpeg, isPng, type Image } from '@bilevel/imaging';
 import { photographPath, readBytes, readImage, readJpeg, readPng, writePng } from '@bilevel/imaging/node';
 
@@ -28,12 +29,6 @@ function pattern(channels: number, height: number, width: number): Image {
   return img;
 }
 
-function maxDiff(a: Float64Array, b: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
 describe('PNG round trip', () => {
   for (const channels of [1, 2, 3, 4]) {
     for (const bitDepth of [8, 16] as const) {
@@ -42,7 +37,7 @@ describe('PNG round trip', () => {
         const back = decodePng(encodePng(img, { bitDepth }));
         expect([back.channels, back.height, back.width]).toEqual([channels, 13, 17]);
         const q = bitDepth === 8 ? 255 : 65535;
-        expect(maxDiff(back.data, img.data)).toBeLessThanOrEqual(0.5 / q + 1e-12);
+        expect(maxAbsDifference(back.data, img.data)).toBeLessThanOrEqual(0.5 / q + 1e-12);
         // exactly representable values survive exactly
         expect(back.data[0]).toBe(0);
         expect(back.data[17]).toBe(1);
@@ -59,7 +54,7 @@ describe('PNG round trip', () => {
     const a = readPng(path);
     const b = readImage(path);
     expect(b.data).toEqual(a.data);
-    expect(maxDiff(a.data, img.data)).toBeLessThanOrEqual(0.5 / 65535 + 1e-12);
+    expect(maxAbsDifference(a.data, img.data)).toBeLessThanOrEqual(0.5 / 65535 + 1e-12);
   });
 
   it('clamps out-of-range samples to [0, 1] when encoding', () => {
@@ -108,7 +103,7 @@ describe('JPEG decode', () => {
     expect(min).toBeGreaterThanOrEqual(0);
     expect(max).toBeLessThanOrEqual(1);
     expect(max - min).toBeGreaterThan(0.5);
-    expect(maxDiff(readImage(photographPath('french-alpine-landscape')).data, img.data)).toBe(0);
+    expect(maxAbsDifference(readImage(photographPath('french-alpine-landscape')).data, img.data)).toBe(0);
   });
 
   it('decodes a jpeg-js-encoded image close to the original', () => {

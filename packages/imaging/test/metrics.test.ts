@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError, ValidationError } from '@bilevel/core';
-import { SSIM_K, SSIM_SIGMA, SSIM_WINDOW, addGaussianNoise, createImage, mse, psnr, ssim, type Image } from '@bilevel/imaging';
+import { SSIM_K, SSIM_SIGMA, SSIM_WINDOW, addGaussianNoise, createImage, mse, psnr, psnrFromLoss, ssim, type Image } from '@bilevel/imaging';
 
 /** x(i,j) = 0.5 + 0.4 sin(0.3 i) cos(0.2 j); y = x + 0.1 sin(1.7 i + 0.9 j) (the NumPy reference pair). */
 function pair(height: number, width: number): [Image, Image] {
@@ -137,5 +137,17 @@ describe('SSIM', () => {
     const s = createImage(1, 10, 30);
     expect(() => ssim(s, s, { dataRange: 1 })).toThrow(/10×30, smaller than the 11×11 window/);
     expect(() => ssim(new Float64Array(4) as never, s, { dataRange: 1 })).toThrow(/not bare vectors/);
+  });
+});
+
+describe('psnrFromLoss', () => {
+  it('is the PSNR of the squared-error loss, summed or mean over the pixels, and of the reconstructions it measures', () => {
+    // ½‖e‖² = 0.5 over 100 pixels → MSE 0.01 → 20 dB
+    expect(psnrFromLoss(0.5, 100, 'sum')).toBeCloseTo(20, 12);
+    expect(psnrFromLoss(0.005, 100, 'mean')).toBeCloseTo(20, 12);
+    expect(psnrFromLoss(0, 100, 'sum')).toBe(Infinity);
+    const [x, y] = pair(12, 9);
+    const loss = 0.5 * mse(x, y) * x.data.length;
+    expect(psnrFromLoss(loss, x.data.length, 'sum')).toBeCloseTo(psnr(x, y, { dataRange: 1 }), 10);
   });
 });

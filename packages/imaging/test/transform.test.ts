@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError, ValidationError } from '@bilevel/core';
+import { maxAbsDifference } from '@bilevel/core/testing';
 import {
   BT601_WEIGHTS, assertImage, clampImage, cloneImage, createImage, downscale, dropAlpha, fitMaxSide, getChannel, imageShape,
   imageStats, resize, toGray, toRgb, type Image,
@@ -9,12 +10,6 @@ function ramp(channels: number, height: number, width: number): Image {
   const img = createImage(channels, height, width);
   for (let k = 0; k < img.data.length; k++) img.data[k] = ((k * 7919) % 101) / 100;
   return img;
-}
-
-function maxDiff(a: Float64Array, b: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 describe('image helpers', () => {
@@ -76,7 +71,7 @@ describe('resize', () => {
   it("area resize equals downscale for integer factors and preserves the mean and constants", () => {
     const img = ramp(2, 12, 18);
     const a = resize(img, { height: 4, width: 6 });
-    expect(maxDiff(a.data, downscale(img, 3).data)).toBeLessThan(1e-14);
+    expect(maxAbsDifference(a.data, downscale(img, 3).data)).toBeLessThan(1e-14);
     const b = resize(img, { height: 5, width: 7 }); // non-integer factors 2.4, 2.57
     expect(Math.abs(imageStats(b).mean - imageStats(img).mean)).toBeLessThan(0.02);
     for (const method of ['area', 'bilinear'] as const) {
@@ -99,7 +94,7 @@ describe('resize', () => {
     const up = resize(img, { height: 1, width: 8, method: 'bilinear' });
     expect(Array.from(up.data)).toEqual([0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3]);
     const same = ramp(3, 7, 9);
-    expect(maxDiff(resize(same, { height: 7, width: 9, method: 'bilinear' }).data, same.data)).toBe(0);
+    expect(maxAbsDifference(resize(same, { height: 7, width: 9, method: 'bilinear' }).data, same.data)).toBe(0);
     expect(() => resize(same, { height: 0, width: 3 })).toThrow(/height/);
     expect(() => resize(same, { height: 2, width: 3, method: 'cubic' as 'area' })).toThrow(/method/);
   });

@@ -136,7 +136,7 @@ export interface ComputeBackend {
   sumOfSquares(x: Vec): Promise<number>;
 
   /**
-   * Run `iterations` PDHG iterations (with the piggyback recursion, arXiv 2412.06436 §3.2)
+   * Run `iterations` PDHG iterations (with the piggyback recursion, docs/math/piggyback.md#the-piggyback-recursion)
    * on the spec's problem, state resident on the device between iterations, reading back
    * once at the end. Chunked runs (`warm` = the previous result) reproduce an uninterrupted run.
    */

@@ -21,8 +21,9 @@ export function hypergradientSize(spec: Pick<SaddleSpec, 'operator'>): number {
 }
 
 /**
- * The hypergradient `∇_θ L = ∂_θ[⟨K_θX, y⟩ + ⟨K_θx, Y⟩]` at a piggyback state (arXiv 2412.06436,
- * §3.4: `∇_K L = yXᵀ + Yxᵀ`, mapped to θ by the chain rule), float64 on the host:
+ * The hypergradient `∇_θ L = ∂_θ[⟨K_θX, y⟩ + ⟨K_θx, Y⟩]` at a piggyback state
+ * (docs/math/piggyback.md#assembly-with-paramvjp: `∇_K L = yXᵀ + Yxᵀ`, mapped to θ by the chain
+ * rule), float64 on the host:
  * - filter bank: `g[c,a,b] = Σ_{i,j} y[c,i,j]·X̃[i+a−r, j+b−r] + Y[c,i,j]·x̃[i+a−r, j+b−r]`, the
  *   correlation of `y` with `X` plus `Y` with `x` (same boundary rule as `K`);
  * - gradient: the derivative with respect to direction weights `w_d` of

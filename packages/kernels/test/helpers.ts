@@ -41,17 +41,6 @@ export function infNorm(v: ArrayLike<number>): number {
   return m;
 }
 
-/** `‖a − b‖₂ / ‖b‖₂`. */
-export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let e = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    e += (a[i]! - b[i]!) ** 2;
-    s += b[i]! ** 2;
-  }
-  return Math.sqrt(e / s);
-}
-
 /** `⟨a, b⟩` in float64. */
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;

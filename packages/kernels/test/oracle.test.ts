@@ -4,7 +4,8 @@
  * float32 tolerance tier of the saddle hypergradient.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng, nrm2 } from '@bilevel/core';
+import { Rng } from '@bilevel/core';
+import { relativeDistance } from '@bilevel/core/testing';
 import { PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 import { GpuJsBackend, ReferenceBackend } from '@bilevel/kernels';
 import { TrainingSet, models } from '@bilevel/models';
@@ -24,11 +25,6 @@ const model = new TrainingSet(
 ).saddleModel();
 const theta = Float64Array.from(model.params);
 const tol = { epsilon: 1e-7, delta: 1e-7 };
-const rel = (a: Float64Array, b: Float64Array) => {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(d) / nrm2(b.length, b);
-};
 const reference = new PiggybackOracle({ model, loss: squaredError() }).evaluate(theta, [0, 1], tol);
 
 describe('PiggybackOracle with a compute backend', () => {
@@ -42,7 +38,7 @@ describe('PiggybackOracle with a compute backend', () => {
   it('the float64 reference backend reproduces the float64 oracle', async () => {
     const backend = new ReferenceBackend();
     const r = await new PiggybackOracle({ model, loss: squaredError(), backend }).evaluateAsync(theta, [0, 1], tol);
-    expect(rel(r.gradient, reference.gradient)).toBeLessThan(1e-6);
+    expect(relativeDistance(r.gradient, reference.gradient)).toBeLessThan(1e-6);
     expect(r.epsilon).toBeLessThanOrEqual(tol.epsilon);
     expect(Number.isFinite(r.bound)).toBe(true);
   });
@@ -53,7 +49,7 @@ describe('PiggybackOracle with a compute backend', () => {
       epsilon: 1e-4,
       delta: 1e-4,
     });
-    expect(rel(r.gradient, reference.gradient)).toBeLessThan(1e-4);
+    expect(relativeDistance(r.gradient, reference.gradient)).toBeLessThan(1e-4);
     expect(backend.mode).toBe('cpu');
   });
 });

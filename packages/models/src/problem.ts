@@ -4,7 +4,7 @@
  * (`min_x g(x) + R_θ(x)`, FISTA), with the cold start — no training set needed.
  * @module
  */
-import { ValidationError, shapeSize, type Conjugable, type SaddleProblem, type SmoothProblem, type Vec } from '@bilevel/core';
+import { ValidationError, saddleProblem, shapeSize, type Conjugable, type SaddleProblem, type SmoothProblem, type Vec } from '@bilevel/core';
 import { smoothObjective, type SmoothObjective } from './regularizers/analysis.js';
 import { imageDataTerm, liftedDataTerm, type DataSpec, type VariationalModel } from './model.js';
 
@@ -51,7 +51,7 @@ export function saddleReconstruction(model: VariationalModel, d: DataSpec, start
   if (start === 'degraded') x0.set(measurementImage(model, d));
   if (lift) lift.start(x0.subarray(0, n), x0.subarray(n));
   return {
-    problem: { K: form.K, g, fStar: form.fStar, ...(form.f ? { f: form.f } : {}), ...(gStar ? { gStar: gStar as SaddleProblem['gStar'] } : {}) },
+    problem: saddleProblem(form, { g, ...(gStar ? { gStar: gStar as SaddleProblem['gStar'] } : {}) }),
     x0,
     image: (x) => (lift ? x.subarray(0, n) : x),
   };

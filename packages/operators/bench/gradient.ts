@@ -8,18 +8,7 @@
 import { measure, report, sig } from '@bilevel/core/bench';
 import { Rng } from '@bilevel/core';
 import { Gradient2D } from '@bilevel/operators';
-
-function triad4(a: Float64Array, b: Float64Array, c: Float64Array, s: number): void {
-  const n = a.length;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    a[i] = b[i]! + s * c[i]!;
-    a[i + 1] = b[i + 1]! + s * c[i + 1]!;
-    a[i + 2] = b[i + 2]! + s * c[i + 2]!;
-    a[i + 3] = b[i + 3]! + s * c[i + 3]!;
-  }
-  for (; i < n; i++) a[i] = b[i]! + s * c[i]!;
-}
+import { triad4 } from './lib/stream-kernels.js';
 
 for (const size of [256, 512, 1024]) {
   const N = size * size;

@@ -7,30 +7,7 @@
 // Bytes moved per entry: copy/scale 16, add/triad 24 (write-allocate traffic not counted, as in
 // STREAM).
 import { measure, report, sig } from '@bilevel/core/bench';
-
-function copy(a: Float64Array, b: Float64Array): void {
-  for (let i = 0; i < a.length; i++) a[i] = b[i]!;
-}
-function scale(a: Float64Array, b: Float64Array, s: number): void {
-  for (let i = 0; i < a.length; i++) a[i] = s * b[i]!;
-}
-function add(a: Float64Array, b: Float64Array, c: Float64Array): void {
-  for (let i = 0; i < a.length; i++) a[i] = b[i]! + c[i]!;
-}
-function triad(a: Float64Array, b: Float64Array, c: Float64Array, s: number): void {
-  for (let i = 0; i < a.length; i++) a[i] = b[i]! + s * c[i]!;
-}
-function triad4(a: Float64Array, b: Float64Array, c: Float64Array, s: number): void {
-  const n = a.length;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    a[i] = b[i]! + s * c[i]!;
-    a[i + 1] = b[i + 1]! + s * c[i + 1]!;
-    a[i + 2] = b[i + 2]! + s * c[i + 2]!;
-    a[i + 3] = b[i + 3]! + s * c[i + 3]!;
-  }
-  for (; i < n; i++) a[i] = b[i]! + s * c[i]!;
-}
+import { add, copy, scale, triad, triad4 } from './lib/stream-kernels.js';
 
 for (const [label, n] of [
   ['2^24 (DRAM)', 1 << 24],

@@ -25,7 +25,7 @@ import {
   BOUNDARIES,
   checkCall,
   checkData,
-  checkParams,
+  copyParams,
   checkVjpCall,
   dimension,
   ensure,
@@ -261,8 +261,8 @@ const bankSchema = z
  * value the extension had copied is folded back onto its source pixel, so it is exact for every
  * boundary rule (for `valid`, `E` is the identity and the full convolution is the adjoint). The
  * parameter derivative is the cross-correlation of `y` with the extended
- * `x` per channel pair, `∂⟨K x, y⟩/∂k[o, i, q] = Σ_p y[o, p]·x̃[i, p + q]` (arXiv 2412.06436,
- * §3.4). `norm()` is a provable bound by the Schur test on the kernels' absolute values
+ * `x` per channel pair, `∂⟨K x, y⟩/∂k[o, i, q] = Σ_p y[o, p]·x̃[i, p + q]`
+ * (docs/math/piggyback.md#assembly-with-paramvjp). `norm()` is a provable bound by the Schur test on the kernels' absolute values
  * (`≤ Σ|k|` per channel pair for zero/periodic/valid; it also covers the larger norms that
  * symmetric/reflect boundaries can have), cached until `setParams`.
  *
@@ -386,8 +386,7 @@ export class ConvFilterBank implements ParametricOperator {
 
   /** Copy `θ` into the kernels; invalidates the cached norm. */
   setParams(theta: ArrayLike<number>): void {
-    checkParams('ConvFilterBank', theta, this.params.length);
-    for (let i = 0; i < this.params.length; i++) this.params[i] = theta[i]!;
+    copyParams('ConvFilterBank', this.params, theta);
     this.normCache.invalidate();
   }
 

@@ -14,7 +14,7 @@ import {
   type Vec,
 } from '@bilevel/core';
 import { estimateNorm, NormCache } from './norms.js';
-import { checkCall, checkData, checkParams, checkVjpCall, float64Array, parseOptions, parseShape } from './validate.js';
+import { checkCall, checkData, copyParams, checkVjpCall, float64Array, parseOptions, parseShape } from './validate.js';
 
 /**
  * A dense matrix `A ∈ ℝ^{rows×cols}` with learnable entries, `θ = vec(A)` row-major
@@ -22,7 +22,7 @@ import { checkCall, checkData, checkParams, checkVjpCall, float64Array, parseOpt
  * are given (e.g. an image domain `[C, H, W]`, entries flattened row-major).
  *
  * `(A x)_i = Σ_j A_ij x_j`, `(Aᵀ y)_j = Σ_i A_ij y_i`, and the parameter derivative is the
- * outer product `∇_A ⟨A x, y⟩ = y xᵀ` (arXiv 2412.06436, §3.4). `norm()` is a seeded
+ * outer product `∇_A ⟨A x, y⟩ = y xᵀ` (docs/math/piggyback.md#assembly-with-paramvjp). `norm()` is a seeded
  * power-iteration estimate (kind `estimate`). `out` must not alias `x`.
  */
 export class DenseMatrix implements ParametricOperator {
@@ -98,8 +98,7 @@ export class DenseMatrix implements ParametricOperator {
 
   /** Copy `θ` (row-major entries) into `params`; invalidates the cached norm. */
   setParams(theta: ArrayLike<number>): void {
-    checkParams('DenseMatrix', theta, this.params.length);
-    for (let i = 0; i < this.params.length; i++) this.params[i] = theta[i]!;
+    copyParams('DenseMatrix', this.params, theta);
     this.normCache.invalidate();
   }
 

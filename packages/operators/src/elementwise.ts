@@ -16,7 +16,7 @@ import {
   type Vec,
 } from '@bilevel/core';
 import { NormCache } from './norms.js';
-import { checkCall, checkData, checkParams, checkVjpCall, float64Array, parseOptions } from './validate.js';
+import { checkCall, checkData, copyParams, checkVjpCall, float64Array, parseOptions } from './validate.js';
 
 /**
  * The identity `I x = x` on tensors of shape `shape`. Self-adjoint, `‖I‖ = 1` (exact).
@@ -115,8 +115,7 @@ export class ScalarMultiple implements ParametricOperator {
 
   /** Set `α = θ[0]`. */
   setParams(theta: ArrayLike<number>): void {
-    checkParams('ScalarMultiple', theta, 1);
-    this.params[0] = theta[0]!;
+    copyParams('ScalarMultiple', this.params, theta);
   }
 
   /** `grad[0] += scale · ⟨x, y⟩`. */

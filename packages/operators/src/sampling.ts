@@ -318,7 +318,7 @@ const poolSchema = z.strictObject({ channels: dimension, height: dimension, widt
 /**
  * Average pooling `A: ℝ^{C×H×W} → ℝ^{C×(H/p)×(W/p)}`, the mean over non-overlapping `p×p`
  * blocks: `(A x)[c, I, J] = p⁻² Σ_{a,b<p} x[c, pI + a, pJ + b]` (the ICNN of arXiv 2412.06436
- * §3.5 pools by 16). The adjoint spreads `y[c, I, J]/p²` over its block. `A Aᵀ = p⁻² I`, so
+ * pools by 16; docs/math/icnn.md#the-network). The adjoint spreads `y[c, I, J]/p²` over its block. `A Aᵀ = p⁻² I`, so
  * `‖A‖ = 1/p` (exact). `out` must not alias the input.
  */
 export class AvgPool implements LinearOperator {

@@ -124,3 +124,9 @@ export function checkParams(op: string, theta: ArrayLike<number>, nParams: numbe
   assertLength(`${op}.setParams theta`, theta, nParams);
   assertFinite(`${op}.setParams theta`, theta);
 }
+
+/** `setParams(theta)` of an operator whose θ is the array `params`: validate ({@link checkParams}), then copy. */
+export function copyParams(op: string, params: Float64Array, theta: ArrayLike<number>): void {
+  checkParams(op, theta, params.length);
+  for (let i = 0; i < params.length; i++) params[i] = theta[i]!;
+}

@@ -1,7 +1,7 @@
 /**
  * Inexact gradient descent with a fixed step and fixed tolerances: the baseline the adaptive
- * methods are compared with (the "fixed accuracy" curves of arXiv 2308.10098, `maid-and-isgd.md`
- * §5.1; "plain fixed-accuracy gradient descent", `piggyback-pdhg.md` §8.1 item 8).
+ * methods are compared with (the "fixed accuracy" curves of arXiv 2308.10098;
+ * docs/math/maid.md#the-algorithm-as-implemented).
  * @module
  */
 import { addCost, nrm2, parseOrThrow, z, zeroCost, type HypergradientOracle } from '@bilevel/core';

@@ -1,7 +1,7 @@
 /**
  * Inexact stochastic gradient descent and Adam for bilevel learning (Salehi, Mukherjee,
  * Roberts, Ehrhardt, arXiv 2412.12049, SSVM 2025; Adam per the successor arXiv 2511.06774;
- * `maid-and-isgd.md` §4).
+ * docs/math/inexact-sgd.md).
  * @module
  */
 import {
@@ -18,8 +18,8 @@ import type { Checkpoint, Optimizer, OptimizerState, StepRecord } from './types.
 /**
  * How the adjoint/CG tolerance `δ_k` follows the accuracy schedule:
  * - `proportional`: `δ_k = ratio · ε_k` (default, ratio 1 — the ISGD repository's MAID mode
- *   sets both tolerances to `ε`; with `δ ∝ ε` the bound of `maid-and-isgd.md` §2.3 is `O(ε_k)`,
- *   which the convergence theory of §4.2 needs);
+ *   sets both tolerances to `ε`; with `δ ∝ ε` the bound of arXiv 2308.10098 Theorem 2.1 is
+ *   `O(ε_k)`, which the convergence theory needs: docs/math/inexact-sgd.md#why-the-accuracy-must-decrease);
  * - `constant`: `δ_k = value` (the authors' ISGD mode keeps the CG tolerance at its default 0.1
  *   and schedules only `ε`; this leaves a bias floor).
  */
@@ -240,7 +240,7 @@ function makeIsgd(method: 'isgd' | 'iadam', options: IsgdOptions, what: string):
  * warm-started per sample from the last solve of that sample, and update
  * `θ_{k+1} = P(θ_k − α_k z_k)` with `α_k = α₀ s_α(k)` (see {@link Schedule}).
  *
- * Theory (`maid-and-isgd.md` §4.2, reconstructed via biased-SGD "ABC" analysis): with a
+ * Theory (docs/math/inexact-sgd.md#why-the-accuracy-must-decrease, biased-SGD analysis): with a
  * uniformly bounded error `‖e‖ ≤ ω̄(ε) = O(ε)` (δ ∝ ε), a constant step leaves a floor
  * `∝ ω̄(ε)²`; `Σα_k = ∞`, `Σα_k² < ∞`, `Σα_k ω̄(ε_k)² < ∞` give `liminf E‖∇f(θ_k)‖ → 0`, and
  * `α_k ∼ k^−1/2`, `ε_k ∼ k^−1/4` give `E‖∇f‖ = Õ(k^−1/4)`. Decreasing steps remove the

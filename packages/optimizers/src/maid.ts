@@ -1,7 +1,8 @@
 /**
  * MAID, the Method of Adaptive Inexact Descent (Salehi, Mukherjee, Roberts, Ehrhardt,
- * arXiv 2308.10098, Algorithms 3.1/3.2; `maid-and-isgd.md` §3), and the MAID-based
- * reconstruction of the adaptive step-size method of arXiv 2412.06436 (`piggyback-pdhg.md` §5).
+ * arXiv 2308.10098, Algorithms 3.1/3.2; docs/math/maid.md), and the MAID-based reconstruction of
+ * the adaptive step-size method of arXiv 2412.06436
+ * (docs/math/maid.md#the-adaptive-step-of-the-piggyback-paper).
  * @module
  */
 import {
@@ -65,7 +66,7 @@ export interface MaidOptions {
   readonly fixedAccuracy?: boolean;
   /**
    * Accuracy of the trial solves: `'current'` = `ε_k` (authors' code, default) or `'grown'` =
-   * `ν̄ ε_k` (the paper-style test `U↑(x̃⁺, ε_{k+1})`, `maid-and-isgd.md` §3.2).
+   * `ν̄ ε_k` (the paper-style test `U↑(x̃⁺, ε_{k+1})`, docs/math/maid.md#the-algorithm-as-implemented).
    */
   readonly trialAccuracy?: 'current' | 'grown';
   /** Stop (record `converged`, no line search) when `‖z‖ ≤ gradTol` after the descent test (default 0: never). */
@@ -300,8 +301,8 @@ function makeMaid(method: 'maid' | 'adaptive-piggyback', options: MaidOptions, d
 }
 
 /**
- * MAID (arXiv 2308.10098, Alg. 3.1 with the inexact gradient of Alg. 3.2; `maid-and-isgd.md`
- * §3.2–3.3). One `step` is one outer iteration `k`, on the full batch:
+ * MAID (arXiv 2308.10098, Alg. 3.1 with the inexact gradient of Alg. 3.2;
+ * docs/math/maid.md#the-algorithm-as-implemented). One `step` is one outer iteration `k`, on the full batch:
  *
  * 1. **Inexact gradient** (Alg. 3.2): `z, ω ← oracle.evaluate(θ_k, ε_k, δ_k)` warm-started;
  *    while `ω > (1−η)‖z‖`: `ε_k, δ_k ← νε_k, νδ_k` and re-evaluate, warm-started from the
@@ -327,19 +328,21 @@ export function maid(options: MaidOptions = {}): Optimizer<MaidState, ResolvedMa
 /**
  * The adaptive step-size method of arXiv 2412.06436 (Bogensperger, Ehrhardt, Pock, Salehi,
  * Wong) for the piggyback oracle — **a reconstruction**: the paper's abstract says it
- * "propose[s] an adaptive method for choosing a suitable step-size" but its exact form is
- * [unknown]; this is the MAID-based reconstruction of `piggyback-pdhg.md` §5.1, built from
- * MAID's published structure, Salehi's `MAID.py` and the third-party deepinv `maid.py`.
+ * "propose[s] an adaptive method for choosing a suitable step-size" but its exact form is not
+ * reproduced here; this is the MAID-based reconstruction of
+ * docs/math/maid.md#the-adaptive-step-of-the-piggyback-paper, built from MAID's published
+ * structure, Salehi's `MAID.py` and deepinv's `maid.py`.
  *
  * It is {@link maid} with these differences:
- * - the certificate is the piggyback bound (eq. (16) + cross term, `piggyback-pdhg.md` §4.4),
+ * - the certificate is the piggyback bound (eq. (16) + cross term,
+ *   docs/math/error-bound.md#the-reported-bound),
  *   supplied by the oracle; refinements continue PDHG and piggyback from their current iterates
  *   (the warm-started re-evaluation);
  * - `U↓` is the convex-loss form `ℓ(x̃) − ‖∇ℓ(x̃)‖ε` of the authors' code whenever the loss is
  *   convex — the oracle's `lossLower` (bracket `'convex'`), as for {@link maid};
- * - defaults are the note's §5.2 (Salehi `MAID.py` constructor): `α₀ = 0.1`, `ρ = 0.9`; the
- *   rest as MAID (`ε₀ = δ₀ = 0.1`, `η = 1e-4`, `λ = η²`, `ρ̄ = 10/9`, `ν = 0.5`, `ν̄ = 1.05`,
- *   3 rounds of `10 + j` trials). The paper's own defaults are [unknown].
+ * - defaults are those of Salehi's `MAID.py` constructor (docs/math/maid.md#defaults):
+ *   `α₀ = 0.1`, `ρ = 0.9`; the rest as MAID (`ε₀ = δ₀ = 0.1`, `η = 1e-4`, `λ = η²`, `ρ̄ = 10/9`,
+ *   `ν = 0.5`, `ν̄ = 1.05`, 3 rounds of `10 + j` trials). The paper's own defaults are not known.
  */
 export function adaptivePiggyback(options: MaidOptions = {}): Optimizer<MaidState, ResolvedMaidOptions> {
   return makeMaid('adaptive-piggyback', options, { stepSize0: 0.1, rho: 0.9 }, 'adaptivePiggyback options');

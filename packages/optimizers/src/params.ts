@@ -1,7 +1,7 @@
 /**
  * Flat parameter vectors with named blocks, and the exp reparametrisation of positive
  * parameters (MAID / ISGD keep `log` of every positive weight, arXiv 2308.10098 and
- * arXiv 2412.12049 code; `maid-and-isgd.md` §1.3).
+ * arXiv 2412.12049 code; docs/math/regularizers.md#exp-reparametrisation).
  * @module
  */
 import { ValidationError, parseOrThrow, z } from '@bilevel/core';
@@ -121,7 +121,7 @@ export function paramLayout(specs: readonly ParamBlockSpec[]): ParamLayout {
 /**
  * The exp reparametrisation of the named blocks: the optimizer works on θ, the model on the
  * physical parameters `p = exp(θ)` on those blocks (identity elsewhere), so positivity holds
- * without projection (`maid-and-isgd.md` §1.3). Chain rule: `∂L/∂θ = exp(θ) ⊙ ∂L/∂p`.
+ * without projection (docs/math/regularizers.md#exp-reparametrisation). Chain rule: `∂L/∂θ = exp(θ) ⊙ ∂L/∂p`.
  */
 export interface ExpReparam {
   /** The layout the reparametrisation acts on. */

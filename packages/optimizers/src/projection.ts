@@ -1,6 +1,6 @@
 /**
  * Projection hooks applied to θ after every update (ISGD: FoE filters re-projected to zero mean
- * after each step, `maid-and-isgd.md` §1.3 and §4.1; ICNN: non-negative weights by clamping).
+ * after each step, docs/math/regularizers.md#projections; ICNN: non-negative weights by clamping).
  * A hook maps θ to a point of the constraint set in place; hooks compose left to right.
  * @module
  */

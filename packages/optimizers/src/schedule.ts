@@ -1,6 +1,6 @@
 /**
  * Step-size and accuracy schedules of inexact stochastic gradient descent (arXiv 2412.12049;
- * the authors' `train.py` `update_lr_tol`, `maid-and-isgd.md` §4.1).
+ * the authors' `train.py` `update_lr_tol`; docs/math/inexact-sgd.md#schedules).
  * @module
  */
 import { z } from '@bilevel/core';

@@ -3,7 +3,7 @@ import { run, untilIteration } from '@bilevel/core';
 import { iadam, isgd, optimizerMachine, type IsgdOptions, type StepRecord } from '@bilevel/optimizers';
 import { QuadraticBilevel, RidgeLearning, SpyOracle, norm } from './problems.js';
 
-const ridge = new RidgeLearning(); // maid-and-isgd.md §6.2 test 9: d = 20, N = 200
+const ridge = new RidgeLearning(); // ridge-weight learning: d = 20, N = 200
 const theta0 = () => new Float64Array(ridge.dimension);
 const gradNorm = (theta: Float64Array) => norm(ridge.exact(theta).gradient);
 
@@ -98,41 +98,24 @@ describe('decreasing vs too-large constant steps (sum-of-functions quadratic)', 
 describe('minibatch sampling and per-sample warm starts', () => {
   it('samples without replacement per epoch, reshuffles each epoch, deterministic by seed', () => {
     const spy = new SpyOracle(ridge);
-    const batches: number[][] = [];
-    const orig = spy.evaluate.bind(spy);
-    spy.evaluate = (t, b, tol, w) => {
-      batches.push([...b]);
-      return orig(t, b, tol, w);
-    };
     const opt = isgd({ ...decreasing, batchSize: 30 }); // 200 = 6·30 + 20: the last 20 are dropped
     const s = opt.init(theta0());
     const recs: StepRecord[] = [];
     run(optimizerMachine(opt, spy), s, { stop: untilIteration(18), callbacks: { onStep: ({ record: r }) => void recs.push(r) } });
     expect(recs.map((r) => r.epoch)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2]);
+    const batches = spy.evaluatedBatches();
     const epochs = [batches.slice(0, 6).flat(), batches.slice(6, 12).flat(), batches.slice(12, 18).flat()];
     for (const e of epochs) expect(new Set(e).size).toBe(180);
     expect(epochs[0]).not.toEqual(epochs[1]);
     // same seed, same batches; other seed, other batches
-    const again: number[][] = [];
     const spy2 = new SpyOracle(ridge);
-    const orig2 = spy2.evaluate.bind(spy2);
-    spy2.evaluate = (t, b, tol, w) => {
-      again.push([...b]);
-      return orig2(t, b, tol, w);
-    };
     const o2 = isgd({ ...decreasing, batchSize: 30 });
     run(optimizerMachine(o2, spy2), o2.init(theta0()), { stop: untilIteration(18) });
-    expect(again).toEqual(batches);
+    expect(spy2.evaluatedBatches()).toEqual(batches);
     const o3 = isgd({ ...decreasing, batchSize: 30, seed: 4 });
-    const other: number[][] = [];
     const spy3 = new SpyOracle(ridge);
-    const orig3 = spy3.evaluate.bind(spy3);
-    spy3.evaluate = (t, b, tol, w) => {
-      other.push([...b]);
-      return orig3(t, b, tol, w);
-    };
     run(optimizerMachine(o3, spy3), o3.init(theta0()), { stop: untilIteration(1) });
-    expect(other[0]).not.toEqual(batches[0]);
+    expect(spy3.evaluatedBatches()[0]).not.toEqual(batches[0]);
   });
 
   it('with dropLast: false the last batch of an epoch is smaller', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError, maxTotalIterations, untilIteration } from '@bilevel/core';
 import {
-  adaptivePiggyback, gradTolerance, gradientDescent, iadam, isgd, maid, optimizerCheckpoints, runSync, type IsgdOptions, type MaidOptions,
+  adaptivePiggyback, gradTolerance, gradientDescent, iadam, isgd, maid, optimizerCheckpoints, type IsgdOptions, type MaidOptions,
 } from '@bilevel/optimizers';
 import { QuadraticBilevel } from './problems.js';
 
@@ -19,7 +19,7 @@ function rejects(f: () => unknown, option: string) {
 }
 
 describe('MAID options', () => {
-  it('defaults are the authors’ (maid-and-isgd.md §3.4)', () => {
+  it('defaults are the authors’ (docs/math/maid.md#defaults)', () => {
     expect(maid().options).toMatchObject({
       epsilon0: 0.1, delta0: 0.1, stepSize0: 0.01, eta: 1e-4, lambda: 1e-8, rho: 0.5, rhoBar: 10 / 9, nu: 0.5, nuBar: 1.05,
       maxBacktracks: 10, maxRetries: 3, fixedAccuracy: false, trialAccuracy: 'current', gradTol: 0,
@@ -107,15 +107,6 @@ describe('run options', () => {
     expect(() => untilIteration(-1)).toThrow(/untilIteration/);
     expect(() => maxTotalIterations(-1)).toThrow(/maxTotalIterations/);
     expect(() => gradTolerance(-1)).toThrow(/gradTolerance/);
-  });
-  it('rejects invalid budgets and checkpoint policies of the deprecated runSync, naming them', () => {
-    const q = new QuadraticBilevel();
-    const opt = maid();
-    const s = opt.init(new Float64Array(5));
-    rejects(() => runSync(opt, q, s, { budget: { maxIterations: -1 } }), 'maxIterations');
-    rejects(() => runSync(opt, q, s, { budget: { maxWallTime: -5 } }), 'maxWallTime');
-    rejects(() => runSync(opt, q, s, { checkpoint: { every: 0, save: () => {} } }), 'every');
-    expect(() => runSync(opt, q, s, { budget: { maxTotalIterations: -1 } })).toThrow(/maxTotalIterations/);
   });
   it('rejects θ₀ of the wrong length or with NaN', () => {
     const q = new QuadraticBilevel();

@@ -2,7 +2,7 @@
  * Test oracles with closed-form lower levels whose inexactness is simulated honestly: the
  * lower level is solved iteratively (gradient descent / CG, warm-started) until a certified
  * accuracy, the adjoint by CG until a certified residual, and the reported bound is the true
- * a-posteriori bound of maid-and-isgd.md §2.3 (never the true error, which the tests compute
+ * a-posteriori bound of docs/math/implicit.md#maids-bound-theorem-21 (never the true error, which the tests compute
  * from the closed form).
  */
 import {
@@ -30,6 +30,17 @@ export function matTvec(A: Float64Array, m: number, n: number, y: Float64Array, 
     for (let j = 0; j < n; j++) out[j] = out[j]! + A[i * n + j]! * yi;
   }
   return out;
+}
+
+/** `AᵀA` of a row-major `m×n` matrix (`n×n`, row-major). */
+export function gram(A: Float64Array, m: number, n: number): Float64Array {
+  const G = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) for (let c = 0; c < n; c++) {
+    let s = 0;
+    for (let k = 0; k < m; k++) s += A[k * n + a]! * A[k * n + c]!;
+    G[a * n + c] = s;
+  }
+  return G;
 }
 
 export function norm(x: ArrayLike<number>): number {
@@ -141,6 +152,41 @@ function mean(xs: number[]): number {
   return s / xs.length;
 }
 
+/**
+ * The batch loss `mean ½‖x̃_i − t_i‖²` of certified solves `‖x̃_i − x̂_i‖ ≤ ε_i`, with the bracket
+ * `± (‖x̃_i − t_i‖ε_i + ε_i²/2)` (`L_g = 1`) and the solves as warm starts `x`; `solve` adds its
+ * work to `cost`.
+ */
+function batchLoss(
+  batch: readonly number[],
+  epsilon: number,
+  warm: WarmState | undefined,
+  cost: Cost,
+  target: (i: number) => Float64Array,
+  solve: (i: number, x0: Float64Array | undefined) => { x: Float64Array; eps: number },
+): LossEstimate {
+  const out = new Map<number, SampleWarmState>();
+  const losses: number[] = [];
+  const lo: number[] = [];
+  const up: number[] = [];
+  const eps: number[] = [];
+  for (const i of batch) {
+    const w = warm?.get(i);
+    const r = solve(i, w?.['x']);
+    const t = target(i);
+    const gr = r.x.map((v, k) => v - t[k]!);
+    const g = 0.5 * dot(gr, gr);
+    const slack = norm(gr) * r.eps + 0.5 * r.eps * r.eps;
+    losses.push(g);
+    lo.push(g - slack);
+    up.push(g + slack);
+    eps.push(r.eps);
+    out.set(i, { ...(w ?? {}), x: r.x });
+  }
+  const capped = eps.filter((e) => !(e <= epsilon)).length;
+  return { loss: mean(losses), lossLower: mean(lo), lossUpper: mean(up), bracket: 'smooth', epsilon: mean(eps), stop: capped ? 'max-iterations' : 'converged', capped, cost, warm: out };
+}
+
 // ---------- quadratic bilevel problem ----------
 
 /**
@@ -148,7 +194,7 @@ function mean(xs: number[]): number {
  * `f(θ) = (1/N) Σ ½‖x̂_i(θ) − t_i‖²`, a convex quadratic in θ with closed-form optimum.
  * Lower level by gradient descent (step 1/L) to `‖∇h‖ ≤ με` (certificate `‖x − x̂‖ ≤ ‖∇h‖/μ`),
  * adjoint `A q = x̃ − t` by CG to `‖Aq − ∇g‖ ≤ δ`; `z = −Cᵀq`, bound
- * `ω = (‖C‖_F/μ)(L_g ε + δ)` (quadratic case of §2.3; `‖C‖_F ≥ ‖C‖₂`).
+ * `ω = (‖C‖_F/μ)(L_g ε + δ)` (quadratic case of MAID's Theorem 2.1; `‖C‖_F ≥ ‖C‖₂`).
  */
 export class QuadraticBilevel implements HypergradientOracle {
   readonly dimension: number;
@@ -209,12 +255,7 @@ export class QuadraticBilevel implements HypergradientOracle {
       for (let k = 0; k < d; k++) rbar[k] = rbar[k]! + (c[k]! - this.t[i]![k]!) / N;
     }
     this.rbar = rbar;
-    const MtM = new Float64Array(n * n);
-    for (let a = 0; a < n; a++) for (let c = 0; c < n; c++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) s += M[k * n + a]! * M[k * n + c]!;
-      MtM[a * n + c] = s;
-    }
+    const MtM = gram(M, d, n);
     this.MtM = MtM;
     this.thetaStar = cholSolve(MtM, n, matTvec(M, d, n, rbar));
     // Lf by power iteration on the small SPD MᵀM
@@ -285,27 +326,12 @@ export class QuadraticBilevel implements HypergradientOracle {
 
   loss(theta: Float64Array, batch: readonly number[], epsilon: number, warm?: WarmState): LossEstimate {
     const cost = zeroCost();
-    const out = new Map<number, SampleWarmState>();
-    const losses: number[] = [];
-    const lo: number[] = [];
-    const up: number[] = [];
-    const eps: number[] = [];
-    for (const i of batch) {
-      const w = warm?.get(i);
-      const r = this.solveLower(theta, i, epsilon, w?.['x']);
+    return batchLoss(batch, epsilon, warm, cost, (i) => this.t[i]!, (i, x0) => {
+      const r = this.solveLower(theta, i, epsilon, x0);
       cost.iterations += r.iterations;
       cost.gradient += r.iterations + 1;
-      const gr = r.x.map((v, k) => v - this.t[i]![k]!);
-      const g = 0.5 * dot(gr, gr);
-      const slack = norm(gr) * r.epsCert + 0.5 * r.epsCert * r.epsCert; // L_g = 1
-      losses.push(g);
-      lo.push(g - slack);
-      up.push(g + slack);
-      eps.push(r.epsCert);
-      out.set(i, { ...(w ?? {}), x: r.x });
-    }
-    const capped = eps.filter((e) => !(e <= epsilon)).length;
-    return { loss: mean(losses), lossLower: mean(lo), lossUpper: mean(up), bracket: 'smooth', epsilon: mean(eps), stop: capped ? 'max-iterations' : 'converged', capped, cost, warm: out };
+      return { x: r.x, eps: r.epsCert };
+    });
   }
 
   evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {
@@ -342,13 +368,13 @@ export class QuadraticBilevel implements HypergradientOracle {
   }
 }
 
-// ---------- ridge-weight learning (maid-and-isgd.md §6.2 test 9) ----------
+// ---------- ridge-weight learning ----------
 
 /**
  * `h_i(x, θ) = ½‖Ax − y_i‖² + ½ Σ_j e^{θ_j} x_j²`, `g_i(x) = ½‖x − x*_i‖²`, `d = 20`, `N = 200`.
  * `A = U diag(s) Vᵀ` with `s ∈ [sMin, sMax]`, so `μ = sMin² + min e^θ` is a certified modulus.
  * Lower level by CG to `‖∇h‖ ≤ με`; adjoint `Hq = x̃ − x*` by CG to `δ`;
- * `z = −(e^θ ⊙ x̃) ⊙ q`; bound (§2.3 with `L_{A⁻¹} = 0`, `L_g = 1`, `B = diag(e^θ⊙x)`,
+ * `z = −(e^θ ⊙ x̃) ⊙ q`; bound (MAID's Theorem 2.1 with `L_{A⁻¹} = 0`, `L_g = 1`, `B = diag(e^θ⊙x)`,
  * `‖B‖ = max e^θ|x̃|`, `L_B = max e^θ`): `ω = (‖B‖ + L_B‖∇g‖)ε/μ + ‖B‖δ/μ + L_B ε²/μ`.
  */
 export class RidgeLearning implements HypergradientOracle {
@@ -376,13 +402,7 @@ export class RidgeLearning implements HypergradientOracle {
       for (let j = 0; j < d; j++) A[i * d + j] = A[i * d + j]! + a * V[k * d + j]!;
     }
     this.A = A;
-    const AtA = new Float64Array(d * d);
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-      let t = 0;
-      for (let k = 0; k < d; k++) t += A[k * d + i]! * A[k * d + j]!;
-      AtA[i * d + j] = t;
-    }
-    this.AtA = AtA;
+    this.AtA = gram(A, d, d);
     const scales = Array.from({ length: d }, (_, j) => 0.3 + (1.7 * j) / (d - 1));
     const noise = opts.noise ?? 0.5;
     this.xStar = [];
@@ -434,27 +454,11 @@ export class RidgeLearning implements HypergradientOracle {
     const apply = (v: Float64Array, o: Float64Array) => matvec(H, d, d, v, o);
     const mu = this.mu(theta);
     const cost = zeroCost();
-    const out = new Map<number, SampleWarmState>();
-    const ls: number[] = [];
-    const lo: number[] = [];
-    const up: number[] = [];
-    const eps: number[] = [];
-    for (const i of batch) {
-      const w = warm?.get(i);
-      const r = cg(apply, this.Aty[i]!, w?.['x'] ?? new Float64Array(d), mu * epsilon, 1000);
+    return batchLoss(batch, epsilon, warm, cost, (i) => this.xStar[i]!, (i, x0) => {
+      const r = cg(apply, this.Aty[i]!, x0 ?? new Float64Array(d), mu * epsilon, 1000);
       cost.iterations += r.iterations;
-      const e = r.residual / mu;
-      const gr = r.q.map((v, j) => v - this.xStar[i]![j]!);
-      const g = 0.5 * dot(gr, gr);
-      const slack = norm(gr) * e + 0.5 * e * e;
-      ls.push(g);
-      lo.push(g - slack);
-      up.push(g + slack);
-      eps.push(e);
-      out.set(i, { ...(w ?? {}), x: r.q });
-    }
-    const capped = eps.filter((e) => !(e <= epsilon)).length;
-    return { loss: mean(ls), lossLower: mean(lo), lossUpper: mean(up), bracket: 'smooth', epsilon: mean(eps), stop: capped ? 'max-iterations' : 'converged', capped, cost, warm: out };
+      return { x: r.q, eps: r.residual / mu };
+    });
   }
 
   evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {
@@ -495,7 +499,7 @@ export class RidgeLearning implements HypergradientOracle {
 
 /** Records every oracle call (for warm-start checks); passes everything through unchanged. */
 export class SpyOracle implements HypergradientOracle {
-  readonly calls: { kind: 'loss' | 'evaluate'; theta: Float64Array; warmIn: WarmState | undefined; warmOut: WarmState }[] = [];
+  readonly calls: { kind: 'loss' | 'evaluate'; theta: Float64Array; batch: number[]; warmIn: WarmState | undefined; warmOut: WarmState }[] = [];
   constructor(readonly inner: HypergradientOracle) {}
   get dimension() {
     return this.inner.dimension;
@@ -505,12 +509,16 @@ export class SpyOracle implements HypergradientOracle {
   }
   loss(theta: Float64Array, batch: readonly number[], epsilon: number, warm?: WarmState): LossEstimate {
     const r = this.inner.loss(theta, batch, epsilon, warm);
-    this.calls.push({ kind: 'loss', theta: theta.slice(), warmIn: warm, warmOut: r.warm });
+    this.calls.push({ kind: 'loss', theta: theta.slice(), batch: [...batch], warmIn: warm, warmOut: r.warm });
     return r;
   }
   evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {
     const r = this.inner.evaluate(theta, batch, tol, warm);
-    this.calls.push({ kind: 'evaluate', theta: theta.slice(), warmIn: warm, warmOut: r.warm });
+    this.calls.push({ kind: 'evaluate', theta: theta.slice(), batch: [...batch], warmIn: warm, warmOut: r.warm });
     return r;
+  }
+  /** The batches of the `evaluate` calls, in order. */
+  evaluatedBatches(): number[][] {
+    return this.calls.filter((c) => c.kind === 'evaluate').map((c) => c.batch);
   }
 }

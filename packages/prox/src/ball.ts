@@ -33,9 +33,9 @@ const ballSchema = z.strictObject({
  *
  * - prox (projection, independent of τ): `y_j · min(1, ρ/‖y_j‖)`;
  * - prox Jacobian where `r = ‖v_j‖ > ρ`: `(ρ/r)(u − v⟨v,u⟩/r²)`, identity inside
- *   (research note piggyback-pdhg.md §3.3, isotropic row with `ε = 0`);
+ *   (docs/math/piggyback.md#prox-jacobians, isotropic row with `ε = 0`);
  * - conjugate: the group norm `Σ ρ_b ‖x_j‖` ({@link GroupL21});
- * - min-norm subgradient: the projection-residual rule of piggyback-pdhg.md §2.2.
+ * - min-norm subgradient: the projection-residual rule of docs/math/certificates.md#min-norm-subgradients.
  */
 export class L2InfBall extends GroupedFunctional implements ProxDifferentiable, Conjugable, Subdifferentiable, LearnableFunctional {
   /** Not strongly convex. */

@@ -3,8 +3,8 @@
  * conjugates and envelopes). A wrapper class implements every method its capability could
  * need; at construction it hides (sets to `undefined` on the instance) the methods whose
  * capability the wrapped functional lacks, so that `typeof w.prox === 'function'` tells the
- * truth and the conformance suites pick exactly the applicable checks (field-lessons.md,
- * lesson 3: "calculus that propagates all four").
+ * truth and the conformance suites pick exactly the applicable checks
+ * (docs/architecture.md#functionals-and-capabilities).
  * @module
  */
 import type { Functional, Vec } from '@bilevel/core';

@@ -124,8 +124,8 @@ export const FEASIBILITY_RTOL = 1e-12;
 
 /**
  * The minimal-norm element of `shift_j + (normal cone of the ball ‖·‖ ≤ ρ at y_j)`, written to
- * `out_j` (arXiv 2412.06436 Lemma 2 with the projection-residual extension of research note
- * piggyback-pdhg.md §2.2): inside the ball the cone is `{0}`, so `out_j = shift_j`; on the
+ * `out_j` (arXiv 2412.06436 Lemma 2 with the projection-residual extension of
+ * docs/math/certificates.md#min-norm-subgradients): inside the ball the cone is `{0}`, so `out_j = shift_j`; on the
  * boundary it is `{λ y_j, λ ≥ 0}`, so `out_j = shift_j + λ* y_j` with
  * `λ* = max(0, −⟨shift_j, y_j⟩/‖y_j‖²)`; outside the ball `∂ = ∅` and `out_j = +∞`.
  * Points with `|‖y_j‖ − ρ| ≤ 1e-10·ρ` count as on the boundary. `out` may alias `shift`.

@@ -1,7 +1,7 @@
 /**
  * The conjugate of the (group) Huber function, `f*(y) = Σ_b Σ_{j∈b} ε_b/(2α_b)‖y_j‖² +
  * ι{‖y_j‖ ≤ α_b}`: the dual term of Huber-TV and Fields of Experts in PDHG
- * (research note piggyback-pdhg.md §1.2, §3.3).
+ * (docs/math/saddle-problem.md#instances-in-the-library, docs/math/piggyback.md#prox-jacobians).
  * @module
  */
 import { z, type Shape, type Vec } from '@bilevel/core';
@@ -40,13 +40,13 @@ const schema = z.strictObject({
  * with respect to `α` and `ε` (the regularizers map their log-parameters onto these by the chain
  * rule). Values with `‖y_j‖ ≤ α(1 + 1e-12)` count as feasible.
  *
- * Prox and Jacobian (research note piggyback-pdhg.md §3.3, table rows "anisotropic Huber" and
+ * Prox and Jacobian (docs/math/piggyback.md#prox-jacobians, rows "anisotropic Huber" and
  * "isotropic"): with `c = 1/(1 + σε/α) = α/(α + σε)` and `q_j = c w_j`,
  * - `prox_{σf*}(w)_j = q_j · min(1, α/‖q_j‖) = min(c, α/‖w_j‖) w_j`;
  * - inactive (`c‖w_j‖ ≤ α`): `D·u = c u`; active: `D·u = (α/r)(u − w⟨w,u⟩/r²)`, `r = ‖w_j‖`.
  *
  * Strong convexity `min_b ε_b/α_b`; conjugate: {@link GroupHuber} with the same parameters,
- * smooth with `∇f(t) = α t/max(ε, ‖t‖)` (piggyback-pdhg.md §2.2).
+ * smooth with `∇f(t) = α t/max(ε, ‖t‖)` (docs/math/certificates.md#generalised-hessian-at-the-pair).
  */
 export class HuberConjugate extends GroupedFunctional implements ProxDifferentiable, Conjugable, Subdifferentiable, LearnableFunctional {
   constructor(options: HuberConjugateOptions) {
@@ -54,7 +54,7 @@ export class HuberConjugate extends GroupedFunctional implements ProxDifferentia
     super('HuberConjugate', o.shape, o.groupSize ?? 1, ['alpha', 'epsilon'], [o.alpha ?? 1, o.epsilon ?? 1]);
   }
 
-  /** Modulus of strong convexity, `min_b ε_b/α_b` (research note piggyback-pdhg.md §4.4). */
+  /** Modulus of strong convexity, `min_b ε_b/α_b` (docs/math/error-bound.md#practical-constants). */
   get strongConvexity(): number {
     return 1 / this.maxBlockRatio(0, 1);
   }
@@ -215,7 +215,7 @@ export class HuberConjugate extends GroupedFunctional implements ProxDifferentia
 
   /**
    * Min-norm element of `shift + ∂f*(y) = shift + (ε/α)y + N_{‖·‖≤α}(y)`: the ball rule of
-   * `groupBallMinNorm` applied to `shift + (ε/α) y` (piggyback-pdhg.md §2.2); `+∞` on infeasible
+   * `groupBallMinNorm` applied to `shift + (ε/α) y` (docs/math/certificates.md#min-norm-subgradients); `+∞` on infeasible
    * groups. `out` may alias `shift`.
    */
   minNormSubgradient(y: Vec, shift: Vec, out: Vec): Vec {

@@ -40,7 +40,7 @@ const huberSchema = z.strictObject({
  * The group Huber function `f(z) = Σ_b α_b Σ_{j∈b} H_{ε_b}(‖z_j‖)`. Parameters
  * `[α_0 … α_{B−1}, ε_0 … ε_{B−1}]` (the positive values themselves).
  *
- * - gradient `∇f(z)_j = α z_j / max(ε, ‖z_j‖)` (research note piggyback-pdhg.md §2.2), Lipschitz
+ * - gradient `∇f(z)_j = α z_j / max(ε, ‖z_j‖)` (docs/math/certificates.md#generalised-hessian-at-the-pair), Lipschitz
  *   constant `max_b α_b/ε_b`; Hessian `(α/ε) I` inside, `(α/r)(I − z zᵀ/r²)` outside (a.e.);
  * - prox: `p_j = v_j/(1 + τα/ε)` if `‖v_j‖ ≤ ε + τα`, else `(1 − τα/‖v_j‖) v_j`, i.e.
  *   `p_j = max(ε/(ε+τα), 1 − τα/‖v_j‖) v_j`;

@@ -3,7 +3,7 @@
  * (flagged `derivedByMoreau`), and the Moreau envelope.
  * @module
  */
-import { shapeSize, ValidationError, type Functional, type Shape, type Vec } from '@bilevel/core';
+import { SharedParams, shapeSize, ValidationError, type Functional, type Learnable, type Shape, type Vec } from '@bilevel/core';
 import type { Conjugable, Proximable, ProxDifferentiable, TwiceSmooth } from '@bilevel/core';
 import { hasMethod, hideMissing, isLearnable, type AnyFunctional } from './capabilities.js';
 import { addQuadratic } from './transformed.js';
@@ -26,7 +26,7 @@ export interface HasConjugateValue {
  * `proxParamVjp(v, τ, w) = −τ·∇_θ⟨prox_{f/τ}(v/τ), w⟩`. `conjugate()` returns `f` itself.
  * Methods whose capability `f` lacks are `undefined` at runtime.
  */
-export class MoreauConjugate implements ProxDifferentiable, Conjugable {
+export class MoreauConjugate extends SharedParams implements ProxDifferentiable, Conjugable {
   /** The prox is derived through the Moreau identity. */
   readonly derivedByMoreau = true;
   /** Shape of the argument. */
@@ -35,6 +35,7 @@ export class MoreauConjugate implements ProxDifferentiable, Conjugable {
   private readonly jac: Vec;
 
   constructor(readonly primal: AnyFunctional & Proximable) {
+    super();
     if (!hasMethod(primal, 'prox')) throw new ValidationError('conjugateByMoreau: f must implement prox(v, tau, out)');
     this.shape = primal.shape;
     const n = shapeSize(primal.shape);
@@ -54,19 +55,9 @@ export class MoreauConjugate implements ProxDifferentiable, Conjugable {
     return L !== undefined && Number.isFinite(L) && L > 0 ? 1 / L : 0;
   }
 
-  /** Parameters of `f` (shared). */
-  get params(): Float64Array {
-    return this.primal.params!;
-  }
-
-  /** Names of the parameters of `f`. */
-  paramNames(): readonly string[] {
-    return this.primal.paramNames!();
-  }
-
-  /** Set the parameters of `f`. */
-  setParams(theta: ArrayLike<number>): void {
-    this.primal.setParams!(theta);
+  /** The owner of θ: `f`. */
+  protected get paramOwner(): Partial<Learnable> {
+    return this.primal;
   }
 
   /** `f*(y)` from `f.conjugateValue`; throws when `f` has no closed-form conjugate value. */
@@ -135,7 +126,7 @@ export function conjugateByMoreau(f: AnyFunctional & Proximable): MoreauConjugat
  * Parameters are those of `g` (shared). It is the conjugate of `addQuadratic(f, μ)`.
  * Methods whose capability `g` lacks are `undefined` at runtime.
  */
-export class MoreauEnvelope implements ProxDifferentiable, TwiceSmooth, Conjugable {
+export class MoreauEnvelope extends SharedParams implements ProxDifferentiable, TwiceSmooth, Conjugable {
   /** Shape of the argument. */
   readonly shape: Shape;
   private readonly p: Vec;
@@ -145,6 +136,7 @@ export class MoreauEnvelope implements ProxDifferentiable, TwiceSmooth, Conjugab
     readonly inner: AnyFunctional & Proximable,
     readonly mu: number,
   ) {
+    super();
     if (!hasMethod(inner, 'prox')) throw new ValidationError('moreauEnvelope: g must implement prox(v, tau, out)');
     if (!positiveNumber.safeParse(mu).success) throw new ValidationError(`moreauEnvelope: mu must be a finite number > 0, got ${mu}`);
     this.shape = inner.shape;
@@ -186,19 +178,9 @@ export class MoreauEnvelope implements ProxDifferentiable, TwiceSmooth, Conjugab
     return 1 / this.mu;
   }
 
-  /** Parameters of `g` (shared). */
-  get params(): Float64Array {
-    return this.inner.params!;
-  }
-
-  /** Names of the parameters of `g`. */
-  paramNames(): readonly string[] {
-    return this.inner.paramNames!();
-  }
-
-  /** Set the parameters of `g`. */
-  setParams(theta: ArrayLike<number>): void {
-    this.inner.setParams!(theta);
+  /** The owner of θ: the wrapped functional. */
+  protected get paramOwner(): Partial<Learnable> {
+    return this.inner;
   }
 
   /** `g(p) + ‖y − p‖²/(2μ)`, `p = prox_{μg}(y)`. */

@@ -95,7 +95,7 @@ export interface QuadraticModel {
 
 /**
  * `A = diag(d)`: with `h = d² + μ`, `c = d b` everything is elementwise
- * (research note piggyback-pdhg.md §2.2 and §3.3, masked row):
+ * (docs/math/piggyback.md#prox-jacobians, masked row):
  * `prox = (v + τc)/(1 + τh)`, `g*(y) = Σ(y + c)²/(2h) − ½‖b‖²`, `∇g*(y) = (y + c)/h`,
  * `prox_{τg*}(v) = (hv − τc)/(h + τ)`.
  */
@@ -358,7 +358,7 @@ class OperatorModel implements QuadraticModel {
  * - strong convexity: `min_i(d_i² + μ)` for diagonal `A` (1 + μ for the identity), `μ` for a
  *   general `A` (a lower bound); Lipschitz constant `max_i(d_i² + μ)`, resp. `‖A‖² + μ`;
  * - prox `(I + τH)⁻¹(v + τAᵀb)`, Jacobian `(I + τH)⁻¹` (symmetric): closed form for diagonal
- *   `A` (research note piggyback-pdhg.md §3.3), conjugate gradients otherwise (tolerance
+ *   `A` (docs/math/piggyback.md#prox-jacobians), conjugate gradients otherwise (tolerance
  *   `cg.tol`, see {@link QuadraticFidelityOptions});
  * - conjugate `g*` (present only when `g` is strongly convex, i.e. `μ > 0` or every `d_i ≠ 0`):
  *   {@link QuadraticFidelityConjugate}, smooth with `∇g* = (∇g)⁻¹` for the dual certificate (6b)

@@ -1,8 +1,7 @@
 /**
  * The smoothed absolute value (and smoothed group norm)
  * `f(z) = Σ_b λ_b Σ_{j∈b} ψ_{ν_b}(‖z_j‖)` with `ψ_ν(r) = √(r² + ν²)`: the potential of the
- * smoothed TV and Fields-of-Experts models of MAID (research note maid-and-isgd.md §1.3, §6.1
- * item 3).
+ * smoothed TV and Fields-of-Experts models of MAID (docs/math/regularizers.md#the-smooth-potential).
  * @module
  */
 import { z, type Shape, type Vec } from '@bilevel/core';
@@ -56,7 +55,7 @@ export function smoothAbsRadius(r: number, t: number, nu: number): number {
 
 /**
  * `f(z) = Σ_b λ_b Σ_{j∈b} √(‖z_j‖² + ν_b²)`; parameters `[λ_0 … λ_{B−1}, ν_0 … ν_{B−1}]` (the
- * positive values themselves). With `ψ = √(r² + ν²)` (maid-and-isgd.md §6.1 item 3):
+ * positive values themselves). With `ψ = √(r² + ν²)` (docs/math/regularizers.md#the-smooth-potential):
  *
  * - gradient `λ z_j/ψ` (Lipschitz `max λ/ν`), Hessian `λ(I/ψ − z zᵀ/ψ³)`;
  * - `∂_ν ∇f = −λν z/ψ³`, `∂_λ ∇f = z/ψ`;

@@ -10,7 +10,7 @@
  * *Convex Analysis and Monotone Operator Theory*, Prop. 24.8.
  * @module
  */
-import { shapeSize, ValidationError, type Functional, type Shape, type Vec } from '@bilevel/core';
+import { SharedParams, shapeSize, ValidationError, type Functional, type Learnable, type Shape, type Vec } from '@bilevel/core';
 import type { Conjugable, ProxDifferentiable, Subdifferentiable, TwiceSmooth } from '@bilevel/core';
 import { hasMethod, hideMissing, isLearnable, type AnyFunctional } from './capabilities.js';
 import { MoreauEnvelope } from './moreau.js';
@@ -65,7 +65,7 @@ function lin(p: number, x: Vec | null, q: number, y: Vec | null): Vec | null {
  *
  * Methods whose capability `f` lacks are `undefined` at runtime.
  */
-export class TransformedFunctional implements ProxDifferentiable, TwiceSmooth, Subdifferentiable, Conjugable {
+export class TransformedFunctional extends SharedParams implements ProxDifferentiable, TwiceSmooth, Subdifferentiable, Conjugable {
   /** Shape of the argument. */
   readonly shape: Shape;
   private readonly z: Vec;
@@ -74,6 +74,7 @@ export class TransformedFunctional implements ProxDifferentiable, TwiceSmooth, S
     readonly inner: AnyFunctional,
     readonly transform: Transform,
   ) {
+    super();
     this.shape = inner.shape;
     this.z = new Float64Array(shapeSize(inner.shape));
     hideMissing(this, (key) => (key === 'paramNames' || key === 'setParams' ? isLearnable(inner) : hasMethod(inner, key)));
@@ -91,19 +92,9 @@ export class TransformedFunctional implements ProxDifferentiable, TwiceSmooth, S
     return alpha * a * a * (this.inner.lipschitz ?? Infinity) + mu;
   }
 
-  /** Parameters of `f` (shared). */
-  get params(): Float64Array {
-    return this.inner.params!;
-  }
-
-  /** Names of the parameters of `f`. */
-  paramNames(): readonly string[] {
-    return this.inner.paramNames!();
-  }
-
-  /** Set the parameters of `f`. */
-  setParams(theta: ArrayLike<number>): void {
-    this.inner.setParams!(theta);
+  /** The owner of θ: the wrapped functional. */
+  protected get paramOwner(): Partial<Learnable> {
+    return this.inner;
   }
 
   /** `z = a x + c` into the work array. */

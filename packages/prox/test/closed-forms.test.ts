@@ -1,5 +1,6 @@
 /**
- * Closed-form spot checks against the research notes' formulas, min-norm subgradients
+ * Closed-form spot checks against the formulas of docs/math/piggyback.md#prox-jacobians and
+ * docs/math/certificates.md, min-norm subgradients
  * (certificates), aliasing of `proxJvp`, and validation messages.
  */
 import { describe, expect, it } from 'vitest';
@@ -32,7 +33,7 @@ function maxAbsDiff(a: Vec, b: Vec): number {
   return m;
 }
 
-describe('Huber conjugate: research-note table (piggyback-pdhg.md §3.3)', () => {
+describe('Huber conjugate: the prox Jacobian table (docs/math/piggyback.md#prox-jacobians)', () => {
   const alpha = 0.3;
   const eps = 0.1;
   const sigma = 0.8;
@@ -83,7 +84,7 @@ describe('Huber conjugate: research-note table (piggyback-pdhg.md §3.3)', () =>
     expect(active).toBeLessThan(N2);
   });
 
-  it('conjugate is α·Huber_ε with ∇f(t) = αt/max(ε, |t|) (piggyback-pdhg.md §2.2)', () => {
+  it('conjugate is α·Huber_ε with ∇f(t) = αt/max(ε, |t|) (docs/math/certificates.md#generalised-hessian-at-the-pair)', () => {
     const f = new HuberConjugate({ shape: S, alpha, epsilon: eps }).conjugate();
     expect(f).toBeInstanceOf(GroupHuber);
     const t = rng.normalVec(n).map((v) => 0.2 * v);
@@ -111,7 +112,7 @@ describe('elementary closed forms', () => {
     for (let i = 0; i < n; i++) expect(p[i]! + (1.3 * 0.7 * p[i]!) / Math.hypot(p[i]!, 0.05) - v[i]!).toBeCloseTo(0, 13);
   });
 
-  it('QuadraticFidelity mask: prox (v + τMb)/(1 + τ(M + μ)), ∇g* = (M + μ)⁻¹(w + Mb) (§2.2, §3.3)', () => {
+  it('QuadraticFidelity mask: prox (v + τMb)/(1 + τ(M + μ)), ∇g* = (M + μ)⁻¹(w + Mb) (docs/math/piggyback.md#prox-jacobians)', () => {
     const b = uniformVec(1, n, -1, 1);
     const M = uniformVec(2, n, 0, 1).map((t) => (t < 0.5 ? 1 : 0));
     const g = new QuadraticFidelity({ shape: S, data: b, mask: M, mu: 0.1 });
@@ -154,7 +155,7 @@ describe('elementary closed forms', () => {
   });
 });
 
-describe('min-norm subgradients (certificates, piggyback-pdhg.md §2.2)', () => {
+describe('min-norm subgradients (docs/math/certificates.md#min-norm-subgradients)', () => {
   it('L2InfBall: interior → shift; sphere → shift + λ*y with λ* = max(0, −⟨shift,y⟩/‖y‖²); outside → ∞', () => {
     const f = new L2InfBall({ shape: [2, 3], groupSize: 2, radius: 1 });
     // groups: (y0, y3), (y1, y4), (y2, y5)

@@ -18,7 +18,7 @@ const epsilon = 0.01;
 const block = 10; // iterations per timed call; the certificate variant adds one certificate per block
 
 /**
- * Reference point "a naive JavaScript loop" of DESIGN.md §7: one PDHG iteration in three plain
+ * Reference point "a naive JavaScript loop": one PDHG iteration in three plain
  * passes (dual with per-pixel boundary tests, divergence into a buffer, primal + extrapolation).
  */
 function naiveStep(n: number, x: Float64Array, xb: Float64Array, y: Float64Array, d: Float64Array, b: Float64Array, tau: number, sigma: number): void {

@@ -108,7 +108,7 @@ export interface SaddleCertificateOptions {
 
 /**
  * Certificate of `(x, y)` for a saddle problem (arXiv 2412.06436, Lemma 2, eqs. 6a/6b; the
- * min-norm extension for nonsmooth `f*` is derived in piggyback-pdhg.md §2.2): see
+ * min-norm extension for nonsmooth `f*`: docs/math/certificates.md#min-norm-subgradients): see
  * {@link SaddleCertificate} for the formulas. Exported (with a preallocated workspace) so the
  * piggyback estimator certifies its iterates the same way.
  *

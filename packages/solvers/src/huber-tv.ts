@@ -125,7 +125,7 @@ export function gradientNorm(height: number, width: number): number {
 
 /**
  * Fused PDHG for Huber-TV denoising ({@link HuberTvProblem}): the same iteration and step rules
- * as the generic {@link Pdhg} (dual-first, piggyback-pdhg.md §2.1), specialised:
+ * as the generic {@link Pdhg} (dual-first; docs/math/saddle-problem.md#the-fused-huber-tv-kernel), specialised:
  * ```
  * y ← clip_α((y + σ∇x̄) / (1 + σε/α))                  (per pixel: min(c, α/‖w‖)·w, c = α/(α+σε))
  * x⁺ = (x + τ div y + τλ b) / (1 + τλ),   x̄ = x⁺ + ϑ(x⁺ − x)

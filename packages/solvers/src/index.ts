@@ -43,7 +43,6 @@ export {
   type SmoothWork,
   type SmoothCertificate,
 } from './smooth.js';
-export { run, anyOf, maxIterations, tolerance } from './deprecated.js';
 export {
   serializeState,
   restoreState,

@@ -123,7 +123,7 @@ export interface PdhgCertificate extends SaddleCertificate {
 }
 
 /**
- * PDHG (Chambolle–Pock 2011) in the dual-first form of piggyback-pdhg.md §2.1:
+ * PDHG (Chambolle–Pock 2011) in the dual-first form of docs/math/saddle-problem.md#pdhg:
  * ```
  * yⁿ⁺¹ = prox_{σf*}(yⁿ + σ K x̄ⁿ)
  * xⁿ⁺¹ = prox_{τg}(xⁿ − τ Kᵀ yⁿ⁺¹)

@@ -205,7 +205,7 @@ const EQUALITY_SLACK = 1e-12;
  *
  * The `ν ≤ 1` cap question: CP2011 Thm. 3 only requires `ν ≤ 2√(μ_g μ_f*)/‖K‖`, and any smaller
  * `ν` is admissible (so a cap is always safe, it just lowers the guaranteed rate `1/(1+ν)`).
- * deepinv's transcription caps `ν ≤ 1`; whether arXiv 2412.06436 does is unknown. Default: no
+ * deepinv's implementation (`deepinv/optim/bilevel`) caps `ν ≤ 1`; whether arXiv 2412.06436 does is unknown. Default: no
  * cap (`nuMax = Infinity`); pass `nuMax: 1` to reproduce deepinv.
  */
 export function pdhgSteps(problem: SaddleProblem | PdhgStepInput, options: PdhgStepOptions = {}): PdhgSteps {

@@ -281,7 +281,7 @@ export function checkRepository(root: string, allow: readonly AllowEntry[] = [])
   return { problems, stale, files: files.length, links };
 }
 
-/** The allow-list file of this repository's check (tolerated outside citations, to be emptied). */
+/** The allow-list file of this repository's check (tolerated outside citations; empty, and kept empty by the tests). */
 export const ALLOW_LIST_FILE = 'tooling/docs-check/outside-citations.txt';
 
 /** {@link checkRepository} with the repository's own allow-list ({@link ALLOW_LIST_FILE}). */

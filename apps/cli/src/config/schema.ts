@@ -232,7 +232,7 @@ const maidOptimizer = strict({
   ...maidShape,
 });
 const adaptivePiggybackOptimizer = strict({
-  /** The adaptive piggyback step (MAID-based reconstruction, arXiv 2412.06436 §5). */
+  /** The adaptive piggyback step (MAID-based reconstruction, arXiv 2412.06436; docs/math/maid.md#the-adaptive-step-of-the-piggyback-paper). */
   kind: z.literal('adaptive-piggyback'),
   ...maidShape,
 });

@@ -66,6 +66,16 @@ export async function writeChart(dir: string, base: string, spec: TopLevelSpec):
 const finiteRows = (rows: readonly CurvePoint[]) =>
   rows.filter((r) => Number.isFinite(r.loss) && r.loss > 0).map((r) => ({ ...r, psnr: Number.isFinite(r.psnr) ? r.psnr : null }));
 
+/** The part every chart of a run shares: Vega-Lite v6, the title, the font, no frame around views. */
+function chart(title: string, values: readonly object[]) {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    config: { font: 'sans-serif', view: { stroke: null } },
+    data: { values: [...values] },
+  };
+}
+
 /**
  * Loss (log scale) and PSNR against an x field, as two stacked panels.
  * @param rows the log rows
@@ -79,10 +89,7 @@ export function curvesSpec(rows: readonly CurvePoint[], x: 'cost' | 'seconds', t
   const spread = losses.length ? Math.max(...losses) / Math.min(...losses) : 1;
   const lossScale = spread > 10 ? { type: 'log' } : { zero: false };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    data: { values },
-    config: { font: 'sans-serif', view: { stroke: null } },
+    ...chart(title, values),
     vconcat: [
       {
         width: 480,
@@ -125,12 +132,9 @@ export function accuracySpec(rows: readonly CurvePoint[], title: string): TopLev
       .map(([series, value]) => ({ iteration: r.iteration, series, value })),
   );
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
+    ...chart(title, values),
     width: 480,
     height: 220,
-    config: { font: 'sans-serif', view: { stroke: null } },
-    data: { values },
     mark: { type: 'line', point: rows.length <= 60 },
     encoding: {
       x: { field: 'iteration', type: 'quantitative', title: 'upper-level iteration' },
@@ -143,12 +147,9 @@ export function accuracySpec(rows: readonly CurvePoint[], title: string): TopLev
 /** Bars of test PSNR per method (noisy input, TV baseline, learned), for `bilevel eval`. */
 export function psnrBarsSpec(values: readonly { method: string; psnr: number }[], title: string): TopLevelSpec {
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
+    ...chart(title, values),
     width: 360,
     height: 160,
-    config: { font: 'sans-serif', view: { stroke: null } },
-    data: { values: [...values] },
     layer: [
       {
         mark: 'bar',

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readJsonFile } from '../config/load.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { RUN_CHARTS, RUN_FILES, runFile, writeFileAtomic } from '../run/files.js';
-import { readParams, readRunConfig, readStatus, type ParamsFile, type RunStatus } from '../run/status.js';
+import { readParams, readRunConfig, readStatus, stopWords, type ParamsFile, type RunStatus } from '../run/status.js';
 import { optimizerLabel } from '../wiring/optimizer.js';
 import type { EvalResult } from '../eval.js';
 import { readCurve } from './artifacts.js';
@@ -100,7 +100,7 @@ export function buildReport(dir: string): string {
   const out: string[] = [`# ${config.name}`, ''];
   if (config.description) out.push(config.description, '');
   out.push(
-    `Status: **${status?.status ?? 'unknown'}**${status?.stopCause ? ` (${status.stopCause})` : ''} after ${status?.iteration ?? curve.length} upper-level iterations, ` +
+    `Status: **${status?.status ?? 'unknown'}**${status?.stopCause ? ` (${stopWords(status.stopCause)})` : ''} after ${status?.iteration ?? curve.length} upper-level iterations, ` +
       `${last ? last.cost : 0} lower-level + adjoint + CG iterations, ${f(last?.seconds, 1)} s in optimizer steps ` +
       `(${f(status?.commandSeconds, 1)} s for the whole command${status && status.sessions > 1 ? `, ${status.sessions} sessions` : ''}).`,
     '',

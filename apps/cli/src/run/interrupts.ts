@@ -7,15 +7,15 @@
  */
 import type { CliIo } from './output.js';
 
-/** Why a run was asked to stop. */
-export type StopReason = 'signal' | 'pipe';
+/** Why a run was asked to stop: a signal (Ctrl-C, SIGTERM) or a closed output pipe. */
+export type InterruptCause = 'signal' | 'pipe';
 
 /** The stop requests of one command. */
 export interface Interrupts {
   /** Aborted on the first request. */
   readonly signal: AbortSignal;
   /** Why (undefined while none came). */
-  reason(): StopReason | undefined;
+  reason(): InterruptCause | undefined;
   /** Remove the signal and pipe listeners. */
   dispose(): void;
 }
@@ -27,7 +27,7 @@ export interface Interrupts {
  */
 export function watchInterrupts(io: CliIo, quitCode: number): Interrupts {
   const controller = new AbortController();
-  let reason: StopReason | undefined;
+  let reason: InterruptCause | undefined;
   // notices go to stderr only (stdout may carry --json); a closed stderr drops them quietly
   const notice = (line: string): void => io.err(line);
   const quitNow = (): never => {

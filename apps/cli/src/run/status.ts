@@ -4,13 +4,29 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { ValidationError, z } from '@bilevel/core';
+import { ValidationError, z, type StopReason } from '@bilevel/core';
 import { readJsonFile } from '../config/load.js';
 import { parseExperimentConfig, type ExperimentConfig } from '../config/schema.js';
 import { runFile, writeJsonAtomic } from './files.js';
 
-/** Why training stopped. */
-export type StopCause = 'iterations' | 'work' | 'time' | 'converged' | 'interrupted' | 'failed';
+/** What each `StopReason` of core's run loop means for a training run, in the words the CLI prints. */
+const STOP_WORDS: Readonly<Record<StopReason, string>> = {
+  'max-iterations': 'iteration budget reached',
+  budget: 'lower-level work budget reached',
+  'time-limit': 'wall-time budget reached',
+  converged: 'converged',
+  aborted: 'interrupted',
+  diverged: 'diverged',
+  breakdown: 'stalled: no step accepted with ε and δ at their floors',
+};
+
+/**
+ * The words the CLI prints for why a run stopped (`run.json` and `--json` keep core's
+ * `StopReason`); a string of an older run file that is no `StopReason` is returned as it is.
+ */
+export function stopWords(reason: string): string {
+  return Object.hasOwn(STOP_WORDS, reason) ? STOP_WORDS[reason as StopReason] : reason;
+}
 
 /** Mean PSNRs (dB) of one part (training or test crops) of a run. */
 export interface PartPsnr {
@@ -50,8 +66,12 @@ export interface RunStatus {
   readonly iteration: number;
   /** Iteration of the state in `checkpoint.json` (absent before the first checkpoint). */
   readonly checkpointIteration?: number;
-  /** Why training stopped (when stopped). */
-  readonly stopCause?: StopCause;
+  /**
+   * Why training stopped, as core's `StopReason` (`max-iterations`, `budget`, `time-limit`,
+   * `converged`, `breakdown`, `aborted`, `diverged`); absent while running and when a step failed
+   * with an error (see `message`).
+   */
+  readonly stopCause?: StopReason;
   /** Error message of a failed run. */
   readonly message?: string;
   /** ISO time of the first start. */

@@ -3,8 +3,12 @@
  * periodic atomic checkpoints, clean interruption (abort signal / Ctrl-C) and `--resume`.
  * @module
  */
-import { BilevelError, NumericalError, ValidationError, totalIterations } from '@bilevel/core';
-import type { Checkpoint, Optimizer, OptimizerState, StepRecord } from '@bilevel/optimizers';
+import {
+  BilevelError, NumericalError, ValidationError, abortSignal, anyOf, maxTotalIterations, runAsync, totalIterations, untilIteration, when,
+  type RunCallbacks, type RunResult, type StepEvent, type StopReason, type StoppingCriterion,
+} from '@bilevel/core';
+import { psnrFromLoss } from '@bilevel/imaging';
+import { optimizerCheckpoints, optimizerMachine, type Checkpoint, type Optimizer, type OptimizerState, type StepRecord } from '@bilevel/optimizers';
 import { JsonlWriter, readCheckpoint, writeCheckpointAtomic } from '@bilevel/optimizers/node';
 import type { ExperimentConfig } from '../config/schema.js';
 import { buildDataset, resolveFolder, type Dataset } from '../data.js';
@@ -16,7 +20,7 @@ import type { TrainingProblem } from '../wiring/types.js';
 import { runFile, writeJsonAtomic } from './files.js';
 import { openRunFolder } from './folder.js';
 import { createProgress, type ProgressMode } from './progress.js';
-import { readRunConfig, writeParams, writeStatus, type RunStatus, type StopCause } from './status.js';
+import { readRunConfig, stopWords, writeParams, writeStatus, type RunStatus } from './status.js';
 import { stdoutLine } from './output.js';
 
 /** Options of {@link runExperiment}. */
@@ -49,8 +53,11 @@ export interface RunExperimentOptions {
 export interface RunExperimentResult {
   /** `completed` (budget reached or converged) or `interrupted` (abort signal). */
   readonly status: 'completed' | 'interrupted';
-  /** Why training stopped. */
-  readonly stopCause: StopCause;
+  /**
+   * Why training stopped, in the vocabulary of core's run loop: `max-iterations`, `budget`
+   * (lower-level work), `time-limit`, `converged`, `breakdown` (MAID stalled) or `aborted`.
+   */
+  readonly stopCause: StopReason;
   /** The run directory (absolute). */
   readonly outDir: string;
   /** Upper-level iterations completed (over all sessions). */
@@ -72,12 +79,6 @@ export type LogRow = StepRecord & {
   /** PSNR (dB) of the (unclipped) training reconstructions implied by the batch loss. */
   readonly psnr: number;
 };
-
-/** PSNR (dB, data range 1) implied by a squared-error loss per image of `n` pixels. */
-export function psnrFromLoss(loss: number, n: number, reduction: 'sum' | 'mean'): number {
-  const mse = reduction === 'sum' ? (2 * loss) / n : 2 * loss;
-  return mse > 0 ? -10 * Math.log10(mse) : Infinity;
-}
 
 /** The training config with defaults filled in and a relative folder made absolute. */
 function resolvedConfig(config: ExperimentConfig, configDir: string): ExperimentConfig {
@@ -108,19 +109,13 @@ function checkResumeConfig(saved: ExperimentConfig, given: ExperimentConfig, dir
   }
 }
 
-function assertFiniteStep(record: StepRecord, state: OptimizerState, names: readonly string[]): void {
+/** The divergence found after the step of `record` (core's loop stopped with `'diverged'`), naming the quantity. */
+function divergence(record: StepRecord, state: OptimizerState, names: readonly string[]): NumericalError {
   const k = record.iteration + 1;
-  if (!Number.isFinite(record.loss)) {
-    throw new NumericalError(`the training loss became ${record.loss} at iteration ${k} (the run diverged)`);
-  }
-  if (!Number.isFinite(record.gradNorm)) {
-    throw new NumericalError(`the hypergradient became ${record.gradNorm} at iteration ${k} (the run diverged)`);
-  }
-  for (let i = 0; i < state.theta.length; i++) {
-    if (!Number.isFinite(state.theta[i]!)) {
-      throw new NumericalError(`parameter ${names[i] ?? i} became ${state.theta[i]} after iteration ${k} (the run diverged)`);
-    }
-  }
+  if (!Number.isFinite(record.loss)) return new NumericalError(`the training loss became ${record.loss} at iteration ${k} (the run diverged)`);
+  if (!Number.isFinite(record.gradNorm)) return new NumericalError(`the hypergradient became ${record.gradNorm} at iteration ${k} (the run diverged)`);
+  const i = state.theta.findIndex((v) => !Number.isFinite(v));
+  return new NumericalError(`parameter ${names[i] ?? i} became ${state.theta[i]} after iteration ${k} (the run diverged)`);
 }
 
 function budgetFraction(config: ExperimentConfig, state: OptimizerState): number {
@@ -131,15 +126,22 @@ function budgetFraction(config: ExperimentConfig, state: OptimizerState): number
   return Math.min(1, f);
 }
 
-function budgetReached(config: ExperimentConfig, state: OptimizerState): StopCause | undefined {
+/**
+ * When training stops, as stop criteria of core's run loop, in this order: the budget —
+ * upper-level iterations over all sessions (`state.iteration`, `'max-iterations'`), total
+ * lower-level work (`totalIterations(state.cost)`, `'budget'`), wall time in optimizer steps over
+ * all sessions (`state.elapsed` is cumulative, `'time-limit'`) — then the abort signal
+ * (`'aborted'`). Convergence, divergence and a stalled MAID are the optimizer machine's own halts.
+ */
+export function trainingStop(config: ExperimentConfig, signal?: AbortSignal): StoppingCriterion<OptimizerState> {
   const b = config.budget;
-  if (state.iteration >= b.iterations) return 'iterations';
-  if (b.lowerLevelIterations !== undefined && totalIterations(state.cost) >= b.lowerLevelIterations) return 'work';
-  if (b.wallTimeSeconds !== undefined && state.elapsed / 1000 >= b.wallTimeSeconds) return 'time';
-  return undefined;
+  const criteria: StoppingCriterion<OptimizerState>[] = [untilIteration(b.iterations)];
+  if (b.lowerLevelIterations !== undefined) criteria.push(maxTotalIterations(b.lowerLevelIterations));
+  const seconds = b.wallTimeSeconds;
+  if (seconds !== undefined) criteria.push(when<OptimizerState>((c) => c.state.elapsed / 1000 >= seconds, 'time-limit', `state.elapsed ≥ ${seconds} s`));
+  if (signal) criteria.push(abortSignal(signal));
+  return anyOf(...criteria);
 }
-
-const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
  * The training problem of a validated config. The library packages validate their own options
@@ -245,7 +247,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
     });
   /** The process exits before the run is finished (a second Ctrl-C): record the interruption. */
   const onExit = (): void => {
-    if (!finished) status({ status: 'interrupted', stopCause: 'interrupted' });
+    if (!finished) status({ status: 'interrupted', stopCause: 'aborted' });
     folder.release();
   };
   process.on('exit', onExit);
@@ -288,7 +290,25 @@ interface CheckpointMark {
   finish(): void;
 }
 
-/** The training loop and the end of a run (checkpoint, params, status, pictures, report). */
+/** The failure of a run at upper-level iteration `k`, with the way out, as the error to throw. */
+function failure(cfg: ExperimentConfig, e: unknown, k: number, ckptPath: string, checkpoint: number | undefined): BilevelError {
+  const kept = checkpoint !== undefined ? `the last checkpoint (iteration ${checkpoint}) in ${ckptPath} is intact` : 'no checkpoint had been written yet';
+  const fixedStep = cfg.optimizer.kind === 'gd' || cfg.optimizer.kind === 'sgd' || cfg.optimizer.kind === 'adam';
+  const blewUp = e instanceof NumericalError || /over- or underflow|NaN|Infinity|diverg/i.test((e as Error).message);
+  const hint = blewUp
+    ? fixedStep
+      ? ' — the run diverged: lower optimizer.stepSize (or use optimizer "maid", which adapts the step)'
+      : ' — the run diverged: check the model initialisation and the tolerances'
+    : '';
+  const message = `training failed at iteration ${k}: ${(e as Error).message}${hint}; ${kept}`;
+  if (e instanceof BilevelError) {
+    const Ctor = e.constructor as new (m: string) => BilevelError;
+    return new Ctor(message);
+  }
+  return new BilevelError(message);
+}
+
+/** The training loop (core's `runAsync` with the app's callbacks) and the end of a run (checkpoint, params, status, pictures, report). */
 async function train(cfg: ExperimentConfig, options: RunExperimentOptions, session: Session, mark: CheckpointMark): Promise<RunExperimentResult> {
   const { outDir, ckptPath, dataset, problem, optimizer, state, t0, write, status } = session;
   const resume = options.resume ?? false;
@@ -316,43 +336,17 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
   );
   if (!resume) saveParams();
 
-  let stopCause: StopCause | undefined = budgetReached(cfg, state);
+  const rowOf = (record: StepRecord): LogRow => ({ ...record, psnr: psnrFromLoss(record.loss, problem.pixelsPerSample, problem.reduction) });
   let first: StepRecord | undefined;
   let last: StepRecord | undefined;
-  progress.start(cfg.budget.iterations, state.iteration);
-  try {
-    while (!stopCause) {
-      if (options.signal?.aborted) {
-        stopCause = 'interrupted';
-        break;
-      }
-      let record: StepRecord;
-      try {
-        record = optimizer.step(problem.oracle, state);
-        assertFiniteStep(record, state, problem.paramNames);
-      } catch (e) {
-        const k = state.iteration + 1;
-        const ck = mark.get();
-        const kept = ck !== undefined ? `the last checkpoint (iteration ${ck}) in ${ckptPath} is intact` : 'no checkpoint had been written yet';
-        const fixedStep = cfg.optimizer.kind === 'gd' || cfg.optimizer.kind === 'sgd' || cfg.optimizer.kind === 'adam';
-        const blewUp = e instanceof NumericalError || /over- or underflow|NaN|Infinity|diverg/i.test((e as Error).message);
-        const hint = blewUp
-          ? fixedStep
-            ? ' — the run diverged: lower optimizer.stepSize (or use optimizer "maid", which adapts the step)'
-            : ' — the run diverged: check the model initialisation and the tolerances'
-          : '';
-        const message = `training failed at iteration ${k}: ${(e as Error).message}${hint}; ${kept}`;
-        status({ status: 'failed', stopCause: 'failed', message });
-        mark.finish();
-        if (e instanceof BilevelError) {
-          const Ctor = e.constructor as new (m: string) => BilevelError;
-          throw new Ctor(message);
-        }
-        throw new BilevelError(message);
-      }
+  /** The JSONL log, the capped-solves warning and the progress line of every step (not of a diverged one). */
+  const record: RunCallbacks<OptimizerState, StepRecord> = {
+    usesCertificate: false,
+    onStep: ({ record, halt }) => {
+      if (halt === 'diverged') return;
       first ??= record;
       last = record;
-      const row: LogRow = { ...record, psnr: psnrFromLoss(record.loss, problem.pixelsPerSample, problem.reduction) };
+      const row = rowOf(record);
       log.write(row);
       if (record.cappedSolves > 0) {
         write(
@@ -369,43 +363,67 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
         cost: record.totalIterations,
         fraction: budgetFraction(cfg, state),
       });
-      if (state.iteration % cfg.checkpointEvery === 0) {
-        saveCheckpoint();
-        saveParams();
-        status({ status: 'running' });
-      }
-      options.onStep?.(row);
-      if (record.converged) stopCause = 'converged';
-      else stopCause = budgetReached(cfg, state);
-      await yieldToEventLoop();
-    }
+    },
+  };
+  /** Every `checkpointEvery` iterations: the checkpoint, then params.json and run.json. */
+  const checkpoints = optimizerCheckpoints(
+    optimizer,
+    cfg.checkpointEvery,
+    (checkpoint) => {
+      writeCheckpointAtomic(ckptPath, checkpoint);
+      mark.set(state.iteration);
+      saveParams();
+      status({ status: 'running' });
+    },
+    { onStop: false },
+  );
+  const onStep = options.onStep;
+  const callbacks = [record, checkpoints, ...(onStep ? [{ usesCertificate: false, onStep: (e: StepEvent<OptimizerState, StepRecord>) => onStep(rowOf(e.record)) }] : [])];
+
+  /** Mark the run failed at iteration `k` (run.json with the message) and return the error to throw. */
+  const fail = (e: unknown, k: number, stopCause?: StopReason): BilevelError => {
+    const error = failure(cfg, e, k, ckptPath, mark.get());
+    status({ status: 'failed', ...(stopCause ? { stopCause } : {}), message: error.message });
+    mark.finish();
+    return error;
+  };
+  let result: RunResult<OptimizerState, StepRecord, undefined>;
+  progress.start(cfg.budget.iterations, state.iteration);
+  try {
+    result = await runAsync(optimizerMachine(optimizer, problem.oracle), state, { stop: trainingStop(cfg, options.signal), callbacks });
+  } catch (e) {
+    throw fail(e, state.iteration + 1); // the step that threw did not advance the state
   } finally {
     progress.stop();
     log.close();
   }
+  const reason = result.reason;
+  if (reason === 'diverged') throw fail(divergence(result.record!, state, problem.paramNames), state.iteration, reason);
 
   if (mark.get() !== state.iteration) saveCheckpoint();
   saveParams();
-  const artifacts = options.artifacts !== false && stopCause !== 'interrupted';
-  if (stopCause === 'interrupted') {
-    status({ status: 'interrupted', stopCause });
+  const interrupted = reason === 'aborted';
+  const artifacts = options.artifacts !== false && !interrupted;
+  const why = stopWords(reason);
+  if (interrupted) {
+    status({ status: 'interrupted', stopCause: reason });
     write(`interrupted: checkpoint of iteration ${state.iteration} written to ${ckptPath}; continue with --resume`);
   } else if (artifacts) {
-    status({ status: 'running', stopCause });
-    write(`stopped after ${state.iteration} iterations (${stopCause}); writing pictures and report …`);
+    status({ status: 'running', stopCause: reason });
+    write(`stopped after ${state.iteration} iterations (${why}); writing pictures and report …`);
     const results = await writeRunArtifacts(outDir, cfg, dataset, problem, state.theta);
-    status({ status: 'completed', stopCause, results });
+    status({ status: 'completed', stopCause: reason, results });
     writeReport(outDir);
     write(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${runFile(outDir, 'report')}`);
   } else {
-    status({ status: 'completed', stopCause });
-    write(`stopped after ${state.iteration} iterations (${stopCause}); no pictures or report (--no-report); done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${outDir}`);
+    status({ status: 'completed', stopCause: reason });
+    write(`stopped after ${state.iteration} iterations (${why}); no pictures or report (--no-report); done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${outDir}`);
   }
-  if (stopCause !== 'interrupted') mark.finish();
+  if (!interrupted) mark.finish();
   const rows = first && last ? { initialLoss: first.loss, finalLoss: last.loss } : { initialLoss: NaN, finalLoss: NaN };
   return {
-    status: stopCause === 'interrupted' ? 'interrupted' : 'completed',
-    stopCause,
+    status: interrupted ? 'interrupted' : 'completed',
+    stopCause: reason,
     outDir,
     iterations: state.iteration,
     ...rows,

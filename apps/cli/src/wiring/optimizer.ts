@@ -69,7 +69,7 @@ export function optimizerLabel(config: ExperimentConfig): string {
     case 'maid':
       return 'MAID (adaptive inexact backtracking, arXiv 2308.10098)';
     case 'adaptive-piggyback':
-      return 'adaptive piggyback step (MAID-based reconstruction of arXiv 2412.06436 §5)';
+      return 'adaptive piggyback step (MAID-based reconstruction of the adaptive step of arXiv 2412.06436)';
     case 'gd':
       return 'inexact gradient descent, fixed step and accuracy';
     case 'sgd':

@@ -6,11 +6,11 @@
  * baseline of `bilevel eval`.
  * @module
  */
-import { NumericalError, type LinearOperator, type Vec } from '@bilevel/core';
+import { NumericalError, anyOf, maxIterations, run, tolerance, type LinearOperator, type Vec } from '@bilevel/core';
 import { ImplicitOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 import { imageShape, type Image } from '@bilevel/imaging';
 import { TrainingSet, models, saddleReconstruction, smoothReconstruction, type FilterBank, type ModelSpec } from '@bilevel/models';
-import { Fista, HuberTvPdhg, Pdhg, anyOf, maxIterations, run, tolerance } from '@bilevel/solvers';
+import { Fista, HuberTvPdhg, Pdhg } from '@bilevel/solvers';
 import type { ExperimentConfig } from '../config/schema.js';
 import { forwardOperator, type ImagePair } from '../data.js';
 import { initialModelSpec, modelSpecOf, trainedForm } from './models.js';

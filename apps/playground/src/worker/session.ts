@@ -8,7 +8,7 @@
  */
 import { Rng, ValidationError, parseOrThrow, totalIterations, z, type HypergradientOracle, type SaddleBackend } from '@bilevel/core';
 import { ImplicitOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
-import { centerCrop, degrade, psnr, sampleCrops, randomMask, type Image } from '@bilevel/imaging';
+import { centerCrop, degrade, psnr, psnrFromLoss, sampleCrops, randomMask, type Image } from '@bilevel/imaging';
 import { Convolution2D, Mask, gaussianKernel } from '@bilevel/operators';
 import { adaptivePiggyback, iadam, maid, type Optimizer, type OptimizerState, type StepRecord } from '@bilevel/optimizers';
 import { AsyncStepper, backendOracle } from './async-step.js';
@@ -130,12 +130,6 @@ function buildOptimizer(method: (typeof METHODS)[number], kind: ModelJson['kind'
   }
 }
 
-/** PSNR (dB, range 1) implied by the mean ½‖x − x†‖² over crops of `n` pixels. */
-export function psnrFromLoss(loss: number, n: number): number {
-  const mse = (2 * loss) / n;
-  return mse > 0 ? -10 * Math.log10(mse) : Infinity;
-}
-
 /** A training session: data, model, oracle, optimizer and state. */
 export class TrainingSession {
   /** The validated settings. */
@@ -208,7 +202,7 @@ export class TrainingSession {
     return {
       iteration: this.state.iteration,
       loss: record.loss,
-      psnr: psnrFromLoss(record.loss, clean.data.length),
+      psnr: psnrFromLoss(record.loss, clean.data.length, 'sum'),
       reconstructionPsnr: psnr(this.reconstruction(), clean, { dataRange: 1, clip: [0, 1] }),
       bound: record.bound,
       gradNorm: record.gradNorm,

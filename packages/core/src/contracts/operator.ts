@@ -52,7 +52,7 @@ export interface Learnable {
  * A linear operator `K_θ` that depends on learnable parameters `θ`.
  *
  * `paramVjp(x, y, grad, s)` accumulates `grad += s · ∇_θ ⟨K_θ x, y⟩`, the quantity that
- * piggyback (arXiv 2412.06436, §3.4) and implicit differentiation need: for a dense matrix
+ * piggyback (docs/math/piggyback.md#assembly-with-paramvjp) and implicit differentiation need: for a dense matrix
  * it is the outer product `y xᵀ`, for a filter bank the cross-correlation of `y` with `x`.
  */
 export interface ParametricOperator extends LinearOperator, Learnable {

@@ -72,7 +72,7 @@ export interface HypergradientEstimate extends LossEstimate {
 }
 
 /**
- * What every upper-level optimizer consumes (DESIGN.md §3): given θ, a batch of sample
+ * What every upper-level optimizer consumes (docs/architecture.md#hypergradient-oracle): given θ, a batch of sample
  * indices and tolerances, the loss, the hypergradient, its a-posteriori bound, the cost and
  * per-sample warm-start state. Batch results are means of per-sample results.
  */

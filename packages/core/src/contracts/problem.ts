@@ -29,6 +29,18 @@ export interface SaddleProblem {
 }
 
 /**
+ * The saddle problem of one reconstruction: the model's shared `K`, `f*` and (for the primal
+ * certificate) `f`, with a sample's data term `g` and (for the dual certificate) its conjugate
+ * `g*` — the one place a model and a sample become a {@link SaddleProblem}.
+ */
+export function saddleProblem(
+  shared: Pick<SaddleProblem, 'K' | 'fStar' | 'f'>,
+  data: Pick<SaddleProblem, 'g' | 'gStar'>,
+): SaddleProblem {
+  return { K: shared.K, g: data.g, fStar: shared.fStar, ...(shared.f ? { f: shared.f } : {}), ...(data.gStar ? { gStar: data.gStar } : {}) };
+}
+
+/**
  * Smooth form of the lower level: `min_x h(x)` with `h` μ-strongly convex and `L`-smooth
  * (MAID, arXiv 2308.10098). `h.strongConvexity` is `μ`, `h.lipschitz` is `L`.
  */

@@ -70,7 +70,8 @@ export interface RunOptions<S, R = unknown, C extends Certificate = Certificate>
   readonly stop?: StoppingCriterion<NoInfer<S>, NoInfer<R>>;
   /**
    * Compute a certificate every `m` iterations (default 10: certificates cost extra operator
-   * applications, arXiv 2412.06436 §3.6). Computed only when `stop` or a callback reads them.
+   * applications, docs/math/piggyback.md#stopping-and-cost). Computed only when `stop` or a
+   * callback reads them.
    */
   readonly certificateEvery?: number;
   /** Hooks after every step and at the stop. */

@@ -29,6 +29,24 @@ export function relativeError(a: number, b: number, floor = 1e-300): number {
   return d === 0 ? 0 : d / Math.max(Math.abs(a), Math.abs(b), floor);
 }
 
+/** `‖a − b‖₂ / ‖b‖₂`: the distance of `a` from the reference `b`, relative to it. */
+export function relativeDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < b.length; i++) {
+    d += (a[i]! - b[i]!) ** 2;
+    s += b[i]! ** 2;
+  }
+  return Math.sqrt(d / s);
+}
+
+/** `max_i |a_i − b_i|`. */
+export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
 function shifted(x: Vec, d: ArrayLike<number>, t: number, out: Vec): Vec {
   for (let i = 0; i < x.length; i++) out[i] = x[i]! + t * d[i]!;
   return out;

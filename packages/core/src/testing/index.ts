@@ -1,6 +1,6 @@
 /**
  * `@bilevel/core/testing`: the framework-free conformance checks every contributor reuses
- * (DESIGN.md §5). Nothing here needs a test framework, so the checks run anywhere:
+ * (CONTRIBUTING.md#testing). Nothing here needs a test framework, so the checks run anywhere:
  * ```ts
  * const failed = operatorChecks({ name: 'myOp 4×5', make: () => new MyOp(4, 5) })
  *   .map((c) => ({ name: c.name, ...c.run() }))

@@ -448,6 +448,24 @@ function learnableChecks(
     f.setParams(theta);
     return phi(f);
   };
+  /** `vjp(f, x, w, g)` (`g += ∇_θ⟨map_θ(x), w⟩`) against central differences of `θ ↦ ⟨map_θ(x), w⟩`. */
+  const vjpCheck = (
+    name: string,
+    vjp: (f: LearnableFunctional, x: Vec, w: Vec, grad: Float64Array) => void,
+    map: (f: LearnableFunctional, x: Vec, out: Vec) => Vec,
+  ): NamedCheck => ({
+    name,
+    run: () => {
+      const f = make();
+      const r = rng();
+      const x = point(r);
+      const w = r.normalVec(n);
+      const g = new Float64Array(p);
+      vjp(f, x, w, g);
+      const out = new Float64Array(n);
+      return outcome(checkGradient(viaParams(f, (h) => dot(n, map(h, x, out), w)), g, Float64Array.from(f.params), r).relError, fdTol);
+    },
+  });
   const checks: NamedCheck[] = [
     { name: 'paramNames has one name per parameter', run: () => outcome(Math.abs(make().paramNames().length - p), 0) },
   ];
@@ -465,36 +483,10 @@ function learnableChecks(
     });
   }
   if (probe.proxParamVjp) {
-    checks.push({
-      name: 'proxParamVjp vs FD',
-      run: () => {
-        const f = make() as LearnableFunctional & Proximable;
-        const r = rng();
-        const v = point(r);
-        const w = r.normalVec(n);
-        const g = new Float64Array(p);
-        f.proxParamVjp!(v, 0.8, w, g, 1);
-        const out = new Float64Array(n);
-        const phi = viaParams(f, (h) => dot(n, (h as unknown as Proximable).prox(v, 0.8, out), w));
-        return outcome(checkGradient(phi, g, Float64Array.from(f.params), r).relError, fdTol);
-      },
-    });
+    checks.push(vjpCheck('proxParamVjp vs FD', (f, v, w, g) => f.proxParamVjp!(v, 0.8, w, g, 1), (h, v, out) => (h as unknown as Proximable).prox(v, 0.8, out)));
   }
   if (probe.gradParamVjp) {
-    checks.push({
-      name: 'gradParamVjp (mixed derivative) vs FD',
-      run: () => {
-        const f = make() as LearnableFunctional & Smooth;
-        const r = rng();
-        const x = point(r);
-        const w = r.normalVec(n);
-        const g = new Float64Array(p);
-        f.gradParamVjp!(x, w, g, 1);
-        const out = new Float64Array(n);
-        const phi = viaParams(f, (h) => dot(n, (h as unknown as Smooth).gradient(x, out), w));
-        return outcome(checkGradient(phi, g, Float64Array.from(f.params), r).relError, fdTol);
-      },
-    });
+    checks.push(vjpCheck('gradParamVjp (mixed derivative) vs FD', (f, x, w, g) => f.gradParamVjp!(x, w, g, 1), (h, x, out) => (h as unknown as Smooth).gradient(x, out)));
   }
   if (probe.gradParamJvp) {
     checks.push({
@@ -516,23 +508,11 @@ function learnableChecks(
     });
   }
   if (typeof (probe as Partial<ParametricSmooth>).mixedVjp === 'function') {
-    checks.push({
-      name: 'mixedVjp Bᵀq vs FD of θ ↦ ⟨∇ₓh_θ(x), q⟩',
-      run: () => {
-        const h = make() as unknown as ParametricSmooth;
-        const r = rng();
-        const x = point(r);
-        const q = r.normalVec(n);
-        const g = new Float64Array(p);
-        h.mixedVjp(x, q, g, 1);
-        const out = new Float64Array(n);
-        const phi = (t: Vec): number => {
-          h.setParams(t);
-          return dot(n, h.gradient(x, out), q);
-        };
-        return outcome(checkGradient(phi, g, Float64Array.from(h.params), r).relError, fdTol);
-      },
-    });
+    checks.push(
+      vjpCheck('mixedVjp Bᵀq vs FD of θ ↦ ⟨∇ₓh_θ(x), q⟩', (f, x, q, g) => (f as unknown as ParametricSmooth).mixedVjp(x, q, g, 1), (h, x, out) =>
+        (h as unknown as ParametricSmooth).gradient(x, out),
+      ),
+    );
     checks.push({
       name: 'mixedJvp is the transpose of mixedVjp',
       run: () => {

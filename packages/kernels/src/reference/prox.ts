@@ -1,6 +1,6 @@
 /**
  * Float64 reference loops of the elementwise prox maps of the built-in functionals and their
- * Jacobian-vector products (arXiv 2412.06436 piggyback note §3.3), plus `axpby` and the
+ * Jacobian-vector products (docs/math/piggyback.md#prox-jacobians), plus `axpby` and the
  * reductions.
  * @module
  */

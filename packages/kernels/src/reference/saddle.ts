@@ -9,7 +9,8 @@ import { huberKappa } from './prox.js';
 
 /**
  * Run `iterations` PDHG iterations from `state` (updated in place), with the piggyback
- * recursion when `piggyback` (arXiv 2412.06436 §3.2, dual-first form of Chambolle–Pock 2011):
+ * recursion when `piggyback` (docs/math/piggyback.md#the-piggyback-recursion, dual-first form of
+ * Chambolle–Pock 2011):
  * ```
  * x̄ = x + θ(x − xPrev),            X̄ = X + θ(X − XPrev)
  * q = κ(y + σKx̄),  y⁺ = Π_α(q),    Y⁺ = DΠ_α(q)·κ(Y + σKX̄)          κ = 1/(1 + σε/α)

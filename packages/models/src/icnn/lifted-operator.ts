@@ -1,7 +1,7 @@
 /**
  * The learnable operator of the ICNN saddle form: `K(x, z) = (W₀x, z, A z)` with the hidden layer
  * `A = W_A·avgpool` or `A = W_A⋆` (convolutional), acting on the lifted primal variable `(x, z)`
- * (research note piggyback-pdhg.md §3.4, ICNN bullet; docs/math/icnn.md#saddle-form).
+ * (docs/math/icnn.md#saddle-form).
  * @module
  */
 import { formatShape, shapeEquals, shapeSize, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';

@@ -1,6 +1,6 @@
 /**
  * `z ↦ W·avgpool_s(z)`: average pooling followed by a learnable dense layer, the ICNN's hidden
- * layer (`fc₁ ∘ avgpool` of Wong's `simple_ICNN`; research note piggyback-pdhg.md §3.4–3.5).
+ * layer (`fc₁ ∘ avgpool` of Wong's `simple_ICNN`; docs/math/icnn.md#the-network).
  * @module
  */
 import { shapeSize, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';
@@ -31,8 +31,8 @@ export interface PooledDenseOptions {
  * which makes the composed network convex; the operator itself accepts any sign.
  *
  * - adjoint `Aᵀy = Pᵀ(Wᵀ y)` (`Pᵀ` spreads each value `/s²` over its block);
- * - parameter derivative `∇_W⟨A z, y⟩ = y (P z)ᵀ` (an outer product, arXiv 2412.06436 §3.4,
- *   ICNN bullet), with `‖y (Pz)ᵀ‖_F = ‖y‖‖Pz‖ ≤ ‖y‖‖z‖/s`: `paramVjpBound() = 1/s`;
+ * - parameter derivative `∇_W⟨A z, y⟩ = y (P z)ᵀ` (an outer product,
+ *   docs/math/icnn.md#operator-norm-and-parameter-bound), with `‖y (Pz)ᵀ‖_F = ‖y‖‖Pz‖ ≤ ‖y‖‖z‖/s`: `paramVjpBound() = 1/s`;
  * - `norm()`: `min(‖W‖_F, √(‖W‖₁‖W‖_∞))/s` (Frobenius and Schur bounds of `‖W‖₂`), kind
  *   `upper-bound`, cached until `setParams`.
  *

@@ -1,7 +1,7 @@
 /**
  * The input-convex neural network (ICNN) regularizer of arXiv 2412.06436's headline experiment
  * ("training an input-convex neural network"), in the simple architecture of Wong's
- * `simple_ICNN` (`hsw43/icnn_primal_dual`, `models.py`; research note piggyback-pdhg.md §3.5):
+ * `simple_ICNN` (`hsw43/icnn_primal_dual`, `models.py`; docs/math/icnn.md#the-network):
  * ```
  * R_θ(x) = Σ_m a_m h_{ω₁}((W_A·avgpool_s(σ(W₀x + b₀)))_m + b₁_m)
  * ```

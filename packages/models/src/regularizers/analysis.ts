@@ -7,11 +7,11 @@
  *   `min_x max_y ⟨Kx, y⟩ + g(x) − f*(y)`), with `gatherGradient` mapping per-part gradients
  *   (`K.paramVjp`, `fStar.proxParamVjp`) onto `θ`;
  * - a **smooth form** (a `ParametricSmooth`) with gradient, Hessian-vector product and the mixed
- *   derivatives `B = ∇²_{xθ}R` that implicit differentiation needs (maid-and-isgd.md §1.2, §6.1
- *   item 4), when the potential is smooth.
+ *   derivatives `B = ∇²_{xθ}R` that implicit differentiation needs
+ *   (docs/math/regularizers.md#mixed-derivatives), when the potential is smooth.
  * @module
  */
-import { assertFinite, assertLength, shapeSize, ValidationError, type Shape, type Vec } from '@bilevel/core';
+import { SharedParams, assertFinite, assertLength, shapeSize, ValidationError, type Shape, type Vec } from '@bilevel/core';
 import type {
   Conjugable,
   Functional,
@@ -181,7 +181,7 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
 
 /**
  * The smooth form `R_θ(x) = φ(Kx)` of an analysis regularizer, with `u = Kx`
- * (maid-and-isgd.md §6.1 item 4, written for a general operator and potential):
+ * (docs/math/regularizers.md#mixed-derivatives, written for a general operator and potential):
  *
  * - `∇R = Kᵀ∇φ(u)`, `∇²R·v = Kᵀ∇²φ(u)Kv`, Lipschitz constant `L_φ‖K‖²` (`‖K‖` an upper bound),
  *   strong convexity 0;
@@ -194,7 +194,7 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
  *
  * Allocation-free after construction.
  */
-export class RegularizerSmooth implements ParametricSmooth, Subdifferentiable {
+export class RegularizerSmooth extends SharedParams implements ParametricSmooth, Subdifferentiable {
   /** Shape of `x`. */
   readonly shape: Shape;
   /** Not strongly convex. */
@@ -216,6 +216,7 @@ export class RegularizerSmooth implements ParametricSmooth, Subdifferentiable {
     private readonly potential: SmoothPotential,
     private readonly map: ParamMap,
   ) {
+    super();
     this.shape = K.domain;
     const m = shapeSize(K.range);
     this.u = new Float64Array(m);
@@ -229,19 +230,9 @@ export class RegularizerSmooth implements ParametricSmooth, Subdifferentiable {
     this.dPhi = new Float64Array(potential.params.length);
   }
 
-  /** `θ` of the regularizer (shared). */
-  get params(): Float64Array {
-    return this.owner.params;
-  }
-
-  /** Names of `θ`. */
-  paramNames(): readonly string[] {
-    return this.owner.paramNames();
-  }
-
-  /** Set `θ` on the regularizer. */
-  setParams(theta: ArrayLike<number>): void {
-    this.owner.setParams(theta);
+  /** The owner of θ: the regularizer. */
+  protected get paramOwner(): Partial<Learnable> {
+    return this.owner;
   }
 
   /** `L_φ ‖K‖²`. */
@@ -341,11 +332,11 @@ export interface SmoothObjectiveOptions {
 
 /**
  * `h_θ(x) = data(x) + R_θ(x)`: the smooth lower-level objective of MAID (arXiv 2308.10098;
- * maid-and-isgd.md §1.1) as a `ParametricSmooth`. Strong convexity `μ = μ_data + μ_R` (1 for
+ * docs/math/implicit.md#the-smooth-lower-level) as a `ParametricSmooth`. Strong convexity `μ = μ_data + μ_R` (1 for
  * denoising with `½‖x − b‖²`), Lipschitz constant `L = L_data + L_R`; mixed derivatives and
  * parameters are the regularizer's. Allocation-free after construction.
  */
-export class SmoothObjective implements ParametricSmooth, Subdifferentiable {
+export class SmoothObjective extends SharedParams implements ParametricSmooth, Subdifferentiable {
   /** Shape of `x`. */
   readonly shape: Shape;
   /** The regularizer term `R_θ`. */
@@ -355,6 +346,7 @@ export class SmoothObjective implements ParametricSmooth, Subdifferentiable {
   private readonly tmp: Vec;
 
   constructor(options: SmoothObjectiveOptions) {
+    super();
     const r = options.regularizer;
     this.regularizer = r instanceof AnalysisRegularizer ? r.smooth() : r;
     this.data = options.data;
@@ -378,19 +370,9 @@ export class SmoothObjective implements ParametricSmooth, Subdifferentiable {
     return this.data.lipschitz + this.regularizer.lipschitz;
   }
 
-  /** `θ` (the regularizer's). */
-  get params(): Float64Array {
-    return this.regularizer.params;
-  }
-
-  /** Names of `θ`. */
-  paramNames(): readonly string[] {
-    return this.regularizer.paramNames();
-  }
-
-  /** Set `θ` on the regularizer. */
-  setParams(theta: ArrayLike<number>): void {
-    this.regularizer.setParams(theta);
+  /** The owner of θ: the regularizer term. */
+  protected get paramOwner(): Partial<Learnable> {
+    return this.regularizer;
   }
 
   /** `data(x) + R(x)`. */

@@ -1,6 +1,6 @@
 /**
  * Fields of Experts (Roth & Black 2005/2009) in the convex form of MAID (arXiv 2308.10098,
- * `FoE.py`; maid-and-isgd.md §1.3): learnable filters `k_i`, per-filter weights and smoothings.
+ * `FoE.py`; docs/math/regularizers.md#fields-of-experts): learnable filters `k_i`, per-filter weights and smoothings.
  * @module
  */
 import { Rng, z, type Shape } from '@bilevel/core';
@@ -73,7 +73,7 @@ function defaultKernels(m: number, C: number, k: number, seed: number): Float64A
  * kernels (the filter bank's names)]`. Per filter `c_i = ½e^{θ₀+θ_i}` and smoothing `e^{s_i}`.
  *
  * - smooth form: `φ_i(t) = √(t² + ν_i²)` ({@link SmoothAbs} per filter block, `λ_i = c_i`,
- *   `ν_i = e^{s_i}`); closed-form mixed derivatives of maid-and-isgd.md §6.1 item 4
+ *   `ν_i = e^{s_i}`); closed-form mixed derivatives of docs/math/regularizers.md#mixed-derivatives
  *   (`(Bᵀq)_{k_i}` = correlation of `x` with `ψ''(u)⊙Kq` plus correlation of `q` with `ψ'(u)`);
  * - saddle form: `φ_i = c_i Huber_{ε_i}` with `ε_i = e^{s_i}` ({@link GroupHuber} per block),
  *   `K` the filter bank, `f*` the per-filter `HuberConjugate(α_i = c_i, ε_i)`.

@@ -2,7 +2,7 @@
  * The map from a regularizer's flat parameter block `θ` to the parameters of its parts: the
  * operator `K` (a contiguous copy of a slice of `θ`, e.g. the filters) and the potential (each
  * entry `factor·exp(Σ_{s∈S} θ_s)`, the exp reparametrisation of positive weights and
- * smoothings, maid-and-isgd.md §1.3), with its transpose (pull-back of part gradients onto `θ`)
+ * smoothings, docs/math/regularizers.md#exp-reparametrisation), with its transpose (pull-back of part gradients onto `θ`)
  * and its Jacobian (push-forward of a direction `dθ`).
  * @module
  */

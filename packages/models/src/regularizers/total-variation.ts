@@ -87,7 +87,8 @@ export interface HuberTVOptions extends TvBaseOptions {
 
 /**
  * Huber total variation `R(x) = α Σ_j H_ε(‖(Dx)_j‖)` with `θ = [log α, log ε]`
- * (`log_alpha`, `log_epsilon`): the Huber-TV of arXiv 2412.06436 §1.2 (piggyback-pdhg.md).
+ * (`log_alpha`, `log_epsilon`): the Huber-TV of arXiv 2412.06436
+ * (docs/math/regularizers.md#analysis-regularizers).
  *
  * Saddle form: `K = D` (fixed), `f = α Huber_ε` ({@link GroupHuber}), `f* = ε/(2α)‖y‖² +
  * ι{‖y_j‖ ≤ α}` (`HuberConjugate`), `f*` parameters `[α, ε] = [e^{θ₀}, e^{θ₁}]`.
@@ -127,13 +128,13 @@ export interface SmoothedTVOptions extends TvBaseOptions {
 }
 
 /**
- * The smoothed TV of MAID (arXiv 2308.10098, `TV_denoising.py`; maid-and-isgd.md §1.3):
+ * The smoothed TV of MAID (arXiv 2308.10098, `TV_denoising.py`; docs/math/regularizers.md#smoothed-tv):
  * `R(x) = ½e^{θ₀} Σ_j √(‖(Dx)_j‖² + e^{2θ₁})`, anisotropic by default (each forward
  * difference alone), `θ = [θ₀, θ₁]` (`log_weight`, `log_nu`). With Neumann differences the
  * zero boundary differences add the constant `ν` per entry to the value (MAID sums interior
  * differences only); gradients and mixed derivatives are unaffected.
  *
- * Smooth form (maid-and-isgd.md §6.1 item 4): `∇R = ½e^{θ₀} Dᵀψ'(Dx)`,
+ * Smooth form (docs/math/regularizers.md#mixed-derivatives): `∇R = ½e^{θ₀} Dᵀψ'(Dx)`,
  * `(Bᵀq)_{θ₀} = ½e^{θ₀}⟨Dᵀψ'(Dx), q⟩`, `(Bᵀq)_{θ₁} = ½e^{θ₀}⟨Dᵀ(−Dx ν²/ψ³), q⟩`;
  * potential `SmoothAbs` with `λ = ½e^{θ₀}`, `ν = e^{θ₁}`, Lipschitz `(λ/ν)‖D‖²`.
  * Saddle form: `K = D`, `f = SmoothAbs`, `f*` its conjugate `−ν√(λ² − ‖y_j‖²) + ι`

@@ -1,7 +1,7 @@
 /**
  * The scalar activations of the input-convex network (ICNN) and the projection onto the epigraph
  * of the (smoothed) leaky ReLU with its Jacobian — the kernels of the ICNN saddle form
- * (research note piggyback-pdhg.md §3.3, ICNN rows, and §3.5; Wong's `proj_epi`/`cubic` in
+ * (docs/math/icnn.md#projection-onto-the-epigraph; Wong's `proj_epi`/`cubic` in
  * `hsw43/icnn_primal_dual`, `solver.py`).
  *
  * - smoothed ReLU (Huber-like), `ω ≥ 0`:

@@ -1,6 +1,6 @@
 /**
  * The epigraph constraint of the ICNN's first layer and its conjugate: the dual block of PDHG
- * for `z ≥ σ(W₀x + b₀)` (research note piggyback-pdhg.md §3.3, ICNN rows, §3.5).
+ * for `z ≥ σ(W₀x + b₀)` (docs/math/icnn.md#dual-blocks, docs/math/icnn.md#projection-onto-the-epigraph).
  *
  * Both act on pairs: a vector of shape `[2, …]` with `n = 2N` entries holds the pairs
  * `(q_i, r_i) = (v[i], v[N + i])`, `i < N`, the first entry the pre-activation (`W₀x`), the second
@@ -171,6 +171,11 @@ export class LeakyReluEpigraph extends EpigraphBase implements ProxDifferentiabl
 
   /** `(u − Π_C(u))/ε` (`ε > 0` only). */
   gradient(v: Vec, out: Vec): Vec {
+    return this.shiftedGradient(v, undefined, out);
+  }
+
+  /** `shift + (u − Π_C(u))/ε` (no shift: the gradient); `out` may alias `shift`. */
+  private shiftedGradient(v: Vec, shift: Vec | undefined, out: Vec): Vec {
     const N = this.pairs;
     const { epi, bias, perBlock, slot } = this;
     const s = 1 / this.epsilon;
@@ -178,8 +183,8 @@ export class LeakyReluEpigraph extends EpigraphBase implements ProxDifferentiabl
       const p = v[i]! + bias[(i / perBlock) | 0]!;
       const t = v[N + i]!;
       epi.project(p, t, slot);
-      out[i] = s * (p - slot[0]!);
-      out[N + i] = s * (t - slot[1]!);
+      out[i] = (shift ? shift[i]! : 0) + s * (p - slot[0]!);
+      out[N + i] = (shift ? shift[N + i]! : 0) + s * (t - slot[1]!);
     }
     return out;
   }
@@ -192,17 +197,7 @@ export class LeakyReluEpigraph extends EpigraphBase implements ProxDifferentiabl
 
   /** `shift + ∇f(v)` (`ε > 0` only); `out` may alias `shift`. */
   minNormSubgradient(v: Vec, shift: Vec, out: Vec): Vec {
-    const N = this.pairs;
-    const { epi, bias, perBlock, slot } = this;
-    const s = 1 / this.epsilon;
-    for (let i = 0; i < N; i++) {
-      const p = v[i]! + bias[(i / perBlock) | 0]!;
-      const t = v[N + i]!;
-      epi.project(p, t, slot);
-      out[i] = shift[i]! + s * (p - slot[0]!);
-      out[N + i] = shift[N + i]! + s * (t - slot[1]!);
-    }
-    return out;
+    return this.shiftedGradient(v, shift, out);
   }
 
   /** {@link LeakyReluEpigraphConjugate} with the same parameters. */
@@ -221,7 +216,7 @@ export class LeakyReluEpigraph extends EpigraphBase implements ProxDifferentiabl
  * `k = (1 − a)/ω`; for `ω = 0` the indicator of the cone polar to `C`), shifted by the bias and
  * `ε`-strongly convex when `ε > 0` (not strongly convex, not smooth at `ε = 0`).
  *
- * **Prox** (Moreau, piggyback-pdhg.md §3.3): with `u = (w₁/σ + b, w₂/σ)`,
+ * **Prox** (Moreau; docs/math/icnn.md#dual-blocks): with `u = (w₁/σ + b, w₂/σ)`,
  * `prox_{σf*}(w) = σ(u − Π_C(u))/(1 + σε)`, computed as `σλ(m, −1)/(1 + σε)` from the residual
  * `u − Π_C(u) = λ(σ'(s), −1)` of each piece (exactly 0 inside `C`), so that points on the rays of the
  * cone are exactly proportional to `(a, −1)` or `(1, −1)`. **Jacobian** `(I − J_Π(u))/(1 + σε)`:

@@ -1,7 +1,7 @@
 /**
  * The last layer of the ICNN, `f(q) = Σ_j a_j h_ω(q_j + b_j)` (a nonnegative combination of
  * smoothed ReLUs), and its conjugate, a box plus a quadratic: the dual block of PDHG for the
- * hidden units (research note piggyback-pdhg.md §3.3, row "ICNN last layer").
+ * hidden units (docs/math/icnn.md#dual-blocks).
  * @module
  */
 import { shapeSize, type Shape, type Vec } from '@bilevel/core';
@@ -151,7 +151,7 @@ export class SmoothReluSum extends ReluLayerBase implements ProxDifferentiable, 
  * (since `(a h_ω(· + b))*(y) = a h_ω*(y/a) − by` and `h_ω* = (ω/2)y² + ι_[0,1]`): strongly convex
  * with modulus `min_j ω/a_j` — the reason the ICNN's last activation is smoothed.
  *
- * Prox (piggyback-pdhg.md §3.3): `clip(a(w + σb)/(a + σω), 0, a)`; Jacobian `a/(a + σω)` where
+ * Prox (docs/math/icnn.md#prox-maps-and-jacobians): `clip(a(w + σb)/(a + σω), 0, a)`; Jacobian `a/(a + σω)` where
  * not clipped, else 0. Generalised Hessian `ω/a` on `0 < y < a`, 0 at the bounds (the constraint
  * fixes them); inverse `a/ω`, resp. 0. Min-norm subgradient of `shift + ∂f*`: `r = shift +
  * ωy/a − b` inside, `min(r, 0)` at `y = 0`, `max(r, 0)` at `y = a` (bounds within a relative
