@@ -2,7 +2,8 @@
  * Self-contained test fixtures: dense operators, quadratic and Huber functionals with the
  * capabilities the solvers use, a 2-D forward-difference gradient, and Gaussian elimination.
  */
-import { Rng, type LinearOperator, type OperatorNorm, type Shape, type Vec } from '@bilevel/core';
+import { Rng, type Certificate, type LinearOperator, type OperatorNorm, type Shape, type Solver, type SolverState, type Vec } from '@bilevel/core';
+import { restoreState, serializeState, type StateSnapshot } from '@bilevel/solvers';
 
 /** Solve `A x = b` (dense, row-major `n×n`) by Gaussian elimination with partial pivoting. */
 export function solveDense(n: number, A: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
@@ -455,4 +456,25 @@ export function testImage(H: number, W: number, seed: number, noise = 0.1): Floa
       b[i * W + j] = (inside ? 0.8 : 0.2) + (0.1 * j) / W + noise * rng.normal();
     }
   return b;
+}
+
+/**
+ * The resume check of a solver: `total` steps from `init(problem)` without interruption, and a
+ * second run of `at` steps, snapshot (`serializeState`, then `through`, e.g. a JSON round trip),
+ * `restoreState` and the remaining `total − at` steps. Returns both final states.
+ */
+export function resumedRun<P, S extends SolverState, C extends Certificate>(
+  solver: Solver<P, S, C>,
+  problem: P,
+  total: number,
+  at: number,
+  through: (snapshot: StateSnapshot) => StateSnapshot = (snapshot) => snapshot,
+): { uninterrupted: S; resumed: S } {
+  const uninterrupted = solver.init(problem);
+  for (let k = 0; k < total; k++) solver.step(uninterrupted);
+  const first = solver.init(problem);
+  for (let k = 0; k < at; k++) solver.step(first);
+  const resumed = restoreState(solver, problem, through(serializeState(first)));
+  for (let k = at; k < total; k++) solver.step(resumed);
+  return { uninterrupted, resumed };
 }
