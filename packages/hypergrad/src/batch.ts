@@ -42,6 +42,23 @@ export function validateTolerances(tol: { epsilon: number; delta?: number }): vo
   }
 }
 
+/**
+ * Start answering a query `(θ, batch, tolerances)`: validate θ and the batch against the
+ * oracle's `dimension` and `numSamples` ({@link validateQuery}) and the tolerances
+ * ({@link validateTolerances}), then set θ on the model the oracle evaluates.
+ */
+export function applyQuery(
+  oracle: { readonly dimension: number; readonly numSamples: number },
+  model: { setParams(theta: ArrayLike<number>): void },
+  theta: Float64Array,
+  batch: readonly number[],
+  tol: { epsilon: number; delta?: number },
+): void {
+  validateQuery(theta, batch, oracle.dimension, oracle.numSamples);
+  validateTolerances(tol);
+  model.setParams(theta);
+}
+
 /** A per-sample lower-level result: inexact loss data and the certified distance `ε`. */
 export interface SampleLoss {
   /** `ℓ(x̃)`. */

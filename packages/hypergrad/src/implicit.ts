@@ -32,15 +32,15 @@ import {
   type WarmState,
 } from '@bilevel/core';
 import { Fista, type SmoothState } from '@bilevel/solvers';
-import { meanGradient, meanLoss, validateQuery, validateTolerances, type SampleGradient, type SampleLoss } from './batch.js';
-import type { Loss } from '@bilevel/core';
+import { applyQuery, meanGradient, meanLoss, type SampleGradient, type SampleLoss } from './batch.js';
+import { lossOption } from './options.js';
 
 /** zod schema of the options of {@link ImplicitOracle} (unknown keys are rejected). */
 export const implicitOptionsSchema = z.strictObject({
   /** The learnable smooth model (all samples share θ). */
   model: z.custom<SmoothModel>((m) => typeof m === 'object' && m !== null && 'sample' in m, 'must be a SmoothModel'),
   /** The upper-level loss. */
-  loss: z.custom<Loss>((l) => typeof l === 'object' && l !== null && 'gradient' in l, 'must be a Loss'),
+  loss: lossOption,
   /** Check `‖∇h‖/μ ≤ ε` every `m` FISTA iterations (default 5). */
   certificateEvery: positiveInt.default(5),
   /** FISTA iteration cap per solve (default 20000; the bound stays a-posteriori). */
@@ -101,18 +101,14 @@ export class ImplicitOracle implements HypergradientOracle {
 
   /** Loss only: FISTA to `‖∇h‖/μ ≤ ε`, warm-started. */
   loss(theta: Float64Array, batch: readonly number[], epsilon: number, warm?: WarmState): LossEstimate {
-    validateQuery(theta, batch, this.dimension, this.numSamples);
-    validateTolerances({ epsilon });
-    this.o.model.setParams(theta);
+    applyQuery(this, this.o.model, theta, batch, { epsilon });
     const samples = batch.map((i) => this.solveLower(i, epsilon, warm?.get(i)).result);
     return meanLoss(samples, batch, this.o.loss, this.n(batch[0]!), warm);
   }
 
   /** Loss, implicit hypergradient and MAID bound. */
   evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {
-    validateQuery(theta, batch, this.dimension, this.numSamples);
-    validateTolerances(tol);
-    this.o.model.setParams(theta);
+    applyQuery(this, this.o.model, theta, batch, tol);
     const samples = batch.map((i) => this.solveSample(i, tol, warm?.get(i)));
     return meanGradient(samples, batch, this.o.loss, this.n(batch[0]!), warm);
   }

@@ -25,7 +25,6 @@ import {
   type HessianInvertible,
   type LearnableFunctional,
   type LossEstimate,
-  type SaddleModel,
   type SaddleBackend,
   type SaddleBackendState,
   type DeclarativeSaddleModel,
@@ -41,10 +40,9 @@ import {
   createSaddleCertificateWorkspace,
   saddleCertificate,
   type PdhgState,
-  type PdhgStepOptions,
 } from '@bilevel/solvers';
-import { meanGradient, meanLoss, validateQuery, validateTolerances, type SampleGradient, type SampleLoss } from './batch.js';
-import type { Loss } from '@bilevel/core';
+import { applyQuery, meanGradient, meanLoss, type SampleGradient, type SampleLoss } from './batch.js';
+import { saddleOracleFields } from './options.js';
 import { saddleHypergradientBound, type SaddleBoundConstants } from './saddle-bound.js';
 
 const constantsSchema = z
@@ -64,12 +62,8 @@ const constantsSchema = z
 
 /** zod schema of the options of {@link PiggybackOracle} (unknown keys are rejected). */
 export const piggybackOptionsSchema = z.strictObject({
-  /** The learnable saddle model (θ = [K.params, fStar.params]). */
-  model: z.custom<SaddleModel>((m) => typeof m === 'object' && m !== null && 'K' in m && 'fStar' in m, 'must be a SaddleModel'),
-  /** The upper-level loss `ℓ(x; x†)`. */
-  loss: z.custom<Loss>((l) => typeof l === 'object' && l !== null && 'gradient' in l, 'must be a Loss'),
-  /** PDHG step rule (`scheme` must be `plain` or `linear`; default: `linear` when μ_g, μ_f* > 0). */
-  steps: z.custom<PdhgStepOptions>((v) => typeof v === 'object' && v !== null, 'must be PDHG step options').default({}),
+  /** Model, loss and PDHG step rule (default scheme: `linear` when μ_g, μ_f* > 0). */
+  ...saddleOracleFields,
   /** Evaluate the certificates every `m` iterations (default 10; they cost extra K, Kᵀ). */
   certificateEvery: positiveInt.default(10),
   /** Iteration cap per solve (the bound stays valid: it is a-posteriori). Default 20000. */
@@ -114,7 +108,7 @@ interface AdjointWork {
 }
 
 /**
- * Piggyback hypergradient oracle for a {@link SaddleModel}.
+ * Piggyback hypergradient oracle for a `SaddleModel` (`@bilevel/core`).
  *
  * Per sample and per iteration (dual-first; docs/math/piggyback.md#the-piggyback-recursion):
  * ```
@@ -172,18 +166,14 @@ export class PiggybackOracle implements HypergradientOracle {
 
   /** Loss only: PDHG to `max(ε_x, ε_y) ≤ ε`, warm-started (no adjoint). */
   loss(theta: Float64Array, batch: readonly number[], epsilon: number, warm?: WarmState): LossEstimate {
-    validateQuery(theta, batch, this.dimension, this.numSamples);
-    validateTolerances({ epsilon });
-    this.o.model.setParams(theta);
+    applyQuery(this, this.o.model, theta, batch, { epsilon });
     const samples = batch.map((i) => this.solve(i, { epsilon, delta: Infinity }, warm?.get(i), false));
     return meanLoss(samples, batch, this.o.loss, this.n, warm);
   }
 
   /** Loss, piggyback hypergradient and Theorem 2 bound, warm-started per sample. */
   evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {
-    validateQuery(theta, batch, this.dimension, this.numSamples);
-    validateTolerances(tol);
-    this.o.model.setParams(theta);
+    applyQuery(this, this.o.model, theta, batch, tol);
     const samples = batch.map((i) => this.solve(i, tol, warm?.get(i), true) as SampleGradient);
     return meanGradient(samples, batch, this.o.loss, this.n, warm);
   }
@@ -198,9 +188,7 @@ export class PiggybackOracle implements HypergradientOracle {
    * `maxIterations`.
    */
   async evaluateAsync(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): Promise<HypergradientEstimate> {
-    validateQuery(theta, batch, this.dimension, this.numSamples);
-    validateTolerances(tol);
-    this.o.model.setParams(theta);
+    applyQuery(this, this.o.model, theta, batch, tol);
     const samples: SampleGradient[] = [];
     for (const i of batch) samples.push(await this.solveOnBackend(i, tol, warm?.get(i)));
     return meanGradient(samples, batch, this.o.loss, this.n, warm);

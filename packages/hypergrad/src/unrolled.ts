@@ -18,24 +18,19 @@ import {
   type HypergradientOracle,
   type LearnableFunctional,
   type LossEstimate,
-  type SaddleModel,
   type SaddleProblem,
   type SampleWarmState,
   type Tolerances,
   type WarmState,
 } from '@bilevel/core';
-import { Pdhg, createSaddleCertificateWorkspace, saddleCertificate, type PdhgState, type PdhgStepOptions } from '@bilevel/solvers';
-import { meanGradient, meanLoss, validateQuery, validateTolerances, type SampleGradient } from './batch.js';
-import type { Loss } from '@bilevel/core';
+import { Pdhg, createSaddleCertificateWorkspace, saddleCertificate, type PdhgState } from '@bilevel/solvers';
+import { applyQuery, meanGradient, meanLoss, type SampleGradient } from './batch.js';
+import { saddleOracleFields } from './options.js';
 
 /** zod schema of the options of {@link UnrolledOracle} (unknown keys are rejected). */
 export const unrolledOptionsSchema = z.strictObject({
-  /** The learnable saddle model (θ = [K.params, fStar.params]). */
-  model: z.custom<SaddleModel>((m) => typeof m === 'object' && m !== null && 'K' in m && 'fStar' in m, 'must be a SaddleModel'),
-  /** The upper-level loss. */
-  loss: z.custom<Loss>((l) => typeof l === 'object' && l !== null && 'gradient' in l, 'must be a Loss'),
-  /** PDHG step rule (constant steps: `plain` or `linear`). */
-  steps: z.custom<PdhgStepOptions>((v) => typeof v === 'object' && v !== null, 'must be PDHG step options').default({}),
+  /** Model, loss and PDHG step rule (constant steps). */
+  ...saddleOracleFields,
   /** Check the lower-level certificate every `m` iterations (default 10). */
   certificateEvery: positiveInt.default(10),
   /** Iterations to unroll at most (default 5000). */
@@ -89,18 +84,14 @@ export class UnrolledOracle implements HypergradientOracle {
 
   /** Loss only (forward pass without a tape). */
   loss(theta: Float64Array, batch: readonly number[], epsilon: number, warm?: WarmState): LossEstimate {
-    validateQuery(theta, batch, this.dimension, this.numSamples);
-    validateTolerances({ epsilon });
-    this.o.model.setParams(theta);
+    applyQuery(this, this.o.model, theta, batch, { epsilon });
     const samples = batch.map((i) => this.solve(i, epsilon, warm?.get(i), false));
     return meanLoss(samples, batch, this.o.loss, shapeSize(this.o.model.K.domain), warm);
   }
 
   /** Loss and unrolled hypergradient (`bound = Infinity`). */
   evaluate(theta: Float64Array, batch: readonly number[], tol: Tolerances, warm?: WarmState): HypergradientEstimate {
-    validateQuery(theta, batch, this.dimension, this.numSamples);
-    validateTolerances(tol);
-    this.o.model.setParams(theta);
+    applyQuery(this, this.o.model, theta, batch, tol);
     const samples = batch.map((i) => this.solve(i, tol.epsilon, warm?.get(i), true) as SampleGradient);
     return meanGradient(samples, batch, this.o.loss, shapeSize(this.o.model.K.domain), warm);
   }

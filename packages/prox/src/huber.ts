@@ -252,21 +252,10 @@ export class GroupHuber
   }
 }
 
-/** Options of {@link Huber}. */
-export interface HuberOptions {
-  /** Shape of the argument. */
-  readonly shape: Shape;
-  /** Weight `α > 0`, one value or one per block of consecutive entries (default 1). */
-  readonly alpha?: number | ArrayLike<number>;
-  /** Smoothing `ε > 0`, one value or one per block (default 1). */
-  readonly epsilon?: number | ArrayLike<number>;
-}
+/** Options of {@link Huber}: those of {@link GroupHuber} without `groupSize` (groups of one entry). */
+export type HuberOptions = Omit<GroupHuberOptions, 'groupSize'>;
 
-const anisoHuberSchema = z.strictObject({
-  shape: shapeOption,
-  alpha: positiveOrPerBlock.optional(),
-  epsilon: positiveOrPerBlock.optional(),
-});
+const anisoHuberSchema = huberSchema.omit({ groupSize: true });
 
 /**
  * The elementwise Huber function `Σ α H_ε(|z_i|)` (anisotropic): {@link GroupHuber} with groups

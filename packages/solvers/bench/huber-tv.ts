@@ -7,7 +7,7 @@
  * Run: `cd packages/solvers && npx tsx --conditions=@bilevel/source bench/huber-tv.ts [sizes…]`
  */
 import { Rng, type SaddleProblem } from '@bilevel/core';
-import { measure, report, sig } from '@bilevel/core/bench';
+import { measure, report, sig, type MeasureOptions, type Timing } from '@bilevel/core/bench';
 import { Gradient2D } from '@bilevel/operators';
 import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
 import { HuberTvPdhg, Pdhg } from '@bilevel/solvers';
@@ -59,6 +59,32 @@ function image(n: number): Float64Array {
   return b;
 }
 
+/** Timings of `block` steps of a solver, without and with one certificate per block. */
+function timeBlocks<S>(solver: { step(s: S): void; certificate(s: S): unknown }, state: S, opts: MeasureOptions) {
+  const steps = measure(() => {
+    for (let k = 0; k < block; k++) solver.step(state);
+  }, opts);
+  const withCertificate = measure(() => {
+    for (let k = 0; k < block; k++) solver.step(state);
+    solver.certificate(state);
+  }, opts);
+  return [steps, withCertificate] as const;
+}
+
+/** The report fields of timed blocks: ms per iteration, and with one certificate per block. */
+function perIteration(steps: Timing, withCertificate?: Timing) {
+  return {
+    median_ms_per_iter: sig(steps.median_ms / block),
+    min_ms_per_iter: sig(steps.min_ms / block),
+    ...(withCertificate
+      ? {
+          with_certificate_every_10_ms_per_iter: sig(withCertificate.median_ms / block),
+          certificate_overhead: sig(withCertificate.median_ms / steps.median_ms - 1),
+        }
+      : {}),
+  };
+}
+
 for (const n of sizes.length ? sizes : [256, 512, 1024]) {
   const b = image(n);
   const shape = [1, n, n] as const;
@@ -69,24 +95,10 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
   const opts = { repeats: n >= 1024 ? 7 : 15, warmup: 2, maxMs: 20000 };
 
   const generic = new Pdhg();
-  const gs = generic.init(problem);
-  const tGeneric = measure(() => {
-    for (let k = 0; k < block; k++) generic.step(gs);
-  }, opts);
-  const tGenericCert = measure(() => {
-    for (let k = 0; k < block; k++) generic.step(gs);
-    generic.certificate(gs);
-  }, opts);
-
+  const [tGeneric, tGenericCert] = timeBlocks(generic, generic.init(problem), opts);
   const fused = new HuberTvPdhg();
   const fs = fused.init({ shape, b, alpha, epsilon });
-  const tFused = measure(() => {
-    for (let k = 0; k < block; k++) fused.step(fs);
-  }, opts);
-  const tFusedCert = measure(() => {
-    for (let k = 0; k < block; k++) fused.step(fs);
-    fused.certificate(fs);
-  }, opts);
+  const [tFused, tFusedCert] = timeBlocks(fused, fs, opts);
 
   const nx = new Float64Array(n * n);
   const nxb = new Float64Array(n * n);
@@ -106,24 +118,17 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
   report({
     bench: 'huber-tv-pdhg-naive-loop',
     size,
-    median_ms_per_iter: sig(tNaive.median_ms / block),
-    min_ms_per_iter: sig(tNaive.min_ms / block),
+    ...perIteration(tNaive),
   });
   report({
     bench: 'huber-tv-pdhg-generic',
     size,
-    median_ms_per_iter: sig(tGeneric.median_ms / block),
-    min_ms_per_iter: sig(tGeneric.min_ms / block),
-    with_certificate_every_10_ms_per_iter: sig(tGenericCert.median_ms / block),
-    certificate_overhead: sig(tGenericCert.median_ms / tGeneric.median_ms - 1),
+    ...perIteration(tGeneric, tGenericCert),
   });
   report({
     bench: 'huber-tv-pdhg-fused',
     size,
-    median_ms_per_iter: sig(tFused.median_ms / block),
-    min_ms_per_iter: sig(tFused.min_ms / block),
-    with_certificate_every_10_ms_per_iter: sig(tFusedCert.median_ms / block),
-    certificate_overhead: sig(tFusedCert.median_ms / tFused.median_ms - 1),
+    ...perIteration(tFused, tFusedCert),
     speedup_vs_generic: sig(tGeneric.median_ms / tFused.median_ms),
     ratio_to_naive_loop: sig(tFused.median_ms / tNaive.median_ms),
     ratio_to_naive_loop_min: sig(tFused.min_ms / tNaive.min_ms),

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConjugateGradient, Rng, ValidationError, anyOf, cg, maxIterations, run, tolerance, type Vec } from '@bilevel/core';
-import { restoreState, serializeState } from '@bilevel/solvers';
-import { dist, solveDense } from './fixtures.js';
+import { dist, solveDense, resumedRun } from './fixtures.js';
 
 function spd(n: number, seed: number, shift = 0.1) {
   const rng = Rng.seeded(seed);
@@ -110,12 +109,7 @@ describe('conjugate gradients', () => {
   it('resumable state: run() with criteria, and snapshot resume gives identical iterates', () => {
     const { b, op } = spd(20, 9, 0.01);
     const solver = new ConjugateGradient({ rtol: 1e-13 });
-    const a = solver.init({ A: op, b });
-    for (let k = 0; k < 12; k++) solver.step(a);
-    const s = solver.init({ A: op, b });
-    for (let k = 0; k < 5; k++) solver.step(s);
-    const c = restoreState(solver, { A: op, b }, serializeState(s));
-    for (let k = 5; k < 12; k++) solver.step(c);
+    const { uninterrupted: a, resumed: c } = resumedRun(solver, { A: op, b }, 12, 5);
     expect(Array.from(c.x)).toEqual(Array.from(a.x));
     const res = run(solver, solver.init({ A: op, b }), { stop: anyOf(tolerance(1e-6, 'residual'), maxIterations(200)), certificateEvery: 1 });
     expect(['converged']).toContain(res.reason);

@@ -2,7 +2,8 @@
  * Self-contained test fixtures: dense operators, quadratic and Huber functionals with the
  * capabilities the solvers use, a 2-D forward-difference gradient, and Gaussian elimination.
  */
-import { Rng, type LinearOperator, type OperatorNorm, type Shape, type Vec } from '@bilevel/core';
+import { Rng, type Certificate, type LinearOperator, type OperatorNorm, type Shape, type Solver, type SolverState, type Vec } from '@bilevel/core';
+import { restoreState, serializeState, type StateSnapshot } from '@bilevel/solvers';
 
 /** Solve `A x = b` (dense, row-major `n×n`) by Gaussian elimination with partial pivoting. */
 export function solveDense(n: number, A: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
@@ -195,12 +196,11 @@ export class ShiftedQuadraticConj {
 }
 
 /**
- * `f*(y) = Σ_groups (ε/(2α))‖y_j‖² + ι{‖y_j‖ ≤ α}` with groups of `G` entries at stride `N = n/G`
- * (G = 2 on `[2, …]`: isotropic). Prox, prox Jacobian, min-norm subgradient, diagonal prox.
+ * A function of `n` entries in groups of `G` at stride `N = n/G` (group `j` is `{j, j + N, …}`)
+ * with weight `α` and Huber smoothing `ε`: the layout {@link HuberConj} and {@link Huber} share.
  */
-export class HuberConj {
+abstract class StridedGroups {
   readonly shape: Shape;
-  readonly strongConvexity: number;
   readonly groups: number;
   constructor(
     readonly n: number,
@@ -210,12 +210,40 @@ export class HuberConj {
   ) {
     this.shape = [n];
     this.groups = n / G;
-    this.strongConvexity = epsilon / alpha;
   }
-  private norm2(v: Vec, j: number): number {
+  /** `‖v_j‖²`. */
+  protected norm2(v: Vec, j: number): number {
     let s = 0;
     for (let k = 0; k < this.G; k++) s += v[j + k * this.groups]! ** 2;
     return s;
+  }
+  /** `out_j = c·v_j`. */
+  protected scaleGroup(v: Vec, j: number, c: number, out: Vec): void {
+    for (let k = 0; k < this.G; k++) out[j + k * this.groups] = c * v[j + k * this.groups]!;
+  }
+  /**
+   * `out_j = (α/r)(v_j − u_j⟨u_j, v_j⟩/r²)` with `r = ‖u_j‖`: the derivative of `u_j ↦ α u_j/‖u_j‖`
+   * in the direction `v_j` (the radial part projected out).
+   */
+  protected projectedGroup(u: Vec, v: Vec, j: number, r: number, out: Vec): void {
+    let d = 0;
+    for (let k = 0; k < this.G; k++) d += u[j + k * this.groups]! * v[j + k * this.groups]!;
+    for (let k = 0; k < this.G; k++) {
+      const i = j + k * this.groups;
+      out[i] = (this.alpha / r) * (v[i]! - (u[i]! * d) / (r * r));
+    }
+  }
+}
+
+/**
+ * `f*(y) = Σ_groups (ε/(2α))‖y_j‖² + ι{‖y_j‖ ≤ α}` with groups of `G` entries at stride `N = n/G`
+ * (G = 2 on `[2, …]`: isotropic). Prox, prox Jacobian, min-norm subgradient, diagonal prox.
+ */
+export class HuberConj extends StridedGroups {
+  readonly strongConvexity: number;
+  constructor(n: number, G: number, alpha: number, epsilon: number) {
+    super(n, G, alpha, epsilon);
+    this.strongConvexity = epsilon / alpha;
   }
   value(y: Vec): number {
     let s = 0;
@@ -229,16 +257,14 @@ export class HuberConj {
   prox(w: Vec, sigma: number, out: Vec): Vec {
     const c = this.alpha / (this.alpha + sigma * this.epsilon);
     for (let j = 0; j < this.groups; j++) {
-      const sc = Math.min(c, this.alpha / Math.sqrt(this.norm2(w, j)));
-      for (let k = 0; k < this.G; k++) out[j + k * this.groups] = sc * w[j + k * this.groups]!;
+      this.scaleGroup(w, j, Math.min(c, this.alpha / Math.sqrt(this.norm2(w, j))), out);
     }
     return out;
   }
   proxDiagonal(w: Vec, steps: Vec, out: Vec): Vec {
     for (let j = 0; j < this.groups; j++) {
       const c = this.alpha / (this.alpha + steps[j]! * this.epsilon);
-      const sc = Math.min(c, this.alpha / Math.sqrt(this.norm2(w, j)));
-      for (let k = 0; k < this.G; k++) out[j + k * this.groups] = sc * w[j + k * this.groups]!;
+      this.scaleGroup(w, j, Math.min(c, this.alpha / Math.sqrt(this.norm2(w, j))), out);
     }
     return out;
   }
@@ -246,15 +272,8 @@ export class HuberConj {
     const c = this.alpha / (this.alpha + sigma * this.epsilon);
     for (let j = 0; j < this.groups; j++) {
       const r = Math.sqrt(this.norm2(w, j));
-      if (c * r <= this.alpha) for (let k = 0; k < this.G; k++) out[j + k * this.groups] = c * dw[j + k * this.groups]!;
-      else {
-        let d = 0;
-        for (let k = 0; k < this.G; k++) d += w[j + k * this.groups]! * dw[j + k * this.groups]!;
-        for (let k = 0; k < this.G; k++) {
-          const i = j + k * this.groups;
-          out[i] = (this.alpha / r) * (dw[i]! - (w[i]! * d) / (r * r));
-        }
-      }
+      if (c * r <= this.alpha) this.scaleGroup(dw, j, c, out);
+      else this.projectedGroup(w, dw, j, r, out);
     }
     return out;
   }
@@ -281,25 +300,15 @@ export class HuberConj {
 }
 
 /** `f(u) = α Σ Huber_ε(‖u_j‖)` (groups as {@link HuberConj}), smooth with `∇f(u)_j = α u_j / max(ε, ‖u_j‖)`. */
-export class Huber {
-  readonly shape: Shape;
+export class Huber extends StridedGroups {
   readonly strongConvexity = 0;
   readonly lipschitz: number;
-  readonly groups: number;
-  constructor(
-    readonly n: number,
-    readonly G: number,
-    readonly alpha: number,
-    readonly epsilon: number,
-  ) {
-    this.shape = [n];
-    this.groups = n / G;
+  constructor(n: number, G: number, alpha: number, epsilon: number) {
+    super(n, G, alpha, epsilon);
     this.lipschitz = alpha / epsilon;
   }
   private norm(v: Vec, j: number): number {
-    let s = 0;
-    for (let k = 0; k < this.G; k++) s += v[j + k * this.groups]! ** 2;
-    return Math.sqrt(s);
+    return Math.sqrt(this.norm2(v, j));
   }
   value(u: Vec): number {
     let s = 0;
@@ -311,8 +320,7 @@ export class Huber {
   }
   gradient(u: Vec, out: Vec): Vec {
     for (let j = 0; j < this.groups; j++) {
-      const sc = this.alpha / Math.max(this.epsilon, this.norm(u, j));
-      for (let k = 0; k < this.G; k++) out[j + k * this.groups] = sc * u[j + k * this.groups]!;
+      this.scaleGroup(u, j, this.alpha / Math.max(this.epsilon, this.norm(u, j)), out);
     }
     return out;
   }
@@ -320,15 +328,8 @@ export class Huber {
   hvp(u: Vec, v: Vec, out: Vec): Vec {
     for (let j = 0; j < this.groups; j++) {
       const t = this.norm(u, j);
-      if (t <= this.epsilon) for (let k = 0; k < this.G; k++) out[j + k * this.groups] = (this.alpha / this.epsilon) * v[j + k * this.groups]!;
-      else {
-        let d = 0;
-        for (let k = 0; k < this.G; k++) d += u[j + k * this.groups]! * v[j + k * this.groups]!;
-        for (let k = 0; k < this.G; k++) {
-          const i = j + k * this.groups;
-          out[i] = (this.alpha / t) * (v[i]! - (u[i]! * d) / (t * t));
-        }
-      }
+      if (t <= this.epsilon) this.scaleGroup(v, j, this.alpha / this.epsilon, out);
+      else this.projectedGroup(u, v, j, t, out);
     }
     return out;
   }
@@ -455,4 +456,25 @@ export function testImage(H: number, W: number, seed: number, noise = 0.1): Floa
       b[i * W + j] = (inside ? 0.8 : 0.2) + (0.1 * j) / W + noise * rng.normal();
     }
   return b;
+}
+
+/**
+ * The resume check of a solver: `total` steps from `init(problem)` without interruption, and a
+ * second run of `at` steps, snapshot (`serializeState`, then `through`, e.g. a JSON round trip),
+ * `restoreState` and the remaining `total − at` steps. Returns both final states.
+ */
+export function resumedRun<P, S extends SolverState, C extends Certificate>(
+  solver: Solver<P, S, C>,
+  problem: P,
+  total: number,
+  at: number,
+  through: (snapshot: StateSnapshot) => StateSnapshot = (snapshot) => snapshot,
+): { uninterrupted: S; resumed: S } {
+  const uninterrupted = solver.init(problem);
+  for (let k = 0; k < total; k++) solver.step(uninterrupted);
+  const first = solver.init(problem);
+  for (let k = 0; k < at; k++) solver.step(first);
+  const resumed = restoreState(solver, problem, through(serializeState(first)));
+  for (let k = at; k < total; k++) solver.step(resumed);
+  return { uninterrupted, resumed };
 }

@@ -4,12 +4,10 @@ import {
   Fista,
   HuberTvPdhg,
   Pdhg,
-  restoreState,
-  serializeState,
   type HuberTvProblem,
   type PdhgOptions,
 } from '@bilevel/solvers';
-import { Grad2D, Huber, HuberConj, HuberTvSmooth, ShiftedQuadratic, ShiftedQuadraticConj, dist, maxRelDiff, testImage } from './fixtures.js';
+import { Grad2D, Huber, HuberConj, HuberTvSmooth, ShiftedQuadratic, ShiftedQuadraticConj, dist, maxRelDiff, testImage, resumedRun } from './fixtures.js';
 
 interface Case {
   readonly C: number;
@@ -202,13 +200,7 @@ describe('TV denoising of a 1-D step (ε = 0): closed form', () => {
 describe('fused Huber-TV kernel: state, resume, validation', () => {
   it('a resumed run gives the same iterates as an uninterrupted one (accelerated steps)', () => {
     const { fused } = setup(square);
-    const f = new HuberTvPdhg({ scheme: 'accelerated' });
-    const a = f.init(fused);
-    for (let k = 0; k < 50; k++) f.step(a);
-    const b = f.init(fused);
-    for (let k = 0; k < 21; k++) f.step(b);
-    const c = restoreState(f, fused, serializeState(b));
-    for (let k = 21; k < 50; k++) f.step(c);
+    const { uninterrupted: a, resumed: c } = resumedRun(new HuberTvPdhg({ scheme: 'accelerated' }), fused, 50, 21);
     expect(Array.from(c.x)).toEqual(Array.from(a.x));
     expect(Array.from(c.y)).toEqual(Array.from(a.y));
   });

@@ -4,15 +4,13 @@ import {
   Pdhg,
   createSaddleCertificateWorkspace,
   pdhgSteps,
-  restoreState,
   saddleCertificate,
-  serializeState,
   snapshotFromJson,
   snapshotToJson,
   type PdhgOptions,
 } from '@bilevel/solvers';
 import { Gradient2D, withNorm } from '@bilevel/operators';
-import { Dense, ShiftedQuadratic, ShiftedQuadraticConj, dist, solveDense } from './fixtures.js';
+import { Dense, ShiftedQuadratic, ShiftedQuadraticConj, dist, solveDense, resumedRun } from './fixtures.js';
 
 /**
  * Quadratic saddle problem with a closed-form solution:
@@ -284,14 +282,7 @@ describe('pdhg warm start and resume', () => {
     it(`${sc.name}: a resumed run gives the same iterates as an uninterrupted one`, () => {
       const { problem, K } = quadraticProblem(7);
       const solver = new Pdhg(sc.options(K));
-      const a = solver.init(problem);
-      for (let k = 0; k < 40; k++) solver.step(a);
-
-      const b = solver.init(problem);
-      for (let k = 0; k < 13; k++) solver.step(b);
-      const json = JSON.parse(JSON.stringify(snapshotToJson(serializeState(b))));
-      const c = restoreState(solver, problem, snapshotFromJson(json));
-      for (let k = 13; k < 40; k++) solver.step(c);
+      const { uninterrupted: a, resumed: c } = resumedRun(solver, problem, 40, 13, (s) => snapshotFromJson(JSON.parse(JSON.stringify(snapshotToJson(s)))));
       expect(Array.from(c.x)).toEqual(Array.from(a.x));
       expect(Array.from(c.y)).toEqual(Array.from(a.y));
       expect(c.iteration).toBe(40);

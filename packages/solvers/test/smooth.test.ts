@@ -3,11 +3,9 @@ import { Rng, ValidationError, anyOf, maxIterations, run, tolerance, type Smooth
 import {
   Fista,
   GradientDescent,
-  restoreState,
-  serializeState,
   type SmoothOptions,
 } from '@bilevel/solvers';
-import { dist, solveDense } from './fixtures.js';
+import { dist, solveDense, resumedRun } from './fixtures.js';
 
 /** `h(x) = ½xᵀAx − bᵀx` with `A = QᵀDQ`-like SPD built from a random matrix; x̂ = A⁻¹b. */
 function quadratic(n: number, seed: number, mu: number, L: number, knownL = true) {
@@ -105,13 +103,7 @@ describe('smooth solvers on strongly convex quadratics (closed form)', () => {
 
     it(`${s.name}: resume from a snapshot gives identical iterates`, () => {
       const { problem } = quadratic(8, 5, 0.1, 3);
-      const solver = s.make();
-      const a = solver.init(problem);
-      for (let k = 0; k < 30; k++) solver.step(a);
-      const b = solver.init(problem);
-      for (let k = 0; k < 11; k++) solver.step(b);
-      const c = restoreState(solver, problem, serializeState(b));
-      for (let k = 11; k < 30; k++) solver.step(c);
+      const { uninterrupted: a, resumed: c } = resumedRun(s.make(), problem, 30, 11);
       expect(Array.from(c.x)).toEqual(Array.from(a.x));
       expect(c.t).toBe(a.t);
       expect(c.iteration).toBe(30);

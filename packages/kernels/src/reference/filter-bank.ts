@@ -58,37 +58,33 @@ function tapPass(op: number, a: Vec, co: number, s: Vec, kv: number, di: number,
   return acc;
 }
 
-/** `out = Kx ∈ [count, H, W]` (see {@link SaddleFilterBank} for the convention). */
-export function filterApplyRef(x: Vec, H: number, W: number, bank: SaddleFilterBank, out: Vec): Vec {
-  const { kernels, kernelSize: k, count } = bank;
-  const n = H * W;
+/**
+ * Visit every tap of the bank: channel `c`, position `(a, b)`, index `t = (c·k + a)·k + b` in
+ * `kernels`, channel offset `c·n` (`n = H·W`) and offset `(di, dj) = (a − r, b − r)`, `r = (k − 1)/2`.
+ */
+function forEachTap(bank: SaddleFilterBank, n: number, visit: (t: number, co: number, di: number, dj: number) => void): void {
+  const { kernelSize: k, count } = bank;
   const r = (k - 1) / 2;
-  const periodic = bank.boundary === 'periodic';
-  out.fill(0, 0, count * n);
   for (let c = 0; c < count; c++) {
     for (let a = 0; a < k; a++) {
-      for (let b = 0; b < k; b++) {
-        tapPass(APPLY, out, c * n, x, kernels[(c * k + a) * k + b]!, a - r, b - r, H, W, periodic);
-      }
+      for (let b = 0; b < k; b++) visit((c * k + a) * k + b, c * n, a - r, b - r);
     }
   }
+}
+
+/** `out = Kx ∈ [count, H, W]` (see {@link SaddleFilterBank} for the convention). */
+export function filterApplyRef(x: Vec, H: number, W: number, bank: SaddleFilterBank, out: Vec): Vec {
+  const periodic = bank.boundary === 'periodic';
+  out.fill(0, 0, bank.count * H * W);
+  forEachTap(bank, H * W, (t, co, di, dj) => void tapPass(APPLY, out, co, x, bank.kernels[t]!, di, dj, H, W, periodic));
   return out;
 }
 
 /** `out = Kᵀy ∈ [H, W]` for `y ∈ [count, H, W]`, the exact adjoint of {@link filterApplyRef}. */
 export function filterAdjointRef(y: Vec, H: number, W: number, bank: SaddleFilterBank, out: Vec): Vec {
-  const { kernels, kernelSize: k, count } = bank;
-  const n = H * W;
-  const r = (k - 1) / 2;
   const periodic = bank.boundary === 'periodic';
-  out.fill(0, 0, n);
-  for (let c = 0; c < count; c++) {
-    for (let a = 0; a < k; a++) {
-      for (let b = 0; b < k; b++) {
-        tapPass(ADJOINT, y, c * n, out, kernels[(c * k + a) * k + b]!, a - r, b - r, H, W, periodic);
-      }
-    }
-  }
+  out.fill(0, 0, H * W);
+  forEachTap(bank, H * W, (t, co, di, dj) => void tapPass(ADJOINT, y, co, out, bank.kernels[t]!, di, dj, H, W, periodic));
   return out;
 }
 
@@ -97,18 +93,10 @@ export function filterAdjointRef(y: Vec, H: number, W: number, bank: SaddleFilte
  * the gradient of `⟨K_k x, y⟩` with respect to the filter coefficients.
  */
 export function filterParamGradRef(x: Vec, y: Vec, H: number, W: number, bank: SaddleFilterBank, out: Vec, scale = 1, accumulate = false): Vec {
-  const { kernelSize: k, count } = bank;
-  const n = H * W;
-  const r = (k - 1) / 2;
   const periodic = bank.boundary === 'periodic';
-  for (let c = 0; c < count; c++) {
-    for (let a = 0; a < k; a++) {
-      for (let b = 0; b < k; b++) {
-        const t = (c * k + a) * k + b;
-        const v = scale * tapPass(PARAM, y, c * n, x, 0, a - r, b - r, H, W, periodic);
-        out[t] = accumulate ? out[t]! + v : v;
-      }
-    }
-  }
+  forEachTap(bank, H * W, (t, co, di, dj) => {
+    const v = scale * tapPass(PARAM, y, co, x, 0, di, dj, H, W, periodic);
+    out[t] = accumulate ? out[t]! + v : v;
+  });
   return out;
 }
