@@ -25,6 +25,21 @@ export {
   type SaddleCertificateWorkspace,
 } from './certificate.js';
 export { Pdhg, type PdhgOptions, type PdhgState, type PdhgWork, type PdhgCertificate } from './pdhg.js';
+export { primalDualUpdate, type PrimalDualMaps, type PrimalDualArrays } from './primal-dual.js';
+export {
+  Piggyback,
+  adjointCertificate,
+  meetsTolerances,
+  piggybackTolerance,
+  type PiggybackProblem,
+  type PiggybackOptions,
+  type PiggybackState,
+  type PiggybackWork,
+  type PiggybackAdjointWork,
+  type PiggybackCertificate,
+  type AdjointCertificateInput,
+  type AdjointCertificateWorkspace,
+} from './piggyback.js';
 export {
   HuberTvPdhg,
   gradientNorm,

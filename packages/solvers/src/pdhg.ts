@@ -17,6 +17,7 @@ import {
 } from '@bilevel/core';
 import { saddleCertificate, createSaddleCertificateWorkspace, type SaddleCertificate, type SaddleCertificateWorkspace } from './certificate.js';
 import { assertSameSize, copyWarm, copyWarmScalars, norm2, proxDiagonalOf, type DiagonalProximable } from './internal.js';
+import { primalDualUpdate, type PrimalDualArrays, type PrimalDualMaps } from './primal-dual.js';
 import { endPdhgStep, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, type PdhgSteps } from './steps.js';
 
 /** @internal zod schema of {@link PdhgOptions}. */
@@ -51,10 +52,10 @@ export interface PdhgWork {
   readonly sigmaVec: Vec | null;
   /** Certificate workspace (allocated at the first certificate). */
   cert: SaddleCertificateWorkspace | null;
-  /** `g.proxDiagonal` (preconditioned scheme). */
-  readonly proxDiagG: DiagonalProximable['proxDiagonal'] | null;
-  /** `fStar.proxDiagonal` (preconditioned scheme). */
-  readonly proxDiagFStar: DiagonalProximable['proxDiagonal'] | null;
+  /** The maps of the update: `prox_{σf*}`, `prox_{τg}` and their diagonal forms. */
+  readonly maps: PrimalDualMaps;
+  /** The arrays of the update (references pointed at the current ones before each step). */
+  readonly pair: PrimalDualArrays;
 }
 
 /**
@@ -181,12 +182,20 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
     }
 
     const cost = zeroCost();
+    const x = new Float64Array(n);
+    const xPrev = new Float64Array(n);
+    const y = new Float64Array(m);
+    const w = new Float64Array(m);
+    const v = new Float64Array(n);
+    const kx = new Float64Array(m);
+    const kxPrev = new Float64Array(m);
+    const kty = new Float64Array(n);
     const state: PdhgState = {
-      x: new Float64Array(n),
-      xPrev: new Float64Array(n),
-      y: new Float64Array(m),
-      w: new Float64Array(m),
-      v: new Float64Array(n),
+      x,
+      xPrev,
+      y,
+      w,
+      v,
       tau: steps.tau,
       sigma: steps.sigma,
       theta: steps.kind === 'accelerated' ? 1 : steps.theta,
@@ -198,14 +207,19 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
       work: {
         problem,
         steps,
-        kx: new Float64Array(m),
-        kxPrev: new Float64Array(m),
-        kty: new Float64Array(n),
+        kx,
+        kxPrev,
+        kty,
         tauVec,
         sigmaVec,
         cert: null,
-        proxDiagG,
-        proxDiagFStar,
+        maps: {
+          dual: (w, sig, out) => fStar.prox(w, sig, out),
+          primal: (v, t, out) => g.prox(v, t, out),
+          dualDiagonal: proxDiagFStar,
+          primalDiagonal: proxDiagG,
+        },
+        pair: { xOld: x, xNew: xPrev, y, w, v, kx, kxNew: kxPrev, kty },
       },
     };
     if (warm) this.applyWarm(state, warm);
@@ -260,65 +274,19 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
   /** One PDHG iteration (no allocation; see the class comment for the formulas). */
   step(s: PdhgState): void {
     const work = s.work;
-    const { K, g, fStar } = work.problem;
-    const y = s.y;
-    const w = s.w;
-    const v = s.v;
-    const kx = work.kx;
-    const kxp = work.kxPrev;
-    const kty = work.kty;
-    const m = y.length;
-    const n = v.length;
-    const theta = s.theta;
+    const a = work.pair;
+    // Point the update at the current arrays; it writes xⁿ⁺¹ over xⁿ⁻¹ and Kxⁿ⁺¹ over Kxⁿ⁻¹.
+    a.xOld = s.x;
+    a.xNew = s.xPrev;
+    a.kx = work.kx;
+    a.kxNew = work.kxPrev;
     const tau = s.tau;
     const sigma = s.sigma;
-    const tauVec = work.tauVec;
-    const sigmaVec = work.sigmaVec;
-    let acc = 0;
-
-    // Dual step: w = y + σ K x̄ with K x̄ = Kx + ϑ (Kx − Kx_prev); y ← prox_{σf*}(w).
-    if (sigmaVec) {
-      for (let i = 0; i < m; i++) {
-        const k = kx[i]!;
-        const wi = y[i]! + sigmaVec[i]! * (k + theta * (k - kxp[i]!));
-        w[i] = wi;
-        acc += wi;
-      }
-      work.proxDiagFStar!(w, sigmaVec, y);
-    } else {
-      for (let i = 0; i < m; i++) {
-        const k = kx[i]!;
-        const wi = y[i]! + sigma * (k + theta * (k - kxp[i]!));
-        w[i] = wi;
-        acc += wi;
-      }
-      fStar.prox(w, sigma, y);
-    }
-    K.adjoint(y, kty);
-
-    // Primal step: v = x − τ Kᵀy; x_prev ← x; x ← prox_{τg}(v).
-    const xOld = s.x;
-    s.x = s.xPrev;
-    s.xPrev = xOld;
-    if (tauVec) {
-      for (let j = 0; j < n; j++) {
-        const vj = xOld[j]! - tauVec[j]! * kty[j]!;
-        v[j] = vj;
-        acc += vj;
-      }
-      work.proxDiagG!(v, tauVec, s.x);
-    } else {
-      for (let j = 0; j < n; j++) {
-        const vj = xOld[j]! - tau * kty[j]!;
-        v[j] = vj;
-        acc += vj;
-      }
-      g.prox(v, tau, s.x);
-    }
-    work.kxPrev = kx;
-    work.kx = kxp;
-    K.apply(s.x, kxp);
-
+    const acc = primalDualUpdate(work.problem.K, work.maps, a, tau, sigma, s.theta, null, work.tauVec, work.sigmaVec);
+    s.x = a.xNew;
+    s.xPrev = a.xOld;
+    work.kx = a.kxNew;
+    work.kxPrev = a.kx;
     s.tauLast = tau;
     s.sigmaLast = sigma;
     endPdhgStep(s, work.steps, tau, sigma, acc);
