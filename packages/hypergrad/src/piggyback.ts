@@ -23,6 +23,7 @@ import {
   z,
   type Cost,
   type HypergradientEstimate,
+  type KernelInfo,
   type HypergradientOracle,
   type HessianInvertible,
   type LearnableFunctional,
@@ -46,6 +47,7 @@ import {
   createSaddleCertificateWorkspace,
   saddleCertificate,
   type AdjointCertificateWorkspace,
+  type KernelChoice,
   type PiggybackState,
   type PdhgStepOptions,
 } from '@bilevel/solvers';
@@ -83,6 +85,15 @@ export const piggybackOptionsSchema = z.strictObject({
   /** Overrides of the Theorem 2 constants (default: from the model's functionals and operator). */
   constants: constantsSchema.default({}),
   /**
+   * The kernel of the synchronous solves: `auto` (default) a fused `wasm-f64` kernel when one is
+   * registered for the sample's problem and loss (Huber-TV), else the generic composition;
+   * `js-f64` always the generic composition; `wasm-f64` requires a fused kernel. Learnable `f*`
+   * parameters always use the generic composition.
+   */
+  kernel: z
+    .custom<KernelChoice>((v) => v === 'auto' || v === 'wasm-f64' || v === 'js-f64', "must be 'auto', 'wasm-f64' or 'js-f64'")
+    .default('auto'),
+  /**
    * A compute backend (e.g. from `@bilevel/kernels`) used by {@link PiggybackOracle.evaluateAsync}
    * for samples the model can describe declaratively (`DeclarativeSaddleModel.saddleSpec`);
    * other samples, and the synchronous methods, use the float64 reference.
@@ -93,13 +104,12 @@ export const piggybackOptionsSchema = z.strictObject({
 /** Options of {@link PiggybackOracle}. */
 export type PiggybackOptions = z.input<typeof piggybackOptionsSchema>;
 
-/** The primal-dual iterates a certificate or the assembly reads, with `Kx` and `Kᵀy`. */
+/** The primal-dual iterates the assembly reads, with `Kx` (needed only for learnable `f*` parameters). */
 interface Iterates {
   readonly x: Vec;
   readonly y: Vec;
   readonly xPrev: Vec;
-  readonly kx: Vec;
-  readonly kty: Vec;
+  readonly kx?: Vec;
 }
 
 /** The adjoint iterates the assembly and the bound read, with `KX` and a scratch array for `∇ℓ`. */
@@ -107,12 +117,13 @@ interface AdjointIterates {
   readonly X: Vec;
   readonly XPrev: Vec;
   readonly Y: Vec;
-  readonly KX: Vec;
+  readonly KX?: Vec;
   readonly gl: Vec;
 }
 
 /** Adjoint buffers of one solve on a compute backend (the certificate's scratch included). */
 interface BackendAdjoint extends AdjointIterates, AdjointCertificateWorkspace {
+  readonly KX: Vec;
   readonly KXPrev: Vec;
   readonly ktY: Vec;
 }
@@ -154,6 +165,8 @@ export class PiggybackOracle implements HypergradientOracle {
   readonly numSamples: number;
   /** Whether the last bound used `L_{∇²f} = 0` for a non-smooth `f*` (active set assumed identified). */
   boundAssumesActiveSet = false;
+  /** The kernel of the last synchronous solve (a fused kernel or the generic composition), `undefined` before any. */
+  lastKernel: KernelInfo | undefined = undefined;
 
   constructor(options: PiggybackOptions) {
     this.o = parseOrThrow(piggybackOptionsSchema, options, 'PiggybackOracle options');
@@ -161,11 +174,13 @@ export class PiggybackOracle implements HypergradientOracle {
     if (steps.scheme !== undefined && steps.scheme !== 'plain' && steps.scheme !== 'linear' && steps.scheme !== 'auto') {
       throw new ValidationError(`PiggybackOracle options: steps.scheme '${steps.scheme}' is not supported; use 'plain' or 'linear' (constant steps)`);
     }
-    this.joint = new Piggyback(steps);
-    this.primal = new Piggyback({ ...steps, adjoint: false });
     this.pK = isParametricOperator(model.K) ? model.K.params.length : 0;
     this.dimension = model.params.length;
     this.pF = this.dimension - this.pK;
+    // the assembly of learnable f* parameters reads K X and K x, which the generic composition keeps
+    const backend = this.pF > 0 ? 'js-f64' : this.o.kernel;
+    this.joint = new Piggyback({ ...steps, backend });
+    this.primal = new Piggyback({ ...steps, backend, adjoint: false });
     const fs = model.fStar as Partial<LearnableFunctional>;
     if (this.pF !== 0 && this.pF !== (fs.params?.length ?? -1)) {
       throw new ValidationError(
@@ -246,9 +261,9 @@ export class PiggybackOracle implements HypergradientOracle {
       problem.K.apply(r.x, kx);
       problem.K.adjoint(r.y, kty);
       this.loadAdjoint(problem, adj, r, cost);
-      const view: Iterates = { x: r.x, y: r.y, xPrev: r.xPrev, kx, kty };
+      const view: Iterates = { x: r.x, y: r.y, xPrev: r.xPrev, kx };
       const certificate = saddleCertificate(problem, r.x, r.y, cert, { kx, kty, cost, gap: false });
-      const deltas = adjointCertificate({ ...problem, loss: this.o.loss, target }, { ...view, X: adj.X, Y: adj.Y, KX: adj.KX }, adj, cost);
+      const deltas = adjointCertificate({ ...problem, loss: this.o.loss, target }, { ...view, kx, kty, X: adj.X, Y: adj.Y, KX: adj.KX }, adj, cost);
       const done = certificate.epsX <= tol.epsilon && certificate.epsY <= tol.epsilon && deltas.deltaX <= tol.delta && deltas.deltaY <= tol.delta;
       if (!allFinite(n, r.x)) throw new NumericalError(`PiggybackOracle: the ${backend.mode} backend diverged on sample ${i}`);
       if (done || it >= this.o.maxIterations) return this.finish(i, problem, target, view, adj, certificate, deltas, cost, warm, steps.sigma, done) as SampleGradient;
@@ -280,12 +295,14 @@ export class PiggybackOracle implements HypergradientOracle {
         : {};
     const solver = withAdjoint ? this.joint : this.primal;
     const state = solver.init({ ...problem, loss, target }, withAdjoint && warm ? { ...start, X: warm.X, XPrev: warm.XPrev, Y: warm.Y } : start);
+    this.lastKernel = state.work.kernel;
     const r = run(solver, state, { stop: anyOf(piggybackTolerance(tol), maxIterations(cap)), certificateEvery });
     if (r.reason === 'diverged') throw new NumericalError(`PiggybackOracle: PDHG diverged on sample ${i} (NaN/Inf in the iterates)`);
     const c = r.certificate;
-    const it: Iterates = { x: state.x, y: state.y, xPrev: state.xPrev, kx: state.work.kx, kty: state.work.kty };
+    const gw = state.work.generic;
+    const it: Iterates = { x: state.x, y: state.y, xPrev: state.xPrev, ...(gw ? { kx: gw.kx } : {}) };
     const a = state.work.adjoint;
-    const adj = a ? { X: state.X, XPrev: state.XPrev, Y: state.Y, KX: a.kx, gl: a.gl } : null;
+    const adj = withAdjoint ? { X: state.X, XPrev: state.XPrev, Y: state.Y, ...(a ? { KX: a.kx } : {}), gl: a ? a.gl : new Float64Array(state.x.length) } : null;
     return this.finish(i, problem, target, it, adj, c, c, state.cost, warm, state.work.steps.sigma, meetsTolerances(c, tol));
   }
 
@@ -378,10 +395,10 @@ export class PiggybackOracle implements HypergradientOracle {
       const m = a.Y.length;
       const w = new Float64Array(m);
       const b = new Float64Array(m);
-      const kx = s.kx;
+      const kx = s.kx!;
       for (let i = 0; i < m; i++) {
         w[i] = s.y[i]! + sigma * kx[i]!;
-        b[i] = a.Y[i]! / sigma + a.KX[i]!;
+        b[i] = a.Y[i]! / sigma + a.KX![i]!;
       }
       (problem.fStar as unknown as LearnableFunctional).proxParamVjp!(w, sigma, b, grad.subarray(this.pK), 1);
     }

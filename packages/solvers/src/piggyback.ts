@@ -21,7 +21,8 @@ import {
   type Tolerances,
   type Vec,
 } from '@bilevel/core';
-import { createSaddleCertificateWorkspace, saddleCertificate, type SaddleCertificate, type SaddleCertificateWorkspace } from './certificate.js';
+import { createSaddleCertificateWorkspace, saddleCertificate, saddleDistances, type SaddleCertificate, type SaddleCertificateWorkspace } from './certificate.js';
+import type { KernelChoice } from './kernels.js';
 import { Pdhg, type PdhgState, type PdhgWork } from './pdhg.js';
 import { primalDualUpdate, type PrimalDualArrays, type PrimalDualMaps } from './primal-dual.js';
 import type { PdhgStepOptions } from './steps.js';
@@ -37,8 +38,14 @@ export interface PiggybackProblem extends SaddleProblem {
   readonly target: Vec;
 }
 
-/** Options of {@link Piggyback}: the PDHG step rule (constant steps) and whether to run the adjoint. */
-export interface PiggybackOptions extends Omit<PdhgStepOptions, 'preconditioning'> {
+/** Options of {@link Piggyback}: the PDHG step rule (constant steps), the kernel and whether to run the adjoint. */
+export interface PiggybackOptions extends PdhgStepOptions {
+  /**
+   * The kernel: `auto` (default) runs a fused `wasm-f64` kernel when one is registered for the
+   * problem's description (the Huber-TV kernel), else the generic composition; `js-f64` always
+   * the generic composition; `wasm-f64` requires a fused kernel.
+   */
+  readonly backend?: KernelChoice;
   /**
    * Run the adjoint alongside PDHG (default true). Without it the solver is PDHG with the
    * piggyback certificate (`δ_X = δ_Y = 0`) and empty adjoint arrays: a loss-only solve.
@@ -78,7 +85,7 @@ export interface PiggybackAdjointWork {
 export interface PiggybackWork extends PdhgWork {
   /** The problem with its loss. */
   readonly problem: PiggybackProblem;
-  /** The adjoint's work (`null` without the adjoint). */
+  /** The generic adjoint's work (`null` without the adjoint, or when a fused kernel runs it). */
   readonly adjoint: PiggybackAdjointWork | null;
   /** Workspace of the Lemma 2 certificate. */
   readonly saddleWork: SaddleCertificateWorkspace;
@@ -141,9 +148,11 @@ export function meetsTolerances(c: Certificate, tol: Tolerances): boolean {
  * ```
  * Yⁿ⁺¹ = J_{σf*}(w)[Yⁿ + σK X̄ⁿ],   Xⁿ⁺¹ = J_{τg}(v)[Xⁿ − τ(KᵀYⁿ⁺¹ + ∇ℓ(xⁿ))],   X̄ = X + ϑ(X − X_prev)
  * ```
- * Steps must be constant (plain or linear scheme). `init(problem, warm)` takes the PDHG warm
- * start of {@link Pdhg} and `X`, `XPrev`, `Y` (each used when it has the right length, else
- * zero; `XPrev` defaults to `X`). `step` allocates nothing.
+ * Steps must be constant (plain or linear scheme). A fused kernel registered for the description
+ * of the problem and its loss (the WebAssembly Huber-TV kernel) runs the joint iteration and both
+ * certificates in its own memory, counted as the generic composition. `init(problem, warm)` takes
+ * the PDHG warm start of {@link Pdhg} and `X`, `XPrev`, `Y` (each used when it has the right
+ * length, else zero; `XPrev` defaults to `X`). `step` allocates nothing.
  */
 export class Piggyback implements Solver<PiggybackProblem, PiggybackState, PiggybackCertificate> {
   private readonly pdhg: Pdhg;
@@ -161,17 +170,21 @@ export class Piggyback implements Solver<PiggybackProblem, PiggybackState, Piggy
 
   /** Allocate the state (PDHG and adjoint), warm-started from `warm`. */
   init(problem: PiggybackProblem, warm: Partial<PiggybackState> = {}): PiggybackState {
-    const base = this.pdhg.init(problem, warm);
+    const base = this.pdhg.start(problem, warm, this.withAdjoint ? 'piggyback' : 'pdhg', problem);
     const kind = base.work.steps.kind;
     if (kind !== 'plain' && kind !== 'linear') {
       throw new ValidationError(`Piggyback: PDHG chose the '${kind}' scheme; piggyback needs constant steps (plain or linear)`);
     }
+    if (shapeSize(problem.K.domain) !== problem.target.length) {
+      throw new ValidationError(`Piggyback: the target has ${problem.target.length} entries, the primal ${shapeSize(problem.K.domain)}`);
+    }
     const n = base.x.length;
     const m = base.y.length;
-    const X = new Float64Array(this.withAdjoint ? n : 0);
-    const XPrev = new Float64Array(this.withAdjoint ? n : 0);
-    const Y = new Float64Array(this.withAdjoint ? m : 0);
-    const adjoint = this.withAdjoint ? adjointWork(problem, base, X, XPrev, Y) : null;
+    const fused = base.work.fused;
+    const X = fused ? fused.X : new Float64Array(this.withAdjoint ? n : 0);
+    const XPrev = fused ? fused.XPrev : new Float64Array(this.withAdjoint ? n : 0);
+    const Y = fused ? fused.Y : new Float64Array(this.withAdjoint ? m : 0);
+    const adjoint = this.withAdjoint && !fused ? adjointWork(problem, base, X, XPrev, Y) : null;
     const state: PiggybackState = {
       ...base,
       X,
@@ -179,7 +192,7 @@ export class Piggyback implements Solver<PiggybackProblem, PiggybackState, Piggy
       Y,
       work: { ...base.work, problem, adjoint, saddleWork: createSaddleCertificateWorkspace(problem) },
     };
-    if (adjoint) loadAdjoint(problem.K, state, adjoint, warm, state.cost);
+    if (this.withAdjoint) loadAdjoint(problem.K, state, adjoint, warm, state.cost);
     return state;
   }
 
@@ -187,8 +200,13 @@ export class Piggyback implements Solver<PiggybackProblem, PiggybackState, Piggy
   step(s: PiggybackState): void {
     const theta = s.theta;
     this.pdhg.step(s);
+    if (s.halt || !this.withAdjoint) return;
     const a = s.work.adjoint;
-    if (s.halt || !a) return;
+    if (!a) {
+      // the fused kernel ran the adjoint in the same sweep
+      countAdjointStep(s.cost);
+      return;
+    }
     const { K, loss, target } = s.work.problem;
     loss.gradient(s.xPrev, target, a.gl);
     const p = a.pair;
@@ -201,24 +219,33 @@ export class Piggyback implements Solver<PiggybackProblem, PiggybackState, Piggy
     s.XPrev = p.xOld;
     a.kx = p.kxNew;
     a.kxPrev = p.kx;
-    const c = s.cost;
-    c.apply++;
-    c.adjoint++;
-    c.proxJvp += 2;
-    c.gradient++;
-    c.adjointIterations++;
+    countAdjointStep(s.cost);
   }
 
   /** Lemma 2 at `(x, y)` and Lemma 3 at the pair (see {@link PiggybackCertificate}). */
   certificate(s: PiggybackState): PiggybackCertificate {
     const w = s.work;
     if (s.halt) return divergedCertificate();
-    const c = saddleCertificate(w.problem, s.x, s.y, w.saddleWork, { kx: w.kx, kty: w.kty, cost: s.cost, gap: false });
+    if (w.fused) {
+      const c = w.fused.certificate(s.cost, false);
+      return { ...saddleDistances(c.saddle), deltaX: c.deltaX, deltaY: c.deltaY };
+    }
+    const gw = w.generic!;
+    const c = saddleCertificate(w.problem, s.x, s.y, w.saddleWork, { kx: gw.kx, kty: gw.kty, cost: s.cost, gap: false });
     const d = w.adjoint
-      ? adjointCertificate(w.problem, { x: s.x, y: s.y, kx: w.kx, kty: w.kty, X: s.X, Y: s.Y, KX: w.adjoint.kx }, w.adjoint, s.cost)
+      ? adjointCertificate(w.problem, { x: s.x, y: s.y, kx: gw.kx, kty: gw.kty, X: s.X, Y: s.Y, KX: w.adjoint.kx }, w.adjoint, s.cost)
       : { deltaX: 0, deltaY: 0 };
     return { ...c, ...d };
   }
+}
+
+/** The counters of one adjoint step: one `apply`, one `adjoint`, two prox Jacobians, one loss gradient. */
+function countAdjointStep(c: Cost): void {
+  c.apply++;
+  c.adjoint++;
+  c.proxJvp += 2;
+  c.gradient++;
+  c.adjointIterations++;
 }
 
 /** Every entry `Infinity`: the certificate of a diverged state. */
@@ -231,17 +258,14 @@ function adjointWork(problem: PiggybackProblem, base: PdhgState, X: Vec, XPrev: 
   const { g, fStar } = problem;
   const n = X.length;
   const m = Y.length;
-  if (shapeSize(problem.K.domain) !== problem.target.length) {
-    throw new ValidationError(`Piggyback: the target has ${problem.target.length} entries, the primal ${shapeSize(problem.K.domain)}`);
-  }
   const kx = new Float64Array(m);
   const kxPrev = new Float64Array(m);
   const kty = new Float64Array(n);
   const dom = new Float64Array(n);
   const ran = new Float64Array(m);
-  // PDHG's prox inputs w, v are fixed arrays of its state, so the maps can close over them.
-  const w = base.w;
-  const v = base.v;
+  // PDHG's prox inputs w, v are fixed arrays of its (generic) state, so the maps can close over them.
+  const w = base.w!;
+  const v = base.v!;
   return {
     kx,
     kxPrev,
@@ -265,12 +289,13 @@ function adjointWork(problem: PiggybackProblem, base: PdhgState, X: Vec, XPrev: 
 
 /**
  * Copy `X`, `XPrev`, `Y` from `from` (each when it has the right length, else zero; `XPrev`
- * defaults to `X`) and recompute `KX`, `KXPrev`, `KᵀY` (two `apply`, one `adjoint`).
+ * defaults to `X`) and recompute `KX`, `KXPrev`, `KᵀY` for the generic adjoint (two `apply`, one
+ * `adjoint`; a fused kernel is charged the same).
  */
 function loadAdjoint(
   K: SaddleProblem['K'],
   s: PiggybackState,
-  a: PiggybackAdjointWork,
+  a: PiggybackAdjointWork | null,
   from: Partial<Record<'X' | 'XPrev' | 'Y', unknown>>,
   cost: Cost,
 ): void {
@@ -280,9 +305,11 @@ function loadAdjoint(
   if (given(from.X, n)) s.X.set(from.X);
   if (given(from.Y, m)) s.Y.set(from.Y);
   s.XPrev.set(given(from.XPrev, n) ? from.XPrev : s.X);
-  K.apply(s.X, a.kx);
-  K.apply(s.XPrev, a.kxPrev);
-  K.adjoint(s.Y, a.kty);
+  if (a) {
+    K.apply(s.X, a.kx);
+    K.apply(s.XPrev, a.kxPrev);
+    K.adjoint(s.Y, a.kty);
+  }
   cost.apply += 2;
   cost.adjoint++;
 }
