@@ -31,6 +31,8 @@ export * from './contracts/oracle.js';
 export * from './contracts/loss.js';
 export * from './contracts/model.js';
 export * from './contracts/backend.js';
+export * from './contracts/description.js';
+export * from './kernels.js';
 export * from './contracts/cost.js';
 export * from './run/index.js';
 export { z } from 'zod';

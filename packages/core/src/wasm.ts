@@ -42,7 +42,7 @@ export class WasmKernel<E> {
 
   /**
    * @param base64 the binary, base64
-   * @param who the user-facing name of the kernel's consumer, e.g. `HuberTvPdhg`
+   * @param who the user-facing name of the kernel, e.g. `the fused Huber-TV kernel`
    * @param fallback what to use without WebAssembly SIMD or for images too large, e.g.
    *   `the generic Pdhg`
    */

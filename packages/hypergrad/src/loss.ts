@@ -32,6 +32,7 @@ export function squaredError(options: { reduction?: Reduction } = {}): Loss {
       return out;
     },
     lipschitz: (n) => (mean ? 1 / n : 1),
+    describe: () => ({ kind: 'squared-error', reduction }),
   };
 }
 

@@ -9,7 +9,9 @@ import {
   NumericalError,
   ValidationError,
   allFinite,
+  anyOf,
   isParametricOperator,
+  maxIterations,
   zeroCost,
   normUpperBound,
   nrm2,
@@ -17,10 +19,12 @@ import {
   saddleProblem,
   positive,
   positiveInt,
+  run,
   shapeSize,
   z,
   type Cost,
   type HypergradientEstimate,
+  type KernelInfo,
   type HypergradientOracle,
   type HessianInvertible,
   type LearnableFunctional,
@@ -35,11 +39,16 @@ import {
   type WarmState,
 } from '@bilevel/core';
 import {
-  Pdhg,
+  Piggyback,
+  adjointCertificate,
+  meetsTolerances,
+  piggybackTolerance,
   pdhgSteps,
   createSaddleCertificateWorkspace,
   saddleCertificate,
-  type PdhgState,
+  type AdjointCertificateWorkspace,
+  type KernelChoice,
+  type PiggybackState,
 } from '@bilevel/solvers';
 import { applyQuery, meanGradient, meanLoss, type SampleGradient, type SampleLoss } from './batch.js';
 import { saddleOracleFields } from './options.js';
@@ -71,6 +80,15 @@ export const piggybackOptionsSchema = z.strictObject({
   /** Overrides of the Theorem 2 constants (default: from the model's functionals and operator). */
   constants: constantsSchema.default({}),
   /**
+   * The kernel of the synchronous solves: `auto` (default) a fused `wasm-f64` kernel when one is
+   * registered for the sample's problem and loss (Huber-TV), else the generic composition;
+   * `js-f64` always the generic composition; `wasm-f64` requires a fused kernel. Learnable `f*`
+   * parameters always use the generic composition.
+   */
+  kernel: z
+    .custom<KernelChoice>((v) => v === 'auto' || v === 'wasm-f64' || v === 'js-f64', "must be 'auto', 'wasm-f64' or 'js-f64'")
+    .default('auto'),
+  /**
    * A compute backend (e.g. from `@bilevel/kernels`) used by {@link PiggybackOracle.evaluateAsync}
    * for samples the model can describe declaratively (`DeclarativeSaddleModel.saddleSpec`);
    * other samples, and the synchronous methods, use the float64 reference.
@@ -81,30 +99,28 @@ export const piggybackOptionsSchema = z.strictObject({
 /** Options of {@link PiggybackOracle}. */
 export type PiggybackOptions = z.input<typeof piggybackOptionsSchema>;
 
-/** The primal-dual iterates a certificate or the assembly reads, with `Kx` and `Kᵀy`. */
+/** The primal-dual iterates the assembly reads, with `Kx` (needed only for learnable `f*` parameters). */
 interface Iterates {
   readonly x: Vec;
   readonly y: Vec;
   readonly xPrev: Vec;
-  readonly kx: Vec;
-  readonly kty: Vec;
+  readonly kx?: Vec;
 }
 
-/** Adjoint (piggyback) buffers of one solve; allocated once per solve, reused every iteration. */
-interface AdjointWork {
-  X: Vec;
-  XPrev: Vec;
-  Y: Vec;
-  KX: Vec;
-  KXPrev: Vec;
-  readonly ktY: Vec;
+/** The adjoint iterates the assembly and the bound read, with `KX` and a scratch array for `∇ℓ`. */
+interface AdjointIterates {
+  readonly X: Vec;
+  readonly XPrev: Vec;
+  readonly Y: Vec;
+  readonly KX?: Vec;
   readonly gl: Vec;
-  readonly sDom: Vec;
-  readonly d1: Vec;
-  readonly d2: Vec;
-  readonly tRan: Vec;
-  readonly r1: Vec;
-  readonly r2: Vec;
+}
+
+/** Adjoint buffers of one solve on a compute backend (the certificate's scratch included). */
+interface BackendAdjoint extends AdjointIterates, AdjointCertificateWorkspace {
+  readonly KX: Vec;
+  readonly KXPrev: Vec;
+  readonly ktY: Vec;
 }
 
 /**
@@ -133,7 +149,10 @@ interface AdjointWork {
  */
 export class PiggybackOracle implements HypergradientOracle {
   private readonly o: z.output<typeof piggybackOptionsSchema>;
-  private readonly pdhg: Pdhg;
+  /** Joint PDHG + adjoint solves. */
+  private readonly joint: Piggyback;
+  /** PDHG solves for the loss only. */
+  private readonly primal: Piggyback;
   private readonly pK: number;
   private readonly pF: number;
   /** Number of parameters `dim θ = dim θ_K + dim θ_{f*}`. */
@@ -142,6 +161,8 @@ export class PiggybackOracle implements HypergradientOracle {
   readonly numSamples: number;
   /** Whether the last bound used `L_{∇²f} = 0` for a non-smooth `f*` (active set assumed identified). */
   boundAssumesActiveSet = false;
+  /** The kernel of the last synchronous solve (a fused kernel or the generic composition), `undefined` before any. */
+  lastKernel: KernelInfo | undefined = undefined;
 
   constructor(options: PiggybackOptions) {
     this.o = parseOrThrow(piggybackOptionsSchema, options, 'PiggybackOracle options');
@@ -149,10 +170,13 @@ export class PiggybackOracle implements HypergradientOracle {
     if (steps.scheme !== undefined && steps.scheme !== 'plain' && steps.scheme !== 'linear' && steps.scheme !== 'auto') {
       throw new ValidationError(`PiggybackOracle options: steps.scheme '${steps.scheme}' is not supported; use 'plain' or 'linear' (constant steps)`);
     }
-    this.pdhg = new Pdhg(steps);
     this.pK = isParametricOperator(model.K) ? model.K.params.length : 0;
     this.dimension = model.params.length;
     this.pF = this.dimension - this.pK;
+    // the assembly of learnable f* parameters reads K X and K x, which the generic composition keeps
+    const backend = this.pF > 0 ? 'js-f64' : this.o.kernel;
+    this.joint = new Piggyback({ ...steps, backend });
+    this.primal = new Piggyback({ ...steps, backend, adjoint: false });
     const fs = model.fStar as Partial<LearnableFunctional>;
     if (this.pF !== 0 && this.pF !== (fs.params?.length ?? -1)) {
       throw new ValidationError(
@@ -227,9 +251,9 @@ export class PiggybackOracle implements HypergradientOracle {
       problem.K.apply(r.x, kx);
       problem.K.adjoint(r.y, kty);
       this.loadAdjoint(problem, adj, r, cost);
-      const view: Iterates = { x: r.x, y: r.y, xPrev: r.xPrev, kx, kty };
+      const view: Iterates = { x: r.x, y: r.y, xPrev: r.xPrev, kx };
       const certificate = saddleCertificate(problem, r.x, r.y, cert, { kx, kty, cost, gap: false });
-      const deltas = this.adjointCertificate(problem, view, adj, target, cost);
+      const deltas = adjointCertificate({ ...problem, loss: this.o.loss, target }, { ...view, kx, kty, X: adj.X, Y: adj.Y, KX: adj.KX }, adj, cost);
       const done = certificate.epsX <= tol.epsilon && certificate.epsY <= tol.epsilon && deltas.deltaX <= tol.delta && deltas.deltaY <= tol.delta;
       if (!allFinite(n, r.x)) throw new NumericalError(`PiggybackOracle: the ${backend.mode} backend diverged on sample ${i}`);
       if (done || it >= this.o.maxIterations) return this.finish(i, problem, target, view, adj, certificate, deltas, cost, warm, steps.sigma, done) as SampleGradient;
@@ -246,41 +270,29 @@ export class PiggybackOracle implements HypergradientOracle {
     return { problem: saddleProblem(model, s), target: s.target, ...(s.x0 ? { x0: s.x0 } : {}) };
   }
 
-  /** One sample: joint PDHG + piggyback until the certificates meet `tol` (or the cap). */
+  /**
+   * One sample: the {@link Piggyback} solver (or PDHG alone for the loss) driven by the run loop
+   * until its certificate meets `tol` (checked every `certificateEvery` iterations) or the cap.
+   */
   private solve(i: number, tol: Tolerances, warm: SampleWarmState | undefined, withAdjoint: boolean): SampleLoss | SampleGradient {
     const { problem, target, x0 } = this.problem(i);
-    const { certificateEvery: m, maxIterations } = this.o;
-    const pdhgWarm: Partial<PdhgState> = warm?.x
+    const { certificateEvery, maxIterations: cap, loss } = this.o;
+    const start: Partial<PiggybackState> = warm?.x
       ? { x: warm.x, ...(warm.xPrev ? { xPrev: warm.xPrev } : {}), ...(warm.y ? { y: warm.y } : {}) }
       : x0
         ? { x: x0 }
         : {};
-    const state = this.pdhg.init(problem, pdhgWarm);
-    if (state.work.steps.kind !== 'plain' && state.work.steps.kind !== 'linear') {
-      throw new ValidationError(`PiggybackOracle: PDHG chose the '${state.work.steps.kind}' scheme; piggyback needs constant steps (plain or linear)`);
-    }
-    const n = state.x.length;
-    const mm = state.y.length;
-    const cert = createSaddleCertificateWorkspace(problem);
-    const adj = withAdjoint ? this.initAdjoint(problem, n, mm, warm, state.cost) : null;
-    let certificate = saddleCertificate(problem, state.x, state.y, cert, { kx: state.work.kx, kty: state.work.kty, cost: state.cost, gap: false });
-    const view = (): Iterates => ({ x: state.x, y: state.y, xPrev: state.xPrev, kx: state.work.kx, kty: state.work.kty });
-    let deltas = adj ? this.adjointCertificate(problem, view(), adj, target, state.cost) : { deltaX: 0, deltaY: 0 };
-    let it = 0;
-    let done = false;
-    for (;;) {
-      done = certificate.epsX <= tol.epsilon && certificate.epsY <= tol.epsilon && deltas.deltaX <= tol.delta && deltas.deltaY <= tol.delta;
-      if (done || it >= maxIterations) break;
-      for (let k = 0; k < m && it < maxIterations; k++, it++) {
-        const theta = state.theta;
-        this.pdhg.step(state);
-        if (state.halt) throw new NumericalError(`PiggybackOracle: PDHG diverged on sample ${i} (NaN/Inf in the iterates)`);
-        if (adj) this.adjointStep(problem, state, adj, theta, target);
-      }
-      certificate = saddleCertificate(problem, state.x, state.y, cert, { kx: state.work.kx, kty: state.work.kty, cost: state.cost, gap: false });
-      if (adj) deltas = this.adjointCertificate(problem, view(), adj, target, state.cost);
-    }
-    return this.finish(i, problem, target, view(), adj, certificate, deltas, state.cost, warm, state.work.steps.sigma, done);
+    const solver = withAdjoint ? this.joint : this.primal;
+    const state = solver.init({ ...problem, loss, target }, withAdjoint && warm ? { ...start, X: warm.X, XPrev: warm.XPrev, Y: warm.Y } : start);
+    this.lastKernel = state.work.kernel;
+    const r = run(solver, state, { stop: anyOf(piggybackTolerance(tol), maxIterations(cap)), certificateEvery });
+    if (r.reason === 'diverged') throw new NumericalError(`PiggybackOracle: PDHG diverged on sample ${i} (NaN/Inf in the iterates)`);
+    const c = r.certificate;
+    const gw = state.work.generic;
+    const it: Iterates = { x: state.x, y: state.y, xPrev: state.xPrev, ...(gw ? { kx: gw.kx } : {}) };
+    const a = state.work.adjoint;
+    const adj = withAdjoint ? { X: state.X, XPrev: state.XPrev, Y: state.Y, ...(a ? { KX: a.kx } : {}), gl: a ? a.gl : new Float64Array(state.x.length) } : null;
+    return this.finish(i, problem, target, it, adj, c, c, state.cost, warm, state.work.steps.sigma, meetsTolerances(c, tol));
   }
 
   /** Loss, warm state and (with the adjoint) hypergradient and bound of a finished solve. */
@@ -289,7 +301,7 @@ export class PiggybackOracle implements HypergradientOracle {
     problem: SaddleProblem,
     target: Vec,
     it: Iterates,
-    adj: AdjointWork | null,
+    adj: AdjointIterates | null,
     certificate: { epsX: number; epsY: number },
     deltas: { deltaX: number; deltaY: number },
     cost: Cost,
@@ -322,8 +334,9 @@ export class PiggybackOracle implements HypergradientOracle {
     return { ...base, gradient, bound, delta: Math.max(deltas.deltaX, deltas.deltaY) };
   }
 
-  private initAdjoint(problem: SaddleProblem, n: number, m: number, warm: SampleWarmState | undefined, cost: Cost): AdjointWork {
-    const a: AdjointWork = {
+  /** The adjoint buffers of a solve on a compute backend, loaded from `warm`. */
+  private initAdjoint(problem: SaddleProblem, n: number, m: number, warm: SampleWarmState | undefined, cost: Cost): BackendAdjoint {
+    const a: BackendAdjoint = {
       X: new Float64Array(n),
       XPrev: new Float64Array(n),
       Y: new Float64Array(m),
@@ -331,10 +344,10 @@ export class PiggybackOracle implements HypergradientOracle {
       KXPrev: new Float64Array(m),
       ktY: new Float64Array(n),
       gl: new Float64Array(n),
-      sDom: new Float64Array(n),
+      dom: new Float64Array(n),
       d1: new Float64Array(n),
       d2: new Float64Array(n),
-      tRan: new Float64Array(m),
+      ran: new Float64Array(m),
       r1: new Float64Array(m),
       r2: new Float64Array(m),
     };
@@ -343,7 +356,7 @@ export class PiggybackOracle implements HypergradientOracle {
   }
 
   /** Copy `X`, `XPrev`, `Y` from `from` (zero when absent) and recompute `KX`, `KXPrev`, `KᵀY`. */
-  private loadAdjoint(problem: SaddleProblem, a: AdjointWork, from: Partial<Record<'X' | 'XPrev' | 'Y', Vec>> | undefined, cost: Cost): void {
+  private loadAdjoint(problem: SaddleProblem, a: BackendAdjoint, from: Partial<Record<'X' | 'XPrev' | 'Y', Vec>> | undefined, cost: Cost): void {
     const n = a.X.length;
     const m = a.Y.length;
     if (from?.X && from.X.length === n) a.X.set(from.X);
@@ -358,100 +371,8 @@ export class PiggybackOracle implements HypergradientOracle {
     cost.adjoint++;
   }
 
-  /** The piggyback update after the PDHG step that used extrapolation `theta` (no allocation). */
-  private adjointStep(problem: SaddleProblem, s: PdhgState, a: AdjointWork, theta: number, target: Vec): void {
-    const { K, g, fStar } = problem;
-    const sigma = s.sigmaLast;
-    const tau = s.tauLast;
-    const m = a.Y.length;
-    const n = a.X.length;
-    const t = a.tRan;
-    const KX = a.KX;
-    const KXp = a.KXPrev;
-    const Y = a.Y;
-    for (let i = 0; i < m; i++) {
-      const k = KX[i]!;
-      t[i] = Y[i]! + sigma * (k + theta * (k - KXp[i]!));
-    }
-    fStar.proxJvp(s.w, sigma, t, Y);
-    K.adjoint(Y, a.ktY);
-    this.o.loss.gradient(s.xPrev, target, a.gl);
-    const X = a.XPrev;
-    a.XPrev = a.X;
-    a.X = X;
-    const Xold = a.XPrev;
-    const sd = a.sDom;
-    const ktY = a.ktY;
-    const gl = a.gl;
-    for (let j = 0; j < n; j++) sd[j] = Xold[j]! - tau * (ktY[j]! + gl[j]!);
-    g.proxJvp(s.v, tau, sd, X);
-    a.KXPrev = KX;
-    a.KX = KXp;
-    K.apply(X, a.KX);
-    const c = s.cost;
-    c.apply++;
-    c.adjoint++;
-    c.proxJvp += 2;
-    c.gradient++;
-    c.adjointIterations++;
-  }
-
-  /**
-   * Lemma 3 at the pair the adjoint system uses (docs/math/certificates.md#lemma-3):
-   * the generalised Hessians are evaluated at the graph points `(x, −Kᵀy)` of `g` and `(y, Kx)` of
-   * `f*`, with `F = H_{f*}⁻¹(y; Kx)` and `P = H_{f*}F` the projection onto the directions `f*`
-   * leaves free:
-   * ```
-   * δ_X = ‖H_gX + KᵀFKX + ∇ℓ(x)‖/μ_g
-   * δ_Y = √( (‖P[K H_g⁻¹(KᵀY_R + ∇ℓ(x)) + H_{f*}Y_R]‖/μ_{f*})² + ‖Y − Y_R‖² ),  Y_R = PY
-   * ```
-   * (Lemma 1 on the range of `F`, where `Ỹ = FKX̃` lives, plus the part of `Y` outside it).
-   * Infinity when a needed capability (`hvp`, `hvpInverse` of `g` and `f*`) is missing.
-   */
-  private adjointCertificate(problem: SaddleProblem, s: Iterates, a: AdjointWork, target: Vec, cost: Cost): { deltaX: number; deltaY: number } {
-    const { K } = problem;
-    const g = problem.g as Partial<HessianInvertible>;
-    const fs = problem.fStar as Partial<HessianInvertible>;
-    if (!g.hvp || !g.hvpInverse || !fs.hvp || !fs.hvpInverse) return { deltaX: Infinity, deltaY: Infinity };
-    const muG = problem.g.strongConvexity;
-    const muF = problem.fStar.strongConvexity;
-    if (!(muG > 0) || !(muF > 0)) return { deltaX: Infinity, deltaY: Infinity };
-    const n = a.X.length;
-    const m = a.Y.length;
-    const { d1, d2, r1, r2, gl } = a;
-    const t = a.tRan;
-    const u = s.kx;
-    const gPair = a.sDom;
-    for (let j = 0; j < n; j++) gPair[j] = -s.kty[j]!;
-    this.o.loss.gradient(s.x, target, gl);
-    // δ_X
-    fs.hvpInverse.call(problem.fStar, s.y, a.KX, r1, u);
-    K.adjoint(r1, d1);
-    g.hvp.call(problem.g, s.x, a.X, d2, gPair);
-    for (let j = 0; j < n; j++) d1[j] = d1[j]! + d2[j]! + gl[j]!;
-    const deltaX = nrm2(n, d1) / muG;
-    // δ_Y: Y_R = P Y (in r2) and the part of Y outside the free directions.
-    fs.hvpInverse.call(problem.fStar, s.y, a.Y, r1, u);
-    fs.hvp.call(problem.fStar, s.y, r1, r2, u);
-    let outside = 0;
-    for (let i = 0; i < m; i++) outside += (a.Y[i]! - r2[i]!) ** 2;
-    K.adjoint(r2, d2);
-    for (let j = 0; j < n; j++) d2[j] = d2[j]! + gl[j]!;
-    g.hvpInverse.call(problem.g, s.x, d2, d1, gPair);
-    K.apply(d1, r1);
-    fs.hvp.call(problem.fStar, s.y, r2, t, u);
-    for (let i = 0; i < m; i++) r1[i] = r1[i]! + t[i]!;
-    fs.hvpInverse.call(problem.fStar, s.y, r1, t, u);
-    fs.hvp.call(problem.fStar, s.y, t, r1, u);
-    const deltaY = Math.hypot(nrm2(m, r1) / muF, Math.sqrt(outside));
-    cost.apply++;
-    cost.adjoint += 2;
-    cost.gradient++;
-    return { deltaX, deltaY };
-  }
-
   /** `∇_θL` at the current iterates (see the class comment). */
-  private assemble(problem: SaddleProblem, s: Iterates, a: AdjointWork, sigma: number): Float64Array {
+  private assemble(problem: SaddleProblem, s: Iterates, a: AdjointIterates, sigma: number): Float64Array {
     const grad = new Float64Array(this.dimension);
     const K = problem.K;
     if (this.pK > 0 && isParametricOperator(K)) {
@@ -463,10 +384,10 @@ export class PiggybackOracle implements HypergradientOracle {
       const m = a.Y.length;
       const w = new Float64Array(m);
       const b = new Float64Array(m);
-      const kx = s.kx;
+      const kx = s.kx!;
       for (let i = 0; i < m; i++) {
         w[i] = s.y[i]! + sigma * kx[i]!;
-        b[i] = a.Y[i]! / sigma + a.KX[i]!;
+        b[i] = a.Y[i]! / sigma + a.KX![i]!;
       }
       (problem.fStar as unknown as LearnableFunctional).proxParamVjp!(w, sigma, b, grad.subarray(this.pK), 1);
     }
@@ -504,7 +425,7 @@ export class PiggybackOracle implements HypergradientOracle {
   private bound(
     problem: SaddleProblem,
     s: Iterates,
-    a: AdjointWork,
+    a: AdjointIterates,
     target: Vec,
     epsX: number,
     epsY: number,

@@ -76,7 +76,8 @@ export class UnrolledOracle implements HypergradientOracle {
 
   constructor(options: UnrolledOptions) {
     this.o = parseOrThrow(unrolledOptionsSchema, options, 'UnrolledOracle options');
-    this.pdhg = new Pdhg(this.o.steps);
+    // The tape records PDHG's prox inputs w, v: the generic composition keeps them.
+    this.pdhg = new Pdhg({ ...this.o.steps, backend: 'js-f64' });
     this.pK = isParametricOperator(this.o.model.K) ? this.o.model.K.params.length : 0;
     this.dimension = this.o.model.params.length;
     this.numSamples = this.o.model.numSamples;
@@ -103,6 +104,7 @@ export class UnrolledOracle implements HypergradientOracle {
     const start = warm?.x ? { x: warm.x, ...(warm.y ? { y: warm.y } : {}) } : s.x0 ? { x: s.x0 } : {};
     const state = this.pdhg.init(problem, start);
     const kind = state.work.steps.kind;
+    const gw = state.work.generic!;
     if (kind !== 'plain' && kind !== 'linear') throw new ValidationError(`UnrolledOracle: needs constant PDHG steps, got '${kind}'`);
     const tape: Tape = { xbar: [], w: [], y: [], v: [], theta: [] };
     const n = state.x.length;
@@ -110,7 +112,7 @@ export class UnrolledOracle implements HypergradientOracle {
     const ws = createSaddleCertificateWorkspace(problem);
     const fixed = this.o.iterations;
     const cap = fixed ?? this.o.maxIterations;
-    let cert = saddleCertificate(problem, state.x, state.y, ws, { kx: state.work.kx, kty: state.work.kty, gap: false, cost: state.cost });
+    let cert = saddleCertificate(problem, state.x, state.y, ws, { kx: gw.kx, kty: gw.kty, gap: false, cost: state.cost });
     let k = 0;
     while (k < cap && (fixed !== undefined || cert.distance > epsilon)) {
       if (differentiate) {
@@ -123,16 +125,16 @@ export class UnrolledOracle implements HypergradientOracle {
       this.pdhg.step(state);
       if (state.halt) throw new NumericalError(`UnrolledOracle: PDHG diverged on sample ${i}`);
       if (differentiate) {
-        tape.w.push(Float64Array.from(state.w));
+        tape.w.push(Float64Array.from(state.w!));
         tape.y.push(Float64Array.from(state.y));
-        tape.v.push(Float64Array.from(state.v));
+        tape.v.push(Float64Array.from(state.v!));
       }
       k++;
       if (fixed === undefined && k % this.o.certificateEvery === 0) {
-        cert = saddleCertificate(problem, state.x, state.y, ws, { kx: state.work.kx, kty: state.work.kty, gap: false, cost: state.cost });
+        cert = saddleCertificate(problem, state.x, state.y, ws, { kx: gw.kx, kty: gw.kty, gap: false, cost: state.cost });
       }
     }
-    cert = saddleCertificate(problem, state.x, state.y, ws, { kx: state.work.kx, kty: state.work.kty, gap: false, cost: state.cost });
+    cert = saddleCertificate(problem, state.x, state.y, ws, { kx: gw.kx, kty: gw.kty, gap: false, cost: state.cost });
     const gl = loss.gradient(state.x, s.target, new Float64Array(n));
     const base = {
       loss: loss.value(state.x, s.target),

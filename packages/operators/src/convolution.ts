@@ -10,6 +10,7 @@
 import {
   WASM_MAX_BYTES,
   z,
+  type Described,
   type LinearOperator,
   type OperatorNorm,
   type ParametricOperator,
@@ -370,6 +371,21 @@ export class ConvFilterBank implements ParametricOperator {
       ),
       kind: 'upper-bound',
     }));
+  }
+
+  /** The operator as data (`filter-bank`, its live kernels), for the kernel registry of `@bilevel/core`. */
+  describe(): Described<'filter-bank'> {
+    const [, height, width] = this.domain as [number, number, number];
+    return {
+      kind: 'filter-bank',
+      inChannels: this.inChannels,
+      outChannels: this.outChannels,
+      height,
+      width,
+      kernelSize: this.kernelSize,
+      boundary: this.boundary,
+      kernels: this.params,
+    };
   }
 
   /** `kernel[o][i][a,b]` for every parameter (row `a`, column `b` of the kernel of the pair `(o, i)`). */

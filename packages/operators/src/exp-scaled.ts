@@ -5,7 +5,7 @@
  * reparametrisation).
  * @module
  */
-import { assertFinite, assertLength, dot, normUpperBound, type LinearOperator, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';
+import { assertFinite, assertLength, describeOf, dot, normUpperBound, type Described, type LinearOperator, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';
 
 /**
  * `K_θ x = e^θ D x` for a fixed operator `D`, `θ = [log scale]` (`log_weight`). With the potential
@@ -62,6 +62,14 @@ export class ExpScaledOperator implements ParametricOperator {
   /** `e^θ‖D‖` (same provenance as `‖D‖`). */
   norm(): OperatorNorm {
     return { value: this.scale * this.baseNorm.value, kind: this.baseNorm.kind };
+  }
+
+  /**
+   * The operator as data: `scaled` with `scale = e^θ` and the description of `D` (kind
+   * `undescribed` when `D` cannot describe itself, which no kernel matches).
+   */
+  describe(): Described<'scaled'> {
+    return { kind: 'scaled', scale: this.scale, base: describeOf(this.base) ?? { kind: 'undescribed' } };
   }
 
   /** `[name]`. */

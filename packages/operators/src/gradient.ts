@@ -2,7 +2,7 @@
  * The 2-D forward-difference gradient of multi-channel images and its adjoint (= −divergence).
  * @module
  */
-import { z, type LinearOperator, type OperatorNorm, type Shape, type Vec } from '@bilevel/core';
+import { z, type Described, type LinearOperator, type OperatorNorm, type Shape, type Vec } from '@bilevel/core';
 import { checkCall, dimension, GRADIENT_BOUNDARIES, parseOptions } from './validate.js';
 
 /**
@@ -149,6 +149,11 @@ export class Gradient2D implements LinearOperator {
       }
     }
     return out;
+  }
+
+  /** The operator as data (`gradient-2d`), for the kernel registry of `@bilevel/core`. */
+  describe(): Described<'gradient-2d'> {
+    return { kind: 'gradient-2d', channels: this.channels, height: this.height, width: this.width, boundary: this.boundary };
   }
 
   /** `‖D‖`, exact (closed form, see the class comment). */

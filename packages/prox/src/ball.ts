@@ -4,7 +4,7 @@
  * Euclidean ball (one group).
  * @module
  */
-import { z, type Shape, type Vec } from '@bilevel/core';
+import { z, type Described, type Shape, type Vec } from '@bilevel/core';
 import type { Conjugable, LearnableFunctional, ProxDifferentiable, Subdifferentiable } from '@bilevel/core';
 import { FEASIBILITY_RTOL, groupBallMinNorm, groupDot, groupRadialJvp, groupScale, groupNorm, groupSumSq } from './groups.js';
 import { GroupedFunctional } from './grouped.js';
@@ -44,6 +44,12 @@ export class L2InfBall extends GroupedFunctional implements ProxDifferentiable, 
   constructor(options: L2InfBallOptions) {
     const o = parseOptions(ballSchema, options, 'L2InfBall');
     super('L2InfBall', o.shape, o.groupSize ?? 1, ['radius'], [o.radius ?? 1]);
+  }
+
+  /** The functional as data (`l2-inf-ball`, live radii per block), for the kernel registry of `@bilevel/core`. */
+  describe(): Described<'l2-inf-ball'> {
+    const { groups, groupSize } = this.layout;
+    return { kind: 'l2-inf-ball', size: groups * groupSize, groupSize, radius: this.params };
   }
 
   /** 0 if every `‖y_j‖ ≤ ρ_b(1 + 1e-12)`, else `+∞`. */

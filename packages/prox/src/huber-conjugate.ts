@@ -4,7 +4,7 @@
  * (docs/math/saddle-problem.md#instances-in-the-library, docs/math/piggyback.md#prox-jacobians).
  * @module
  */
-import { z, type Shape, type Vec } from '@bilevel/core';
+import { z, type Described, type Shape, type Vec } from '@bilevel/core';
 import type { Conjugable, LearnableFunctional, ProxDifferentiable, Subdifferentiable } from '@bilevel/core';
 import { FEASIBILITY_RTOL, groupBallMinNorm, groupDot, groupRadialJvp, groupScale, groupNorm, groupSumSq } from './groups.js';
 import { GroupedFunctional } from './grouped.js';
@@ -52,6 +52,12 @@ export class HuberConjugate extends GroupedFunctional implements ProxDifferentia
   constructor(options: HuberConjugateOptions) {
     const o = parseOptions(schema, options, 'HuberConjugate');
     super('HuberConjugate', o.shape, o.groupSize ?? 1, ['alpha', 'epsilon'], [o.alpha ?? 1, o.epsilon ?? 1]);
+  }
+
+  /** The functional as data (`huber-conjugate`, live `α`, `ε` per block), for the kernel registry of `@bilevel/core`. */
+  describe(): Described<'huber-conjugate'> {
+    const { groups, groupSize, blocks } = this.layout;
+    return { kind: 'huber-conjugate', size: groups * groupSize, groupSize, alpha: this.params.subarray(0, blocks), epsilon: this.params.subarray(blocks) };
   }
 
   /** Modulus of strong convexity, `min_b ε_b/α_b` (docs/math/error-bound.md#practical-constants). */

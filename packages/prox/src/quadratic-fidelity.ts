@@ -12,6 +12,7 @@ import {
   ValidationError,
   z,
   type CgState,
+  type Described,
   type LinearOperator,
   type Shape,
   type Vec,
@@ -370,6 +371,7 @@ export class QuadraticFidelity implements ProxDifferentiable, TwiceSmooth, Subdi
   /** How `A` is handled (closed form or conjugate gradients). */
   readonly model: QuadraticModel;
   private readonly scratch: Vec;
+  private readonly description: Described<'quadratic-fidelity'>;
 
   constructor(options: QuadraticFidelityOptions) {
     const o = parseOptions(schema, options, 'QuadraticFidelity');
@@ -386,21 +388,35 @@ export class QuadraticFidelity implements ProxDifferentiable, TwiceSmooth, Subdi
       );
       const b = dataArray('QuadraticFidelity data', o.data, A.range);
       this.model = new OperatorModel(A, b, mu, o.cg?.tol ?? 1e-12, o.cg?.maxIter ?? 1000);
+      this.description = { kind: 'quadratic-fidelity', data: b, mu, diagonal: null, operator: true };
     } else {
       if (o.cg) throw new ValidationError('QuadraticFidelity: cg options apply only with a general operator');
       let d: Vec;
+      let diagonal: Vec | null = null;
       if (o.mask) {
         d = dataArray('QuadraticFidelity mask', o.mask, o.shape);
         for (let i = 0; i < n; i++) ensure(d[i] === 0 || d[i] === 1, `QuadraticFidelity mask: entry ${i} is ${d[i]}, expected 0 or 1`);
+        diagonal = d;
       } else if (o.diagonal) {
         d = dataArray('QuadraticFidelity diagonal', o.diagonal, o.shape);
+        diagonal = d;
       } else {
         d = new Float64Array(n).fill(1);
       }
-      this.model = new DiagonalModel(d, dataArray('QuadraticFidelity data', o.data, o.shape), mu);
+      const b = dataArray('QuadraticFidelity data', o.data, o.shape);
+      this.model = new DiagonalModel(d, b, mu);
+      this.description = { kind: 'quadratic-fidelity', data: b, mu, diagonal, operator: false };
     }
     this.scratch = new Float64Array(n);
     hideMissing(this, (key) => (key !== 'conjugate' && key !== 'hvpInverse') || this.model.invertible);
+  }
+
+  /**
+   * The functional as data (`quadratic-fidelity`: its own copy of `b`, `μ`, the diagonal of a
+   * mask or diagonal `A`, or `operator: true`), for the kernel registry of `@bilevel/core`.
+   */
+  describe(): Described<'quadratic-fidelity'> {
+    return this.description;
   }
 
   /** Conjugate-gradient iterations spent so far (a cost counter; 0 for closed forms). */

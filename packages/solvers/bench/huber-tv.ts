@@ -1,16 +1,50 @@
 /**
  * Huber-TV denoising PDHG at 256², 512², 1024² (float64): g = ½‖x − b‖², K = 2-D gradient
- * (Neumann), f* = isotropic Huber conjugate. Median milliseconds per iteration of the generic
- * `Pdhg` (on `Gradient2D`, `HuberConjugate`, `QuadraticFidelity`) and of the fused
- * `HuberTvPdhg`, each also with the certificate every 10 iterations.
+ * (Neumann), f* = isotropic Huber conjugate. Median milliseconds per iteration of `Pdhg` on the
+ * generic composition (backend js-f64, on `Gradient2D`, `HuberConjugate`, `QuadraticFidelity`)
+ * and on the fused WebAssembly kernel the same problem dispatches to (backend wasm-f64), each
+ * also with the certificate every 10 iterations; and, when a C compiler is on the machine, of
+ * the same sweep in C (`huber-tv.c`, `-O3 -march=native -fno-math-errno`, one thread), compiled
+ * and timed here: `ratio_to_c` is fused / C (absent without a compiler).
  *
  * Run: `cd packages/solvers && npx tsx --conditions=@bilevel/source bench/huber-tv.ts [sizes…]`
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Rng, type SaddleProblem } from '@bilevel/core';
 import { measure, report, sig, type MeasureOptions, type Timing } from '@bilevel/core/bench';
 import { Gradient2D } from '@bilevel/operators';
 import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
-import { HuberTvPdhg, Pdhg } from '@bilevel/solvers';
+import { Pdhg } from '@bilevel/solvers';
+
+const C_FLAGS = ['-O3', '-march=native', '-fno-math-errno'];
+
+/** Compile `huber-tv.c` with the first C compiler that works; `undefined` without one. */
+function compileC(): { run(n: number, iterations: number, blocks: number): { median: number; min: number } | undefined; dispose(): void } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'bilevel-bench-'));
+  const exe = join(dir, 'huber-tv');
+  const source = join(dirname(fileURLToPath(import.meta.url)), 'huber-tv.c');
+  for (const cc of ['cc', 'gcc', 'clang']) {
+    const r = spawnSync(cc, [...C_FLAGS, '-o', exe, source, '-lm'], { encoding: 'utf8' });
+    if (r.status === 0) {
+      return {
+        run(n, iterations, blocks) {
+          const out = spawnSync(exe, [String(n), String(iterations), String(blocks)], { encoding: 'utf8' });
+          if (out.status !== 0) return undefined;
+          const j = JSON.parse(out.stdout) as { median_ms_per_iter: number; min_ms_per_iter: number };
+          return { median: j.median_ms_per_iter, min: j.min_ms_per_iter };
+        },
+        dispose: () => rmSync(dir, { recursive: true, force: true }),
+      };
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return undefined;
+}
+const c = compileC();
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const alpha = 0.1;
@@ -87,17 +121,17 @@ function perIteration(steps: Timing, withCertificate?: Timing) {
 
 for (const n of sizes.length ? sizes : [256, 512, 1024]) {
   const b = image(n);
-  const shape = [1, n, n] as const;
   const K = new Gradient2D({ channels: 1, height: n, width: n, boundary: 'neumann' });
   const fStar = new HuberConjugate({ shape: K.range, groupSize: 2, alpha, epsilon });
   const g = new QuadraticFidelity({ shape: K.domain, data: b });
   const problem: SaddleProblem = { K, g, fStar, f: fStar.conjugate(), gStar: g.conjugate() };
   const opts = { repeats: n >= 1024 ? 7 : 15, warmup: 2, maxMs: 20000 };
 
-  const generic = new Pdhg();
-  const [tGeneric, tGenericCert] = timeBlocks(generic, generic.init(problem), opts);
-  const fused = new HuberTvPdhg();
-  const fs = fused.init({ shape, b, alpha, epsilon });
+  const generic = new Pdhg({ backend: 'js-f64' });
+  const gs = generic.init(problem);
+  const [tGeneric, tGenericCert] = timeBlocks(generic, gs, opts);
+  const fused = new Pdhg({ backend: 'wasm-f64' });
+  const fs = fused.init(problem);
   const [tFused, tFusedCert] = timeBlocks(fused, fs, opts);
 
   const nx = new Float64Array(n * n);
@@ -113,6 +147,8 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
   const dst = new Float64Array(4.5 * N);
   const tCopy = measure(() => dst.set(src), opts);
   const bytes = 72 * N;
+  // the C sweep right after the fused kernel, so both see the same machine load
+  const cTime = c?.run(n, block, opts.repeats);
 
   const size = `${n}x${n}`;
   report({
@@ -134,5 +170,15 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
     ratio_to_naive_loop_min: sig(tFused.min_ms / tNaive.min_ms),
     effective_GB_per_s: sig(bytes / (tFused.median_ms / block) / 1e6),
     copy_of_same_bytes_GB_per_s: sig(bytes / tCopy.median_ms / 1e6),
+    threads: 1,
+    ...(cTime
+      ? {
+          c_median_ms_per_iter: sig(cTime.median),
+          ratio_to_c: sig(tFused.median_ms / block / cTime.median),
+          ratio_to_c_min: sig(tFused.min_ms / block / cTime.min),
+          c_flags: C_FLAGS.join(' '),
+        }
+      : { note: c ? 'the C reference failed to run: ratio_to_c skipped' : 'no C compiler (cc, gcc, clang): ratio_to_c skipped' }),
   });
 }
+c?.dispose();

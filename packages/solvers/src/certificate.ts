@@ -203,6 +203,24 @@ export function saddleCertificate(
   return saddleDistances({ primalStationarity, dualStationarity, primalObjective, dualObjective, muG, muFStar, size: n + m });
 }
 
+/** The measured parts of a Lemma 2 certificate (what {@link saddleDistances} turns into distances). */
+export interface SaddleCertificateParts {
+  /** `‖s_x‖` (Infinity when not available). */
+  readonly primalStationarity: number;
+  /** `‖s_y‖` (Infinity when not available). */
+  readonly dualStationarity: number;
+  /** `P(x)` (NaN when not evaluated). */
+  readonly primalObjective: number;
+  /** `−D(y)` (NaN when not evaluated). */
+  readonly dualObjective: number;
+  /** `μ_g`. */
+  readonly muG: number;
+  /** `μ_f*`. */
+  readonly muFStar: number;
+  /** `n + m`, the number of summed terms behind the objectives. */
+  readonly size: number;
+}
+
 /**
  * Safety factor of the rounding allowance of the gap, `16·u·√size·(|P| + |D|)`: the gap is a
  * difference of two sums that can cancel internally, so the allowance is a multiple of the
@@ -218,18 +236,7 @@ const GAP_ROUNDING = 16;
  * have no such cancellation, are preferred); `distance` as in {@link SaddleCertificate}. Shared
  * by the generic and the fused PDHG certificates.
  */
-export function saddleDistances(p: {
-  readonly primalStationarity: number;
-  readonly dualStationarity: number;
-  /** `P(x)` (NaN when not evaluated). */
-  readonly primalObjective: number;
-  /** `−D(y)` (NaN when not evaluated). */
-  readonly dualObjective: number;
-  readonly muG: number;
-  readonly muFStar: number;
-  /** `n + m`, the number of summed terms behind the objectives. */
-  readonly size: number;
-}): SaddleCertificate {
+export function saddleDistances(p: SaddleCertificateParts): SaddleCertificate {
   const { primalStationarity, dualStationarity, primalObjective, dualObjective, muG, muFStar } = p;
   const gap = Number.isNaN(primalObjective) || Number.isNaN(dualObjective) ? Infinity : primalObjective - dualObjective;
   const slack = GAP_ROUNDING * Number.EPSILON * Math.sqrt(p.size) * (Math.abs(primalObjective) + Math.abs(dualObjective));

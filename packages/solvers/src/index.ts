@@ -1,7 +1,8 @@
 /**
- * `@bilevel/solvers`: PDHG (plain, accelerated, linear-rate, diagonally preconditioned, and a
- * fused Huber-TV kernel), FISTA and gradient descent for strongly convex smooth problems, as
- * resumable state machines (`init` / `step` / `certificate`) with a-posteriori certificates.
+ * `@bilevel/solvers`: the PDHG engine (plain, accelerated, linear-rate, diagonally preconditioned)
+ * with fused kernels registered by problem description (WebAssembly Huber-TV), the piggyback
+ * solver, FISTA and gradient descent for strongly convex smooth problems, as resumable state
+ * machines (`init` / `step` / `certificate`) with a-posteriori certificates.
  * They run with the run loop and the stopping criteria of `@bilevel/core` (`run`, `tolerance`,
  * `maxIterations`, `anyOf`, …), which also holds conjugate gradients. See README.md for the
  * formulas.
@@ -19,22 +20,39 @@ export {
 } from './steps.js';
 export {
   saddleCertificate,
+  saddleDistances,
   createSaddleCertificateWorkspace,
   type SaddleCertificate,
+  type SaddleCertificateParts,
   type SaddleCertificateOptions,
   type SaddleCertificateWorkspace,
 } from './certificate.js';
-export { Pdhg, type PdhgOptions, type PdhgState, type PdhgWork, type PdhgCertificate } from './pdhg.js';
+export { Pdhg, type PdhgOptions, type PdhgState, type PdhgWork, type GenericPdhgWork, type PdhgCertificate } from './pdhg.js';
+export { primalDualUpdate, type PrimalDualMaps, type PrimalDualArrays } from './primal-dual.js';
 export {
-  HuberTvPdhg,
-  gradientNorm,
-  type HuberTvProblem,
-  type HuberTvPdhgOptions,
-  type HuberTvState,
-  type HuberTvWork,
-  type HuberTvCertificate,
-} from './huber-tv.js';
-export { HuberTvKernel, type StepScalars, type CertificateSums } from './wasm/huber-tv-kernel.js';
+  Piggyback,
+  adjointCertificate,
+  meetsTolerances,
+  piggybackTolerance,
+  type PiggybackProblem,
+  type PiggybackOptions,
+  type PiggybackState,
+  type PiggybackWork,
+  type PiggybackAdjointWork,
+  type PiggybackCertificate,
+  type AdjointCertificateInput,
+  type AdjointCertificateWorkspace,
+} from './piggyback.js';
+export { HuberTvKernel, type HuberTvParams, type HuberTvSums } from './wasm/huber-tv-kernel.js';
+export {
+  huberTvParams,
+  registerBuiltinKernels,
+  selectKernel,
+  type FusedSaddleKernel,
+  type FusedKernelFactory,
+  type EngineAlgorithm,
+  type KernelChoice,
+} from './kernels.js';
 export {
   Fista,
   GradientDescent,

@@ -1,5 +1,8 @@
 /**
- * PDHG (Chambolle–Pock) for `min_x max_y ⟨Kx, y⟩ + g(x) − f*(y)` as a resumable state machine.
+ * PDHG (Chambolle–Pock) for `min_x max_y ⟨Kx, y⟩ + g(x) − f*(y)` as a resumable state machine:
+ * the engine (step rules, counters, warm starts, certificates) over a kernel that runs the
+ * iterations — the generic composition of the problem's operators and functionals, or a fused
+ * kernel registered for the problem's description.
  * @module
  */
 import {
@@ -9,36 +12,40 @@ import {
   zeroCost,
   z,
   type Cost,
+  type KernelInfo,
+  type Loss,
   type SaddleProblem,
   type Solver,
   type SolverState,
   type StopReason,
   type Vec,
 } from '@bilevel/core';
-import { saddleCertificate, createSaddleCertificateWorkspace, type SaddleCertificate, type SaddleCertificateWorkspace } from './certificate.js';
+import { saddleCertificate, createSaddleCertificateWorkspace, saddleDistances, type SaddleCertificate, type SaddleCertificateWorkspace } from './certificate.js';
 import { assertSameSize, copyWarm, copyWarmScalars, norm2, proxDiagonalOf, type DiagonalProximable } from './internal.js';
+import { kernelInfo, selectKernel, type EngineAlgorithm, type FusedSaddleKernel, type KernelChoice } from './kernels.js';
+import { primalDualUpdate, type PrimalDualArrays, type PrimalDualMaps } from './primal-dual.js';
 import { endPdhgStep, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, type PdhgSteps } from './steps.js';
 
 /** @internal zod schema of {@link PdhgOptions}. */
 export const pdhgOptionsSchema = pdhgStepOptionsSchema.extend({
   gap: z.boolean().default(true),
+  backend: z.enum(['auto', 'wasm-f64', 'js-f64']).default('auto'),
 });
 
-/** Options of {@link Pdhg}: the step rule ({@link PdhgStepOptions}) and certificate options. */
+/** Options of {@link Pdhg}: the step rule ({@link PdhgStepOptions}), certificate and kernel options. */
 export interface PdhgOptions extends PdhgStepOptions {
   /** Evaluate the gap and objectives in the certificate (needs `f`, `gStar` values; default true). */
   readonly gap?: boolean;
+  /**
+   * The kernel: `auto` (default) runs a fused `wasm-f64` kernel when one is registered for the
+   * problem's description (not with preconditioning), else the generic composition; `js-f64`
+   * always the generic composition; `wasm-f64` requires a fused kernel.
+   */
+  readonly backend?: KernelChoice;
 }
 
-/**
- * Everything derived from the problem that is not part of the serialisable state: the problem,
- * the step rule, `K x`, `K x_prev`, `Kᵀ y` and the certificate workspace. Recomputed by `init`.
- */
-export interface PdhgWork {
-  /** The problem being solved. */
-  readonly problem: SaddleProblem;
-  /** The step rule in use. */
-  readonly steps: PdhgSteps;
+/** The generic composition's derived data: operator images, step vectors, maps and workspace. */
+export interface GenericPdhgWork {
   /** `K x` of the current primal iterate (swapped with `kxPrev` every step). */
   kx: Vec;
   /** `K x_prev`. */
@@ -51,20 +58,39 @@ export interface PdhgWork {
   readonly sigmaVec: Vec | null;
   /** Certificate workspace (allocated at the first certificate). */
   cert: SaddleCertificateWorkspace | null;
-  /** `g.proxDiagonal` (preconditioned scheme). */
-  readonly proxDiagG: DiagonalProximable['proxDiagonal'] | null;
-  /** `fStar.proxDiagonal` (preconditioned scheme). */
-  readonly proxDiagFStar: DiagonalProximable['proxDiagonal'] | null;
+  /** The maps of the update: `prox_{σf*}`, `prox_{τg}` and their diagonal forms. */
+  readonly maps: PrimalDualMaps;
+  /** The arrays of the update (references pointed at the current ones before each step). */
+  readonly pair: PrimalDualArrays;
+}
+
+/**
+ * Everything derived from the problem that is not part of the serialisable state: the problem,
+ * the step rule and the kernel (a fused kernel, or the generic composition's data). Recomputed by
+ * `init`.
+ */
+export interface PdhgWork {
+  /** The problem being solved. */
+  readonly problem: SaddleProblem;
+  /** The step rule in use. */
+  readonly steps: PdhgSteps;
+  /** Which kernel runs the iterations. */
+  readonly kernel: KernelInfo;
+  /** The fused kernel, or `null` on the generic composition. */
+  readonly fused: FusedSaddleKernel | null;
+  /** The generic composition's data, or `null` with a fused kernel. */
+  readonly generic: GenericPdhgWork | null;
 }
 
 /**
  * State of {@link Pdhg} after `n = iteration` steps. The top-level typed arrays and scalars are
  * the serialisable state (see `serializeState`); `work` is recomputed by `init`.
  *
- * Buffers are swapped, not copied: `x` and `xPrev` exchange their arrays every step, so read
- * `state.x` after each step instead of keeping a reference.
+ * On the generic composition buffers are swapped, not copied: `x` and `xPrev` exchange their
+ * arrays every step, so read `state.x` after each step instead of keeping a reference. A fused
+ * kernel's arrays are views of its memory.
  *
- * For the piggyback estimator, after a step from `n` to `n+1`:
+ * For the piggyback estimator, after a step from `n` to `n+1` (generic composition):
  * `w = yⁿ + σ_n K x̄ⁿ` (input of `prox_{σf*}`), `v = xⁿ − τ_n Kᵀyⁿ⁺¹` (input of `prox_{τg}`),
  * `tauLast = τ_n`, `sigmaLast = σ_n`, and `theta = ϑ_n` is the extrapolation
  * `x̄ⁿ⁺¹ = xⁿ⁺¹ + ϑ_n(xⁿ⁺¹ − xⁿ)` to reuse for `X̄`.
@@ -76,10 +102,12 @@ export interface PdhgState extends SolverState {
   xPrev: Vec;
   /** Dual iterate `yⁿ`. */
   readonly y: Vec;
-  /** Last dual prox input `w = yⁿ⁻¹ + σ K x̄ⁿ⁻¹`. */
-  readonly w: Vec;
-  /** Last primal prox input `v = xⁿ⁻¹ − τ Kᵀ yⁿ`. */
-  readonly v: Vec;
+  /** Last dual prox input `w = yⁿ⁻¹ + σ K x̄ⁿ⁻¹` (generic composition; `null` with a fused kernel). */
+  readonly w: Vec | null;
+  /** Last primal prox input `v = xⁿ⁻¹ − τ Kᵀ yⁿ` (generic composition; `null` with a fused kernel). */
+  readonly v: Vec | null;
+  /** `‖xⁿ − xⁿ⁻¹‖²` of the last step (fused kernels; 0 on the generic composition). */
+  primalChange: number;
   /** Primal step `τ_n` of the next step. */
   tau: number;
   /** Dual step `σ_n` of the next step. */
@@ -107,9 +135,10 @@ export interface PdhgState extends SolverState {
  *
  * - `primalResidual = ‖(v − xⁿ)/τ + Kᵀyⁿ‖`, a norm of an element of `∂g(xⁿ) + Kᵀyⁿ`
  *   (since `(v − xⁿ)/τ ∈ ∂g(xⁿ)` for `xⁿ = prox_{τg}(v)`); with this update order it equals
- *   `‖xⁿ⁻¹ − xⁿ‖/τ`;
+ *   `‖xⁿ⁻¹ − xⁿ‖/τ`, which is what fused kernels report;
  * - `dualResidual = ‖Kxⁿ − (w − yⁿ)/σ‖`, a norm of an element of `Kxⁿ − ∂f*(yⁿ)`
- *   (since `(w − yⁿ)/σ ∈ ∂f*(yⁿ)`), i.e. `‖K(xⁿ − x̄ⁿ⁻¹) + (yⁿ⁻¹ − yⁿ)/σ‖`.
+ *   (since `(w − yⁿ)/σ ∈ ∂f*(yⁿ)`), i.e. `‖K(xⁿ − x̄ⁿ⁻¹) + (yⁿ⁻¹ − yⁿ)/σ‖` (generic composition
+ *   only: fused kernels keep no `w`, and report `Infinity`).
  *
  * Both vanish exactly at a saddle point (Goldstein–Li–Yuan, "Adaptive primal-dual splitting",
  * 2013/2015, use the same residuals). Diagonal steps divide elementwise. `Infinity` before
@@ -130,37 +159,77 @@ export interface PdhgCertificate extends SaddleCertificate {
  * x̄ⁿ⁺¹ = xⁿ⁺¹ + ϑ (xⁿ⁺¹ − xⁿ)
  * ```
  * with the step rules of {@link pdhgSteps} (plain, accelerated, linear-rate, diagonally
- * preconditioned). `K x̄ⁿ` is formed as `(1+ϑ) Kxⁿ − ϑ Kxⁿ⁻¹` from the stored `Kxⁿ`, so a step
- * costs one `apply`, one `adjoint` and two prox calls, and `Kxⁿ`, `Kᵀyⁿ` are at hand for the
- * certificates (which then cost one more `apply` and `adjoint`).
+ * preconditioned). On the generic composition `K x̄ⁿ` is formed as `(1+ϑ) Kxⁿ − ϑ Kxⁿ⁻¹` from
+ * the stored `Kxⁿ`, so a step costs one `apply`, one `adjoint` and two prox calls
+ * ({@link primalDualUpdate}), and `Kxⁿ`, `Kᵀyⁿ` are at hand for the certificates (which then cost
+ * one more `apply` and `adjoint`). A fused kernel registered for the problem's description (the
+ * WebAssembly Huber-TV kernel; `backend` option) runs the same iteration in one sweep over
+ * its own memory, counted as the generic one.
  *
  * `init(problem, warm)` copies any of `x, xPrev, y, w, v, tau, sigma, theta, tauLast, sigmaLast,
- * iteration, cost, halt` present in `warm`: pass `{ x, y }` to warm-start a new problem, or a
- * full `serializeState` snapshot to resume a run exactly. `step` allocates nothing.
+ * primalChange, iteration, cost, halt` present in `warm`: pass `{ x, y }` to warm-start a new
+ * problem, or a full `serializeState` snapshot to resume a run exactly. `step` allocates nothing.
  */
 export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
   /** @internal Validated options. */
   readonly options: z.output<typeof pdhgOptionsSchema>;
-  private readonly stepOptions: PdhgOptions;
+  private readonly stepOptions: PdhgStepOptions;
 
-  /** @param options step rule and certificate options (validated with zod). */
+  /** @param options step rule, certificate and kernel options (validated with zod). */
   constructor(options: PdhgOptions = {}) {
     this.options = parseOrThrow(pdhgOptionsSchema, options, 'pdhg options');
-    const { gap: _gap, ...stepOptions } = options;
+    const { gap: _gap, backend: _backend, ...stepOptions } = options;
     this.stepOptions = stepOptions;
   }
 
   /** Allocate the state (and compute `Kx`, `Kx_prev`, `Kᵀy`), warm-started from `warm`. */
   init(problem: SaddleProblem, warm?: Partial<PdhgState>): PdhgState {
+    return this.start(problem, warm, 'pdhg', problem);
+  }
+
+  /**
+   * @internal `init` for `algorithm`: the piggyback solver starts PDHG with the kernel of its
+   * joint iteration, selected by the description of `described` (the problem with its loss).
+   */
+  start(
+    problem: SaddleProblem,
+    warm: Partial<PdhgState> | undefined,
+    algorithm: EngineAlgorithm,
+    described: SaddleProblem & { readonly loss?: Loss; readonly target?: Vec },
+  ): PdhgState {
     const { K, g, fStar } = problem;
     assertSameSize('pdhg', g.shape, 'g', K.domain, 'the domain of K');
     assertSameSize('pdhg', fStar.shape, 'fStar', K.range, 'the range of K');
     if (problem.f) assertSameSize('pdhg', problem.f.shape, 'f', K.range, 'the range of K');
     if (problem.gStar) assertSameSize('pdhg', problem.gStar.shape, 'gStar', K.domain, 'the domain of K');
     const steps = pdhgSteps(problem, this.stepOptions);
+    const choice = steps.kind === 'preconditioned' ? 'js-f64' : this.options.backend;
+    const fused = selectKernel(algorithm, described, choice);
+    const state = fused ? this.fusedState(problem, steps, fused) : this.genericState(problem, steps);
+    if (warm) this.applyWarm(state, warm);
+    const cost = state.cost;
+    const generic = state.work.generic;
+    if (generic) {
+      K.apply(state.x, generic.kx);
+      if (warm?.xPrev) K.apply(state.xPrev, generic.kxPrev);
+      else {
+        state.xPrev.set(state.x);
+        generic.kxPrev.set(generic.kx);
+      }
+      K.adjoint(state.y, generic.kty);
+    } else if (!warm?.xPrev) {
+      state.xPrev.set(state.x);
+    }
+    // Fused kernels count the work the generic composition does here: K x (and K x_prev), Kᵀ y.
+    cost.apply += warm?.xPrev ? 2 : 1;
+    cost.adjoint++;
+    return state;
+  }
+
+  private genericState(problem: SaddleProblem, steps: PdhgSteps): PdhgState {
+    const { K, g, fStar } = problem;
     const n = shapeSize(K.domain);
     const m = shapeSize(K.range);
-
     let tauVec: Vec | null = null;
     let sigmaVec: Vec | null = null;
     let proxDiagG: DiagonalProximable['proxDiagonal'] | null = null;
@@ -179,58 +248,62 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
       for (let j = 0; j < n; j++) tauVec[j] = steps.tau * steps.tauDiag![j]!;
       for (let i = 0; i < m; i++) sigmaVec[i] = steps.sigma * steps.sigmaDiag![i]!;
     }
+    const x = new Float64Array(n);
+    const xPrev = new Float64Array(n);
+    const y = new Float64Array(m);
+    const w = new Float64Array(m);
+    const v = new Float64Array(n);
+    const kx = new Float64Array(m);
+    const kxPrev = new Float64Array(m);
+    const kty = new Float64Array(n);
+    const generic: GenericPdhgWork = {
+      kx,
+      kxPrev,
+      kty,
+      tauVec,
+      sigmaVec,
+      cert: null,
+      maps: {
+        dual: (wi, sig, out) => fStar.prox(wi, sig, out),
+        primal: (vj, t, out) => g.prox(vj, t, out),
+        dualDiagonal: proxDiagFStar,
+        primalDiagonal: proxDiagG,
+      },
+      pair: { xOld: x, xNew: xPrev, y, w, v, kx, kxNew: kxPrev, kty },
+    };
+    return this.newState(x, xPrev, y, w, v, steps, { problem, steps, kernel: kernelInfo(null), fused: null, generic });
+  }
 
-    const cost = zeroCost();
-    const state: PdhgState = {
-      x: new Float64Array(n),
-      xPrev: new Float64Array(n),
-      y: new Float64Array(m),
-      w: new Float64Array(m),
-      v: new Float64Array(n),
+  private fusedState(problem: SaddleProblem, steps: PdhgSteps, fused: FusedSaddleKernel): PdhgState {
+    return this.newState(fused.x, fused.xPrev, fused.y, null, null, steps, { problem, steps, kernel: kernelInfo(fused), fused, generic: null });
+  }
+
+  private newState(x: Vec, xPrev: Vec, y: Vec, w: Vec | null, v: Vec | null, steps: PdhgSteps, work: PdhgWork): PdhgState {
+    return {
+      x,
+      xPrev,
+      y,
+      w,
+      v,
+      primalChange: 0,
       tau: steps.tau,
       sigma: steps.sigma,
       theta: steps.kind === 'accelerated' ? 1 : steps.theta,
       tauLast: 0,
       sigmaLast: 0,
       iteration: 0,
-      cost,
+      cost: zeroCost(),
       halt: null,
-      work: {
-        problem,
-        steps,
-        kx: new Float64Array(m),
-        kxPrev: new Float64Array(m),
-        kty: new Float64Array(n),
-        tauVec,
-        sigmaVec,
-        cert: null,
-        proxDiagG,
-        proxDiagFStar,
-      },
+      work,
     };
-    if (warm) this.applyWarm(state, warm);
-
-    const { work } = state;
-    K.apply(state.x, work.kx);
-    if (warm?.xPrev) {
-      K.apply(state.xPrev, work.kxPrev);
-      cost.apply++;
-    } else {
-      state.xPrev.set(state.x);
-      work.kxPrev.set(work.kx);
-    }
-    K.adjoint(state.y, work.kty);
-    cost.apply++;
-    cost.adjoint++;
-    return state;
   }
 
   private applyWarm(state: PdhgState, warm: Partial<PdhgState>): void {
     copyWarm('x', warm.x, state.x);
     copyWarm('xPrev', warm.xPrev, state.xPrev);
     copyWarm('y', warm.y, state.y);
-    const hasW = copyWarm('w', warm.w, state.w);
-    const hasV = copyWarm('v', warm.v, state.v);
+    // w, v belong to the generic composition; a fused kernel's residual needs primalChange.
+    const hasResidual = state.w && state.v ? copyWarm('w', warm.w, state.w) && copyWarm('v', warm.v, state.v) : warm.primalChange !== undefined;
     const steps = state.work.steps;
     const restoresSteps = warm.tau !== undefined || warm.sigma !== undefined;
     if (restoresSteps) {
@@ -250,9 +323,10 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
       state.tau = tau;
       state.sigma = sigma;
     }
-    if (hasW && hasV) {
+    if (hasResidual) {
       state.tauLast = warm.tauLast ?? 0;
       state.sigmaLast = warm.sigmaLast ?? 0;
+      if (!state.w) state.primalChange = warm.primalChange ?? 0;
     }
     copyWarmScalars(state, warm, ['theta']);
   }
@@ -260,103 +334,68 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
   /** One PDHG iteration (no allocation; see the class comment for the formulas). */
   step(s: PdhgState): void {
     const work = s.work;
-    const { K, g, fStar } = work.problem;
-    const y = s.y;
-    const w = s.w;
-    const v = s.v;
-    const kx = work.kx;
-    const kxp = work.kxPrev;
-    const kty = work.kty;
-    const m = y.length;
-    const n = v.length;
-    const theta = s.theta;
     const tau = s.tau;
     const sigma = s.sigma;
-    const tauVec = work.tauVec;
-    const sigmaVec = work.sigmaVec;
-    let acc = 0;
-
-    // Dual step: w = y + σ K x̄ with K x̄ = Kx + ϑ (Kx − Kx_prev); y ← prox_{σf*}(w).
-    if (sigmaVec) {
-      for (let i = 0; i < m; i++) {
-        const k = kx[i]!;
-        const wi = y[i]! + sigmaVec[i]! * (k + theta * (k - kxp[i]!));
-        w[i] = wi;
-        acc += wi;
-      }
-      work.proxDiagFStar!(w, sigmaVec, y);
+    let change: number;
+    const fused = work.fused;
+    if (fused) {
+      change = fused.step(tau, sigma, s.theta);
+      s.primalChange = change;
     } else {
-      for (let i = 0; i < m; i++) {
-        const k = kx[i]!;
-        const wi = y[i]! + sigma * (k + theta * (k - kxp[i]!));
-        w[i] = wi;
-        acc += wi;
-      }
-      fStar.prox(w, sigma, y);
+      const gw = work.generic!;
+      const a = gw.pair;
+      // Point the update at the current arrays; it writes xⁿ⁺¹ over xⁿ⁻¹ and Kxⁿ⁺¹ over Kxⁿ⁻¹.
+      a.xOld = s.x;
+      a.xNew = s.xPrev;
+      a.kx = gw.kx;
+      a.kxNew = gw.kxPrev;
+      change = primalDualUpdate(work.problem.K, gw.maps, a, tau, sigma, s.theta, null, gw.tauVec, gw.sigmaVec);
+      s.x = a.xNew;
+      s.xPrev = a.xOld;
+      gw.kx = a.kxNew;
+      gw.kxPrev = a.kx;
     }
-    K.adjoint(y, kty);
-
-    // Primal step: v = x − τ Kᵀy; x_prev ← x; x ← prox_{τg}(v).
-    const xOld = s.x;
-    s.x = s.xPrev;
-    s.xPrev = xOld;
-    if (tauVec) {
-      for (let j = 0; j < n; j++) {
-        const vj = xOld[j]! - tauVec[j]! * kty[j]!;
-        v[j] = vj;
-        acc += vj;
-      }
-      work.proxDiagG!(v, tauVec, s.x);
-    } else {
-      for (let j = 0; j < n; j++) {
-        const vj = xOld[j]! - tau * kty[j]!;
-        v[j] = vj;
-        acc += vj;
-      }
-      g.prox(v, tau, s.x);
-    }
-    work.kxPrev = kx;
-    work.kx = kxp;
-    K.apply(s.x, kxp);
-
     s.tauLast = tau;
     s.sigmaLast = sigma;
-    endPdhgStep(s, work.steps, tau, sigma, acc);
+    endPdhgStep(s, work.steps, tau, sigma, change);
   }
 
   /**
    * Certificate of the current iterate `(xⁿ, yⁿ)`: {@link saddleCertificate} with the stored
-   * `Kxⁿ`, `Kᵀyⁿ` (one more `adjoint` for 6a, one `apply` for 6b, charged to `state.cost`) and the
-   * fixed-point residuals of {@link PdhgCertificate}.
+   * `Kxⁿ`, `Kᵀyⁿ` (one more `adjoint` for 6a, one `apply` for 6b, charged to `state.cost`), or the
+   * fused kernel's certificate sweeps, and the fixed-point residuals of {@link PdhgCertificate}.
    */
   certificate(s: PdhgState): PdhgCertificate {
     const work = s.work;
+    const { muG, muFStar, gap } = this.options;
+    if (work.fused) {
+      const c = work.fused.certificate(s.cost, gap).saddle;
+      const base = saddleDistances({ ...c, muG: muG ?? c.muG, muFStar: muFStar ?? c.muFStar });
+      const primalResidual = s.tauLast > 0 ? Math.sqrt(s.primalChange) / s.tauLast : Infinity;
+      return { ...base, primalResidual, dualResidual: Infinity };
+    }
+    const gw = work.generic!;
     const problem = work.problem;
-    work.cert ??= createSaddleCertificateWorkspace(problem);
-    const base = saddleCertificate(problem, s.x, s.y, work.cert, {
-      kx: work.kx,
-      kty: work.kty,
-      cost: s.cost,
-      muG: this.options.muG,
-      muFStar: this.options.muFStar,
-      gap: this.options.gap,
-    });
+    gw.cert ??= createSaddleCertificateWorkspace(problem);
+    const base = saddleCertificate(problem, s.x, s.y, gw.cert, { kx: gw.kx, kty: gw.kty, cost: s.cost, muG, muFStar, gap });
     let primalResidual = Infinity;
     let dualResidual = Infinity;
     if (s.tauLast > 0 && s.sigmaLast > 0) {
       const x = s.x;
       const y = s.y;
+      const w = s.w!;
+      const v = s.v!;
       const n = x.length;
       const m = y.length;
-      const d = work.cert.d1;
-      const r = work.cert.r1;
-      const tv = work.tauVec;
-      const sv = work.sigmaVec;
+      const d = gw.cert.d1;
+      const r = gw.cert.r1;
+      const tv = gw.tauVec;
+      const sv = gw.sigmaVec;
       // Preconditioned steps are fixed, so the effective last steps are tauVec, sigmaVec.
       const tl = s.tauLast;
       const sl = s.sigmaLast;
-      for (let j = 0; j < n; j++) d[j] = (s.v[j]! - x[j]!) / (tv ? tv[j]! : tl) + work.kty[j]!;
-      for (let i = 0; i < m; i++) r[i] = work.kx[i]! - (s.w[i]! - y[i]!) / (sv ? sv[i]! : sl);
+      for (let j = 0; j < n; j++) d[j] = (v[j]! - x[j]!) / (tv ? tv[j]! : tl) + gw.kty[j]!;
+      for (let i = 0; i < m; i++) r[i] = gw.kx[i]! - (w[i]! - y[i]!) / (sv ? sv[i]! : sl);
       primalResidual = norm2(n, d);
       dualResidual = norm2(m, r);
     }

@@ -62,7 +62,7 @@ export const pdhgStepOptionsSchema = z.strictObject({
 });
 
 /**
- * Options of the PDHG step rules ({@link pdhgSteps}, `Pdhg`, `HuberTvPdhg`), validated with zod
+ * Options of the PDHG step rules ({@link pdhgSteps}, `Pdhg`, `Piggyback`), validated with zod
  * (unknown keys are rejected; messages name the option).
  *
  * Defaults and their sources:

@@ -3,8 +3,22 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { ShapeError } from '@bilevel/core';
 import { assemble, wasmDir } from '@bilevel/tooling/wasm';
-import { HuberTvKernel } from '../src/wasm/huber-tv-kernel.js';
+import { HuberTvKernel, type HuberTvParams } from '../src/wasm/huber-tv-kernel.js';
 import { wasmBase64 } from '../src/wasm/huber-tv.wasm.js';
+
+const params = (C: number, H: number, W: number, c = new Float64Array(C * H * W)): HuberTvParams => ({
+  C,
+  H,
+  W,
+  scale: 1,
+  lambda: 1,
+  c,
+  constant: 0,
+  alpha: 0.1,
+  epsilon: 0.01,
+  isotropic: true,
+  loss: { scale: 1, target: new Float64Array(C * H * W) },
+});
 
 describe('WebAssembly Huber-TV kernel', () => {
   it('the embedded binary is the assembled huber-tv.wat (run `pnpm wasm` after editing it)', async () => {
@@ -12,35 +26,37 @@ describe('WebAssembly Huber-TV kernel', () => {
     expect(Buffer.from(wasmBase64, 'base64').equals(Buffer.from(bytes))).toBe(true);
   });
 
-  it('its arrays are views of one memory, and b is copied in', () => {
-    const b = Float64Array.from({ length: 12 }, (_, k) => k / 12);
-    const kernel = new HuberTvKernel([1, 3, 4], b);
+  it('its iterates are views of one memory, the data copied in; the adjoint arrays only with the adjoint', () => {
+    const c = Float64Array.from({ length: 12 }, (_, k) => k / 12);
+    const kernel = new HuberTvKernel(params(1, 3, 4, c), true);
     expect(kernel.x.buffer).toBe(kernel.y.buffer);
-    expect(kernel.y.length).toBe(24);
-    expect(Array.from(kernel.b)).toEqual(Array.from(b));
-    b[0] = 7;
-    expect(kernel.b[0]).toBe(0);
+    expect(kernel.X.buffer).toBe(kernel.y.buffer);
+    expect([kernel.y.length, kernel.Y.length, kernel.XPrev.length]).toEqual([24, 24, 12]);
+    c[0] = 7;
+    kernel.step(0.1, 0.1, 1);
+    expect(kernel.x[0]).toBeCloseTo(0, 12); // (0 + τ div y + τc)/(1 + τ) with c₀ = 0, y = 0
+    expect(new HuberTvKernel(params(1, 3, 4), false).X.length).toBe(0);
   });
 
-  it('without WebAssembly SIMD it says so and points to the generic Pdhg', async () => {
+  it('without WebAssembly SIMD it says so and points to the generic composition', async () => {
     vi.resetModules();
     vi.stubGlobal('WebAssembly', { validate: () => false });
     try {
       const fresh = await import('../src/wasm/huber-tv-kernel.js');
-      expect(() => new fresh.HuberTvKernel([1, 2, 2], new Float64Array(4))).toThrow(/needs WebAssembly with SIMD .*generic Pdhg/);
+      expect(fresh.HuberTvKernel.available()).toBe(false);
+      expect(() => new fresh.HuberTvKernel(params(1, 2, 2), false)).toThrow(/needs WebAssembly with SIMD .*generic composition/);
     } finally {
       vi.unstubAllGlobals();
       vi.resetModules();
     }
   });
 
-  it('validates its shape and data length', () => {
-    expect(() => new HuberTvKernel([1, 0, 3] as never, new Float64Array(0))).toThrow(/HuberTvKernel shape/);
-    expect(() => new HuberTvKernel([1, 2, 3], new Float64Array(5))).toThrow(/HuberTvKernel b: expected length 6/);
+  it('validates its data length', () => {
+    expect(() => new HuberTvKernel(params(1, 2, 3, new Float64Array(5)), false)).toThrow(/HuberTvKernel c: expected length 6/);
   });
 
   it('refuses images beyond the 4 GiB a 32-bit instance can address, before allocating', () => {
-    expect(() => new HuberTvKernel([1, 12000, 12000], new Float64Array(0))).toThrow(ShapeError);
-    expect(() => new HuberTvKernel([1, 12000, 12000], new Float64Array(0))).toThrow(/generic Pdhg/);
+    expect(() => new HuberTvKernel(params(1, 12000, 12000, new Float64Array(0)), false)).toThrow(ShapeError);
+    expect(() => new HuberTvKernel(params(1, 12000, 12000, new Float64Array(0)), false)).toThrow(/generic composition/);
   });
 });

@@ -17,7 +17,7 @@ import {
 } from '@bilevel/core';
 import { DenseMatrix, Gradient2D } from '@bilevel/operators';
 import { Box, HuberConjugate, L2InfBall, QuadraticFidelity, addLinear, addQuadratic } from '@bilevel/prox';
-import { Fista, HuberTvPdhg, Pdhg, pdhgSteps } from '@bilevel/solvers';
+import { Fista, Pdhg, pdhgSteps } from '@bilevel/solvers';
 import { Grad2D, HuberTvSmooth, dist, maxRelDiff, testImage } from './fixtures.js';
 
 function huberTv(C: number, H: number, W: number, alpha: number, epsilon: number, seed: number) {
@@ -33,12 +33,13 @@ function huberTv(C: number, H: number, W: number, alpha: number, epsilon: number
 
 describe('PDHG on @bilevel/operators + @bilevel/prox', () => {
   it('Huber-TV: the fused kernel reproduces the generic iterates to 1e-12 (2×9×13, every scheme)', () => {
-    const { problem, b } = huberTv(2, 9, 13, 0.12, 0.03, 11);
+    const { problem } = huberTv(2, 9, 13, 0.12, 0.03, 11);
     for (const scheme of ['linear', 'plain', 'accelerated'] as const) {
-      const g = new Pdhg({ scheme });
+      const g = new Pdhg({ scheme, backend: 'js-f64' });
       const gs = g.init(problem);
-      const f = new HuberTvPdhg({ scheme });
-      const fs = f.init({ shape: [2, 9, 13], b, alpha: 0.12, epsilon: 0.03 });
+      const f = new Pdhg({ scheme });
+      const fs = f.init(problem);
+      expect(fs.work.kernel.backend).toBe('wasm-f64');
       expect(fs.tau).toBe(gs.tau);
       for (let k = 0; k < 200; k++) {
         g.step(gs);
@@ -128,10 +129,10 @@ describe('PDHG on @bilevel/operators + @bilevel/prox', () => {
   });
 });
 
-describe('generic PDHG stops on a tolerance with indicator-type f* and g (docs/math/certificates.md#gap-based-distances)', () => {
+describe('PDHG stops on a tolerance with indicator-type f* and g (docs/math/certificates.md#gap-based-distances)', () => {
   /** Run to `distance ≤ tol`, then compare with a reference solution from a long run. */
-  function certifiedRun(problem: SaddleProblem, tol: number, scheme?: 'plain') {
-    const solver = new Pdhg(scheme ? { scheme } : {});
+  function certifiedRun(problem: SaddleProblem, tol: number, scheme?: 'plain', backend: 'js-f64' | 'auto' = 'js-f64') {
+    const solver = new Pdhg({ ...(scheme ? { scheme } : {}), backend });
     const state = solver.init(problem);
     const r = run(solver, state, { stop: anyOf(tolerance(tol), maxIterations(20_000)) });
     const ref = solver.init(problem);
@@ -144,18 +145,23 @@ describe('generic PDHG stops on a tolerance with indicator-type f* and g (docs/m
     const K = new Gradient2D({ channels: 1, height: 12, width: 14 });
     const problem: SaddleProblem = { K, g: new QuadraticFidelity({ shape: K.domain, data: b }), fStar: new L2InfBall({ shape: K.range, groupSize: 2, radius: 0.1 }) };
     // The plain scheme: the accelerated one (the default when μ_f* = 0) shrinks the gap slowly here.
-    const { r, truth } = certifiedRun(problem, 1e-4, 'plain');
-    expect(r.reason).toBe('converged');
-    expect(r.certificate.distance).toBe(r.certificate.epsX);
-    expect(r.certificate.distance).toBeLessThanOrEqual(1e-4);
-    expect(r.certificate.distance).toBeGreaterThanOrEqual(truth);
+    for (const backend of ['js-f64', 'auto'] as const) {
+      const { r, state, truth } = certifiedRun(problem, 1e-4, 'plain', backend);
+      expect(state.work.kernel.name).toBe(backend === 'auto' ? 'huber-tv' : 'generic');
+      expect(r.reason).toBe('converged');
+      expect(r.certificate.distance).toBe(r.certificate.epsX);
+      expect(r.certificate.distance).toBeLessThanOrEqual(1e-4);
+      expect(r.certificate.distance).toBeGreaterThanOrEqual(truth);
+    }
   });
 
-  it('Huber-TV (the Lemma 2 stationarity bounds)', () => {
+  it('Huber-TV (the Lemma 2 stationarity bounds), generic and fused', () => {
     const { problem } = huberTv(1, 12, 14, 0.1, 0.02, 4);
-    const { r, truth } = certifiedRun({ K: problem.K, g: problem.g, fStar: problem.fStar }, 1e-8);
-    expect(r.reason).toBe('converged');
-    expect(r.certificate.distance).toBeGreaterThanOrEqual(truth);
+    for (const backend of ['js-f64', 'auto'] as const) {
+      const { r, truth } = certifiedRun({ K: problem.K, g: problem.g, fStar: problem.fStar }, 1e-8, undefined, backend);
+      expect(r.reason).toBe('converged');
+      expect(r.certificate.distance).toBeGreaterThanOrEqual(truth);
+    }
   });
 
   it('box-constrained Huber-TV, g = ½‖x − b‖² + ι[0.35, 0.65] (min-norm subgradient of g)', () => {

@@ -10,7 +10,9 @@ import { NumericalError, anyOf, maxIterations, run, tolerance, type LinearOperat
 import { ImplicitOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
 import { imageShape, type Image } from '@bilevel/imaging';
 import { TrainingSet, models, saddleReconstruction, smoothReconstruction, type FilterBank, type ModelSpec } from '@bilevel/models';
-import { Fista, HuberTvPdhg, Pdhg } from '@bilevel/solvers';
+import { Gradient2D } from '@bilevel/operators';
+import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
+import { Fista, Pdhg } from '@bilevel/solvers';
 import type { ExperimentConfig } from '../config/schema.js';
 import { forwardOperator, type ImagePair } from '../data.js';
 import { initialModelSpec, modelSpecOf, trainedForm } from './models.js';
@@ -143,8 +145,12 @@ export function tvDescription(config: ExperimentConfig): string {
  */
 export function reconstructTv(config: ExperimentConfig, weight: number, degraded: Image, options: ReconstructOptions): Reconstruction {
   if (config.data.degradation.kind === 'noise') {
-    const solver = new HuberTvPdhg();
-    const problem = { shape: [degraded.channels, degraded.height, degraded.width], b: degraded.data, alpha: weight, epsilon: TV_BASELINE_HUBER };
+    // Gradient2D, the isotropic Huber conjugate and ½‖x − y‖²: PDHG runs the fused WebAssembly kernel.
+    const K = new Gradient2D({ channels: degraded.channels, height: degraded.height, width: degraded.width });
+    const fStar = new HuberConjugate({ shape: K.range, groupSize: 2, alpha: weight, epsilon: TV_BASELINE_HUBER });
+    const g = new QuadraticFidelity({ shape: K.domain, data: degraded.data });
+    const problem = { K, g, fStar, f: fStar.conjugate(), gStar: g.conjugate() };
+    const solver = new Pdhg();
     const state = solver.init(problem, { x: degraded.data });
     const r = run(solver, state, { stop: anyOf(tolerance(options.epsilon), maxIterations(options.maxIterations)), certificateEvery: 10 });
     if (r.reason === 'diverged') throw new NumericalError('TV reconstruction diverged');

@@ -23,7 +23,7 @@ import {
   type ModelSpec,
   type ThetaProjection,
 } from '@bilevel/models';
-import { Fista, HuberTvPdhg, Pdhg } from '@bilevel/solvers';
+import { Fista, Pdhg } from '@bilevel/solvers';
 
 /** The model choices of the page. */
 export const MODEL_KINDS = ['smooth-tv', 'huber-tv', 'tv', 'foe'] as const;
@@ -144,6 +144,11 @@ export interface ReconstructOptions {
   readonly epsilon?: number;
   /** Iteration cap (default 3000). */
   readonly maxIterations?: number;
+  /**
+   * PDHG's kernel: `auto` (default) the fused WebAssembly kernel where the model's problem is one
+   * it runs (isotropic or anisotropic Huber-TV denoising), `js-f64` the generic composition.
+   */
+  readonly kernel?: 'auto' | 'js-f64';
 }
 
 /** A reconstruction with how it was computed. */
@@ -158,26 +163,8 @@ export interface Reconstruction {
   readonly solver: string;
 }
 
-/**
- * The fused WebAssembly Huber-TV kernel applies to isotropic Huber-TV denoising:
- * `Σ Huber_ε(e^θ|∇x|) = α Σ Huber_{ε/α}(|∇x|)` with `α = e^θ`.
- */
-function fusedHuberTv(m: ModelJson, data: DataTerm): { alpha: number; epsilon: number } | undefined {
-  const o = m.options as { huber?: number; mode?: string; boundary?: string };
-  if (m.kind !== 'huber-tv' || o.mode !== 'isotropic' || o.boundary !== 'neumann' || data.forward || data.ridge) return undefined;
-  const alpha = Math.exp(m.theta[0]!);
-  return { alpha, epsilon: o.huber! / alpha };
-}
-
 function reconstructChannel(m: ModelJson, y: Image, data: DataTerm, o: Required<ReconstructOptions>): Omit<Reconstruction, 'image'> & { x: Float64Array } {
   const stop = anyOf(tolerance(o.epsilon), maxIterations(o.maxIterations));
-  const fused = fusedHuberTv(m, data);
-  if (fused) {
-    const solver = new HuberTvPdhg();
-    const state = solver.init({ shape: shapeOf(y), b: y.data, ...fused }, { x: y.data });
-    const r = run(solver, state, { stop, certificateEvery: 10 });
-    return { x: Float64Array.from(state.x), iterations: r.iterations, distance: r.certificate.distance, solver: 'WebAssembly Huber-TV PDHG' };
-  }
   const model = models.build(m, shapeOf(y));
   const d = { degraded: y.data, ...(data.forward ? { forward: data.forward } : {}), ...(data.ridge ? { ridge: data.ridge } : {}) };
   if (!model.saddle?.trainable && model.smooth) {
@@ -188,10 +175,12 @@ function reconstructChannel(m: ModelJson, y: Image, data: DataTerm, o: Required<
     return { x: Float64Array.from(state.x), iterations: r.iterations, distance: r.certificate.distance, solver: 'FISTA' };
   }
   const { problem, x0, image } = saddleReconstruction(model, d);
-  const pdhg = new Pdhg({ gap: false });
+  // PDHG dispatches through the kernel registry: the registry's Huber-TV models run fused.
+  const pdhg = new Pdhg({ gap: false, backend: o.kernel });
   const state = pdhg.init(problem, { x: x0 });
   const r = run(pdhg, state, { stop, certificateEvery: 10 });
-  return { x: Float64Array.from(image(state.x)), iterations: r.iterations, distance: r.certificate.distance, solver: 'PDHG' };
+  const solver = state.work.kernel.name === 'huber-tv' ? 'WebAssembly Huber-TV PDHG' : 'PDHG';
+  return { x: Float64Array.from(image(state.x)), iterations: r.iterations, distance: r.certificate.distance, solver };
 }
 
 /**
@@ -200,7 +189,7 @@ function reconstructChannel(m: ModelJson, y: Image, data: DataTerm, o: Required<
  */
 export function reconstruct(json: ModelJson, y: Image, data: DataTerm = {}, options: ReconstructOptions = {}): Reconstruction {
   const m = parseModelJson(json, [1, y.height, y.width]);
-  const o = { epsilon: options.epsilon ?? 1e-4, maxIterations: options.maxIterations ?? 3000 };
+  const o = { epsilon: options.epsilon ?? 1e-4, maxIterations: options.maxIterations ?? 3000, kernel: options.kernel ?? 'auto' };
   const n = y.height * y.width;
   const out = new Float64Array(y.data.length);
   let iterations = 0;

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Vec } from '../vec.js';
+import type { KindDescription } from './description.js';
 
 /** An upper-level loss comparing a reconstruction `x` with its target `x†`. */
 export interface Loss {
@@ -17,4 +18,6 @@ export interface Loss {
   readonly convex: boolean;
   /** A short description, e.g. `½‖x − x†‖² / n`. */
   readonly description: string;
+  /** The loss as data (`squared-error`, …), so fused kernels can recognise it. */
+  describe?(): KindDescription;
 }

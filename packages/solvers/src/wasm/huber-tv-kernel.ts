@@ -1,154 +1,202 @@
 /**
  * Host side of the WebAssembly Huber-TV kernel (`huber-tv.wat`): one instance per solver state,
- * owning a memory that holds every array of the iteration, so a step passes only scalars and
- * byte offsets and copies nothing.
+ * owning a memory with every array of the iteration and of its certificates, so a step writes a
+ * few scalars into the parameter block and copies nothing.
  * @module
  */
-import { WasmKernel, assertLength, parseOrThrow, positiveInt, z } from '@bilevel/core';
+import { WasmKernel, assertLength, type Vec } from '@bilevel/core';
 import { wasmBase64 } from './huber-tv.wasm.js';
 
-/** Exports of `huber-tv.wat` (byte offsets and sizes are `i32`, everything else `f64`). */
+/** Exports of `huber-tv.wat` (everything else goes through the parameter block). */
 interface Exports {
-  step(C: number, H: number, W: number, x: number, xb: number, y0: number, y1: number, b: number, zero: number, sigma: number, c: number, alpha: number, tau: number, tl: number, inv: number, theta: number): number;
-  certificate(C: number, H: number, W: number, x: number, y0: number, y1: number, b: number, zero: number, ring: number, alpha: number, epsilon: number, aOverE: number, e2: number, halfInvE: number, lambda: number, kappa: number, invA2: number, inner: number): void;
-  readonly reg: { readonly value: number };
-  readonly rx2: { readonly value: number };
-  readonly ry2: { readonly value: number };
-  readonly data: { readonly value: number };
-  readonly gStar: { readonly value: number };
-  readonly yy: { readonly value: number };
-  readonly maxNorm2: { readonly value: number };
+  step(adjoint: number): number;
+  certificate(adjoint: number): void;
 }
 
 /** The compiled kernel, shared by every instance. */
-const kernel = new WasmKernel<Exports>(wasmBase64, 'HuberTvPdhg', 'the generic Pdhg');
+const kernel = new WasmKernel<Exports>(wasmBase64, 'the fused Huber-TV kernel', 'the generic composition (backend js-f64)');
 
 /**
- * Arrays of the kernel (in units of `N = C·H·W` doubles): x, x̄, y (2), b; then a row of zeros
- * (it stands for the divergence terms the Neumann boundary drops) and 6 rows of certificate scratch.
+ * A Huber-TV problem as the kernel sees it:
+ * `g(x) = (λ/2)‖x‖² − ⟨c, x⟩ + γ` (`γ = constant`), `K = s∇` on `[C, H, W]` (Neumann forward
+ * differences, range `[2, C, H, W]` with the x-differences first), `f*` the Huber conjugate
+ * `(ε/(2α))‖y‖² + ι{‖y_j‖ ≤ α}` over per-pixel-and-channel groups (isotropic) or single entries
+ * (ε = 0: the ball alone), and for the piggyback the loss `(c_ℓ/2)‖x − x†‖²`.
  */
-const ARRAYS = 5;
-const ROWS = 7;
-/** Guard bytes before the first and after the last array (edge loads that are selected away read them). */
-const PAD = 64;
-
-/** Scalars of one primal-dual step. */
-export interface StepScalars {
-  /** Dual step σ. */
-  readonly sigma: number;
-  /** Dual prox scale `c = α/(α + σε)`. */
-  readonly c: number;
-  /** Ball radius α. */
+export interface HuberTvParams {
+  /** Channels `C`. */
+  readonly C: number;
+  /** Rows `H`. */
+  readonly H: number;
+  /** Columns `W`. */
+  readonly W: number;
+  /** `s` in `K = s∇`. */
+  readonly scale: number;
+  /** `λ`: the curvature of `g` (its strong convexity). */
+  readonly lambda: number;
+  /** `c`: the linear term of `g` (`C·H·W` entries). */
+  readonly c: Vec;
+  /** `γ`: the constant of `g`. */
+  readonly constant: number;
+  /** Ball radius `α`. */
   readonly alpha: number;
-  /** Primal step τ. */
-  readonly tau: number;
-  /** `τλ`. */
-  readonly tl: number;
-  /** `1/(1 + τλ)`. */
-  readonly inv: number;
-  /** Extrapolation ϑ. */
-  readonly theta: number;
+  /** Huber smoothing `ε ≥ 0`. */
+  readonly epsilon: number;
+  /** Per-pixel (and channel) groups of the two differences, or single entries. */
+  readonly isotropic: boolean;
+  /** The loss of the piggyback: `c_ℓ` and the target. */
+  readonly loss?: { readonly scale: number; readonly target: Vec };
 }
 
-/** Sums of {@link HuberTvKernel.certificate}. */
-export interface CertificateSums {
-  /** `Σ Huber_ε(|∇x|)`. */
+/** The sums of one certificate call (see `huber-tv.wat`). */
+export interface HuberTvSums {
+  /** `Σ Huber_ε(|u_j|)`, `u = s∇x`. */
   readonly reg: number;
-  /** `Σ r_x²`, `r_x = λ(x − b) − div p`. */
+  /** `Σ r_x²`, `r_x = λx − c − s div ∇f(u)`. */
   readonly rx2: number;
-  /** `Σ(x − b)²`. */
-  readonly data: number;
-  /** `g*(div y) = ⟨div y, b⟩ + ‖div y‖²/(2λ)`. */
-  readonly gStar: number;
-  /** `Σ‖s‖²` of the dual stationarity residual. */
+  /** `Σ (λ/2)x² − cx` (`g(x) − γ`). */
+  readonly gval: number;
+  /** `Σ (w + c)²/(2λ)` with `w = s div y` (`g*(w) + γ`). */
+  readonly gstar: number;
+  /** `Σ‖s_y‖²` of the min-norm dual stationarity element. */
   readonly ry2: number;
   /** `‖y‖²`. */
   readonly yy: number;
-  /** `max_p ‖y_p‖²` (NaN entries ignored). */
+  /** `max_j ‖y_j‖²`. */
   readonly maxNorm2: number;
+  /** `Σ e_X²` of Lemma 3 (adjoint only). */
+  readonly eX2: number;
+  /** `Σ e_Y²` of Lemma 3 (adjoint only). */
+  readonly eY2: number;
+  /** `‖Y − PY‖²` of Lemma 3 (adjoint only). */
+  readonly outside: number;
 }
 
+/** Bytes of the parameter block at address 0. */
+const BLOCK = 512;
+/** Padding before and after every array (reads one element beyond a row, writes one after it). */
+const PAD = 16;
+
 /**
- * One instance of the Huber-TV kernel for images `[C, H, W]` (memory: 40 bytes per pixel and
- * 56 per row). The `Float64Array` fields are
- * views of the instance's memory (which never grows, so they stay valid): the solver state
- * uses `x`, `xBar`, `y` directly.
+ * One instance of the Huber-TV kernel (PDHG, or with `adjoint` the piggyback iteration). The
+ * `Float64Array` fields are views of the instance's memory (which never grows, so they stay
+ * valid): the solver states use them directly.
  */
 export class HuberTvKernel {
-  /** Primal iterate. */
+  /** `xⁿ`. */
   readonly x: Float64Array;
-  /** Extrapolated primal iterate. */
-  readonly xBar: Float64Array;
-  /** Dual iterate `[2, C, H, W]` (x-differences first). */
+  /** `xⁿ⁻¹`. */
+  readonly xPrev: Float64Array;
+  /** `yⁿ`, `[2, C, H, W]`. */
   readonly y: Float64Array;
-  /** Data `b` (a copy). */
-  readonly b: Float64Array;
+  /** `Xⁿ` (adjoint; empty without). */
+  readonly X: Float64Array;
+  /** `Xⁿ⁻¹`. */
+  readonly XPrev: Float64Array;
+  /** `Yⁿ`. */
+  readonly Y: Float64Array;
   private readonly exports: Exports;
-  private readonly at: { x: number; xBar: number; y0: number; y1: number; b: number; zero: number; ring: number };
-
-  /** `[C, H, W]`. */
-  readonly shape: readonly [number, number, number];
+  private readonly f64: Float64Array;
+  private readonly adjoint: number;
 
   /**
-   * @param shape `[C, H, W]` (positive integers)
-   * @param b the data, `C·H·W` entries (copied into the kernel's memory; finiteness is the
-   *   solver's check: `HuberTvPdhg.init` rejects NaN/Inf)
+   * @param p the problem (arrays copied into the instance)
+   * @param adjoint run the piggyback iteration (needs `p.loss`)
    */
-  constructor(shape: readonly [number, number, number], b: Float64Array) {
-    this.shape = parseOrThrow(z.tuple([positiveInt, positiveInt, positiveInt]), shape, 'HuberTvKernel shape');
-    const [C, H, W] = this.shape;
+  constructor(
+    readonly p: HuberTvParams,
+    adjoint: boolean,
+  ) {
+    const { C, H, W } = p;
     const N = C * H * W;
-    const bytes = 2 * PAD + 8 * (ARRAYS * N + ROWS * W);
-    kernel.checkBytes(bytes, `${C}×${H}×${W}`);
-    assertLength('HuberTvKernel b', b, N);
-    const instance = kernel.instantiate(bytes, `${C}×${H}×${W}`);
+    const row = W + 2;
+    const arrays: [string, number][] = [
+      ['x', N], ['xPrev', N], ['y', 2 * N], ['c', N],
+      ...(adjoint ? ([['X', N], ['XPrev', N], ['Y', 2 * N], ['t', N]] as [string, number][]) : []),
+      ['ring', 4 * row], ['zero', row], ['mX', row], ['mL', row], ['mV', row],
+      ['U0', N], ['U1', N], ['Q0', N], ['Q1', N], ['D', N],
+      ...(adjoint ? ([['R0', N], ['R1', N]] as [string, number][]) : []),
+    ];
+    let bytes = BLOCK;
+    const at: Record<string, number> = {};
+    for (const [name, n] of arrays) {
+      at[name] = bytes + PAD;
+      bytes += 2 * PAD + 8 * n;
+    }
+    const what = `${C}×${H}×${W}`;
+    kernel.checkBytes(bytes, what);
+    assertLength('HuberTvKernel c', p.c, N);
+    const instance = kernel.instantiate(bytes, what);
     this.exports = instance.exports;
-    const all = new Float64Array(instance.buffer, PAD, ARRAYS * N);
-    const view = (k: number, n = 1): Float64Array => all.subarray(k * N, (k + n) * N);
-    const offset = (k: number): number => PAD + 8 * k * N;
-    this.x = view(0);
-    this.xBar = view(1);
-    this.y = view(2, 2);
-    this.b = view(4);
-    this.b.set(b);
-    this.at = { x: offset(0), xBar: offset(1), y0: offset(2), y1: offset(3), b: offset(4), zero: offset(5), ring: offset(5) + 8 * W };
+    const buffer = instance.buffer;
+    const view = (name: string, n: number): Float64Array => new Float64Array(buffer, at[name]!, n);
+    this.x = view('x', N);
+    this.xPrev = view('xPrev', N);
+    this.y = view('y', 2 * N);
+    this.X = adjoint ? view('X', N) : new Float64Array(0);
+    this.XPrev = adjoint ? view('XPrev', N) : new Float64Array(0);
+    this.Y = adjoint ? view('Y', 2 * N) : new Float64Array(0);
+    view('c', N).set(p.c);
+    if (adjoint) {
+      if (!p.loss) throw new TypeError('HuberTvKernel: the piggyback iteration needs the loss');
+      view('t', N).set(p.loss.target);
+    }
+    const mX = view('mX', row);
+    const mL = view('mL', row);
+    const mV = new BigInt64Array(buffer, at['mV']!, row);
+    for (let j = 0; j < W; j++) {
+      mX[j] = j < W - 1 ? 1 : 0;
+      mL[j] = j > 0 ? 1 : 0;
+      mV[j] = -1n;
+    }
+    const i32 = new Int32Array(buffer, 0, BLOCK / 4);
+    i32.set([C, H, W], 0);
+    const pointers = ['x', 'xPrev', 'y', 'y', 'c', 'X', 'XPrev', 'Y', 'Y', 't', 'ring', 'zero', 'mX', 'mL', 'mV', 'U0', 'U1', 'Q0', 'Q1', 'R0', 'R1', 'D'];
+    pointers.forEach((name, k) => {
+      // y1 and Y1 are the second halves of y and Y
+      const second = (name === 'y' || name === 'Y') && pointers[k - 1] === name;
+      i32[4 + k] = at[name] === undefined ? 0 : at[name]! + (second ? 8 * N : 0);
+    });
+    i32[26] = p.isotropic ? 1 : 0;
+    this.f64 = new Float64Array(buffer, 0, BLOCK / 8);
+    new BigInt64Array(buffer, 240, 2).fill(p.isotropic ? -1n : 0n);
+    const f = this.f64;
+    f[24] = p.scale;
+    f[25] = p.lambda;
+    f[26] = p.epsilon;
+    f[27] = p.loss?.scale ?? 0;
+    f[28] = p.epsilon / p.alpha;
+    f[29] = (p.alpha * (1 - 1e-10)) ** 2;
+    f[18] = p.alpha;
+    this.adjoint = adjoint ? 1 : 0;
+  }
+
+  /** Whether this runtime can run the kernel (WebAssembly with SIMD). */
+  static available(): boolean {
+    return kernel.available();
   }
 
   /**
-   * One PDHG iteration in a single sweep over the rows: `y ← pmin(c, α/‖w‖)·w` with
-   * `w = y + σ∇x̄`, then `x⁺ = (x + τ div y + τλb)/(1 + τλ)`, `x̄ = x⁺ + ϑ(x⁺ − x)`.
-   * Returns `Σ(x⁺ − x)²`.
+   * One iteration with steps `τ`, `σ` and extrapolation `ϑ` (`x̄ = x + ϑ(x − x_prev)`, likewise
+   * `X̄`): PDHG, or with the adjoint the piggyback iteration. Returns `Σ(xⁿ⁺¹ − xⁿ)²`.
    */
-  step(s: StepScalars): number {
-    const [C, H, W] = this.shape;
-    const a = this.at;
-    return this.exports.step(C, H, W, a.x, a.xBar, a.y0, a.y1, a.b, a.zero, s.sigma, s.c, s.alpha, s.tau, s.tl, s.inv, s.theta);
+  step(tau: number, sigma: number, theta: number): number {
+    const { alpha, epsilon, scale, lambda } = this.p;
+    const f = this.f64;
+    f[16] = sigma * scale;
+    f[17] = alpha / (alpha + sigma * epsilon);
+    f[19] = tau * scale;
+    f[20] = tau;
+    f[21] = 1 / (1 + tau * lambda);
+    f[22] = theta;
+    f[23] = tau * (this.p.loss?.scale ?? 0);
+    return this.exports.step(this.adjoint);
   }
 
-  /**
-   * The sums of the saddle certificate of `(x, y)` in one sweep (`p` and `u` live in a ring of
-   * rows, never in full arrays): `p = ∇f(∇x) = α∇x/max(ε, |∇x|)`
-   * and `reg = Σ Huber_ε(|∇x|)`; `rx2 = Σ r_x²` with `r_x = λ(x − b) − div p`, `data = Σ(x − b)²`,
-   * `u = b + div y/λ` and `gStar = ⟨div y, b⟩ + ‖div y‖²/(2λ)`; `ry2 = Σ‖s‖²` of the min-norm
-   * element `s` of `κy − ∇u + N_{‖·‖≤α}(y)` per pixel (multiplier on the band `‖y‖² ≥ inner`),
-   * `yy = ‖y‖²` and `maxNorm2 = max_p ‖y_p‖²`.
-   */
-  certificate(o: { alpha: number; epsilon: number; lambda: number; kappa: number; inner: number }): CertificateSums {
-    const [C, H, W] = this.shape;
-    const a = this.at;
-    const e = this.exports;
-    const smooth = o.epsilon > 0;
-    e.certificate(C, H, W, a.x, a.y0, a.y1, a.b, a.zero, a.ring,
-      o.alpha, o.epsilon, smooth ? o.alpha / o.epsilon : 0, o.epsilon * o.epsilon, smooth ? 0.5 / o.epsilon : 0,
-      o.lambda, o.kappa, 1 / (o.alpha * o.alpha), o.inner);
-    return {
-      reg: e.reg.value,
-      rx2: e.rx2.value,
-      data: e.data.value,
-      gStar: e.gStar.value,
-      ry2: e.ry2.value,
-      yy: e.yy.value,
-      maxNorm2: e.maxNorm2.value,
-    };
+  /** The certificate sums at the current iterates (Lemma 3 with the adjoint). */
+  certificate(): HuberTvSums {
+    this.exports.certificate(this.adjoint);
+    const f = this.f64;
+    return { reg: f[33]!, rx2: f[34]!, gval: f[35]!, gstar: f[36]!, ry2: f[37]!, yy: f[38]!, maxNorm2: f[39]!, eX2: f[40]!, eY2: f[41]!, outside: f[42]! };
   }
 }

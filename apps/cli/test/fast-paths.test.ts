@@ -1,0 +1,45 @@
+/**
+ * The bundled experiments use the fast paths as they are configured: the training problem the
+ * app builds (model through the registry of `@bilevel/models`, training set, oracle) dispatches
+ * the Huber-TV piggyback to the fused WebAssembly kernel, and FoE's filter bank runs its
+ * WebAssembly loops.
+ */
+import { describe, expect, it } from 'vitest';
+import { addGaussianNoise, crop } from '@bilevel/imaging';
+import { loadPhotograph } from '@bilevel/imaging/node';
+import { PiggybackOracle } from '@bilevel/hypergrad';
+import { ConvFilterBank } from '@bilevel/operators';
+import { buildTrainingProblem, loadExperimentConfig, resolveConfigPath, trainingSetOf, type ImagePair } from '@bilevel/cli';
+
+function pairs(size: number): ImagePair[] {
+  const photo = loadPhotograph('airplane-from-above', { gray: true, maxSide: 96 });
+  return [0, 1].map((k) => {
+    const top = 10 + 20 * k;
+    const left = 20;
+    const clean = crop(photo, { top, left, height: size, width: size });
+    const degraded = addGaussianNoise(clean, { sigma: 0.1, seed: k + 1 });
+    return { name: `crop#${k}`, clean, degraded, source: 'airplane-from-above', top, left };
+  });
+}
+
+describe('bundled experiments on the fast paths', () => {
+  it('huber-tv-denoising: every piggyback solve runs on the fused Huber-TV kernel', () => {
+    const config = loadExperimentConfig(resolveConfigPath('huber-tv-denoising'));
+    const problem = buildTrainingProblem(config, pairs(15));
+    const oracle = problem.oracle as PiggybackOracle;
+    expect(oracle).toBeInstanceOf(PiggybackOracle);
+    const r = oracle.evaluate(problem.theta0, [0, 1], { epsilon: 1e-4, delta: 1e-4 });
+    expect(r.stop).toBe('converged');
+    expect(oracle.lastKernel).toEqual({ name: 'huber-tv', backend: 'wasm-f64' });
+    oracle.loss(problem.theta0, [1], 1e-5);
+    expect(oracle.lastKernel).toEqual({ name: 'huber-tv', backend: 'wasm-f64' });
+  });
+
+  it('foe-denoising: the filter bank of the trained model runs its WebAssembly loops', () => {
+    const config = loadExperimentConfig(resolveConfigPath('foe-denoising'));
+    const { set } = trainingSetOf(config, pairs(15));
+    const K = set.model.saddle!.K;
+    expect(K).toBeInstanceOf(ConvFilterBank);
+    expect((K as ConvFilterBank).backend).toBe('wasm');
+  });
+});
