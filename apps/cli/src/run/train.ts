@@ -15,6 +15,7 @@ import { buildTrainingProblem, derivedParams } from '../wiring/problem.js';
 import type { TrainingProblem } from '../wiring/types.js';
 import { runFile, writeJsonAtomic } from './files.js';
 import { openRunFolder } from './folder.js';
+import { tuneTvBaseline, writeRunModel } from './model-file.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { readRunConfig, writeParams, writeStatus, type RunStatus, type StopCause } from './status.js';
 import { stdoutLine } from './output.js';
@@ -372,6 +373,7 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
       if (state.iteration % cfg.checkpointEvery === 0) {
         saveCheckpoint();
         saveParams();
+        writeRunModel(outDir, cfg, state.theta);
         status({ status: 'running' });
       }
       options.onStep?.(row);
@@ -386,6 +388,7 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
 
   if (mark.get() !== state.iteration) saveCheckpoint();
   saveParams();
+  writeRunModel(outDir, cfg, state.theta, stopCause === 'interrupted' ? undefined : tuneTvBaseline(cfg, dataset.train, write));
   const artifacts = options.artifacts !== false && stopCause !== 'interrupted';
   if (stopCause === 'interrupted') {
     status({ status: 'interrupted', stopCause });
