@@ -122,6 +122,23 @@ export function degradeImage(clean: Image, d: DegradationConfig, rng: Rng): Imag
   return degrade(clean, { ...(forward ? { forward } : {}), sigma, seed: rng, clamp: d.clamp });
 }
 
+/** A degraded sample: the measurement and the forward operator of its data term (undefined: identity). */
+export interface DegradedSample {
+  /** The measurement `y = A x + σε`. */
+  readonly degraded: Image;
+  /** The sample's forward operator `A` (undefined for pure noise). */
+  readonly forward?: LinearOperator;
+}
+
+/**
+ * Degrade a clean image as the configured degradation says, `y = A x + σε`, returning the
+ * forward operator `A` with the measurement (the data term of the sample's reconstruction).
+ */
+export function degradeSample(clean: Image, d: DegradationConfig, rng: Rng): DegradedSample {
+  const forward = forwardOperator(d, imageShape(clean));
+  return { degraded: degradeImage(clean, d, rng), ...(forward ? { forward } : {}) };
+}
+
 function isPhotograph(name: string): name is PhotographName {
   return PHOTOGRAPHS.some((p) => p.name === name);
 }

@@ -11,7 +11,7 @@ import { ImplicitOracle, PiggybackOracle, squaredError } from '@bilevel/hypergra
 import { imageShape, type Image } from '@bilevel/imaging';
 import { TrainingSet, models, saddleReconstruction, smoothReconstruction, type FilterBank, type ModelSpec } from '@bilevel/models';
 import { Fista, HuberTvPdhg, Pdhg, anyOf, maxIterations, run, tolerance } from '@bilevel/solvers';
-import type { ExperimentConfig } from '../config/schema.js';
+import type { DegradationConfig, ExperimentConfig } from '../config/schema.js';
 import { forwardOperator, type ImagePair } from '../data.js';
 import { initialModelSpec, modelSpecOf, trainedForm } from './models.js';
 import type { Reconstruction, ReconstructOptions, TrainingProblem } from './types.js';
@@ -114,35 +114,48 @@ export const TV_BASELINE_HUBER = 1e-3;
 /** Smoothing ν of the smoothed-TV baseline of deblurring. */
 const TV_BASELINE_NU = 0.01;
 
-/**
- * The TV baseline of a deblurring experiment: the registry's `smooth-tv` with the experiment's
- * data (blur, noise) and ridge (1e-3 when the experiment has none), smoothing ν = 0.01, weight α
- * (`½e^{θ₀} = α`), trained form smooth.
- */
-function tvBaselineConfig(config: ExperimentConfig, weight: number): { config: ExperimentConfig; theta: Float64Array } {
-  const ridge = config.model.ridge > 0 ? config.model.ridge : 1e-3;
-  const tv = {
-    ...config,
-    model: { kind: 'smooth-tv', init: {}, ridge, mode: 'anisotropic', boundary: 'neumann' },
-    hypergradient: { kind: 'implicit', loss: config.hypergradient.loss, maxIterations: config.hypergradient.maxIterations, cgMaxIterations: 1000 },
-  } as ExperimentConfig;
-  return { config: tv, theta: Float64Array.of(Math.log(2 * weight), Math.log(TV_BASELINE_NU)) };
-}
+/** Options of the registry's `smooth-tv` as the baseline of deblurring uses it. */
+const TV_BASELINE_OPTIONS = { mode: 'anisotropic', boundary: 'neumann' } as const;
 
 /** What the TV baseline of `bilevel eval` is, for reports. */
 export function tvDescription(config: ExperimentConfig): string {
   if (config.data.degradation.kind === 'noise') return `isotropic TV denoising ½‖x − y‖² + α Σ Huber_ε(|∇x|), ε = ${TV_BASELINE_HUBER} (fused PDHG)`;
-  const { config: tv } = tvBaselineConfig(config, 1);
-  return `anisotropic smoothed TV ${dataFormula(tv)} + α Σ √((∂x)² + ν²), ν = ${TV_BASELINE_NU} (FISTA)`;
+  const ridge = config.model.ridge > 0 ? config.model.ridge : 1e-3;
+  return `anisotropic smoothed TV ${dataFormula({ ...config, model: { ...config.model, ridge } })} + α Σ √((∂x)² + ν²), ν = ${TV_BASELINE_NU} (FISTA)`;
 }
 
 /**
  * The TV baseline with weight α: for denoising, isotropic Huber-TV with a tiny smoothing
  * (≈ TV) by the fused PDHG kernel of `@bilevel/solvers`; for deblurring, the smoothed-TV model
- * with the experiment's blur and a fixed small smoothing.
+ * with the experiment's blur and a fixed small smoothing. See {@link reconstructTvBaseline}.
  */
 export function reconstructTv(config: ExperimentConfig, weight: number, degraded: Image, options: ReconstructOptions): Reconstruction {
-  if (config.data.degradation.kind === 'noise') {
+  return reconstructTvBaseline({ degradation: config.data.degradation, ridge: config.model.ridge }, weight, degraded, options);
+}
+
+/** What the TV baseline needs to know of a model's data term. */
+export interface TvBaselineSetting {
+  /** The degradation (its forward operator is the data term's). */
+  readonly degradation: DegradationConfig;
+  /** `μ` of the model's data term (the smoothed-TV baseline uses 1e-3 when it is 0). */
+  readonly ridge: number;
+}
+
+/**
+ * The TV baseline with weight α for a degradation, on one image (`forward`: the sample's
+ * forward operator, by default the degradation's): pure noise is denoised by
+ * isotropic Huber-TV (`½‖x − y‖² + α Σ Huber_ε(|∇x|)`, ε = {@link TV_BASELINE_HUBER}) with the
+ * fused PDHG kernel; any other forward operator `A` (blur) by anisotropic smoothed TV
+ * `½‖Ax − y‖² + (μ/2)‖x‖² + α Σ √((∂x)² + ν²)`, ν = 0.01, the registry's `smooth-tv` (FISTA).
+ */
+export function reconstructTvBaseline(
+  setting: TvBaselineSetting,
+  weight: number,
+  degraded: Image,
+  options: ReconstructOptions,
+  forward: LinearOperator | undefined = forwardOperator(setting.degradation, imageShape(degraded)),
+): Reconstruction {
+  if (!forward) {
     const solver = new HuberTvPdhg();
     const problem = { shape: [degraded.channels, degraded.height, degraded.width], b: degraded.data, alpha: weight, epsilon: TV_BASELINE_HUBER };
     const state = solver.init(problem, { x: degraded.data });
@@ -150,8 +163,8 @@ export function reconstructTv(config: ExperimentConfig, weight: number, degraded
     if (r.reason === 'diverged') throw new NumericalError('TV reconstruction diverged');
     return { image: toImage(degraded, state.x), iterations: r.iterations, distance: r.certificate.distance };
   }
-  const tv = tvBaselineConfig(config, weight);
-  return reconstruct(tv.config, tv.theta, degraded, options);
+  const spec: ModelSpec = { kind: 'smooth-tv', options: TV_BASELINE_OPTIONS, theta: [Math.log(2 * weight), Math.log(TV_BASELINE_NU)] };
+  return reconstructModel(spec, { forward, ridge: setting.ridge > 0 ? setting.ridge : 1e-3 }, degraded, options);
 }
 
 /** Quantities derived from θ for `params.json` and the report (e.g. `weight = e^θ₀`). */
