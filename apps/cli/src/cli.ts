@@ -149,7 +149,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     )
     .argument('[run-dir]', 'run directory of `bilevel train` (not with --model)')
     .option('--compare <run-dir...>', 'also evaluate these runs’ models on the same test crops (same degradation)')
-    .option('-m, --model <name|file|run-dir>', 'evaluate this model on --images (a model JSON file or a run directory)')
+    .option('-m, --model <model.json|run-dir>', 'evaluate this model on --images (a model JSON file or a run directory)')
     .option('--images <dir>', 'folder of PNG/JPEG images to evaluate --model on')
     .option('--sigma <s>', 'noise level of the degradation (default: the model’s)', nonNegativeNumber)
     .option('--crops <n>', 'random crops per image (default: whole images)', positiveInteger)

@@ -17,7 +17,7 @@ import { reconstructModel, reconstructTvBaseline } from './wiring/problem.js';
 
 /** Options of {@link evaluateModelOnFolder}. */
 export interface FolderEvalOptions {
-  /** The model: a bundled model's name, a model JSON file or a run directory (as `--model` of `bilevel denoise`). */
+  /** The model: a model JSON file or a run directory (as `--model` of `bilevel denoise`). */
   readonly model: string;
   /** Folder of PNG/JPEG images (not recursive). */
   readonly images: string;
@@ -41,10 +41,8 @@ export interface FolderEvalOptions {
   readonly write?: (line: string) => void;
 }
 
-/** PSNR (dB) and SSIM of the input, TV and the learned model on one image or crop. */
-export interface FolderImageMetrics {
-  /** File name, with `#k` for the k-th crop. */
-  readonly name: string;
+/** PSNR (dB) and SSIM of the degraded input, TV and the learned model (per image, or their means). */
+export interface FolderMetrics {
   /** PSNR of the degraded input. */
   readonly input_psnr: number;
   /** PSNR of the TV baseline. */
@@ -59,8 +57,14 @@ export interface FolderImageMetrics {
   readonly learned_ssim: number;
 }
 
-/** Result of {@link evaluateModelOnFolder} (`--json` prints it). */
-export interface FolderEvalResult {
+/** The metrics of one image or crop. */
+export interface FolderImageMetrics extends FolderMetrics {
+  /** File name, with `#k` for the k-th crop. */
+  readonly name: string;
+}
+
+/** Result of {@link evaluateModelOnFolder} (`--json` prints it): the mean metrics and the per-image ones. */
+export interface FolderEvalResult extends FolderMetrics {
   /** The model's name. */
   readonly model: string;
   /** The image folder. */
@@ -73,18 +77,6 @@ export interface FolderEvalResult {
   readonly seed: number;
   /** TV weight of the baseline. */
   readonly tv_weight: number;
-  /** Mean PSNR of the degraded input. */
-  readonly input_psnr: number;
-  /** Mean PSNR of the TV baseline. */
-  readonly tv_psnr: number;
-  /** Mean PSNR of the learned model. */
-  readonly learned_psnr: number;
-  /** Mean SSIM of the degraded input. */
-  readonly input_ssim: number;
-  /** Mean SSIM of the TV baseline. */
-  readonly tv_ssim: number;
-  /** Mean SSIM of the learned model. */
-  readonly learned_ssim: number;
   /** Per image (or crop). */
   readonly per_image: readonly FolderImageMetrics[];
 }
@@ -155,7 +147,7 @@ export function evaluateModelOnFolder(options: FolderEvalOptions): FolderEvalRes
     write(`  ${name}: input ${i.psnr.toFixed(2)} dB, TV ${t.psnr.toFixed(2)} dB, learned ${l.psnr.toFixed(2)} dB`);
     return { name, input_psnr: i.psnr, tv_psnr: t.psnr, learned_psnr: l.psnr, input_ssim: i.ssim, tv_ssim: t.ssim, learned_ssim: l.ssim };
   });
-  const m = (k: keyof Omit<FolderImageMetrics, 'name'>): number => mean(perImage.map((r) => r[k]));
+  const m = (k: keyof FolderMetrics): number => mean(perImage.map((r) => r[k]));
   const result: FolderEvalResult = {
     model: learned.name,
     folder: options.images,

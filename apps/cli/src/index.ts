@@ -101,7 +101,7 @@ export {
 /** `bilevel denoise` / `bilevel deblur`: apply a learned model to an image file. */
 export { applyModel, type ApplyOptions, type ApplyResult } from './apply.js';
 /** `bilevel eval --model … --images …`: a learned model against its stored TV baseline on any folder of images. */
-export { evaluateModelOnFolder, withNoiseLevel, type FolderEvalOptions, type FolderEvalResult, type FolderImageMetrics } from './eval-folder.js';
+export { evaluateModelOnFolder, withNoiseLevel, type FolderEvalOptions, type FolderEvalResult, type FolderImageMetrics, type FolderMetrics } from './eval-folder.js';
 /** `report.md` of a run, rebuilt from its files. */
 export { buildReport, writeReport } from './report/report.js';
 /** Training curves and bar charts: Vega-Lite → SVG (vega, headless) → PNG (resvg). */

@@ -7,7 +7,7 @@ import { BilevelError, NumericalError, ValidationError, totalIterations } from '
 import type { Checkpoint, Optimizer, OptimizerState, StepRecord } from '@bilevel/optimizers';
 import { JsonlWriter, readCheckpoint, writeCheckpointAtomic } from '@bilevel/optimizers/node';
 import type { ExperimentConfig } from '../config/schema.js';
-import { buildDataset, resolveFolder, type Dataset } from '../data.js';
+import { buildDataset, describeSource, resolveSource, type Dataset } from '../data.js';
 import { writeRunArtifacts } from '../report/artifacts.js';
 import { writeReport } from '../report/report.js';
 import { buildOptimizer } from '../wiring/optimizer.js';
@@ -82,9 +82,8 @@ export function psnrFromLoss(loss: number, n: number, reduction: 'sum' | 'mean')
 
 /** The training config with defaults filled in and a relative folder made absolute. */
 function resolvedConfig(config: ExperimentConfig, configDir: string): ExperimentConfig {
-  const folder = resolveFolder(config.data, configDir);
-  if (folder === undefined || config.data.source === 'stdlib') return config;
-  return { ...config, data: { ...config.data, source: { ...config.data.source, folder } } };
+  if (config.data.source === 'stdlib') return config;
+  return { ...config, data: { ...config.data, source: resolveSource(config.data, configDir) } };
 }
 
 /** Keys of the config that may change on `--resume` (everything else must match the saved run). */
@@ -216,7 +215,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   let optimizer: Optimizer<OptimizerState>;
   let state: OptimizerState;
   try {
-    write(`loading data (${cfg.data.source === 'stdlib' ? 'bundled photographs' : cfg.data.source.folder}) …`);
+    write(`loading data (${describeSource(cfg.data)}) …`);
     dataset = buildDataset(cfg, options.configDir ?? '.');
     problem = buildProblem(cfg, dataset);
     optimizer = buildOptimizer(cfg, problem);

@@ -51,7 +51,7 @@ export function trainingSetOf(config: ExperimentConfig, pairs: readonly ImagePai
   const shape = imageShape(pairs[0]!.clean);
   const spec = initialModelSpec(config, shape);
   const samples = pairs.map((p) => {
-    const forward = forwardOperator(config.data.degradation, shape);
+    const forward = p.forward ?? forwardOperator(config.data.degradation, shape);
     return { degraded: p.degraded.data, clean: p.clean.data, ...(forward ? { forward } : {}) };
   });
   return { spec, set: new TrainingSet(models.build(spec, shape), samples, { ridge: config.model.ridge }) };
@@ -59,7 +59,8 @@ export function trainingSetOf(config: ExperimentConfig, pairs: readonly ImagePai
 
 /** The data term of the experiment as a formula. */
 function dataFormula(config: ExperimentConfig): string {
-  const fit = config.data.degradation.kind === 'noise' ? '½‖x − y‖²' : '½‖Ax − y‖² (A: Gaussian blur)';
+  const kind = config.data.degradation.kind;
+  const fit = kind === 'noise' ? '½‖x − y‖²' : kind === 'blur' ? '½‖Ax − y‖² (A: Gaussian blur)' : '½‖Mx − y‖² (M: random pixel mask per image)';
   const ridge = config.model.ridge;
   return ridge > 0 ? `${fit} + ${ridge / 2}‖x‖²` : fit;
 }
@@ -69,11 +70,16 @@ function toImage(like: Image, data: Vec): Image {
 }
 
 /**
- * Reconstruct one degraded image with the experiment's model at θ (its data term: the
- * degradation's forward operator and the ridge): see {@link reconstructModel}.
+ * Reconstruct one degraded image with the experiment's model at θ (its data term: `forward`, by
+ * default the degradation's forward operator, and the ridge): see {@link reconstructModel}.
  */
-export function reconstruct(config: ExperimentConfig, theta: ArrayLike<number>, degraded: Image, options: ReconstructOptions): Reconstruction {
-  const forward = forwardOperator(config.data.degradation, imageShape(degraded));
+export function reconstruct(
+  config: ExperimentConfig,
+  theta: ArrayLike<number>,
+  degraded: Image,
+  options: ReconstructOptions,
+  forward: LinearOperator | undefined = forwardOperator(config.data.degradation, imageShape(degraded)),
+): Reconstruction {
   return reconstructModel(modelSpecOf(config, theta), { ...(forward ? { forward } : {}), ridge: config.model.ridge }, degraded, options);
 }
 
@@ -127,10 +133,11 @@ export function tvDescription(config: ExperimentConfig): string {
 /**
  * The TV baseline with weight α: for denoising, isotropic Huber-TV with a tiny smoothing
  * (≈ TV) by the fused PDHG kernel of `@bilevel/solvers`; for deblurring, the smoothed-TV model
- * with the experiment's blur and a fixed small smoothing. See {@link reconstructTvBaseline}.
+ * with the experiment's blur (or a sample's `forward`, e.g. its mask) and a fixed small smoothing.
+ * See {@link reconstructTvBaseline}.
  */
-export function reconstructTv(config: ExperimentConfig, weight: number, degraded: Image, options: ReconstructOptions): Reconstruction {
-  return reconstructTvBaseline({ degradation: config.data.degradation, ridge: config.model.ridge }, weight, degraded, options);
+export function reconstructTv(config: ExperimentConfig, weight: number, degraded: Image, options: ReconstructOptions, forward?: LinearOperator): Reconstruction {
+  return reconstructTvBaseline({ degradation: config.data.degradation, ridge: config.model.ridge }, weight, degraded, options, forward);
 }
 
 /** What the TV baseline needs to know of a model's data term. */
