@@ -5,13 +5,14 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BilevelError, NumericalError, asFileSystemError, stringifyJson } from '@bilevel/core';
+import { BilevelError, NumericalError, ValidationError, asFileSystemError, stringifyJson } from '@bilevel/core';
 import { PHOTOGRAPHS } from '@bilevel/imaging';
 import { applyModel } from './apply.js';
 import { loadExperimentConfig } from './config/load.js';
 import { experimentJsonSchema } from './config/schema.js';
 import { configDirOf } from './data.js';
 import { evaluateRun } from './eval.js';
+import { evaluateModelOnFolder } from './eval-folder.js';
 import { listExperiments, resolveConfigPath } from './experiments.js';
 import { runFile, writeFileAtomic } from './run/files.js';
 import { watchInterrupts } from './run/interrupts.js';
@@ -39,6 +40,32 @@ function positiveNumber(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number > 0');
   return n;
+}
+
+function nonNegativeNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number ≥ 0');
+  return n;
+}
+
+function integer(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be an integer');
+  return n;
+}
+
+/** Options of `bilevel eval`. */
+interface EvalCliOptions {
+  compare?: string[];
+  model?: string;
+  images?: string;
+  sigma?: number;
+  crops?: number;
+  cropSize?: number;
+  seed?: number;
+  maxSide?: number;
+  tvWeight?: number;
+  json?: boolean;
 }
 
 function positiveInteger(v: string): number {
@@ -116,12 +143,33 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   program
     .command('eval')
-    .description('test-set PSNR/SSIM of a trained model against the degraded input, a tuned TV baseline and optionally other runs')
-    .argument('<run-dir>', 'run directory of `bilevel train`')
+    .description(
+      'test-set PSNR/SSIM of a trained run against the degraded input, a tuned TV baseline and optionally other runs; ' +
+        'or, with --model and --images, of any model on a folder of images against the TV baseline stored with it',
+    )
+    .argument('[run-dir]', 'run directory of `bilevel train` (not with --model)')
     .option('--compare <run-dir...>', 'also evaluate these runs’ models on the same test crops (same degradation)')
+    .option('-m, --model <model.json|run-dir>', 'evaluate this model on --images (a model JSON file or a run directory)')
+    .option('--images <dir>', 'folder of PNG/JPEG images to evaluate --model on')
+    .option('--sigma <s>', 'noise level of the degradation (default: the model’s)', nonNegativeNumber)
+    .option('--crops <n>', 'random crops per image (default: whole images)', positiveInteger)
+    .option('--crop-size <px>', 'side of the crops (default 64)', positiveInteger)
+    .option('--seed <n>', 'seed of the crops and the degradation (default 0)', integer)
+    .option('--max-side <px>', 'shrink each image so its longer side is at most this first', positiveInteger)
+    .option('--tv-weight <w>', 'TV weight of the baseline (default: the one stored with the model)', positiveNumber)
     .addOption(jsonOption())
-    .action(async (runDir: string, opts: { compare?: string[]; json?: boolean }) => {
-      const result = await evaluateRun(runDir, { write: messages(io, opts.json), ...(opts.compare ? { compare: opts.compare } : {}) });
+    .action(async (runDir: string | undefined, opts: EvalCliOptions) => {
+      const write = messages(io, opts.json);
+      if (opts.model !== undefined || opts.images !== undefined) {
+        const { json, compare, model, images, ...rest } = opts;
+        if (runDir !== undefined || compare) throw new ValidationError('bilevel eval: give either a run directory or --model with --images, not both');
+        if (model === undefined || images === undefined) throw new ValidationError('bilevel eval: --model and --images go together (the model to evaluate and the folder of images)');
+        const r = evaluateModelOnFolder({ model, images, ...rest, write });
+        if (json) printJson(io, r);
+        return;
+      }
+      if (runDir === undefined) throw new ValidationError('bilevel eval: give a run directory, or --model <model> --images <dir>');
+      const result = await evaluateRun(runDir, { write, ...(opts.compare ? { compare: opts.compare } : {}) });
       if (opts.json) printJson(io, { command: 'eval', runDir, ...result });
     });
 

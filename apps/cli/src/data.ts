@@ -8,7 +8,11 @@ import { Rng, ValidationError, type LinearOperator, type Shape } from '@bilevel/
 import {
   DEFAULT_SPLIT,
   PHOTOGRAPHS,
+  addGaussianNoise,
+  applyMask,
+  crop,
   degrade,
+  randomMask,
   imageShape,
   sampleCrops,
   splitByImage,
@@ -17,7 +21,7 @@ import {
   type PhotographName,
 } from '@bilevel/imaging';
 import { loadFolder, loadPhotograph, photographPath } from '@bilevel/imaging/node';
-import { Convolution2D, gaussianKernel } from '@bilevel/operators';
+import { Convolution2D, Mask, gaussianKernel } from '@bilevel/operators';
 import type { DataConfig, DegradationConfig, ExperimentConfig } from './config/schema.js';
 
 /** One training or test pair: a clean crop and its degraded version, with where it came from. */
@@ -26,8 +30,10 @@ export interface ImagePair {
   readonly name: string;
   /** The clean crop `x†` (one channel, values in `[0, 1]`). */
   readonly clean: Image;
-  /** The degraded measurement `y` (noisy, or blurred and noisy). */
+  /** The degraded measurement `y` (noisy, blurred and noisy, or masked). */
   readonly degraded: Image;
+  /** The crop's own forward operator (inpainting: its mask); undefined: the degradation's ({@link forwardOperator}). */
+  readonly forward?: LinearOperator;
   /** Source image name (photograph name or file name). */
   readonly source: string;
   /** Row of the crop in the (shrunk) source image. */
@@ -108,6 +114,12 @@ export function blurOperator(kernel: Float64Array, shape: Shape): Convolution2D 
  * the {@link blurKernel} for `blur`, undefined (the identity) for `noise`.
  */
 export function forwardOperator(d: DegradationConfig, shape: Shape): LinearOperator | undefined {
+  if (d.kind === 'inpainting') {
+    throw new ValidationError(
+      'data.degradation "inpainting" draws a mask per image, so it has no single forward operator: each sample carries its own (degradeSample); ' +
+        'evaluate an inpainting model with `bilevel eval --model … --images …`',
+    );
+  }
   const k = blurKernel(d);
   return k ? blurOperator(k, shape) : undefined;
 }
@@ -117,24 +129,100 @@ export function forwardOperator(d: DegradationConfig, shape: Shape): LinearOpera
  * {@link forwardOperator} (identity for noise) and `ε` drawn from `rng`.
  */
 export function degradeImage(clean: Image, d: DegradationConfig, rng: Rng): Image {
+  return degradeSample(clean, d, rng).degraded;
+}
+
+/** A degraded sample: the measurement and the forward operator of its data term (undefined: identity). */
+export interface DegradedSample {
+  /** The measurement `y = A x + σε`. */
+  readonly degraded: Image;
+  /** The sample's forward operator `A` (undefined for pure noise). */
+  readonly forward?: LinearOperator;
+}
+
+/**
+ * Degrade a clean image as the configured degradation says, returning the forward operator `A`
+ * of the sample's data term `½‖Ax − y‖²` with the measurement: `y = A x + σε` for noise and
+ * blur; for inpainting a fresh random mask `m` (`randomMask` of `@bilevel/imaging`, exactly
+ * `round((1 − fraction)·H·W)` observed pixels, shared by the channels, drawn from `rng` before the
+ * noise) and `y = M(x + σε)`, `A = M` the `Mask` of `@bilevel/operators`.
+ */
+export function degradeSample(clean: Image, d: DegradationConfig, rng: Rng): DegradedSample {
+  if (d.kind === 'inpainting') {
+    const mask = randomMask(clean.height, clean.width, { keepRatio: 1 - d.fraction, seed: rng });
+    const degraded = applyMask(addGaussianNoise(clean, { sigma: d.noise, seed: rng, clamp: d.clamp }), mask);
+    const perEntry = applyMask({ ...clean, data: new Float64Array(clean.data.length).fill(1) }, mask).data;
+    return { degraded, forward: new Mask(imageShape(clean), perEntry) };
+  }
   const forward = forwardOperator(d, imageShape(clean));
   const sigma = d.kind === 'noise' ? d.sigma : d.noise;
-  return degrade(clean, { ...(forward ? { forward } : {}), sigma, seed: rng, clamp: d.clamp });
+  return { degraded: degrade(clean, { ...(forward ? { forward } : {}), sigma, seed: rng, clamp: d.clamp }), ...(forward ? { forward } : {}) };
+}
+
+/** What a degraded crop is called in pictures and tables: `noisy`, `blurred` or `masked`. */
+export function degradedLabel(d: DegradationConfig): string {
+  return d.kind === 'noise' ? 'noisy' : d.kind === 'blur' ? 'blurred' : 'masked';
 }
 
 function isPhotograph(name: string): name is PhotographName {
   return PHOTOGRAPHS.some((p) => p.name === name);
 }
 
-/** Resolve `data.source.folder` against the directory of the config file. */
+/** Resolve `data.source.folder` against the directory of the config file (undefined for the bundled photographs and for pairs). */
 export function resolveFolder(data: DataConfig, configDir: string): string | undefined {
-  if (data.source === 'stdlib') return undefined;
-  return isAbsolute(data.source.folder) ? data.source.folder : resolve(configDir, data.source.folder);
+  if (data.source === 'stdlib' || !('folder' in data.source)) return undefined;
+  return absolute(data.source.folder, configDir);
+}
+
+const absolute = (path: string, dir: string): string => (isAbsolute(path) ? path : resolve(dir, path));
+
+/** `data.source` with every folder resolved against the directory of the config file. */
+export function resolveSource(data: DataConfig, configDir: string): DataConfig['source'] {
+  const s = data.source;
+  if (s === 'stdlib') return s;
+  if ('folder' in s) return { ...s, folder: absolute(s.folder, configDir) };
+  return { ...s, degraded: absolute(s.degraded, configDir), clean: absolute(s.clean, configDir) };
+}
+
+/** Where the images of a data section come from, for messages and reports. */
+export function describeSource(data: DataConfig): string {
+  const s = data.source;
+  if (s === 'stdlib') return 'bundled photographs';
+  return 'folder' in s ? `folder ${s.folder}` : `image pairs: degraded ${s.degraded}, clean ${s.clean}`;
 }
 
 interface Sources {
   readonly train: NamedImage[];
   readonly test: NamedImage[];
+  /** For image pairs: the degraded image of each clean one, by name. */
+  readonly degraded?: ReadonlyMap<string, Image>;
+}
+
+/**
+ * The degraded image of every clean one, matched by file name; a file without its partner, or a
+ * pair of different sizes, is an error naming it.
+ */
+function matchPairs(clean: readonly NamedImage[], degraded: readonly NamedImage[], dirs: { clean: string; degraded: string }): Map<string, Image> {
+  const byName = new Map(degraded.map((d) => [d.name, d.image]));
+  const cleanNames = new Set(clean.map((c) => c.name));
+  const noDegraded = clean.filter((c) => !byName.has(c.name)).map((c) => c.name);
+  const noClean = degraded.filter((d) => !cleanNames.has(d.name)).map((d) => d.name);
+  if (noDegraded.length || noClean.length) {
+    const parts = [
+      ...(noDegraded.length ? [`no degraded image in ${dirs.degraded} for ${noDegraded.join(', ')}`] : []),
+      ...(noClean.length ? [`no clean image in ${dirs.clean} for ${noClean.join(', ')}`] : []),
+    ];
+    throw new ValidationError(`data.source: the pairs are matched by file name, but ${parts.join('; ')}; give every image the same file name in both folders`);
+  }
+  for (const c of clean) {
+    const d = byName.get(c.name)!;
+    if (d.channels !== c.image.channels || d.height !== c.image.height || d.width !== c.image.width) {
+      throw new ValidationError(
+        `data.source: ${c.name} is ${c.image.width}×${c.image.height} in ${dirs.clean} but ${d.width}×${d.height} in ${dirs.degraded}; a pair must have the same size`,
+      );
+    }
+  }
+  return byName;
 }
 
 function pick(images: readonly NamedImage[], names: readonly string[] | undefined, count: number | undefined, part: string, where: string): NamedImage[] {
@@ -159,7 +247,7 @@ function loadSources(config: ExperimentConfig, configDir: string): Sources {
   const { data } = config;
   const opts = { gray: true, maxSide: data.maxSide } as const;
   const folder = resolveFolder(data, configDir);
-  if (folder === undefined) {
+  if (data.source === 'stdlib') {
     const cache = new Map<string, NamedImage>();
     const load = (names: readonly string[], part: string): NamedImage[] =>
       names.map((name) => {
@@ -185,8 +273,12 @@ function loadSources(config: ExperimentConfig, configDir: string): Sources {
     };
     return { train: part('train'), test: part('test') };
   }
-  const all = loadFolder(folder, opts);
-  const where = `folder ${folder}`;
+  return folder === undefined ? loadPairs(config, configDir) : splitFolder(loadFolder(folder, opts), config, `folder ${folder}`);
+}
+
+/** Clean images of a folder (or of pairs) split into training and test images as `data` says. */
+function splitFolder(all: readonly NamedImage[], config: ExperimentConfig, where: string): Sources {
+  const { data } = config;
   if (data.train.images || data.test.images) {
     return {
       train: pick(all, data.train.images, data.train.count, 'train', where),
@@ -199,6 +291,16 @@ function loadSources(config: ExperimentConfig, configDir: string): Sources {
     train: pick(split.train, undefined, data.train.count, 'train', where),
     test: pick(split.test, undefined, data.test.count, 'test', where),
   };
+}
+
+/** The image pairs of `data.source` `{ degraded, clean }`, split by their clean images. */
+function loadPairs(config: ExperimentConfig, configDir: string): Sources {
+  const source = resolveSource(config.data, configDir);
+  if (source === 'stdlib' || 'folder' in source) throw new ValidationError('data.source: expected image pairs { degraded, clean }');
+  const opts = { gray: true, maxSide: config.data.maxSide } as const;
+  const clean = loadFolder(source.clean, opts);
+  const degraded = matchPairs(clean, loadFolder(source.degraded, opts), source);
+  return { ...splitFolder(clean, config, `folder ${source.clean}`), degraded };
 }
 
 function samePixels(a: Image, b: Image): boolean {
@@ -227,7 +329,14 @@ function checkHeldOut(sources: Sources, data: DataConfig): void {
   }
 }
 
-function cropPart(images: readonly NamedImage[], config: ExperimentConfig, part: 'train' | 'test'): ImagePair[] {
+/** The degraded crop of a crop at (top, left): cut from the degraded image of a pair, or degraded now. */
+function degradedCrop(clean: Image, at: { top: number; left: number }, paired: Image | undefined, d: DegradationConfig, rng: Rng): DegradedSample {
+  if (!paired) return degradeSample(clean, d, rng);
+  const forward = forwardOperator(d, imageShape(clean));
+  return { degraded: crop(paired, { ...at, height: clean.height, width: clean.width }), ...(forward ? { forward } : {}) };
+}
+
+function cropPart(images: readonly NamedImage[], config: ExperimentConfig, part: 'train' | 'test', paired?: ReadonlyMap<string, Image>): ImagePair[] {
   const s = config.data[part];
   const cropRng = streamFor(config.seed, part === 'train' ? 'trainCrops' : 'testCrops');
   const noiseRng = streamFor(config.seed, part === 'train' ? 'trainNoise' : 'testNoise');
@@ -247,10 +356,12 @@ function cropPart(images: readonly NamedImage[], config: ExperimentConfig, part:
       throw e;
     }
     patches.forEach((p, k) => {
+      const { degraded, forward } = degradedCrop(p.image, p, paired?.get(img.name), config.data.degradation, noiseRng);
       out.push({
         name: `${img.name}#${k}`,
         clean: p.image,
-        degraded: degradeImage(p.image, config.data.degradation, noiseRng),
+        degraded,
+        ...(forward && config.data.degradation.kind === 'inpainting' ? { forward } : {}),
         source: img.name,
         top: p.top,
         left: p.left,
@@ -272,8 +383,8 @@ export function buildDataset(config: ExperimentConfig, configDir = '.'): Dataset
   const sources = loadSources(config, configDir);
   checkHeldOut(sources, config.data);
   return {
-    train: cropPart(sources.train, config, 'train'),
-    test: cropPart(sources.test, config, 'test'),
+    train: cropPart(sources.train, config, 'train', sources.degraded),
+    test: cropPart(sources.test, config, 'test', sources.degraded),
     sources: { train: sources.train.map((s) => s.name), test: sources.test.map((s) => s.name) },
   };
 }

@@ -10,7 +10,7 @@ import { ValidationError } from '@bilevel/core';
 import { clampImage, ssim, type Image } from '@bilevel/imaging';
 import { writePng } from '@bilevel/imaging/node';
 import type { ExperimentConfig } from './config/schema.js';
-import { buildDataset, type ImagePair } from './data.js';
+import { buildDataset, degradedLabel, type ImagePair } from './data.js';
 import { comparisonGrid, psnrOf } from './report/pictures.js';
 import { psnrBarsSpec, writeChart } from './report/plots.js';
 import { writeReport } from './report/report.js';
@@ -145,7 +145,7 @@ function comparedRun(
   if (a !== b) throw new ValidationError(`--compare ${other.dir}: its degradation ${b} differs from this run's ${a}`);
   const images = pairs.map((p) => {
     try {
-      return reconstruct(other.config, other.theta, p.degraded, opts).image;
+      return reconstruct(other.config, other.theta, p.degraded, opts, p.forward).image;
     } catch (e) {
       throw new ValidationError(`--compare ${other.dir}: its ${other.config.model.kind} model cannot reconstruct this run's ${p.degraded.height}×${p.degraded.width} test crops (${(e as Error).message})`);
     }
@@ -171,7 +171,7 @@ export function tuneTvWeight(
   write: (line: string) => void,
 ): TvBaseline {
   const opts = { epsilon: config.eval.epsilon, maxIterations: config.eval.maxIterations };
-  const score = (w: number): number => mean(pairs.map((p) => psnrOf(reconstructTv(config, w, p.degraded, opts).image, p.clean)));
+  const score = (w: number): number => mean(pairs.map((p) => psnrOf(reconstructTv(config, w, p.degraded, opts, p.forward).image, p.clean)));
   const { min, max, count } = config.eval.tvWeights;
   const coarse = logGrid(min, max, count);
   const grid: TvGridPoint[] = coarse.map((weight) => ({ weight, trainPsnr: score(weight) }));
@@ -217,11 +217,11 @@ async function evaluateLocked(run: LoadedRun, write: (line: string) => void, opt
   const opts = { epsilon: config.eval.epsilon, maxIterations: config.eval.maxIterations };
   const compared = (options.compare ?? []).map((d) => comparedRun(d, config, data.test, opts));
   const tv = tuneTvWeight(config, data.train, write);
-  const tvImages = data.test.map((p) => reconstructTv(config, tv.weight, p.degraded, opts).image);
-  const learned = data.test.map((p) => reconstruct(config, theta, p.degraded, opts).image);
-  const degradedLabel = config.data.degradation.kind === 'noise' ? 'noisy input' : 'blurred input';
+  const tvImages = data.test.map((p) => reconstructTv(config, tv.weight, p.degraded, opts, p.forward).image);
+  const learned = data.test.map((p) => reconstruct(config, theta, p.degraded, opts, p.forward).image);
+  const label = degradedLabel(config.data.degradation);
   const methods = [
-    metrics('degraded', degradedLabel, data.test, data.test.map((p) => p.degraded)),
+    metrics('degraded', `${label} input`, data.test, data.test.map((p) => p.degraded)),
     metrics('tv', `TV (weight ${tv.weight.toPrecision(3)})`, data.test, tvImages),
     metrics('learned', `learned ${config.model.kind}`, data.test, learned),
     ...compared.map((c) => metrics('compared', c.label, data.test, c.images, c.dir)),
@@ -233,7 +233,7 @@ async function evaluateLocked(run: LoadedRun, write: (line: string) => void, opt
       data.test.slice(0, shown).map((p, i) => ({
         clean: p.clean,
         columns: [
-          [config.data.degradation.kind === 'noise' ? 'noisy' : 'blurred', p.degraded],
+          [label, p.degraded],
           ['TV', tvImages[i]!],
           ['learned', learned[i]!],
           ...compared.map((c): [string, Image] => [c.label, c.images[i]!]),

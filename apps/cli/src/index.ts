@@ -36,6 +36,8 @@ export { loadExperimentConfig, readJsonFile } from './config/load.js';
 export {
   buildDataset,
   degradeImage,
+  degradeSample,
+  type DegradedSample,
   blurKernel,
   blurOperator,
   forwardOperator,
@@ -98,6 +100,8 @@ export {
 } from './eval.js';
 /** `bilevel denoise` / `bilevel deblur`: apply a learned model to an image file. */
 export { applyModel, type ApplyOptions, type ApplyResult } from './apply.js';
+/** `bilevel eval --model … --images …`: a learned model against its stored TV baseline on any folder of images. */
+export { evaluateModelOnFolder, withNoiseLevel, type FolderEvalOptions, type FolderEvalResult, type FolderImageMetrics, type FolderMetrics } from './eval-folder.js';
 /** `report.md` of a run, rebuilt from its files. */
 export { buildReport, writeReport } from './report/report.js';
 /** Training curves and bar charts: Vega-Lite → SVG (vega, headless) → PNG (resvg). */
@@ -107,14 +111,14 @@ export { comparisonGrid, filterPicture, upscale, psnrOf, type GridRow } from './
 /** The bundled experiment configs. */
 export { listExperiments, resolveConfigPath, EXPERIMENTS_DIR, EXPERIMENT_ORDER, type BundledExperiment } from './experiments.js';
 /** A learned model from a run directory or a model JSON file (`loadLearnedModel`), and a run's model data with its `meta` (`runModelSpec`). */
-export { loadLearnedModel, runModelSpec, type LearnedModel } from './model-source.js';
+export { loadLearnedModel, runModelSpec, type LearnedModel, type TvBaselineMeta } from './model-source.js';
 /** The command line, in-process: `runCli(argv, io)` returns the exit code. */
 export { runCli, buildProgram, EXIT, type CliIo } from './cli.js';
 /**
  * The wiring to the library packages: training problems (model + oracle), single
  * reconstructions, the TV baseline, optimizers.
  */
-export { buildTrainingProblem, trainingSetOf, reconstruct, reconstructModel, reconstructTv, tvDescription, derivedParams, filterBank } from './wiring/problem.js';
+export { buildTrainingProblem, trainingSetOf, reconstruct, reconstructModel, reconstructTv, reconstructTvBaseline, type TvBaselineSetting, tvDescription, derivedParams, filterBank } from './wiring/problem.js';
 /** The upper-level optimizer of a config (`@bilevel/optimizers`). */
 export { buildOptimizer, optimizerLabel } from './wiring/optimizer.js';
 /**

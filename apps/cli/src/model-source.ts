@@ -6,9 +6,11 @@
  * @module
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ValidationError, parseOrThrow, z } from '@bilevel/core';
 import { modelFromJson, type ModelSpec } from '@bilevel/models';
 import { degradationSchema, type DegradationConfig, type ExperimentConfig } from './config/schema.js';
+import { RUN_FILES } from './run/files.js';
 import { readParams, readRunConfig } from './run/status.js';
 import { modelSpecOf } from './wiring/models.js';
 
@@ -24,7 +26,28 @@ const metaSchema = z.looseObject({
   epsilon: z.number().finite().positive().optional(),
   /** Iteration cap of reconstructions (default 3000). */
   maxIterations: z.number().int().positive().optional(),
+  /** The TV baseline tuned on the model's training data (what `bilevel eval --model` compares with). */
+  tvBaseline: z
+    .looseObject({
+      /** The TV weight α of the best training PSNR. */
+      weight: z.number().finite().positive(),
+      /** Mean PSNR (dB) of TV at that weight on the training crops. */
+      trainPsnr: z.number().optional(),
+      /** Number of training crops it was tuned on. */
+      trainCrops: z.number().int().positive().optional(),
+    })
+    .optional(),
 });
+
+/** The TV baseline stored with a model: the weight tuned on its training data. */
+export interface TvBaselineMeta {
+  /** The TV weight α of the best mean training PSNR. */
+  readonly weight: number;
+  /** Mean PSNR (dB) of TV at that weight on the training crops. */
+  readonly trainPsnr: number;
+  /** Number of training crops it was tuned on. */
+  readonly trainCrops: number;
+}
 
 /** A learned model with what applying it needs. */
 export interface LearnedModel {
@@ -42,10 +65,15 @@ export interface LearnedModel {
   readonly epsilon: number;
   /** Default iteration cap. */
   readonly maxIterations: number;
+  /** The TV baseline tuned on the model's training data, when stored with it. */
+  readonly tvBaseline: TvBaselineMeta | undefined;
 }
 
-/** The model data of a run at θ with the `meta` that {@link loadLearnedModel} reads back. */
-export function runModelSpec(config: ExperimentConfig, theta: ArrayLike<number>): ModelSpec {
+/**
+ * The model data of a run at θ with the `meta` that {@link loadLearnedModel} reads back (and the
+ * tuned TV baseline when given).
+ */
+export function runModelSpec(config: ExperimentConfig, theta: ArrayLike<number>, tvBaseline?: TvBaselineMeta): ModelSpec {
   return {
     ...modelSpecOf(config, theta),
     meta: {
@@ -54,18 +82,22 @@ export function runModelSpec(config: ExperimentConfig, theta: ArrayLike<number>)
       ridge: config.model.ridge,
       epsilon: config.eval.epsilon,
       maxIterations: config.eval.maxIterations,
+      ...(tvBaseline ? { tvBaseline } : {}),
     },
   };
 }
 
 /**
- * The learned model named by `--model`: a run directory (config + params of `bilevel train`) or
- * a model JSON file. Errors say which of the two was expected and what is wrong.
+ * The learned model named by `--model`: a run directory (its `model.json`, written by `bilevel
+ * train`, or else its config + params) or a model JSON file. Errors say which of the two was
+ * expected and what is wrong.
  */
 export function loadLearnedModel(arg: string): LearnedModel {
   if (!existsSync(arg)) throw new ValidationError(`--model ${arg}: no such run directory or model file`);
   if (statSync(arg).isDirectory()) {
     const config = readRunConfig(arg, `--model ${arg}`);
+    const file = join(arg, RUN_FILES.model);
+    if (existsSync(file)) return fromSpec(modelFromJson(readFileSync(file, 'utf8'), `--model ${file}`), config.name);
     const params = readParams(arg);
     return fromSpec(runModelSpec(config, params.theta), config.name);
   }
@@ -89,5 +121,8 @@ function fromSpec(spec: ModelSpec, fallbackName: string): LearnedModel {
     ridge: meta.ridge ?? 0,
     epsilon: meta.epsilon ?? 1e-4,
     maxIterations: meta.maxIterations ?? 3000,
+    tvBaseline: meta.tvBaseline
+      ? { weight: meta.tvBaseline.weight, trainPsnr: meta.tvBaseline.trainPsnr ?? NaN, trainCrops: meta.tvBaseline.trainCrops ?? 0 }
+      : undefined,
   };
 }

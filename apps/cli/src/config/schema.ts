@@ -91,8 +91,27 @@ const blurDegradation = strict({
   clamp: z.boolean().default(false).describe('Clamp the degraded image to [0, 1].'),
 });
 
+const inpaintingDegradation = strict({
+  /** Random pixel masks (inpainting): a fresh seeded mask per crop, the same for every channel, then noise. */
+  kind: z.literal('inpainting'),
+  /** Fraction of the pixels removed by each mask (exactly round(fraction·H·W) of them, at seeded random positions). */
+  fraction: z
+    .number()
+    .gt(0, 'must be > 0')
+    .lt(1, 'must be < 1 (some pixels must be observed)')
+    .describe('Fraction of the pixels removed by each mask (exactly round(fraction·H·W) of them, at seeded random positions).'),
+  /** Standard deviation of the Gaussian noise on the observed pixels, y = M(x + σε). */
+  noise: noiseLevel(nonNegative).default(0).describe('Standard deviation of the Gaussian noise on the observed pixels, y = M(x + σε).'),
+  /** Clamp the noisy image to [0, 1] before masking. */
+  clamp: z.boolean().default(false).describe('Clamp the noisy image to [0, 1] before masking.'),
+});
+
 /** zod schema of `data.degradation`: how clean crops are degraded (and the forward operator of the model's data term). */
-export const degradationSchema = z.discriminatedUnion('kind', [noiseDegradation, blurDegradation], kindError('data.degradation', ['noise', 'blur']));
+export const degradationSchema = z.discriminatedUnion(
+  'kind',
+  [noiseDegradation, blurDegradation, inpaintingDegradation],
+  kindError('data.degradation', ['noise', 'blur', 'inpainting']),
+);
 
 const folderSource = strict({
   /** Folder of PNG/JPEG files, relative to the config file. */
@@ -106,14 +125,38 @@ const folderSource = strict({
     .describe('Fraction of the images held out for testing when `train.images`/`test.images` are not given.'),
 });
 
+const pairsSource = strict({
+  /** Folder of degraded images (e.g. real noisy photographs), relative to the config file. */
+  degraded: z.string().min(1).describe('Folder of degraded images (e.g. real noisy photographs), relative to the config file.'),
+  /** Folder of the clean images, matched to the degraded ones by file name (same size each), relative to the config file. */
+  clean: z
+    .string()
+    .min(1)
+    .describe('Folder of the clean images, matched to the degraded ones by file name (same size each), relative to the config file.'),
+  /** Fraction of the pairs held out for testing when `train.images`/`test.images` are not given. */
+  testFraction: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .default(0.25)
+    .describe('Fraction of the pairs held out for testing when `train.images`/`test.images` are not given.'),
+});
+
 const dataSchema = strict({
-  /** Where the clean images come from: "stdlib" (CC0 photographs bundled with @bilevel/imaging) or a folder. */
+  /**
+   * Where the images come from: "stdlib" (CC0 photographs bundled with @bilevel/imaging), a folder
+   * of clean images (degraded as `degradation` says), or pairs of degraded and clean images
+   * (`degradation` then only names the data term's forward operator; nothing is synthesised).
+   */
   source: z
-    .union([z.literal('stdlib'), folderSource], {
-      error: () => 'data.source must be "stdlib" (the bundled photographs) or { "folder": "path/to/images" }',
+    .union([z.literal('stdlib'), folderSource, pairsSource], {
+      error: () =>
+        'data.source must be "stdlib" (the bundled photographs), { "folder": "path/to/images" } or { "degraded": "path/to/degraded", "clean": "path/to/clean" }',
     })
     .default('stdlib')
-    .describe('Where the clean images come from: "stdlib" (CC0 photographs bundled with @bilevel/imaging) or a folder.'),
+    .describe(
+      'Where the images come from: "stdlib" (the bundled CC0 photographs), { "folder": … } (clean images, degraded as `degradation` says) or { "degraded": …, "clean": … } (pairs matched by file name; `degradation` then only names the forward operator of the data term).',
+    ),
   /** Convert images to one channel (BT.601 luma). Must be true. */
   gray: z
     .literal(true, { error: () => 'only gray-scale models are supported: set "gray": true (colour images are converted by BT.601 luma)' })
@@ -432,6 +475,9 @@ function crossFieldIssues(c: ExperimentConfig): string[] {
           'use a model with a saddle form (hypergradient "piggyback", bounded) or optimizer "sgd"/"adam"',
       );
     }
+    if (c.data.degradation.kind === 'inpainting' && c.model.ridge <= 0) {
+      issues.push('model.ridge: inpainting leaves the missing pixels to the regularizer alone; set model.ridge > 0 (e.g. 0.001) so the lower level is strongly convex');
+    }
     if (c.hypergradient.kind === 'piggyback' && model.saddle?.lifting && c.data.degradation.kind === 'blur') {
       issues.push(`data.degradation: ${kind} lifts its primal and takes denoising (or a pixel mask) as its data term, not blur`);
     }
@@ -447,6 +493,9 @@ function crossFieldIssues(c: ExperimentConfig): string[] {
     if (s.images && s.count !== undefined) issues.push(`data.${part}: give "images" or "count", not both`);
   }
   if (c.eval.tvWeights.min >= c.eval.tvWeights.max) issues.push('eval.tvWeights: need min < max');
+  if (typeof c.data.source === 'object' && 'clean' in c.data.source && c.data.degradation.kind === 'inpainting') {
+    issues.push('data.degradation: image pairs carry no masks, so "inpainting" cannot be their data term; use a folder of clean images (masks are drawn per crop) or degradation "noise"/"blur"');
+  }
   return issues;
 }
 

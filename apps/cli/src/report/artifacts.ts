@@ -7,7 +7,7 @@
 import type { Image } from '@bilevel/imaging';
 import { writePng } from '@bilevel/imaging/node';
 import type { ExperimentConfig } from '../config/schema.js';
-import type { Dataset, ImagePair } from '../data.js';
+import { degradedLabel, type Dataset, type ImagePair } from '../data.js';
 import { RUN_CHARTS, readJsonLines, runFile } from '../run/files.js';
 import type { RunResults } from '../run/status.js';
 import { filterBank, reconstruct } from '../wiring/problem.js';
@@ -49,7 +49,7 @@ const mean = (v: readonly number[]): number => (v.length ? v.reduce((a, b) => a 
 /** Reconstructions of `pairs` at θ (at the config's evaluation accuracy). */
 export function reconstructAll(config: ExperimentConfig, theta: Float64Array, pairs: readonly ImagePair[]): Image[] {
   const opts = { epsilon: config.eval.epsilon, maxIterations: config.eval.maxIterations };
-  return pairs.map((p) => reconstruct(config, theta, p.degraded, opts).image);
+  return pairs.map((p) => reconstruct(config, theta, p.degraded, opts, p.forward).image);
 }
 
 /**
@@ -64,7 +64,7 @@ export async function writeRunArtifacts(
   problem: TrainingProblem,
   theta: Float64Array,
 ): Promise<RunResults> {
-  const label = config.data.degradation.kind === 'noise' ? 'noisy' : 'blurred';
+  const label = degradedLabel(config.data.degradation);
   const part = (pairs: readonly ImagePair[], file: 'trainGrid' | 'testGrid') => {
     const initial = reconstructAll(config, problem.theta0, pairs);
     const learned = reconstructAll(config, theta, pairs);

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readJsonFile } from '../config/load.js';
 import type { ExperimentConfig } from '../config/schema.js';
+import { describeSource } from '../data.js';
 import { RUN_CHARTS, RUN_FILES, runFile, writeFileAtomic } from '../run/files.js';
 import { readParams, readRunConfig, readStatus, stopWords, type ParamsFile, type RunStatus } from '../run/status.js';
 import { optimizerLabel } from '../wiring/optimizer.js';
@@ -36,9 +37,10 @@ function dataLine(c: ExperimentConfig, part: 'train' | 'test'): string {
 
 function degradationLine(c: ExperimentConfig): string {
   const d = c.data.degradation;
-  return d.kind === 'noise'
-    ? `additive Gaussian noise, σ = ${d.sigma}${d.clamp ? ' (clamped to [0, 1])' : ''}`
-    : `Gaussian blur ${d.size}×${d.size}, σ = ${d.sigma}, then noise σ = ${d.noise}${d.clamp ? ' (clamped)' : ''}`;
+  const paired = typeof c.data.source === 'object' && 'clean' in c.data.source ? ' (forward operator of the data term; the pairs are real)' : '';
+  if (d.kind === 'noise') return `additive Gaussian noise, σ = ${d.sigma}${d.clamp ? ' (clamped to [0, 1])' : ''}${paired}`;
+  if (d.kind === 'blur') return `Gaussian blur ${d.size}×${d.size}, σ = ${d.sigma}, then noise σ = ${d.noise}${d.clamp ? ' (clamped)' : ''}${paired}`;
+  return `random pixel mask per crop, ${(100 * d.fraction).toFixed(1)} % of the pixels removed, noise σ = ${d.noise} on the rest${d.clamp ? ' (clamped)' : ''}`;
 }
 
 function budgetLine(c: ExperimentConfig): string {
@@ -111,7 +113,7 @@ export function buildReport(dir: string): string {
     '',
     '| | |',
     '|---|---|',
-    `| data | ${config.data.source === 'stdlib' ? 'bundled CC0 photographs (@bilevel/imaging)' : `folder \`${config.data.source.folder}\``}, gray, longer side ≤ ${config.data.maxSide} px |`,
+    `| data | ${config.data.source === 'stdlib' ? 'bundled CC0 photographs (@bilevel/imaging)' : describeSource(config.data)}, gray, longer side ≤ ${config.data.maxSide} px |`,
     `| training | ${dataLine(config, 'train')} |`,
     `| test | ${dataLine(config, 'test')} |`,
     `| degradation | ${degradationLine(config)} |`,

@@ -26,6 +26,8 @@ export const RUN_FILES = {
   report: 'report.md',
   /** Results of `bilevel eval`. */
   eval: 'eval.json',
+  /** The learned model as the registry's model data with `meta` (degradation, tuned TV baseline): `bilevel eval --model`, `bilevel denoise --model`. */
+  model: 'model.json',
   /** Training crops: clean / degraded / reconstructed. */
   trainGrid: 'train-grid.png',
   /** Test crops: clean / degraded / reconstructed. */

@@ -11,7 +11,7 @@ import { psnrFromLoss } from '@bilevel/imaging';
 import { optimizerCheckpoints, optimizerMachine, type Checkpoint, type Optimizer, type OptimizerState, type StepRecord } from '@bilevel/optimizers';
 import { JsonlWriter, readCheckpoint, writeCheckpointAtomic } from '@bilevel/optimizers/node';
 import type { ExperimentConfig } from '../config/schema.js';
-import { buildDataset, resolveFolder, type Dataset } from '../data.js';
+import { buildDataset, describeSource, resolveSource, type Dataset } from '../data.js';
 import { writeRunArtifacts } from '../report/artifacts.js';
 import { writeReport } from '../report/report.js';
 import { buildOptimizer } from '../wiring/optimizer.js';
@@ -19,6 +19,7 @@ import { buildTrainingProblem, derivedParams } from '../wiring/problem.js';
 import type { TrainingProblem } from '../wiring/types.js';
 import { runFile, writeJsonAtomic } from './files.js';
 import { openRunFolder } from './folder.js';
+import { tuneTvBaseline, writeRunModel } from './model-file.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { readRunConfig, stopWords, writeParams, writeStatus, type RunStatus } from './status.js';
 import { stdoutLine } from './output.js';
@@ -82,9 +83,8 @@ export type LogRow = StepRecord & {
 
 /** The training config with defaults filled in and a relative folder made absolute. */
 function resolvedConfig(config: ExperimentConfig, configDir: string): ExperimentConfig {
-  const folder = resolveFolder(config.data, configDir);
-  if (folder === undefined || config.data.source === 'stdlib') return config;
-  return { ...config, data: { ...config.data, source: { ...config.data.source, folder } } };
+  if (config.data.source === 'stdlib') return config;
+  return { ...config, data: { ...config.data, source: resolveSource(config.data, configDir) } };
 }
 
 /** Keys of the config that may change on `--resume` (everything else must match the saved run). */
@@ -217,7 +217,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   let optimizer: Optimizer<OptimizerState>;
   let state: OptimizerState;
   try {
-    write(`loading data (${cfg.data.source === 'stdlib' ? 'bundled photographs' : cfg.data.source.folder}) …`);
+    write(`loading data (${describeSource(cfg.data)}) …`);
     dataset = buildDataset(cfg, options.configDir ?? '.');
     problem = buildProblem(cfg, dataset);
     optimizer = buildOptimizer(cfg, problem);
@@ -373,6 +373,7 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
       writeCheckpointAtomic(ckptPath, checkpoint);
       mark.set(state.iteration);
       saveParams();
+      writeRunModel(outDir, cfg, state.theta);
       status({ status: 'running' });
     },
     { onStop: false },
@@ -403,6 +404,7 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
   if (mark.get() !== state.iteration) saveCheckpoint();
   saveParams();
   const interrupted = reason === 'aborted';
+  writeRunModel(outDir, cfg, state.theta, interrupted ? undefined : tuneTvBaseline(cfg, dataset.train, write));
   const artifacts = options.artifacts !== false && !interrupted;
   const why = stopWords(reason);
   if (interrupted) {

@@ -13,7 +13,7 @@ import { TrainingSet, models, saddleReconstruction, smoothReconstruction, type F
 import { Gradient2D } from '@bilevel/operators';
 import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
 import { Fista, Pdhg } from '@bilevel/solvers';
-import type { ExperimentConfig } from '../config/schema.js';
+import type { DegradationConfig, ExperimentConfig } from '../config/schema.js';
 import { forwardOperator, type ImagePair } from '../data.js';
 import { initialModelSpec, modelSpecOf, trainedForm } from './models.js';
 import type { Reconstruction, ReconstructOptions, TrainingProblem } from './types.js';
@@ -53,7 +53,7 @@ export function trainingSetOf(config: ExperimentConfig, pairs: readonly ImagePai
   const shape = imageShape(pairs[0]!.clean);
   const spec = initialModelSpec(config, shape);
   const samples = pairs.map((p) => {
-    const forward = forwardOperator(config.data.degradation, shape);
+    const forward = p.forward ?? forwardOperator(config.data.degradation, shape);
     return { degraded: p.degraded.data, clean: p.clean.data, ...(forward ? { forward } : {}) };
   });
   return { spec, set: new TrainingSet(models.build(spec, shape), samples, { ridge: config.model.ridge }) };
@@ -61,7 +61,8 @@ export function trainingSetOf(config: ExperimentConfig, pairs: readonly ImagePai
 
 /** The data term of the experiment as a formula. */
 function dataFormula(config: ExperimentConfig): string {
-  const fit = config.data.degradation.kind === 'noise' ? '½‖x − y‖²' : '½‖Ax − y‖² (A: Gaussian blur)';
+  const kind = config.data.degradation.kind;
+  const fit = kind === 'noise' ? '½‖x − y‖²' : kind === 'blur' ? '½‖Ax − y‖² (A: Gaussian blur)' : '½‖Mx − y‖² (M: random pixel mask per image)';
   const ridge = config.model.ridge;
   return ridge > 0 ? `${fit} + ${ridge / 2}‖x‖²` : fit;
 }
@@ -71,11 +72,16 @@ function toImage(like: Image, data: Vec): Image {
 }
 
 /**
- * Reconstruct one degraded image with the experiment's model at θ (its data term: the
- * degradation's forward operator and the ridge): see {@link reconstructModel}.
+ * Reconstruct one degraded image with the experiment's model at θ (its data term: `forward`, by
+ * default the degradation's forward operator, and the ridge): see {@link reconstructModel}.
  */
-export function reconstruct(config: ExperimentConfig, theta: ArrayLike<number>, degraded: Image, options: ReconstructOptions): Reconstruction {
-  const forward = forwardOperator(config.data.degradation, imageShape(degraded));
+export function reconstruct(
+  config: ExperimentConfig,
+  theta: ArrayLike<number>,
+  degraded: Image,
+  options: ReconstructOptions,
+  forward: LinearOperator | undefined = forwardOperator(config.data.degradation, imageShape(degraded)),
+): Reconstruction {
   return reconstructModel(modelSpecOf(config, theta), { ...(forward ? { forward } : {}), ridge: config.model.ridge }, degraded, options);
 }
 
@@ -116,35 +122,49 @@ export const TV_BASELINE_HUBER = 1e-3;
 /** Smoothing ν of the smoothed-TV baseline of deblurring. */
 const TV_BASELINE_NU = 0.01;
 
-/**
- * The TV baseline of a deblurring experiment: the registry's `smooth-tv` with the experiment's
- * data (blur, noise) and ridge (1e-3 when the experiment has none), smoothing ν = 0.01, weight α
- * (`½e^{θ₀} = α`), trained form smooth.
- */
-function tvBaselineConfig(config: ExperimentConfig, weight: number): { config: ExperimentConfig; theta: Float64Array } {
-  const ridge = config.model.ridge > 0 ? config.model.ridge : 1e-3;
-  const tv = {
-    ...config,
-    model: { kind: 'smooth-tv', init: {}, ridge, mode: 'anisotropic', boundary: 'neumann' },
-    hypergradient: { kind: 'implicit', loss: config.hypergradient.loss, maxIterations: config.hypergradient.maxIterations, cgMaxIterations: 1000 },
-  } as ExperimentConfig;
-  return { config: tv, theta: Float64Array.of(Math.log(2 * weight), Math.log(TV_BASELINE_NU)) };
-}
+/** Options of the registry's `smooth-tv` as the baseline of deblurring uses it. */
+const TV_BASELINE_OPTIONS = { mode: 'anisotropic', boundary: 'neumann' } as const;
 
 /** What the TV baseline of `bilevel eval` is, for reports. */
 export function tvDescription(config: ExperimentConfig): string {
   if (config.data.degradation.kind === 'noise') return `isotropic TV denoising ½‖x − y‖² + α Σ Huber_ε(|∇x|), ε = ${TV_BASELINE_HUBER} (fused PDHG)`;
-  const { config: tv } = tvBaselineConfig(config, 1);
-  return `anisotropic smoothed TV ${dataFormula(tv)} + α Σ √((∂x)² + ν²), ν = ${TV_BASELINE_NU} (FISTA)`;
+  const ridge = config.model.ridge > 0 ? config.model.ridge : 1e-3;
+  return `anisotropic smoothed TV ${dataFormula({ ...config, model: { ...config.model, ridge } })} + α Σ √((∂x)² + ν²), ν = ${TV_BASELINE_NU} (FISTA)`;
 }
 
 /**
  * The TV baseline with weight α: for denoising, isotropic Huber-TV with a tiny smoothing
  * (≈ TV) by the fused PDHG kernel of `@bilevel/solvers`; for deblurring, the smoothed-TV model
- * with the experiment's blur and a fixed small smoothing.
+ * with the experiment's blur (or a sample's `forward`, e.g. its mask) and a fixed small smoothing.
+ * See {@link reconstructTvBaseline}.
  */
-export function reconstructTv(config: ExperimentConfig, weight: number, degraded: Image, options: ReconstructOptions): Reconstruction {
-  if (config.data.degradation.kind === 'noise') {
+export function reconstructTv(config: ExperimentConfig, weight: number, degraded: Image, options: ReconstructOptions, forward?: LinearOperator): Reconstruction {
+  return reconstructTvBaseline({ degradation: config.data.degradation, ridge: config.model.ridge }, weight, degraded, options, forward);
+}
+
+/** What the TV baseline needs to know of a model's data term. */
+export interface TvBaselineSetting {
+  /** The degradation (its forward operator is the data term's). */
+  readonly degradation: DegradationConfig;
+  /** `μ` of the model's data term (the smoothed-TV baseline uses 1e-3 when it is 0). */
+  readonly ridge: number;
+}
+
+/**
+ * The TV baseline with weight α for a degradation, on one image (`forward`: the sample's
+ * forward operator, by default the degradation's): pure noise is denoised by
+ * isotropic Huber-TV (`½‖x − y‖² + α Σ Huber_ε(|∇x|)`, ε = {@link TV_BASELINE_HUBER}) with the
+ * fused PDHG kernel; any other forward operator `A` (blur) by anisotropic smoothed TV
+ * `½‖Ax − y‖² + (μ/2)‖x‖² + α Σ √((∂x)² + ν²)`, ν = 0.01, the registry's `smooth-tv` (FISTA).
+ */
+export function reconstructTvBaseline(
+  setting: TvBaselineSetting,
+  weight: number,
+  degraded: Image,
+  options: ReconstructOptions,
+  forward: LinearOperator | undefined = forwardOperator(setting.degradation, imageShape(degraded)),
+): Reconstruction {
+  if (!forward) {
     // Gradient2D, the isotropic Huber conjugate and ½‖x − y‖²: PDHG runs the fused WebAssembly kernel.
     const K = new Gradient2D({ channels: degraded.channels, height: degraded.height, width: degraded.width });
     const fStar = new HuberConjugate({ shape: K.range, groupSize: 2, alpha: weight, epsilon: TV_BASELINE_HUBER });
@@ -156,8 +176,8 @@ export function reconstructTv(config: ExperimentConfig, weight: number, degraded
     if (r.reason === 'diverged') throw new NumericalError('TV reconstruction diverged');
     return { image: toImage(degraded, state.x), iterations: r.iterations, distance: r.certificate.distance };
   }
-  const tv = tvBaselineConfig(config, weight);
-  return reconstruct(tv.config, tv.theta, degraded, options);
+  const spec: ModelSpec = { kind: 'smooth-tv', options: TV_BASELINE_OPTIONS, theta: [Math.log(2 * weight), Math.log(TV_BASELINE_NU)] };
+  return reconstructModel(spec, { forward, ridge: setting.ridge > 0 ? setting.ridge : 1e-3 }, degraded, options);
 }
 
 /** Quantities derived from θ for `params.json` and the report (e.g. `weight = e^θ₀`). */
