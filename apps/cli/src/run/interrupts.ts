@@ -54,6 +54,14 @@ export function watchInterrupts(io: CliIo, quitCode: number): Interrupts {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       offClosed?.();
+      // After a signal the command ends with quitCode; a second signal arriving once the last
+      // iteration is already done (short iterations) still quits with it, not with the default
+      // handler's kill.
+      if (reason === 'signal') {
+        const late = (): never => process.exit(quitCode);
+        process.once('SIGINT', late);
+        process.once('SIGTERM', late);
+      }
     },
   };
 }
