@@ -17,10 +17,70 @@ export function wasmDir(packageDir: string): string {
   return join(packageDir, 'src', 'wasm');
 }
 
-/** Assemble and validate one `.wat` file (SIMD enabled). */
+/** The index just past the balanced s-expression that opens at `text[start] === '('`. */
+function closing(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return i + 1;
+  }
+  throw new Error(`wasm: unbalanced parentheses from offset ${start}`);
+}
+
+/** The top-level s-expressions of `text` (arguments of a call). */
+function expressions(text: string): string[] {
+  const out: string[] = [];
+  for (let i = text.indexOf('('); i >= 0; i = text.indexOf('(', i)) {
+    const end = closing(text, i);
+    out.push(text.slice(i, end));
+    i = end;
+  }
+  return out;
+}
+
+/**
+ * Expand the calls of the functions marked `;; @inline` (on the line before their `(func`) into
+ * their bodies and drop the functions: V8 does not inline WebAssembly calls by default, and small
+ * helpers called per pair of pixels cost as much as their work. A marked function must be one
+ * expression of its parameters; its call sites must pass locals or constants (so duplicating an
+ * argument neither repeats work nor side effects).
+ */
+export function inlineMarked(wat: string): string {
+  const marked = /;;\s*@inline\s*\n\s*(?=\(func \$)/g;
+  const helpers = new Map<string, { params: string[]; body: string }>();
+  let out = wat;
+  for (let m = marked.exec(out); m; m = marked.exec(out)) {
+    const start = m.index + m[0].length;
+    const end = closing(out, start);
+    const head = /^\(func \$([\w.]+)((?:\s*\(param \$[\w.]+ \w+\))*)\s*\(result \w+\)\s*/.exec(out.slice(start, end));
+    if (!head) throw new Error(`wasm: @inline function at offset ${start} must be (func $name (param $p t)… (result t) <expression>)`);
+    const params = [...head[2]!.matchAll(/\(param \$([\w.]+) \w+\)/g)].map((p) => p[1]!);
+    const body = out.slice(start + head[0].length, end - 1).trim();
+    if (expressions(body).length !== 1) throw new Error(`wasm: @inline function $${head[1]} must be a single expression`);
+    helpers.set(head[1]!, { params, body });
+    out = out.slice(0, m.index) + out.slice(end);
+    marked.lastIndex = m.index;
+  }
+  for (const [name, { params, body }] of helpers) {
+    const call = `(call $${name} `;
+    for (let i = out.indexOf(call); i >= 0; i = out.indexOf(call, i)) {
+      const end = closing(out, i);
+      const args = expressions(out.slice(i + call.length, end - 1));
+      if (args.length !== params.length || !args.every((a) => /^\((local\.get \$[\w.]+|[fiv]\w*\.const [^()]*)\)$/.test(a))) {
+        throw new Error(`wasm: call of @inline $${name} must pass ${params.length} locals or constants, got ${out.slice(i, end)}`);
+      }
+      // one pass, so an argument named like another parameter is not substituted again
+      const expanded = body.replace(/\(local\.get \$([\w.]+)\)/g, (get, p: string) => (params.includes(p) ? args[params.indexOf(p)]! : get));
+      out = out.slice(0, i) + expanded + out.slice(end);
+    }
+  }
+  return out;
+}
+
+/** Assemble and validate one `.wat` file (SIMD enabled; functions marked `;; @inline` expanded). */
 export async function assemble(watPath: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const module = wabt.parseWat(basename(watPath), readFileSync(watPath, 'utf8'), { simd: true });
+  const module = wabt.parseWat(basename(watPath), inlineMarked(readFileSync(watPath, 'utf8')), { simd: true });
   try {
     module.validate();
     return Uint8Array.from(module.toBinary({}).buffer);

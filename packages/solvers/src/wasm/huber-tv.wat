@@ -192,6 +192,7 @@
 
   ;; Neumann divergence of (q0, q1) on a pair: q0[j]·mX[j] − q0[j−1]·mL[j] + q1own[j] − q1up[j]
   ;; (q1own, q1up: the rows of q1 at i and i − 1, or the zero row where the term is dropped).
+  ;; @inline
   (func $div (param $q0 i32) (param $q1own i32) (param $q1up i32) (param $mX i32) (param $mL i32) (param $j i32) (result v128)
     (f64x2.add
       (f64x2.sub
@@ -369,24 +370,31 @@
   ;; ---- certificates: sweeps over the rows of every channel, results added at 264… ----
   ;; Per-group norms of a pair of pairs (a0, a1): isotropic ‖(a0, a1)‖² on both, anisotropic a0², a1².
   (global $iso (mut v128) (v128.const i64x2 0 0))
+  ;; @inline
   (func $norm0 (param $a0 v128) (param $a1 v128) (result v128)
     (f64x2.add (f64x2.mul (local.get $a0) (local.get $a0)) (v128.and (f64x2.mul (local.get $a1) (local.get $a1)) (global.get $iso))))
+  ;; @inline
   (func $norm1 (param $a0 v128) (param $a1 v128) (result v128)
     (f64x2.add (f64x2.mul (local.get $a1) (local.get $a1)) (v128.and (f64x2.mul (local.get $a0) (local.get $a0)) (global.get $iso))))
   ;; ⟨a, b⟩ over the group of component 0 or 1 (isotropic: both components; anisotropic: one).
+  ;; @inline
   (func $dot0 (param $a0 v128) (param $a1 v128) (param $b0 v128) (param $b1 v128) (result v128)
     (f64x2.add (f64x2.mul (local.get $a0) (local.get $b0)) (v128.and (f64x2.mul (local.get $a1) (local.get $b1)) (global.get $iso))))
+  ;; @inline
   (func $dot1 (param $a0 v128) (param $a1 v128) (param $b0 v128) (param $b1 v128) (result v128)
     (f64x2.add (f64x2.mul (local.get $a1) (local.get $b1)) (v128.and (f64x2.mul (local.get $a0) (local.get $b0)) (global.get $iso))))
   ;; Forward differences of one row of q (scaled by s): (q[j+1] − q[j])·mX and q[j + dW] − q[j].
+  ;; @inline
   (func $dx (param $q i32) (param $mX i32) (param $j i32) (param $s v128) (result v128)
     (f64x2.mul (local.get $s) (f64x2.mul (v128.load align=8 (i32.add (local.get $mX) (local.get $j)))
       (f64x2.sub (v128.load offset=8 align=8 (i32.add (local.get $q) (local.get $j))) (v128.load align=8 (i32.add (local.get $q) (local.get $j)))))))
+  ;; @inline
   (func $dy (param $q i32) (param $dW i32) (param $j i32) (param $s v128) (result v128)
     (f64x2.mul (local.get $s)
       (f64x2.sub (v128.load align=8 (i32.add (i32.add (local.get $q) (local.get $dW)) (local.get $j))) (v128.load align=8 (i32.add (local.get $q) (local.get $j))))))
   ;; The radial map of the generalised Hessians at the pair on component k: where the group of u
   ;; is active, a·v_k + b·u_k⟨u, v⟩ (b·u_k·dot), else c·v_k.
+  ;; @inline
   (func $radial (param $act v128) (param $a v128) (param $b v128) (param $c v128) (param $u v128) (param $v v128) (param $dot v128) (result v128)
     (v128.bitselect
       (f64x2.add (f64x2.mul (local.get $a) (local.get $v)) (f64x2.mul (f64x2.mul (local.get $b) (local.get $u)) (local.get $dot)))
