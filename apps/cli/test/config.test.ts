@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXPERIMENTS_DIR, experimentJsonSchema, listExperiments, loadExperimentConfig, parseExperimentConfig } from '@bilevel/cli';
+import { jsonErrorOffset } from '../src/config/load.js';
 import { cli, tempDir, tinyConfig, writeConfig } from './helpers.js';
 
 function issuesOf(value: unknown): string {
@@ -113,5 +114,20 @@ describe('bilevel experiments / usage', () => {
     expect((await cli('frobnicate')).code).toBe(2);
     expect((await cli('denoise', 'a.png', 'b.png')).code).toBe(2);
     expect((await cli('--help')).code).toBe(0);
+  });
+});
+
+describe('jsonErrorOffset', () => {
+  it('is -1 exactly for the texts JSON.parse accepts, else the offset of the first error', () => {
+    const valid = ['{}', '[ ]', '{"a":[1,2,{"b":null}]}', '[[[]]]', ' [1, {"x": "y\\"z"}, -0.5e3, true, false] '];
+    for (const t of valid) {
+      expect(() => JSON.parse(t)).not.toThrow();
+      expect(jsonErrorOffset(t)).toBe(-1);
+    }
+    const invalid: [string, number][] = [['[1,]', 3], ['{"a" 1}', 5], ['[1 2]', 3], ['{"a":1,}', 7], ['{,}', 1], ['[,1]', 1], ['[', 1], ['{"a":{"b":[true,false]}} x', 25]];
+    for (const [t, at] of invalid) {
+      expect(() => JSON.parse(t)).toThrow();
+      expect(jsonErrorOffset(t)).toBe(at);
+    }
   });
 });

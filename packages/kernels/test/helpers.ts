@@ -2,8 +2,9 @@
  * Shared fixtures of the kernels tests: seeded problems and the error metrics of the float32
  * tolerance tiers (README "Tolerance tiers").
  */
+import { expect } from 'vitest';
 import { Rng, type Vec } from '@bilevel/core';
-import type { SaddleFilterBank, FilterBoundary, OperatorSpec, SaddleSpec } from '@bilevel/kernels';
+import type { ComputeBackend, Grid, SaddleFilterBank, FilterBoundary, OperatorSpec, SaddleSpec } from '@bilevel/kernels';
 
 /** A piecewise-constant target with additive noise, `H×W`, seeded. */
 export function denoisingData(H: number, W: number, seed: number, noise = 0.1): { data: Vec; target: Vec } {
@@ -46,4 +47,12 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
+}
+
+/** `backend.gradient(x, grid, out)` writes into `out` and returns it, and leaves `x` as it was. */
+export async function expectGradientIntoOut(backend: ComputeBackend, x: Vec, grid: Grid): Promise<void> {
+  const copy = x.slice();
+  const out = new Float64Array(2 * x.length);
+  expect(await backend.gradient(x, grid, out)).toBe(out);
+  expect(x).toEqual(copy);
 }

@@ -90,14 +90,7 @@ export class Subsample implements LinearOperator {
     checkCall('Subsample.apply', x, this.domain, this.n, out, this.range, this.m, false);
     const [C, H, W] = this.domain as [number, number, number];
     const [, h, w] = this.range as [number, number, number];
-    const f = this.factor;
-    let k = 0;
-    for (let c = 0; c < C; c++) {
-      for (let i = 0; i < h; i++) {
-        const r = (c * H + this.offset + f * i) * W + this.offset;
-        for (let j = 0; j < w; j++) out[k++] = x[r + f * j]!;
-      }
-    }
+    copyWindow(x, out, C, H, W, this.offset, this.offset, h, w, true, this.factor);
     return out;
   }
 
@@ -106,15 +99,8 @@ export class Subsample implements LinearOperator {
     checkCall('Subsample.adjoint', y, this.range, this.m, out, this.domain, this.n, false);
     const [C, H, W] = this.domain as [number, number, number];
     const [, h, w] = this.range as [number, number, number];
-    const f = this.factor;
     out.fill(0);
-    let k = 0;
-    for (let c = 0; c < C; c++) {
-      for (let i = 0; i < h; i++) {
-        const r = (c * H + this.offset + f * i) * W + this.offset;
-        for (let j = 0; j < w; j++) out[r + f * j] = y[k++]!;
-      }
-    }
+    copyWindow(out, y, C, H, W, this.offset, this.offset, h, w, false, this.factor);
     return out;
   }
 
@@ -152,16 +138,20 @@ const cropSchema = z.strictObject({
   cropWidth: dimension,
 });
 
-/** Copy the window `[top, top+h) × [left, left+w)` of each channel between the two layouts. */
+/**
+ * Copy between the big `[C, H, W]` and the small `[C, h, w]` layout the grid of rows
+ * `top + stride·i` and columns `left + stride·j` (`i < h`, `j < w`) of each channel: a crop
+ * window (`stride` 1) or a subsampling grid. `toSmall`: gather into `small`, else scatter into `big`.
+ */
 function copyWindow(
-  big: Vec, small: Vec, C: number, H: number, W: number, top: number, left: number, h: number, w: number, toSmall: boolean,
+  big: Vec, small: Vec, C: number, H: number, W: number, top: number, left: number, h: number, w: number, toSmall: boolean, stride = 1,
 ): void {
   for (let c = 0; c < C; c++) {
     for (let i = 0; i < h; i++) {
-      const b = (c * H + top + i) * W + left;
+      const b = (c * H + top + stride * i) * W + left;
       const s = (c * h + i) * w;
-      if (toSmall) for (let j = 0; j < w; j++) small[s + j] = big[b + j]!;
-      else for (let j = 0; j < w; j++) big[b + j] = small[s + j]!;
+      if (toSmall) for (let j = 0; j < w; j++) small[s + j] = big[b + stride * j]!;
+      else for (let j = 0; j < w; j++) big[b + stride * j] = small[s + j]!;
     }
   }
 }
