@@ -11,12 +11,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
-import { createServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { Rng } from '@bilevel/core';
 import { measure } from '@bilevel/core/bench';
 import { models } from '@bilevel/models';
 import { ParallelOracle, type ComputeOptions, type SampleProblem } from '@bilevel/parallel';
+import { startRedis } from '@bilevel/parallel/testing';
 
 const SIZE = 64;
 const SAMPLES = 8;
@@ -81,14 +81,8 @@ for (const workers of [1, 2]) {
 // Redis: a local server and local worker processes (skipped without Debian's redis-server).
 const redisBin = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
 if (redisBin) {
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = (s.address() as { port: number }).port;
-      s.close(() => resolve(a));
-    });
-  });
-  const server = spawn(redisBin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
+  const redis = await startRedis(redisBin);
+  const url = redis.url;
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const script = new URL('../test/processes/worker.ts', import.meta.url).pathname;
   const workers: ChildProcess[] = [];
@@ -101,7 +95,6 @@ if (redisBin) {
       });
     });
   try {
-    await new Promise((r) => setTimeout(r, 300));
     for (const count of [1, 2]) {
       await startWorker();
       const t = time({ engine: 'redis', redis: { url, waitForWorkersMs: 60_000 } });
@@ -110,7 +103,7 @@ if (redisBin) {
     }
   } finally {
     for (const w of workers) w.kill('SIGTERM');
-    server.kill('SIGTERM');
+    await redis.stop();
   }
 } else {
   console.log(JSON.stringify({ bench: 'parallel-hypergradient', engine: 'redis', skipped: 'redis-server not installed (apt-get install redis-server)' }));

@@ -44,7 +44,7 @@ export type ComputeOptions = Omit<ResolvedComputeOptions, 'engine'> & { readonly
 export const computeOptionsSchema: z.ZodType<ResolvedComputeOptions, ComputeOptions> = z.strictObject({
   /** `inline` (this thread), `threads` (worker threads, piscina) or `redis` (BullMQ workers anywhere). */
   engine: z.enum(['inline', 'threads', 'redis']).default('threads'),
-  /** Worker threads of the `threads` engine (default: one per core). */
+  /** Worker threads of the `threads` engine (default: one per core, at most one per sample). */
   workers: z.number().int().positive().optional(),
   /** Connection and timing of the `redis` engine. */
   redis: redisOptionsSchema.optional(),
@@ -100,7 +100,7 @@ export class ParallelOracle implements HypergradientOracle {
       c.engine === 'inline'
         ? new InlineEngine()
         : c.engine === 'threads'
-          ? new BridgedEngine({ engine: 'threads', workers: c.workers ?? defaultWorkers() }, options.log)
+          ? new BridgedEngine({ engine: 'threads', workers: c.workers ?? Math.min(defaultWorkers(), this.numSamples) }, options.log)
           : new BridgedEngine({ engine: 'redis', ...c.redis! }, options.log);
     this.stats = new ParallelStats(c.engine);
     try {

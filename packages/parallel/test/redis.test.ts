@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildProblem, ParallelOracle } from '@bilevel/parallel';
 import { foeProblem, smoothTvProblem } from './fixtures.js';
-import { redisServerPath, startRedis, type TestRedis } from './redis-server.js';
+import { redisServerPath, startRedis, type TestRedis } from '@bilevel/parallel/testing';
 import { spawnScript, stopScript, type Script } from './processes/spawn.js';
 import { OPTIMIZERS, trajectory } from './trajectories.js';
 

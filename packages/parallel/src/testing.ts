@@ -1,7 +1,9 @@
 /**
- * A real Redis server for the tests: Debian's `redis-server` (installed with apt-get when it is
- * missing and we are root), started on a free loopback port without persistence, stopped (or
- * killed and restarted on the same port) by the test.
+ * `@bilevel/parallel/testing`: a real Redis server for tests of the `redis` engine — Debian's
+ * `redis-server` (installed with apt-get when it is missing and the process runs as root, as
+ * `.ci/run` does), started on a free loopback port without persistence, stopped, or killed and
+ * restarted empty on the same port (a Redis restart mid-run).
+ * @module
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
