@@ -6,13 +6,14 @@
 import { BilevelError, NumericalError, ValidationError, totalIterations } from '@bilevel/core';
 import type { Checkpoint, Optimizer, OptimizerState, StepRecord } from '@bilevel/optimizers';
 import { JsonlWriter, readCheckpoint, writeCheckpointAtomic } from '@bilevel/optimizers/node';
-import type { ExperimentConfig } from '../config/schema.js';
+import type { ComputeConfig, ExperimentConfig } from '../config/schema.js';
 import { buildDataset, resolveFolder, type Dataset } from '../data.js';
 import { writeRunArtifacts } from '../report/artifacts.js';
 import { writeReport } from '../report/report.js';
 import { buildOptimizer } from '../wiring/optimizer.js';
 import { buildTrainingProblem, derivedParams } from '../wiring/problem.js';
 import type { TrainingProblem } from '../wiring/types.js';
+import { ComputeMeter, computeNote, type ComputeStep } from './compute.js';
 import { runFile, writeJsonAtomic } from './files.js';
 import { openRunFolder } from './folder.js';
 import { createProgress, type ProgressMode } from './progress.js';
@@ -43,6 +44,8 @@ export interface RunExperimentOptions {
   readonly artifacts?: boolean;
   /** Called after every upper-level iteration with its log row (after it is logged and checkpointed). */
   readonly onStep?: (row: LogRow) => void;
+  /** Where the per-sample solves run, replacing the config's `compute` section (`bilevel train --redis`). */
+  readonly compute?: ComputeConfig;
 }
 
 /** Outcome of {@link runExperiment}. */
@@ -71,6 +74,8 @@ export interface RunExperimentResult {
 export type LogRow = StepRecord & {
   /** PSNR (dB) of the (unclipped) training reconstructions implied by the batch loss. */
   readonly psnr: number;
+  /** The parallel engine's use in this iteration (depends on the machine, like `wallTime`). */
+  readonly compute?: ComputeStep;
 };
 
 /** PSNR (dB, data range 1) implied by a squared-error loss per image of `n` pixels. */
@@ -87,7 +92,7 @@ function resolvedConfig(config: ExperimentConfig, configDir: string): Experiment
 }
 
 /** Keys of the config that may change on `--resume` (everything else must match the saved run). */
-const RESUMABLE_KEYS = new Set(['budget', 'checkpointEvery', 'eval', 'description', '$schema']);
+const RESUMABLE_KEYS = new Set(['budget', 'checkpointEvery', 'eval', 'description', '$schema', 'compute']);
 
 function diffKeys(a: unknown, b: unknown, path = ''): string[] {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) || Array.isArray(b)) {
@@ -102,7 +107,7 @@ function checkResumeConfig(saved: ExperimentConfig, given: ExperimentConfig, dir
   if (diffs.length) {
     throw new ValidationError(
       `--resume: the config differs from the one the run in ${dir} was started with, at: ${diffs.join(', ')}; ` +
-        'only budget, checkpointEvery, eval and description may change on resume (start a new run with another --out instead)',
+        'only budget, checkpointEvery, eval, compute and description may change on resume (start a new run with another --out instead)',
       diffs,
     );
   }
@@ -146,9 +151,9 @@ const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r)
  * with their own names; an error there is reported as one of the config's `model` section (the
  * schema bounds the values it knows, so this is the last line of defence).
  */
-function buildProblem(cfg: ExperimentConfig, dataset: Dataset): TrainingProblem {
+function buildProblem(cfg: ExperimentConfig, dataset: Dataset, write: (line: string) => void): TrainingProblem {
   try {
-    return buildTrainingProblem(cfg, dataset.train);
+    return buildTrainingProblem(cfg, dataset.train, { log: write });
   } catch (e) {
     if (!(e instanceof ValidationError) || /^(data|model|optimizer|hypergradient|budget|eval)[.:\s]/.test(e.message)) throw e;
     throw new ValidationError(
@@ -203,7 +208,8 @@ function resumeState(dir: string, cfg: ExperimentConfig, optimizer: Optimizer<Op
 export async function runExperiment(config: ExperimentConfig, options: RunExperimentOptions): Promise<RunExperimentResult> {
   const t0 = Date.now();
   const write = options.write ?? stdoutLine;
-  const cfg = resolvedConfig(config, options.configDir ?? '.');
+  const resolved = resolvedConfig(config, options.configDir ?? '.');
+  const cfg = options.compute ? { ...resolved, compute: options.compute } : resolved;
   const resume = options.resume ?? false;
   const folder = openRunFolder(options.outDir, { resume, force: options.force ?? false, name: cfg.name });
   const outDir = folder.dir;
@@ -214,13 +220,16 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   let problem: TrainingProblem;
   let optimizer: Optimizer<OptimizerState>;
   let state: OptimizerState;
+  let release = (): void => {};
   try {
     write(`loading data (${cfg.data.source === 'stdlib' ? 'bundled photographs' : cfg.data.source.folder}) …`);
     dataset = buildDataset(cfg, options.configDir ?? '.');
-    problem = buildProblem(cfg, dataset);
+    problem = buildProblem(cfg, dataset, write);
+    release = problem.compute.close;
     optimizer = buildOptimizer(cfg, problem);
     state = resume ? resumeState(outDir, cfg, optimizer, problem.paramNames) : optimizer.init(problem.theta0);
   } catch (e) {
+    release();
     folder.abandon();
     throw e;
   }
@@ -262,6 +271,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       finish: () => (finished = true),
     });
   } finally {
+    release();
     process.off('exit', onExit);
     folder.release();
   }
@@ -319,6 +329,8 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
   let stopCause: StopCause | undefined = budgetReached(cfg, state);
   let first: StepRecord | undefined;
   let last: StepRecord | undefined;
+  const meter = new ComputeMeter(problem.compute);
+  const iteration0 = state.iteration;
   progress.start(cfg.budget.iterations, state.iteration);
   try {
     while (!stopCause) {
@@ -352,7 +364,8 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
       }
       first ??= record;
       last = record;
-      const row: LogRow = { ...record, psnr: psnrFromLoss(record.loss, problem.pixelsPerSample, problem.reduction) };
+      const compute = meter.step();
+      const row: LogRow = { ...record, psnr: psnrFromLoss(record.loss, problem.pixelsPerSample, problem.reduction), compute };
       log.write(row);
       if (record.cappedSolves > 0) {
         write(
@@ -368,6 +381,7 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
         psnr: row.psnr,
         cost: record.totalIterations,
         fraction: budgetFraction(cfg, state),
+        compute: computeNote(compute),
       });
       if (state.iteration % cfg.checkpointEvery === 0) {
         saveCheckpoint();
@@ -394,11 +408,11 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
     status({ status: 'running', stopCause });
     write(`stopped after ${state.iteration} iterations (${stopCause}); writing pictures and report …`);
     const results = await writeRunArtifacts(outDir, cfg, dataset, problem, state.theta);
-    status({ status: 'completed', stopCause, results });
+    status({ status: 'completed', stopCause, results, compute: meter.summary(state.iteration - iteration0) });
     writeReport(outDir);
     write(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${runFile(outDir, 'report')}`);
   } else {
-    status({ status: 'completed', stopCause });
+    status({ status: 'completed', stopCause, compute: meter.summary(state.iteration - iteration0) });
     write(`stopped after ${state.iteration} iterations (${stopCause}); no pictures or report (--no-report); done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${outDir}`);
   }
   if (stopCause !== 'interrupted') mark.finish();
