@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildReport, readJsonLines, runFile } from '@bilevel/cli';
 import { redisServerPath, startRedis, type TestRedis } from '@bilevel/parallel/testing';
 import { QUIET, cli, spawnCli, tempDir, tinyConfig, trainTiny, writeConfig, type CliChild } from './helpers.js';
@@ -49,27 +49,26 @@ describe('compute engines in the app', () => {
   describe.skipIf(!bin)('redis (real Redis server, `bilevel worker` processes)', () => {
     let redis: TestRedis | undefined;
     const children: CliChild[] = [];
-    afterAll(async () => {
-      for (const c of children) {
+    const startWorker = async (threads: number): Promise<CliChild> => {
+      redis ??= await startRedis(bin!);
+      const worker = spawnCli(['worker', '--redis', redis.url, '--threads', String(threads)]);
+      children.push(worker);
+      await worker.waitFor(new RegExp(`ready: ${threads} worker`));
+      return worker;
+    };
+    afterEach(async () => {
+      for (const c of children.splice(0)) {
         c.child.kill('SIGTERM');
         await c.exit;
       }
+    });
+    afterAll(async () => {
       await redis?.stop();
     });
 
-    it('a trainer killed with SIGKILL and resumed with --resume ends as an uninterrupted inline run', async () => {
-      redis = await startRedis(bin!);
-      const worker = spawnCli(['worker', '--redis', redis.url, '--threads', '2']);
-      children.push(worker);
-      await worker.waitFor(/ready: 2 worker/);
-      const dir = tempDir();
-      const overrides = { budget: { iterations: 12 }, checkpointEvery: 2 };
-      const reference = await trainTiny(dir, 'reference', overrides);
-      const config = writeConfig(dir, tinyConfig(overrides), 'redis.json');
-      const out = join(dir, 'redis');
-      const trainer = spawnCli(['train', config, '--out', out, '--redis', redis.url, '--progress', 'plain', '--no-report']);
-      // kill it once a checkpoint was written and before the end
-      await new Promise<void>((resolve, reject) => {
+    /** Resolve once the run in `out` has a checkpoint at iteration ≥ 2 and is before iteration 10 (of 12). */
+    const midRun = (out: string): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
         const poll = setInterval(() => {
           try {
             const s = readJson(runFile(out, 'status')) as { iteration: number; checkpointIteration?: number };
@@ -78,20 +77,50 @@ describe('compute engines in the app', () => {
               resolve();
             } else if (s.iteration >= 10) {
               clearInterval(poll);
-              reject(new Error('the trainer finished before it could be killed'));
+              reject(new Error('the trainer got too far before the fault could be injected'));
             }
           } catch {
             // run.json not written yet (or being replaced)
           }
         }, 10);
       });
+    const overrides = { budget: { iterations: 12 }, checkpointEvery: 2 };
+
+    it('a trainer killed with SIGKILL and resumed with --resume ends as an uninterrupted inline run', async () => {
+      await startWorker(2);
+      const dir = tempDir();
+      const reference = await trainTiny(dir, 'reference', overrides);
+      const config = writeConfig(dir, tinyConfig(overrides), 'redis.json');
+      const out = join(dir, 'redis');
+      const trainer = spawnCli(['train', config, '--out', out, '--redis', redis!.url, '--progress', 'plain', '--no-report']);
+      await midRun(out);
       trainer.child.kill('SIGKILL');
       await trainer.exit;
-      const resumed = await cli('train', config, '--out', out, '--resume', '--redis', redis.url, ...QUIET);
+      const resumed = await cli('train', config, '--out', out, '--resume', '--redis', redis!.url, ...QUIET);
       expect(resumed.code, resumed.err).toBe(0);
       expect(outcome(out)).toEqual(outcome(reference));
       const rows = readJsonLines(runFile(out, 'log')) as { compute?: { engine: string } }[];
       expect(rows.at(-1)!.compute!.engine).toBe('redis');
+    });
+
+    it('a `bilevel worker` killed with SIGKILL during training: its samples go to the other worker and the run ends as the inline run', async () => {
+      // two workers of one thread each: each owns one of the two training crops
+      const doomed = await startWorker(1);
+      await startWorker(1);
+      const dir = tempDir();
+      const reference = await trainTiny(dir, 'reference', overrides);
+      const config = writeConfig(dir, tinyConfig({ ...overrides, compute: { engine: 'redis', redis: redis!.url } }), 'redis.json');
+      const out = join(dir, 'redis');
+      const trainer = spawnCli(['train', config, '--out', out, '--progress', 'plain', '--no-report']);
+      await midRun(out);
+      doomed.child.kill('SIGKILL');
+      expect((await doomed.exit).signal).toBe('SIGKILL');
+      const done = await trainer.exit;
+      expect(done.code, done.err).toBe(0);
+      expect(outcome(out)).toEqual(outcome(reference));
+      const status = readJson(runFile(out, 'status')) as { compute: { engine: string; resent: number } };
+      expect(status.compute.engine).toBe('redis');
+      expect(status.compute.resent).toBeGreaterThan(0);
     });
   });
 });
