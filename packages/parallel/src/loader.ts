@@ -17,17 +17,14 @@ function tsxArgv(): string[] {
 }
 
 /**
- * How to start the worker module `name` (without extension) beside this file as a thread's
- * entry: its URL, `execArgv`, and what to merge into `workerData` (from the sources, the entry
- * is `ts-entry.mjs`, which imports the TypeScript module once the tsx hooks are in place).
+ * How to start the worker module `name` (without extension, relative to `base`, by default this
+ * file) as a thread's entry — of a plain `Worker` or of a piscina pool, whose task function is
+ * the module's default export: its URL, `execArgv`, and what to merge into `workerData`. From the
+ * sources, the entry is `ts-entry.mjs`, which imports the TypeScript module as an ES module once
+ * the tsx hooks are in place (never the `.ts` file itself: piscina would `require()` it, compiled
+ * to CommonJS, at about twice the CPU).
  */
-export function workerEntry(name: string): { readonly url: URL; readonly execArgv: string[]; readonly workerData: Record<string, string> } {
-  if (!fromSources) return { url: new URL(`./${name}.js`, import.meta.url), execArgv: [], workerData: {} };
-  return { url: new URL('./ts-entry.mjs', import.meta.url), execArgv: tsxArgv(), workerData: { tsModule: new URL(`./${name}.ts`, import.meta.url).href } };
-}
-
-/** The URL and `execArgv` of the module `name` beside this file, imported by a pool's worker (piscina). */
-export function workerModule(name: string): { readonly url: URL; readonly execArgv: string[] } {
-  if (!fromSources) return { url: new URL(`./${name}.js`, import.meta.url), execArgv: [] };
-  return { url: new URL(`./${name}.ts`, import.meta.url), execArgv: tsxArgv() };
+export function workerEntry(name: string, base: string | URL = import.meta.url): { readonly url: URL; readonly execArgv: string[]; readonly workerData: Record<string, string> } {
+  if (!fromSources) return { url: new URL(`./${name}.js`, base), execArgv: [], workerData: {} };
+  return { url: new URL('./ts-entry.mjs', import.meta.url), execArgv: tsxArgv(), workerData: { tsModule: new URL(`./${name}.ts`, base).href } };
 }

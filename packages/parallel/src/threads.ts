@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import { WorkerLostError, type Delivery, type Transport, type WorkMessage } from './dispatch.js';
 import { payloadBytes } from './frame.js';
-import { workerModule } from './loader.js';
+import { workerEntry } from './loader.js';
 import type { SampleOutcome } from './task.js';
 
 /** Options of {@link ThreadsTransport}. */
@@ -19,26 +19,32 @@ export interface ThreadsOptions {
   readonly version?: string;
 }
 
+/**
+ * A pool of one long-lived thread whose tasks run the default export of the worker module `name`
+ * (relative to `base`, by default this package's `src`/`dist`), loaded as an ES module — from the
+ * sources through `ts-entry.mjs` (see {@link workerEntry}).
+ */
+export function threadPool(name: string, workerData: Record<string, unknown>, base?: string | URL): Piscina {
+  const entry = workerEntry(name, base);
+  return new Piscina({
+    filename: entry.url.href,
+    minThreads: 1,
+    maxThreads: 1,
+    idleTimeout: 2 ** 31 - 1,
+    execArgv: entry.execArgv,
+    workerData: { ...entry.workerData, ...workerData },
+  });
+}
+
 /** Worker threads of this process as a {@link Transport}. */
 export class ThreadsTransport implements Transport {
   private readonly pools = new Map<string, Piscina>();
 
   /** @param options number of threads */
   constructor(options: ThreadsOptions) {
-    const { url, execArgv } = workerModule('thread-worker');
     for (let w = 0; w < options.workers; w++) {
       const worker = `thread-${w}`;
-      this.pools.set(
-        worker,
-        new Piscina({
-          filename: url.href,
-          minThreads: 1,
-          maxThreads: 1,
-          idleTimeout: 2 ** 31 - 1,
-          execArgv,
-          workerData: { worker, ...(options.version !== undefined ? { version: options.version } : {}) },
-        }),
-      );
+      this.pools.set(worker, threadPool('thread-worker', { worker, ...(options.version !== undefined ? { version: options.version } : {}) }));
     }
   }
 
