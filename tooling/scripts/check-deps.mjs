@@ -18,7 +18,8 @@ export const allowed = {
   optimizers: ['core'],
   kernels: ['core'],
   imaging: ['core'],
-  cli: ['core', 'operators', 'prox', 'models', 'solvers', 'hypergrad', 'optimizers', 'kernels', 'imaging'],
+  parallel: ['core', 'models', 'hypergrad'],
+  cli: ['core', 'operators', 'prox', 'models', 'solvers', 'hypergrad', 'optimizers', 'kernels', 'imaging', 'parallel'],
   playground: ['core', 'operators', 'prox', 'models', 'solvers', 'hypergrad', 'optimizers', 'kernels', 'imaging'],
 };
 

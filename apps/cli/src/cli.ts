@@ -4,6 +4,7 @@
  * subprocess; `main.ts` is the executable.
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BilevelError, NumericalError, ValidationError, asFileSystemError, stringifyJson } from '@bilevel/core';
 import { PHOTOGRAPHS } from '@bilevel/imaging';
@@ -19,6 +20,7 @@ import { watchInterrupts } from './run/interrupts.js';
 import { processIo, type CliIo } from './run/output.js';
 import type { ProgressMode } from './run/progress.js';
 import { runExperiment } from './run/train.js';
+import { runWorker } from './run/worker.js';
 
 export type { CliIo } from './run/output.js';
 
@@ -68,6 +70,11 @@ interface EvalCliOptions {
   json?: boolean;
 }
 
+function redisUrl(v: string): string {
+  if (!/^rediss?:\/\/./.test(v)) throw new InvalidArgumentError('must be a redis:// URL, e.g. redis://127.0.0.1:6379');
+  return v;
+}
+
 function positiveInteger(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be an integer ≥ 1');
@@ -103,9 +110,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--force', 'replace an unfinished run, or a completed run of another experiment, in the run directory')
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain', 'none']).default('auto'))
     .option('--no-report', 'skip the final pictures and report')
+    .option('--redis <url>', 'solve the samples on `bilevel worker` processes through this Redis server (compute.engine "redis")', redisUrl)
     .addOption(jsonOption())
     .action(
-      async (configArg: string, opts: { out?: string; resume?: boolean; force?: boolean; progress: ProgressMode; report: boolean; json?: boolean }) => {
+      async (
+        configArg: string,
+        opts: { out?: string; resume?: boolean; force?: boolean; progress: ProgressMode; report: boolean; json?: boolean; redis?: string },
+      ) => {
         const path = resolveConfigPath(configArg);
         const config = loadExperimentConfig(path);
         const interrupts = watchInterrupts(io, EXIT.interrupted);
@@ -120,6 +131,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
             signal: interrupts.signal,
             configDir: configDirOf(path),
             artifacts: opts.report,
+            ...(opts.redis ? { compute: { engine: 'redis' as const, redis: opts.redis } } : {}),
           });
           if (opts.json) {
             printJson(io, {
@@ -140,6 +152,16 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         }
       },
     );
+
+  program
+    .command('worker')
+    .description('solve training samples for trainers that use this Redis server (`bilevel train --redis URL`, or compute.engine "redis"); runs until Ctrl-C')
+    .requiredOption('--redis <url>', 'the Redis server, e.g. redis://10.0.0.5:6379', redisUrl)
+    .option('--threads <n>', 'solver threads, each a worker (default: one per core)', positiveInteger)
+    .option('--prefix <name>', 'key prefix shared with the trainers (default bilevel)')
+    .action(async (opts: { redis: string; threads?: number; prefix?: string }) => {
+      await runWorker({ url: opts.redis, threads: opts.threads ?? availableParallelism(), ...(opts.prefix ? { prefix: opts.prefix } : {}), write: io.out });
+    });
 
   program
     .command('eval')

@@ -118,7 +118,7 @@ export { runCli, buildProgram, EXIT, type CliIo } from './cli.js';
  * The wiring to the library packages: training problems (model + oracle), single
  * reconstructions, the TV baseline, optimizers.
  */
-export { buildTrainingProblem, trainingSetOf, reconstruct, reconstructModel, reconstructTv, reconstructTvBaseline, type TvBaselineSetting, tvDescription, derivedParams, filterBank } from './wiring/problem.js';
+export { buildTrainingProblem, sampleProblemOf, trainingSetOf, reconstruct, reconstructModel, reconstructTv, reconstructTvBaseline, type TvBaselineSetting, tvDescription, derivedParams, filterBank } from './wiring/problem.js';
 /** The upper-level optimizer of a config (`@bilevel/optimizers`). */
 export { buildOptimizer, optimizerLabel } from './wiring/optimizer.js';
 /**

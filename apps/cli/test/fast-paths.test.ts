@@ -9,7 +9,8 @@ import { addGaussianNoise, crop } from '@bilevel/imaging';
 import { loadPhotograph } from '@bilevel/imaging/node';
 import { PiggybackOracle } from '@bilevel/hypergrad';
 import { ConvFilterBank } from '@bilevel/operators';
-import { buildTrainingProblem, loadExperimentConfig, resolveConfigPath, trainingSetOf, type ImagePair } from '@bilevel/cli';
+import { buildProblem } from '@bilevel/parallel';
+import { initialModelSpec, loadExperimentConfig, resolveConfigPath, sampleProblemOf, trainingSetOf, type ImagePair } from '@bilevel/cli';
 
 function pairs(size: number): ImagePair[] {
   const photo = loadPhotograph('airplane-from-above', { gray: true, maxSide: 96 });
@@ -23,15 +24,16 @@ function pairs(size: number): ImagePair[] {
 }
 
 describe('bundled experiments on the fast paths', () => {
-  it('huber-tv-denoising: every piggyback solve runs on the fused Huber-TV kernel', () => {
+  it('huber-tv-denoising: every piggyback solve runs on the fused Huber-TV kernel (the per-sample oracle every compute engine builds)', () => {
     const config = loadExperimentConfig(resolveConfigPath('huber-tv-denoising'));
-    const problem = buildTrainingProblem(config, pairs(15));
-    const oracle = problem.oracle as PiggybackOracle;
+    const spec = initialModelSpec(config, [1, 15, 15]);
+    const oracle = buildProblem(sampleProblemOf(config, pairs(15), spec)).oracle as PiggybackOracle;
     expect(oracle).toBeInstanceOf(PiggybackOracle);
-    const r = oracle.evaluate(problem.theta0, [0, 1], { epsilon: 1e-4, delta: 1e-4 });
+    const theta0 = Float64Array.from(spec.theta);
+    const r = oracle.evaluate(theta0, [0, 1], { epsilon: 1e-4, delta: 1e-4 });
     expect(r.stop).toBe('converged');
     expect(oracle.lastKernel).toEqual({ name: 'huber-tv', backend: 'wasm-f64' });
-    oracle.loss(problem.theta0, [1], 1e-5);
+    oracle.loss(theta0, [1], 1e-5);
     expect(oracle.lastKernel).toEqual({ name: 'huber-tv', backend: 'wasm-f64' });
   });
 

@@ -20,7 +20,9 @@ export function tempDir(prefix = 'bilevel-cli-'): string {
 
 /**
  * A tiny smooth-TV experiment: 2 training crops and 1 test crop of 16×16 from the bundled
- * photographs (shrunk to 128 px), MAID + implicit, a few iterations — seconds to run.
+ * photographs (shrunk to 128 px), MAID + implicit, a few iterations — seconds to run. Solves run
+ * inline: starting worker threads on the TypeScript sources costs more than such a run (the
+ * engines give identical results; test/compute.test.ts covers the default, threads).
  */
 export function tinyConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -39,6 +41,7 @@ export function tinyConfig(overrides: Record<string, unknown> = {}): Record<stri
     budget: { iterations: 6 },
     checkpointEvery: 2,
     eval: { tvWeights: { min: 0.01, max: 1, count: 4 }, showImages: 2 },
+    compute: { engine: 'inline' },
     ...overrides,
   };
 }

@@ -9,6 +9,19 @@ export * from './loss.js';
 export * from './saddle-bound.js';
 export * from './piggyback.js';
 export * from './finite-difference.js';
-export { validateQuery, validateTolerances, meanLoss, meanGradient, type SampleLoss, type SampleGradient } from './batch.js';
+export {
+  validateQuery,
+  validateTolerances,
+  meanLoss,
+  meanGradient,
+  reduceLoss,
+  reduceGradient,
+  sampleLossEstimate,
+  sampleGradientEstimate,
+  type SampleLoss,
+  type SampleGradient,
+  type SampleLossEstimate,
+  type SampleGradientEstimate,
+} from './batch.js';
 export * from './implicit.js';
 export * from './unrolled.js';

@@ -26,6 +26,7 @@ export {
 } from './model.js';
 export { ModelRegistry, defineModelKind, type AnyModelKind, type FilterBank, type InitContext, type ModelKind } from './registry.js';
 export { saddleReconstruction, smoothReconstruction, measurementImage, type SaddleReconstruction, type SmoothReconstruction } from './problem.js';
+export { dataOperator, dataOperatorSpecSchema, type DataOperatorSpec } from './data-operator.js';
 export { TrainingSet, imageLoss, type TrainingSample, type TrainingSetOptions } from './training-set.js';
 export { logParameter, positiveOption, nonNegativeOption, initScale, oddSize, tvGroupSize } from './schemas.js';
 export { builtinKinds } from './kinds/index.js';

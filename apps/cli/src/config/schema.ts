@@ -387,6 +387,27 @@ const evalSchema = strict({
   showImages: z.number().int().min(1).max(16).default(4).describe('Crops shown in each PNG grid.'),
 });
 
+// ---------------------------------------------------------------------------------------------
+// compute
+
+const computeSchema = strict({
+  /** Where the per-sample solves run. */
+  engine: z
+    .enum(['inline', 'threads', 'redis'])
+    .default('threads')
+    .describe(
+      'Where the per-sample solves run: "threads" (worker threads, default), "inline" (one after another on the main thread) or "redis" (`bilevel worker --redis URL` processes on any machine). Results are identical bit for bit.',
+    ),
+  /** Worker threads of the threads engine (default: one per core, at most one per training crop). */
+  workers: positiveInt.optional().describe('Worker threads of the threads engine (default: one per core, at most one per training crop).'),
+  /** The Redis server of the redis engine (also `bilevel train --redis URL`). */
+  redis: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
+    .optional()
+    .describe('The Redis server of the redis engine, e.g. redis://127.0.0.1:6379 (also `bilevel train --redis URL`).'),
+});
+
 /** The zod schema of an experiment config (see the README's "Config" section). */
 export const experimentConfigSchema = strict({
   /** Path or URL of the JSON Schema (for editors; ignored). */
@@ -412,6 +433,8 @@ export const experimentConfigSchema = strict({
   budget: budgetSchema,
   /** Write a checkpoint every N upper-level iterations. */
   checkpointEvery: positiveInt.default(10).describe('Write a checkpoint every N upper-level iterations.'),
+  /** Where the per-sample solves run (does not change the results). */
+  compute: computeSchema.default({ engine: 'threads' }).describe('Where the per-sample solves run (does not change the results).'),
   /** Reconstructions for pictures and `bilevel eval`. */
   eval: evalSchema.default({ epsilon: 1e-4, maxIterations: 3000, tvWeights: { min: 1e-3, max: 1, count: 13 }, showImages: 4 }),
 });
@@ -430,6 +453,8 @@ export type OptimizerConfig = ExperimentConfig['optimizer'];
 export type DataConfig = ExperimentConfig['data'];
 /** The `data.degradation` section of a validated config. */
 export type DegradationConfig = DataConfig['degradation'];
+/** The `compute` section of a validated config. */
+export type ComputeConfig = ExperimentConfig['compute'];
 /** A step-size or accuracy schedule of the stochastic optimizers. */
 export type ScheduleConfig = z.output<typeof scheduleConfigSchema>;
 

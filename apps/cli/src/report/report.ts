@@ -8,6 +8,7 @@ import { readJsonFile } from '../config/load.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { describeSource } from '../data.js';
 import { RUN_CHARTS, RUN_FILES, runFile, writeFileAtomic } from '../run/files.js';
+import type { ComputeSummary } from '../run/compute.js';
 import { readParams, readRunConfig, readStatus, stopWords, type ParamsFile, type RunStatus } from '../run/status.js';
 import { optimizerLabel } from '../wiring/optimizer.js';
 import type { EvalResult } from '../eval.js';
@@ -66,6 +67,22 @@ function paramsSection(p: ParamsFile): string[] {
     out.push(`${p.theta.length} parameters; all of them, with names, are in \`${RUN_FILES.params}\`.`, '');
   }
   return out;
+}
+
+/** Where the oracle's time went: engine, workers, the wall time split (solve, transfer, wait), bytes. */
+function computeSection(c: ComputeSummary): string[] {
+  const s = c.seconds;
+  const pct = (v: number): string => (s.total > 0 ? `${Math.round((100 * v) / s.total)}%` : '–');
+  const workers = Object.entries(c.perWorker).map(([id, w]) => `| \`${cell(id)}\` | ${w.tasks} | ${f(w.busySeconds)} | ${Math.round(100 * w.utilisation)}% |`);
+  return [
+    '## Compute',
+    '',
+    `Per-sample solves on the **${c.engine}** engine, ${c.workers} worker(s), ${c.tasks} tasks${c.resent ? ` (${c.resent} sent again after a lost worker)` : ''}. ` +
+      `Wall time in hypergradient calls ${f(s.total)} s: solve ${f(s.solve)} s (${pct(s.solve)}, the busiest worker), transfer ${f(s.transfer)} s (${pct(s.transfer)}), ` +
+      `wait ${f(s.wait)} s (${pct(s.wait)}: queueing, messaging, imbalance); mean queue wait ${f(c.queueMs)} ms; ${c.bytesPerIteration} bytes to and from the workers per iteration.`,
+    '',
+    ...(workers.length > 1 ? ['| worker | tasks | busy (s) | utilisation |', '|---|---|---|---|', ...workers, ''] : []),
+  ];
 }
 
 function evalSection(e: EvalResult): string[] {
@@ -165,6 +182,7 @@ export function buildReport(dir: string): string {
       '',
     );
   }
+  if (status?.compute) out.push(...computeSection(status.compute));
   if (evalResult) out.push(...evalSection(evalResult));
   out.push(
     '## Files',

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { ValidationError, z, type StopReason } from '@bilevel/core';
 import { readJsonFile } from '../config/load.js';
 import { parseExperimentConfig, type ExperimentConfig } from '../config/schema.js';
+import type { ComputeSummary } from './compute.js';
 import { runFile, writeJsonAtomic } from './files.js';
 
 /** What each `StopReason` of core's run loop means for a training run, in the words the CLI prints. */
@@ -84,6 +85,8 @@ export interface RunStatus {
   readonly commandSeconds: number;
   /** Numbers of a completed run. */
   readonly results?: RunResults;
+  /** The parallel engine's use in the last session (engine, workers, wall time split, bytes). */
+  readonly compute?: ComputeSummary;
 }
 
 const statusSchema = z.object({ format: z.literal('bilevel-run'), name: z.string(), status: z.string(), iteration: z.number() }).loose();

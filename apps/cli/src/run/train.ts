@@ -10,13 +10,14 @@ import {
 import { psnrFromLoss } from '@bilevel/imaging';
 import { optimizerCheckpoints, optimizerMachine, type Checkpoint, type Optimizer, type OptimizerState, type StepRecord } from '@bilevel/optimizers';
 import { JsonlWriter, readCheckpoint, writeCheckpointAtomic } from '@bilevel/optimizers/node';
-import type { ExperimentConfig } from '../config/schema.js';
+import type { ComputeConfig, ExperimentConfig } from '../config/schema.js';
 import { buildDataset, describeSource, resolveSource, type Dataset } from '../data.js';
 import { writeRunArtifacts } from '../report/artifacts.js';
 import { writeReport } from '../report/report.js';
 import { buildOptimizer } from '../wiring/optimizer.js';
 import { buildTrainingProblem, derivedParams } from '../wiring/problem.js';
 import type { TrainingProblem } from '../wiring/types.js';
+import { ComputeMeter, computeNote, type ComputeStep } from './compute.js';
 import { runFile, writeJsonAtomic } from './files.js';
 import { openRunFolder } from './folder.js';
 import { tuneTvBaseline, writeRunModel } from './model-file.js';
@@ -48,6 +49,8 @@ export interface RunExperimentOptions {
   readonly artifacts?: boolean;
   /** Called after every upper-level iteration with its log row (after it is logged and checkpointed). */
   readonly onStep?: (row: LogRow) => void;
+  /** Where the per-sample solves run, replacing the config's `compute` section (`bilevel train --redis`). */
+  readonly compute?: ComputeConfig;
 }
 
 /** Outcome of {@link runExperiment}. */
@@ -79,6 +82,8 @@ export interface RunExperimentResult {
 export type LogRow = StepRecord & {
   /** PSNR (dB) of the (unclipped) training reconstructions implied by the batch loss. */
   readonly psnr: number;
+  /** The parallel engine's use in this iteration (depends on the machine, like `wallTime`). */
+  readonly compute?: ComputeStep;
 };
 
 /** The training config with defaults filled in and a relative folder made absolute. */
@@ -88,7 +93,7 @@ function resolvedConfig(config: ExperimentConfig, configDir: string): Experiment
 }
 
 /** Keys of the config that may change on `--resume` (everything else must match the saved run). */
-const RESUMABLE_KEYS = new Set(['budget', 'checkpointEvery', 'eval', 'description', '$schema']);
+const RESUMABLE_KEYS = new Set(['budget', 'checkpointEvery', 'eval', 'description', '$schema', 'compute']);
 
 function diffKeys(a: unknown, b: unknown, path = ''): string[] {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) || Array.isArray(b)) {
@@ -103,7 +108,7 @@ function checkResumeConfig(saved: ExperimentConfig, given: ExperimentConfig, dir
   if (diffs.length) {
     throw new ValidationError(
       `--resume: the config differs from the one the run in ${dir} was started with, at: ${diffs.join(', ')}; ` +
-        'only budget, checkpointEvery, eval and description may change on resume (start a new run with another --out instead)',
+        'only budget, checkpointEvery, eval, compute and description may change on resume (start a new run with another --out instead)',
       diffs,
     );
   }
@@ -148,9 +153,9 @@ export function trainingStop(config: ExperimentConfig, signal?: AbortSignal): St
  * with their own names; an error there is reported as one of the config's `model` section (the
  * schema bounds the values it knows, so this is the last line of defence).
  */
-function buildProblem(cfg: ExperimentConfig, dataset: Dataset): TrainingProblem {
+function buildProblem(cfg: ExperimentConfig, dataset: Dataset, write: (line: string) => void): TrainingProblem {
   try {
-    return buildTrainingProblem(cfg, dataset.train);
+    return buildTrainingProblem(cfg, dataset.train, { log: write });
   } catch (e) {
     if (!(e instanceof ValidationError) || /^(data|model|optimizer|hypergradient|budget|eval)[.:\s]/.test(e.message)) throw e;
     throw new ValidationError(
@@ -205,7 +210,8 @@ function resumeState(dir: string, cfg: ExperimentConfig, optimizer: Optimizer<Op
 export async function runExperiment(config: ExperimentConfig, options: RunExperimentOptions): Promise<RunExperimentResult> {
   const t0 = Date.now();
   const write = options.write ?? stdoutLine;
-  const cfg = resolvedConfig(config, options.configDir ?? '.');
+  const resolved = resolvedConfig(config, options.configDir ?? '.');
+  const cfg = options.compute ? { ...resolved, compute: options.compute } : resolved;
   const resume = options.resume ?? false;
   const folder = openRunFolder(options.outDir, { resume, force: options.force ?? false, name: cfg.name });
   const outDir = folder.dir;
@@ -216,13 +222,16 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   let problem: TrainingProblem;
   let optimizer: Optimizer<OptimizerState>;
   let state: OptimizerState;
+  let release = (): void => {};
   try {
     write(`loading data (${describeSource(cfg.data)}) …`);
     dataset = buildDataset(cfg, options.configDir ?? '.');
-    problem = buildProblem(cfg, dataset);
+    problem = buildProblem(cfg, dataset, write);
+    release = problem.compute.close;
     optimizer = buildOptimizer(cfg, problem);
     state = resume ? resumeState(outDir, cfg, optimizer, problem.paramNames) : optimizer.init(problem.theta0);
   } catch (e) {
+    release();
     folder.abandon();
     throw e;
   }
@@ -264,6 +273,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       finish: () => (finished = true),
     });
   } finally {
+    release();
     process.off('exit', onExit);
     folder.release();
   }
@@ -336,9 +346,11 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
   );
   if (!resume) saveParams();
 
-  const rowOf = (record: StepRecord): LogRow => ({ ...record, psnr: psnrFromLoss(record.loss, problem.pixelsPerSample, problem.reduction) });
+  const meter = new ComputeMeter(problem.compute);
+  const iteration0 = state.iteration;
   let first: StepRecord | undefined;
   let last: StepRecord | undefined;
+  let lastRow: LogRow | undefined;
   /** The JSONL log, the capped-solves warning and the progress line of every step (not of a diverged one). */
   const record: RunCallbacks<OptimizerState, StepRecord> = {
     usesCertificate: false,
@@ -346,7 +358,9 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
       if (halt === 'diverged') return;
       first ??= record;
       last = record;
-      const row = rowOf(record);
+      const compute = meter.step();
+      const row: LogRow = { ...record, psnr: psnrFromLoss(record.loss, problem.pixelsPerSample, problem.reduction), compute };
+      lastRow = row;
       log.write(row);
       if (record.cappedSolves > 0) {
         write(
@@ -362,6 +376,7 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
         psnr: row.psnr,
         cost: record.totalIterations,
         fraction: budgetFraction(cfg, state),
+        compute: computeNote(compute),
       });
     },
   };
@@ -379,7 +394,10 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
     { onStop: false },
   );
   const onStep = options.onStep;
-  const callbacks = [record, checkpoints, ...(onStep ? [{ usesCertificate: false, onStep: (e: StepEvent<OptimizerState, StepRecord>) => onStep(rowOf(e.record)) }] : [])];
+  const callbacks = [record, checkpoints, ...(onStep ? [{ usesCertificate: false, onStep: (e: StepEvent<OptimizerState, StepRecord>): void => {
+          if (e.halt !== 'diverged' && lastRow) onStep(lastRow);
+        },
+      }] : [])];
 
   /** Mark the run failed at iteration `k` (run.json with the message) and return the error to throw. */
   const fail = (e: unknown, k: number, stopCause?: StopReason): BilevelError => {
@@ -414,11 +432,11 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
     status({ status: 'running', stopCause: reason });
     write(`stopped after ${state.iteration} iterations (${why}); writing pictures and report …`);
     const results = await writeRunArtifacts(outDir, cfg, dataset, problem, state.theta);
-    status({ status: 'completed', stopCause: reason, results });
+    status({ status: 'completed', stopCause: reason, results, compute: meter.summary(state.iteration - iteration0) });
     writeReport(outDir);
     write(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${runFile(outDir, 'report')}`);
   } else {
-    status({ status: 'completed', stopCause: reason });
+    status({ status: 'completed', stopCause: reason, compute: meter.summary(state.iteration - iteration0) });
     write(`stopped after ${state.iteration} iterations (${why}); no pictures or report (--no-report); done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${outDir}`);
   }
   if (!interrupted) mark.finish();

@@ -6,15 +6,15 @@
  * baseline of `bilevel eval`.
  * @module
  */
-import { NumericalError, anyOf, maxIterations, run, tolerance, type LinearOperator, type Vec } from '@bilevel/core';
-import { ImplicitOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
+import { NumericalError, ValidationError, anyOf, maxIterations, run, tolerance, type LinearOperator, type Vec } from '@bilevel/core';
 import { imageShape, type Image } from '@bilevel/imaging';
-import { TrainingSet, models, saddleReconstruction, smoothReconstruction, type FilterBank, type ModelSpec } from '@bilevel/models';
+import { TrainingSet, models, saddleReconstruction, smoothReconstruction, type DataOperatorSpec, type FilterBank, type ModelSpec } from '@bilevel/models';
 import { Gradient2D } from '@bilevel/operators';
+import { ParallelOracle, type ComputeOptions, type SampleProblem } from '@bilevel/parallel';
 import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
 import { Fista, Pdhg } from '@bilevel/solvers';
-import type { DegradationConfig, ExperimentConfig } from '../config/schema.js';
-import { forwardOperator, type ImagePair } from '../data.js';
+import type { ComputeConfig, DegradationConfig, ExperimentConfig } from '../config/schema.js';
+import { BLUR_BOUNDARY, blurKernel, forwardOperator, type ImagePair } from '../data.js';
 import { initialModelSpec, modelSpecOf, trainedForm } from './models.js';
 import type { Reconstruction, ReconstructOptions, TrainingProblem } from './types.js';
 
@@ -22,26 +22,59 @@ import type { Reconstruction, ReconstructOptions, TrainingProblem } from './type
  * The training problem of an experiment over its training pairs: the model at θ₀, a training
  * set (every sample with the degradation's forward operator, ridge μ, cold start at its
  * measurement) and the oracle named by `config.hypergradient`, with the squared-error loss of the
- * configured reduction (restricted to the image for a lifted model).
+ * configured reduction (restricted to the image for a lifted model) — as data
+ * ({@link sampleProblemOf}), evaluated per sample on the engine of `config.compute` by the
+ * `ParallelOracle` of `@bilevel/parallel` (identical results on every engine). Close
+ * `problem.compute` when done.
  */
-export function buildTrainingProblem(config: ExperimentConfig, pairs: readonly ImagePair[]): TrainingProblem {
+export function buildTrainingProblem(config: ExperimentConfig, pairs: readonly ImagePair[], options: { readonly log?: (line: string) => void } = {}): TrainingProblem {
   const first = pairs[0]!.clean;
   const { spec, set } = trainingSetOf(config, pairs);
   const model = set.model;
-  const loss = set.loss(squaredError({ reduction: config.hypergradient.loss }));
-  const h = config.hypergradient;
-  const oracle =
-    trainedForm(config) === 'smooth'
-      ? new ImplicitOracle({ model: set.smoothModel(), loss, maxIterations: h.maxIterations, maxCgIterations: h.kind === 'implicit' ? h.cgMaxIterations : 1000 })
-      : new PiggybackOracle({ model: set.saddleModel(), loss, maxIterations: h.maxIterations });
+  const oracle = new ParallelOracle(sampleProblemOf(config, pairs, spec), computeOptions(config.compute), options.log ? { log: options.log } : {});
   return {
     oracle,
+    compute: { engine: oracle.engine.name, stats: () => oracle.stats.totals(), close: () => oracle.close() },
     theta0: Float64Array.from(spec.theta),
     paramNames: model.paramNames(),
     projections: model.projections,
     pixelsPerSample: first.channels * first.height * first.width,
     reduction: config.hypergradient.loss,
     formula: `${dataFormula(config)} + ${model.formula}`,
+  };
+}
+
+/** The `compute` section as options of the parallel oracle (a clear error for redis without a URL). */
+function computeOptions(c: ComputeConfig): ComputeOptions {
+  if (c.engine === 'redis' && !c.redis) {
+    throw new ValidationError('compute.redis: the redis engine needs the server, e.g. "redis": "redis://127.0.0.1:6379" (or pass --redis redis://host:port)');
+  }
+  return { engine: c.engine, ...(c.workers !== undefined ? { workers: c.workers } : {}), ...(c.redis ? { redis: { url: c.redis } } : {}) };
+}
+
+/** The data operator of a degradation as data: the blur of {@link blurKernel} with {@link BLUR_BOUNDARY}, or the identity. */
+function dataOperatorOf(d: DegradationConfig): DataOperatorSpec {
+  const kernel = blurKernel(d);
+  return kernel ? { kind: 'convolution', kernel, boundary: BLUR_BOUNDARY } : { kind: 'identity' };
+}
+
+/**
+ * The training problem as data (`SampleProblem` of `@bilevel/parallel`): what every worker
+ * rebuilds — the model JSON, the crops, each with its data operator, ridge and oracle caps.
+ */
+export function sampleProblemOf(config: ExperimentConfig, pairs: readonly ImagePair[], spec: ModelSpec): SampleProblem {
+  const h = config.hypergradient;
+  const forward = dataOperatorOf(config.data.degradation);
+  return {
+    model: spec,
+    shape: imageShape(pairs[0]!.clean),
+    samples: pairs.map((p) => ({ degraded: p.degraded.data, clean: p.clean.data, forward })),
+    ridge: config.model.ridge,
+    reduction: h.loss,
+    oracle:
+      trainedForm(config) === 'smooth'
+        ? { kind: 'implicit', maxIterations: h.maxIterations, maxCgIterations: h.kind === 'implicit' ? h.cgMaxIterations : 1000 }
+        : { kind: 'piggyback', maxIterations: h.maxIterations },
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { HypergradientOracle } from '@bilevel/core';
 import type { Image } from '@bilevel/imaging';
+import type { ParallelTotals } from '@bilevel/parallel';
 
 /** An in-place projection of θ applied by the optimizers after each update. */
 export type ThetaProjection = (theta: Float64Array) => void;
@@ -14,6 +15,8 @@ export type ThetaProjection = (theta: Float64Array) => void;
 export interface TrainingProblem {
   /** The hypergradient oracle (loss, hypergradient, error bound, cost) over the training pairs. */
   readonly oracle: HypergradientOracle;
+  /** Where the oracle's per-sample solves run: engine, cumulative statistics, and its release. */
+  readonly compute: ComputeHandle;
   /** Initial parameters θ₀ (fresh array). */
   readonly theta0: Float64Array;
   /** One name per entry of θ. */
@@ -26,6 +29,16 @@ export interface TrainingProblem {
   readonly reduction: 'sum' | 'mean';
   /** One-line description of the lower level, e.g. `½‖x − y‖² + ½e^θ₀ Σ √((∂x)² + e^{2θ₁})`. */
   readonly formula: string;
+}
+
+/** The engine of a training problem's per-sample solves. */
+export interface ComputeHandle {
+  /** `inline`, `threads` or `redis`. */
+  readonly engine: string;
+  /** Cumulative time, bytes and per-worker use of the oracle calls so far. */
+  stats(): ParallelTotals;
+  /** Stop the engine's workers and connections (idempotent). */
+  close(): void;
 }
 
 /** Options of a single reconstruction. */
