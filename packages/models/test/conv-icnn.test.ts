@@ -5,12 +5,13 @@
  * suites for its lifted operator and smooth form.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng, nrm2, type Vec } from '@bilevel/core';
+import { Rng } from '@bilevel/core';
 import type { FunctionalCase, OperatorCase } from '@bilevel/core/testing';
 import { describeFunctionalSuite, describeOperatorSuite } from '@bilevel/core/testing/vitest';
 import { leakyRelu, smoothRelu } from '@bilevel/prox';
 import { IcnnRegularizer, TrainingSet, icnnModel, models } from '@bilevel/models';
 import { convexityViolation } from './convexity.js';
+import { expectExactLifting } from './lifting.js';
 
 type Options = Partial<ConstructorParameters<typeof IcnnRegularizer>[0]>;
 
@@ -117,18 +118,7 @@ describe('the conv-icnn kind', () => {
     const R = network({ shape: [1, S, S], smoothing: 0.05, hiddenSmoothing: 0.05, convBias: [0.1, -0.1, 0.05], hiddenBias: [0.02, -0.03] });
     for (const gamma of [0, 0.3]) {
       const model = new TrainingSet(icnnModel(R, { zWeight: gamma, epigraphSmoothing: 0 }, undefined, 'conv-icnn'), [{ degraded, clean: target }]).saddleModel();
-      const x = rng.normalVec(S * S);
-      const X = new Float64Array(S * S + R.auxiliarySize);
-      X.set(x);
-      const z = R.activations(x, X.subarray(S * S));
-      const f = (model.fStar as unknown as { conjugate(): { value(v: Vec): number } }).conjugate();
-      const KX = model.K.apply(X, new Float64Array(model.K.range[0]!));
-      let data = 0;
-      for (let i = 0; i < S * S; i++) data += 0.5 * (x[i]! - degraded[i]!) ** 2;
-      const expected = data + R.value(x) + 0.5 * gamma * nrm2(z.length, z) ** 2;
-      expect(Math.abs(model.sample(0).g.value(X) + f.value(KX) - expected)).toBeLessThan(1e-12 * (1 + expected));
-      z[0] = z[0]! - 0.1;
-      expect(f.value(model.K.apply(X, KX))).toBe(Infinity);
+      expectExactLifting(R, model, degraded, gamma, rng.normalVec(S * S));
     }
   });
 });

@@ -5,10 +5,11 @@
  * loss, feasible cold starts, validated options).
  */
 import { describe, expect, it } from 'vitest';
-import { Rng, ValidationError, nrm2, type Vec } from '@bilevel/core';
+import { Rng, ValidationError, type Vec } from '@bilevel/core';
 import { leakyRelu, smoothRelu } from '@bilevel/prox';
 import { IcnnRegularizer, TrainingSet, icnnModel, models } from '@bilevel/models';
 import { convexityViolation } from './convexity.js';
+import { expectExactLifting } from './lifting.js';
 
 const network = (o: Partial<ConstructorParameters<typeof IcnnRegularizer>[0]> = {}): IcnnRegularizer =>
   new IcnnRegularizer({ shape: [1, 8, 8], filters: 3, kernelSize: 3, poolFactor: 2, units: 4, seed: 11, ...o });
@@ -158,21 +159,8 @@ describe('icnnModel with a training set (lifted saddle form)', () => {
 
   it('lifts exactly: at z = σ(W₀x + b₀), g(x, z) + f(K(x, z)) = ½‖x − b‖² + R(x) + (γ/2)‖z‖²', () => {
     for (const gamma of [0, 0.3]) {
-      const { R, model, liftedSize } = make({ zWeight: gamma, epigraphSmoothing: 0 });
-      const x = rng.normalVec(S * S);
-      const X = new Float64Array(liftedSize);
-      X.set(x);
-      const z = R.activations(x, X.subarray(S * S));
-      const f = (model.fStar as unknown as { conjugate(): { value(v: Vec): number } }).conjugate();
-      const KX = model.K.apply(X, new Float64Array(model.K.range[0]!));
-      let data = 0;
-      for (let i = 0; i < S * S; i++) data += 0.5 * (x[i]! - degraded[i]!) ** 2;
-      const lifted = model.sample(0).g.value(X) + f.value(KX);
-      const expected = data + R.value(x) + 0.5 * gamma * nrm2(z.length, z) ** 2;
-      expect(Math.abs(lifted - expected)).toBeLessThan(1e-12 * (1 + expected));
-      // below the epigraph: infeasible
-      z[0] = z[0]! - 0.1;
-      expect(f.value(model.K.apply(X, KX))).toBe(Infinity);
+      const { R, model } = make({ zWeight: gamma, epigraphSmoothing: 0 });
+      expectExactLifting(R, model, degraded, gamma, rng.normalVec(S * S));
     }
   });
 

@@ -22,6 +22,13 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** MAID with its default options on {@link QuadraticBilevel}, started at `θ₀ = 0 ∈ ℝ⁵`. */
+function maidOnQuadratic() {
+  const q = new QuadraticBilevel();
+  const opt = maid();
+  return { q, opt, s: opt.init(new Float64Array(5)) };
+}
+
 const bytes = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /**
@@ -129,9 +136,7 @@ describe('checkpoint files', () => {
   it('atomic write: a crash between the temp write and the rename leaves the previous checkpoint intact', () => {
     const dir = tempDir();
     const path = join(dir, 'ckpt.json');
-    const q = new QuadraticBilevel();
-    const opt = maid();
-    const s = opt.init(new Float64Array(5));
+    const { q, opt, s } = maidOnQuadratic();
     opt.step(q, s);
     const older = opt.checkpoint(s);
     writeCheckpointAtomic(path, older);
@@ -186,9 +191,7 @@ describe('checkpoint files', () => {
     const dir = tempDir();
     const path = join(dir, 'c.json');
     const saves: number[] = [];
-    const q = new QuadraticBilevel();
-    const opt = maid();
-    const s = opt.init(new Float64Array(5));
+    const { q, opt, s } = maidOnQuadratic();
     const ac = new AbortController();
     const res = await runAsync(optimizerMachine(opt, q), s, {
       stop: abortSignal(ac.signal),
@@ -211,9 +214,7 @@ describe('checkpoint files', () => {
   });
 
   it('the async run yields to the event loop so an external abort is seen', async () => {
-    const q = new QuadraticBilevel();
-    const opt = maid();
-    const s = opt.init(new Float64Array(5));
+    const { q, opt, s } = maidOnQuadratic();
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 0);
     const res = await runAsync(optimizerMachine(opt, q), s, { stop: anyOf(abortSignal(ac.signal), untilIteration(100_000)) });
@@ -226,9 +227,7 @@ describe('JSON-lines logs', () => {
   it('writes one record per line, and on resume keeps only the lines before the checkpoint', () => {
     const dir = tempDir();
     const path = join(dir, 'log.jsonl');
-    const q = new QuadraticBilevel();
-    const opt = maid();
-    const s = opt.init(new Float64Array(5));
+    const { q, opt, s } = maidOnQuadratic();
     const w = new JsonlWriter(path, { truncate: true });
     run(optimizerMachine(opt, q), s, { stop: untilIteration(6), callbacks: { onStep: (e) => w.write(e.record) } });
     w.write({ loss: Infinity, note: 'non-finite numbers survive' });

@@ -167,21 +167,21 @@ export class SeparableSum implements ProxDifferentiable, TwiceSmooth, HessianInv
 
   /** Blockwise (generalised) Hessian-vector product, at the graph point `(x, pair)` when a pair is given. */
   hvp(x: Vec, v: Vec, out: Vec, pair?: Vec): Vec {
-    const xs = this.views.of(x);
-    const vs = this.views.of(v);
-    const os = this.views.of(out);
-    const ps = pair ? this.views.of(pair) : undefined;
-    for (let i = 0; i < this.parts.length; i++) this.parts[i]!.hvp!(xs[i]!, vs[i]!, os[i]!, ps?.[i]);
-    return out;
+    return this.blockwiseHessian('hvp', x, v, out, pair);
   }
 
   /** Blockwise generalised inverse Hessian, at the graph point `(x, pair)` when a pair is given (every part must have one). */
   hvpInverse(x: Vec, v: Vec, out: Vec, pair?: Vec): Vec {
+    return this.blockwiseHessian('hvpInverse', x, v, out, pair);
+  }
+
+  /** `out_i = H_i(x_i, pair_i)·v_i` (or `H_i⁻¹·v_i`) on every block, with each part's own `method`. */
+  private blockwiseHessian(method: 'hvp' | 'hvpInverse', x: Vec, v: Vec, out: Vec, pair?: Vec): Vec {
     const xs = this.views.of(x);
     const vs = this.views.of(v);
     const os = this.views.of(out);
     const ps = pair ? this.views.of(pair) : undefined;
-    for (let i = 0; i < this.parts.length; i++) this.parts[i]!.hvpInverse!(xs[i]!, vs[i]!, os[i]!, ps?.[i]);
+    for (let i = 0; i < this.parts.length; i++) this.parts[i]![method]!(xs[i]!, vs[i]!, os[i]!, ps?.[i]);
     return out;
   }
 

@@ -20,21 +20,27 @@ describe('epigraph projection of the (smoothed) leaky ReLU', () => {
     { slope: 0.5, omega: 0.01 },
   ];
 
+  /**
+   * `trials` points `(p, t)` per config, both `scale·N(0, 1)` drawn from `rng` (lazily, so the
+   * caller's own draws between points keep their order).
+   */
+  function* randomPoints(rng: Rng, trials: number, scale: number) {
+    for (const { slope, omega } of configs) {
+      for (let trial = 0; trial < trials; trial++) yield { slope, omega, p: scale * rng.normal(), t: scale * rng.normal() };
+    }
+  }
+
   it('satisfies the variational inequality ⟨u − Π(u), q − Π(u)⟩ ≤ 0 for q in the epigraph, and lands in it', () => {
     const rng = Rng.seeded(1);
     let worst = -Infinity;
-    for (const { slope, omega } of configs) {
-      for (let trial = 0; trial < 400; trial++) {
-        const p = 2 * rng.normal();
-        const t = 2 * rng.normal();
-        const { point } = projectLeakyReluEpigraph(p, t, slope, omega);
-        expect(point[1]).toBeGreaterThanOrEqual(leakyRelu(point[0], slope, omega) - 1e-14);
-        for (let k = 0; k < 20; k++) {
-          const s = 2 * rng.normal();
-          const q = [s, leakyRelu(s, slope, omega) + (k % 2) * rng.uniform()];
-          const ip = (p - point[0]) * (q[0]! - point[0]) + (t - point[1]) * (q[1]! - point[1]);
-          worst = Math.max(worst, ip / (1 + Math.hypot(p, t) ** 2));
-        }
+    for (const { slope, omega, p, t } of randomPoints(rng, 400, 2)) {
+      const { point } = projectLeakyReluEpigraph(p, t, slope, omega);
+      expect(point[1]).toBeGreaterThanOrEqual(leakyRelu(point[0], slope, omega) - 1e-14);
+      for (let k = 0; k < 20; k++) {
+        const s = 2 * rng.normal();
+        const q = [s, leakyRelu(s, slope, omega) + (k % 2) * rng.uniform()];
+        const ip = (p - point[0]) * (q[0]! - point[0]) + (t - point[1]) * (q[1]! - point[1]);
+        worst = Math.max(worst, ip / (1 + Math.hypot(p, t) ** 2));
       }
     }
     expect(worst).toBeLessThanOrEqual(1e-14);
@@ -44,27 +50,23 @@ describe('epigraph projection of the (smoothed) leaky ReLU', () => {
   it('agrees with a brute-force minimisation of the distance to the graph', () => {
     const rng = Rng.seeded(2);
     let worst = 0;
-    for (const { slope, omega } of configs) {
-      for (let trial = 0; trial < 100; trial++) {
-        const p = 2 * rng.normal();
-        const t = 2 * rng.normal();
-        const { point, piece } = projectLeakyReluEpigraph(p, t, slope, omega);
-        if (piece === 'inside') continue;
-        // grid over s, then golden-section refinement around the best grid point
-        const d = (s: number): number => (s - p) ** 2 + (leakyRelu(s, slope, omega) - t) ** 2;
-        let best = -10;
-        for (let s = -10; s <= 10; s += 1e-3) if (d(s) < d(best)) best = s;
-        let lo = best - 2e-3;
-        let hi = best + 2e-3;
-        for (let it = 0; it < 200; it++) {
-          const a = lo + 0.382 * (hi - lo);
-          const b = lo + 0.618 * (hi - lo);
-          if (d(a) < d(b)) hi = b;
-          else lo = a;
-        }
-        const dist = Math.sqrt(Math.min(d(0.5 * (lo + hi)), d(0)));
-        worst = Math.max(worst, Math.abs(Math.hypot(p - point[0], t - point[1]) - dist));
+    for (const { slope, omega, p, t } of randomPoints(rng, 100, 2)) {
+      const { point, piece } = projectLeakyReluEpigraph(p, t, slope, omega);
+      if (piece === 'inside') continue;
+      // grid over s, then golden-section refinement around the best grid point
+      const d = (s: number): number => (s - p) ** 2 + (leakyRelu(s, slope, omega) - t) ** 2;
+      let best = -10;
+      for (let s = -10; s <= 10; s += 1e-3) if (d(s) < d(best)) best = s;
+      let lo = best - 2e-3;
+      let hi = best + 2e-3;
+      for (let it = 0; it < 200; it++) {
+        const a = lo + 0.382 * (hi - lo);
+        const b = lo + 0.618 * (hi - lo);
+        if (d(a) < d(b)) hi = b;
+        else lo = a;
       }
+      const dist = Math.sqrt(Math.min(d(0.5 * (lo + hi)), d(0)));
+      worst = Math.max(worst, Math.abs(Math.hypot(p - point[0], t - point[1]) - dist));
     }
     expect(worst).toBeLessThan(1e-9);
     console.warn(`epigraph projection vs brute force: worst distance error ${worst.toExponential(2)}`);
@@ -74,26 +76,22 @@ describe('epigraph projection of the (smoothed) leaky ReLU', () => {
     const rng = Rng.seeded(3);
     const seen = new Set<string>();
     let worst = 0;
-    for (const { slope, omega } of configs) {
-      for (let trial = 0; trial < 200; trial++) {
-        const p = 1.5 * rng.normal();
-        const t = 1.5 * rng.normal();
-        const { jacobian, piece } = projectLeakyReluEpigraph(p, t, slope, omega);
-        seen.add(piece);
-        const h = 1e-7;
-        for (let c = 0; c < 2; c++) {
-          const dp = c === 0 ? h : 0;
-          const dt = c === 1 ? h : 0;
-          const plus = projectLeakyReluEpigraph(p + dp, t + dt, slope, omega);
-          const minus = projectLeakyReluEpigraph(p - dp, t - dt, slope, omega);
-          if (plus.piece !== piece || minus.piece !== piece) continue; // straddles a piece boundary
-          for (let r = 0; r < 2; r++) {
-            const fd = (plus.point[r]! - minus.point[r]!) / (2 * h);
-            worst = Math.max(worst, Math.abs(fd - jacobian[r]![c]!));
-          }
+    for (const { slope, omega, p, t } of randomPoints(rng, 200, 1.5)) {
+      const { jacobian, piece } = projectLeakyReluEpigraph(p, t, slope, omega);
+      seen.add(piece);
+      const h = 1e-7;
+      for (let c = 0; c < 2; c++) {
+        const dp = c === 0 ? h : 0;
+        const dt = c === 1 ? h : 0;
+        const plus = projectLeakyReluEpigraph(p + dp, t + dt, slope, omega);
+        const minus = projectLeakyReluEpigraph(p - dp, t - dt, slope, omega);
+        if (plus.piece !== piece || minus.piece !== piece) continue; // straddles a piece boundary
+        for (let r = 0; r < 2; r++) {
+          const fd = (plus.point[r]! - minus.point[r]!) / (2 * h);
+          worst = Math.max(worst, Math.abs(fd - jacobian[r]![c]!));
         }
-        expect(jacobian[0][1]).toBe(jacobian[1][0]);
       }
+      expect(jacobian[0][1]).toBe(jacobian[1][0]);
     }
     expect([...seen].sort()).toEqual(['curved', 'inside', 'kink', 'left', 'right']);
     expect(worst).toBeLessThan(1e-6);

@@ -122,20 +122,32 @@ export class Dense implements LinearOperator {
 }
 
 /**
- * `h(z) = (μ/2)‖z − c‖²` with every capability: prox, diagonal prox, gradient, min-norm
- * subgradient, Hessian, and its conjugate `h*(w) = ⟨w, c⟩ + ‖w‖²/(2μ)` ({@link ShiftedQuadraticConj}).
+ * A quadratic on `ℝⁿ` (`n = c.length`) with parameter `μ`, vector `c` and Hessian `curvature·I`:
+ * its gradient Lipschitz constant and strong-convexity modulus are both `curvature`
+ * (`μ` for {@link ShiftedQuadratic}, `1/μ` for its conjugate {@link ShiftedQuadraticConj}).
  */
-export class ShiftedQuadratic {
+abstract class IsotropicQuadratic {
   readonly shape: Shape;
   readonly lipschitz: number;
   readonly strongConvexity: number;
   constructor(
     readonly mu: number,
     readonly c: Float64Array,
+    curvature: number,
   ) {
     this.shape = [c.length];
-    this.lipschitz = mu;
-    this.strongConvexity = mu;
+    this.lipschitz = curvature;
+    this.strongConvexity = curvature;
+  }
+}
+
+/**
+ * `h(z) = (μ/2)‖z − c‖²` with every capability: prox, diagonal prox, gradient, min-norm
+ * subgradient, Hessian, and its conjugate `h*(w) = ⟨w, c⟩ + ‖w‖²/(2μ)` ({@link ShiftedQuadraticConj}).
+ */
+export class ShiftedQuadratic extends IsotropicQuadratic {
+  constructor(mu: number, c: Float64Array) {
+    super(mu, c, mu);
   }
   value(x: Vec): number {
     let s = 0;
@@ -172,17 +184,9 @@ export class ShiftedQuadratic {
 }
 
 /** `h*(w) = ⟨w, c⟩ + ‖w‖²/(2μ)`, `∇h*(w) = c + w/μ`. */
-export class ShiftedQuadraticConj {
-  readonly shape: Shape;
-  readonly lipschitz: number;
-  readonly strongConvexity: number;
-  constructor(
-    readonly mu: number,
-    readonly c: Float64Array,
-  ) {
-    this.shape = [c.length];
-    this.lipschitz = 1 / mu;
-    this.strongConvexity = 1 / mu;
+export class ShiftedQuadraticConj extends IsotropicQuadratic {
+  constructor(mu: number, c: Float64Array) {
+    super(mu, c, 1 / mu);
   }
   value(w: Vec): number {
     let s = 0;
@@ -352,30 +356,30 @@ export class Grad2D implements LinearOperator {
     this.range = [2, C, H, W];
     this.N = C * H * W;
   }
+  /** Row `i` and column `j` of the flat index `k = (c·H + i)·W + j`. */
+  private pixel(k: number): { i: number; j: number } {
+    return { i: Math.floor(k / this.W) % this.H, j: k % this.W };
+  }
   apply(x: Vec, out: Vec): Vec {
-    const { C, H, W, N } = this;
-    for (let c = 0; c < C; c++)
-      for (let i = 0; i < H; i++)
-        for (let j = 0; j < W; j++) {
-          const k = c * H * W + i * W + j;
-          out[k] = j < W - 1 ? x[k + 1]! - x[k]! : 0;
-          out[N + k] = i < H - 1 ? x[k + W]! - x[k]! : 0;
-        }
+    const { H, W, N } = this;
+    for (let k = 0; k < N; k++) {
+      const { i, j } = this.pixel(k);
+      out[k] = j < W - 1 ? x[k + 1]! - x[k]! : 0;
+      out[N + k] = i < H - 1 ? x[k + W]! - x[k]! : 0;
+    }
     return out;
   }
   adjoint(p: Vec, out: Vec): Vec {
-    const { C, H, W, N } = this;
-    for (let c = 0; c < C; c++)
-      for (let i = 0; i < H; i++)
-        for (let j = 0; j < W; j++) {
-          const k = c * H * W + i * W + j;
-          let s = 0;
-          if (j < W - 1) s -= p[k]!;
-          if (j > 0) s += p[k - 1]!;
-          if (i < H - 1) s -= p[N + k]!;
-          if (i > 0) s += p[N + k - W]!;
-          out[k] = s;
-        }
+    const { H, W, N } = this;
+    for (let k = 0; k < N; k++) {
+      const { i, j } = this.pixel(k);
+      let s = 0;
+      if (j < W - 1) s -= p[k]!;
+      if (j > 0) s += p[k - 1]!;
+      if (i < H - 1) s -= p[N + k]!;
+      if (i > 0) s += p[N + k - W]!;
+      out[k] = s;
+    }
     return out;
   }
   norm(): OperatorNorm {
