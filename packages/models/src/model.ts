@@ -179,6 +179,20 @@ export interface ModelParts {
 }
 
 /**
+ * The θ block and saddle form of a model trained through the smooth form of an analysis
+ * regularizer `R`: θ is `R.params` (set through `R`), and `R`'s saddle form `(K, f*, f)` serves
+ * reconstructions only (`trainable: false`: part of θ parametrises `f*`).
+ */
+export function analysisRegularizerParts(R: {
+  readonly params: Float64Array;
+  setParams(theta: ArrayLike<number>): void;
+  saddle(): Pick<SaddleRegularizer, 'K' | 'fStar' | 'f'>;
+}): Pick<ModelParts, 'params' | 'setParams' | 'saddle'> {
+  const saddle = R.saddle();
+  return { params: R.params, setParams: (theta) => R.setParams(theta), saddle: { K: saddle.K, fStar: saddle.fStar, ...(saddle.f ? { f: saddle.f } : {}), trainable: false } };
+}
+
+/**
  * A {@link VariationalModel} from its parts: `setParams` checks the length against the layout and
  * finiteness before distributing θ; `paramNames` and `spec` come from the layout and the kind.
  */

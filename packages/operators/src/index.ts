@@ -58,4 +58,5 @@ export {
   type Combined,
 } from './algebra.js';
 export { NORM_ESTIMATE_OPTIONS, WithNorm, withNorm } from './norms.js';
+export { ForwardingOperator } from './forwarding.js';
 export { ExpScaledOperator } from './exp-scaled.js';

@@ -3,7 +3,8 @@
  * norms, and the seeded power iteration used where no closed form or provable bound is known.
  * @module
  */
-import { ValidationError, isParametricOperator, powerIteration, type LinearOperator, type OperatorNorm, type PowerIterationOptions, type Shape, type Vec } from '@bilevel/core';
+import { ValidationError, isParametricOperator, powerIteration, type LinearOperator, type OperatorNorm, type PowerIterationOptions } from '@bilevel/core';
+import { ForwardingOperator } from './forwarding.js';
 
 /**
  * Settings of the power-iteration estimates reported with kind `estimate`: seed 0 (so the
@@ -45,12 +46,7 @@ export class NormCache {
  * Refused for a learnable operator (its norm changes with θ: give it a `norm()` instead) and
  * for a value below a seeded 30-step power-iteration estimate, which is a lower bound of `‖K‖`.
  */
-export class WithNorm implements LinearOperator {
-  /** Input shape. */
-  readonly domain: Shape;
-  /** Output shape. */
-  readonly range: Shape;
-
+export class WithNorm extends ForwardingOperator {
   /**
    * @param K the operator
    * @param known its norm (`exact` or `upper-bound`)
@@ -69,18 +65,7 @@ export class WithNorm implements LinearOperator {
     if (lower > known.value * (1 + 1e-9)) {
       throw new ValidationError(`withNorm: ‖K‖ ≥ ${lower} (power iteration), so ${known.value} is not ${known.kind === 'exact' ? 'its norm' : 'an upper bound'}`);
     }
-    this.domain = K.domain;
-    this.range = K.range;
-  }
-
-  /** `out = K x`. */
-  apply(x: Vec, out: Vec): Vec {
-    return this.K.apply(x, out);
-  }
-
-  /** `out = Kᵀ y`. */
-  adjoint(y: Vec, out: Vec): Vec {
-    return this.K.adjoint(y, out);
+    super(K);
   }
 
   /** The attached norm. */

@@ -38,6 +38,16 @@ const ITERATIONS = 6;
 
 const shown = async (id: string): Promise<string> => (await page.textContent(`[data-testid="${id}"]`)) ?? '';
 const shownNumber = async (id: string): Promise<number> => Number.parseFloat(await shown(id));
+/**
+ * Chooses the model kind, the upper-level method and the backend in their selects, then fills
+ * the given text fields (test id → value) in order.
+ */
+async function chooseTraining(choice: { model: string; method: string; backend: string }, fields: Readonly<Record<string, string>>): Promise<void> {
+  await page.selectOption('[data-testid="model"]', choice.model);
+  await page.selectOption('[data-testid="method"]', choice.method);
+  await page.selectOption('[data-testid="backend-choice"]', choice.backend);
+  for (const [id, value] of Object.entries(fields)) await page.fill(`[data-testid="${id}"]`, value);
+}
 const waitStatus = (re: RegExp): Promise<unknown> =>
   page.waitForFunction((src) => new RegExp(src).test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), re.source, { timeout: 60_000 });
 
@@ -66,11 +76,7 @@ describe('playground in Chromium', () => {
     await page.selectOption('[data-testid="photo"]', PHOTO);
     await page.fill('input[name="maxSide"]', String(MAX_SIDE));
     await page.fill('[data-testid="crop-size"]', '64');
-    await page.selectOption('[data-testid="model"]', 'smooth-tv');
-    await page.selectOption('[data-testid="method"]', 'maid');
-    await page.selectOption('[data-testid="backend-choice"]', 'float64');
-    await page.fill('[data-testid="sigma"]', '0.1');
-    await page.fill('[data-testid="iterations"]', '1');
+    await chooseTraining({ model: 'smooth-tv', method: 'maid', backend: 'float64' }, { sigma: '0.1', iterations: '1' });
     await page.click('[data-testid="train"]');
     await waitStatus(/^done: 1 iterations/);
     expect(await shown('backend')).toMatch(/float64/);
@@ -136,11 +142,7 @@ describe('playground in Chromium', () => {
   it('trains a small FoE on gpu.js WebGL in the worker (float32, shown as such)', async () => {
     expect(await shown('gpu')).toMatch(/webgl/);
     await page.click('#reset');
-    await page.selectOption('[data-testid="model"]', 'foe');
-    await page.selectOption('[data-testid="method"]', 'adam');
-    await page.selectOption('[data-testid="backend-choice"]', 'webgl');
-    await page.fill('[data-testid="crop-size"]', '32');
-    await page.fill('[data-testid="iterations"]', '2');
+    await chooseTraining({ model: 'foe', method: 'adam', backend: 'webgl' }, { 'crop-size': '32', iterations: '2' });
     await page.click('[data-testid="train"]');
     await waitStatus(/^done: 2 iterations|^error/);
     expect(await shown('status')).toMatch(/^done/);

@@ -272,12 +272,16 @@ export class GpuJsBackend implements ComputeBackend {
     return o;
   }
 
+  /** Refuses a disposed backend for the filter-bank primitive `op`, then parses its grid and bank. */
+  private filterCall(op: string, grid: Grid, bank: SaddleFilterBank): { H: number; W: number; f: ReturnType<typeof parseFilterBank> } {
+    this.live(op);
+    const g = parseGrid(grid);
+    return { H: g.height, W: g.width, f: parseFilterBank(bank, g) };
+  }
+
   /** {@inheritDoc ComputeBackend.filterApply} */
   async filterApply(x: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec> {
-    this.live('filterApply');
-    const g = parseGrid(grid);
-    const { height: H, width: W } = g;
-    const f = parseFilterBank(bank, g);
+    const { H, W, f } = this.filterCall('filterApply', grid, bank);
     assertLength('filterApply x', x, H * W);
     const o = outArray('filterApply out', out, f.count * H * W);
     const ks = f.kernelSize;
@@ -293,10 +297,7 @@ export class GpuJsBackend implements ComputeBackend {
 
   /** {@inheritDoc ComputeBackend.filterAdjoint} */
   async filterAdjoint(y: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec> {
-    this.live('filterAdjoint');
-    const g = parseGrid(grid);
-    const { height: H, width: W } = g;
-    const f = parseFilterBank(bank, g);
+    const { H, W, f } = this.filterCall('filterAdjoint', grid, bank);
     assertLength('filterAdjoint y', y, f.count * H * W);
     const o = outArray('filterAdjoint out', out, H * W);
     const ks = f.kernelSize;
@@ -313,10 +314,7 @@ export class GpuJsBackend implements ComputeBackend {
 
   /** {@inheritDoc ComputeBackend.filterParamGrad} */
   async filterParamGrad(x: Vec, y: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec> {
-    this.live('filterParamGrad');
-    const g = parseGrid(grid);
-    const { height: H, width: W } = g;
-    const f = parseFilterBank(bank, g);
+    const { H, W, f } = this.filterCall('filterParamGrad', grid, bank);
     const n = H * W;
     assertLength('filterParamGrad x', x, n);
     assertLength('filterParamGrad y', y, f.count * n);

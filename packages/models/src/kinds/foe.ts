@@ -18,7 +18,7 @@ import { ValidationError, nrm2, z, type Rng, type SaddleSpec } from '@bilevel/co
 import { ConvFilterBank } from '@bilevel/operators';
 import { HuberConjugate } from '@bilevel/prox';
 import { thetaLayout, type ThetaLayout } from '../layout.js';
-import { makeModel, type ThetaProjection } from '../model.js';
+import { analysisRegularizerParts, makeModel, type ThetaProjection } from '../model.js';
 import { defineModelKind, type FilterBank } from '../registry.js';
 import { FieldsOfExperts } from '../regularizers/fields-of-experts.js';
 import { initScale, logParameter, nonNegativeOption, oddSize, positiveOption } from '../schemas.js';
@@ -200,16 +200,13 @@ export const foe = defineModelKind({
       });
     }
     const R = new FieldsOfExperts({ shape, filters: o.filters, kernelSize: o.filterSize, boundary: o.boundary });
-    const saddle = R.saddle();
     return makeModel({
       kind: 'foe',
       options: o,
       shape,
       layout,
-      params: R.params,
-      setParams: (theta) => R.setParams(theta),
+      ...analysisRegularizerParts(R),
       smooth: { R: R.smooth(), certified: true, boundConstants: fieldsOfExpertsBoundConstants(R) },
-      saddle: { K: saddle.K, fStar: saddle.fStar, f: saddle.f, trainable: false },
       projections,
       formula: `½e^θ₀ Σᵢ e^θᵢ Σₚ √((kᵢ ⋆ x)ₚ² + e^{2sᵢ}) (${what}, MAID)`,
     });

@@ -7,7 +7,7 @@
  */
 import { ValidationError, z, type ParametricSmooth, type SmoothBoundConstants, type Vec } from '@bilevel/core';
 import { thetaLayout } from '../layout.js';
-import { makeModel } from '../model.js';
+import { analysisRegularizerParts, makeModel } from '../model.js';
 import { defineModelKind } from '../registry.js';
 import { SmoothedTV } from '../regularizers/total-variation.js';
 import { logParameter } from '../schemas.js';
@@ -36,16 +36,13 @@ export const smoothTv = defineModelKind({
   initialTheta: (_o, init) => Float64Array.of(init.logWeight, init.logSmoothing),
   build(o, shape) {
     const R = new SmoothedTV({ shape, mode: o.mode, boundary: o.boundary });
-    const saddle = R.saddle();
     return makeModel({
       kind: 'smooth-tv',
       options: o,
       shape,
       layout,
-      params: R.params,
-      setParams: (theta) => R.setParams(theta),
+      ...analysisRegularizerParts(R),
       smooth: { R: R.smooth(), certified: o.mode === 'anisotropic', ...(o.mode === 'anisotropic' ? { boundConstants: smoothedTvBoundConstants(R) } : {}) },
-      saddle: { K: saddle.K, fStar: saddle.fStar, f: saddle.f, trainable: false },
       formula: `½e^θ₀ Σ √((∂x)² + e^{2θ₁}) (${o.mode} smoothed TV, MAID)`,
     });
   },

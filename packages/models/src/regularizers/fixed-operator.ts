@@ -4,34 +4,21 @@
  * `K.paramVjp` unconditionally.
  * @module
  */
-import { assertLength, type LinearOperator, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';
+import { assertLength, type LinearOperator, type OperatorNorm, type ParametricOperator, type Vec } from '@bilevel/core';
+import { ForwardingOperator } from '@bilevel/operators';
 import { normOf } from '@bilevel/prox';
 
 /**
  * `K` with an empty parameter block: `apply`, `adjoint` and `norm` delegate to the wrapped
  * operator, `paramVjp` adds nothing.
  */
-export class FixedOperator implements ParametricOperator {
+export class FixedOperator extends ForwardingOperator implements ParametricOperator {
   /** Empty. */
   readonly params = new Float64Array(0);
-  /** Domain of the wrapped operator. */
-  readonly domain: Shape;
-  /** Range of the wrapped operator. */
-  readonly range: Shape;
 
+  /** @param operator the fixed operator `K` */
   constructor(readonly operator: LinearOperator) {
-    this.domain = operator.domain;
-    this.range = operator.range;
-  }
-
-  /** `out = K x`. */
-  apply(x: Vec, out: Vec): Vec {
-    return this.operator.apply(x, out);
-  }
-
-  /** `out = Kᵀ y`. */
-  adjoint(y: Vec, out: Vec): Vec {
-    return this.operator.adjoint(y, out);
+    super(operator);
   }
 
   /** The wrapped operator's norm (a power-iteration estimate if it has none). */

@@ -13,7 +13,7 @@ import type { MoreauConjugate } from '@bilevel/prox';
 import { GroupHuber } from '@bilevel/prox';
 import { SmoothAbs } from '@bilevel/prox';
 import { parseOptions, positiveNumber } from '@bilevel/core';
-import { AnalysisRegularizer } from './analysis.js';
+import { AnalysisRegularizer, type AnalysisParts, type SaddlePotential, type SmoothPotential } from './analysis.js';
 import { fixedOperator } from './fixed-operator.js';
 import { ParamMap } from './param-map.js';
 
@@ -50,6 +50,34 @@ function gradientOf(shape: readonly [number, number, number], mode: TvMode, boun
   return { D, groupSize: mode === 'anisotropic' ? 1 : mode === 'isotropic' ? 2 : 2 * C };
 }
 
+/** One entry `θ_i` of a TV regularizer: its name, initial value, and the factor `c` of the potential's i-th parameter `c·e^{θ_i}`. */
+interface TvParameter {
+  readonly name: string;
+  readonly initial: number;
+  readonly factor?: number;
+}
+
+/**
+ * The analysis parts of a TV-type regularizer `R(x) = f(Dx)`: `K = D` fixed (no parameters) and
+ * `θ_i ↦` the potential's i-th parameter `c_i·e^{θ_i}` (a {@link ParamMap} without operator block).
+ */
+function tvParts<F extends SaddlePotential>(what: string, D: Gradient2D, saddlePotential: F, smoothPotential: SmoothPotential | undefined, theta: readonly TvParameter[]): AnalysisParts<F> {
+  return {
+    what,
+    operator: fixedOperator(D),
+    saddlePotential,
+    ...(smoothPotential ? { smoothPotential } : {}),
+    map: new ParamMap({
+      thetaLength: theta.length,
+      operatorOffset: 0,
+      operatorLength: 0,
+      potential: theta.map((p, i) => ({ sources: [i], ...(p.factor !== undefined ? { factor: p.factor } : {}) })),
+      names: theta.map((p) => p.name),
+    }),
+    theta: theta.map((p) => p.initial),
+  };
+}
+
 /** Options of {@link TotalVariation}. */
 export interface TotalVariationOptions extends TvBaseOptions {
   /** Weight `λ > 0` (default 0.1); `θ = [log λ]`. */
@@ -67,13 +95,7 @@ export class TotalVariation extends AnalysisRegularizer<L2InfBall, GroupL21> {
   constructor(options: TotalVariationOptions) {
     const o = parseOptions(z.strictObject({ ...base, weight: positiveNumber.optional() }), options, 'TotalVariation');
     const { D, groupSize } = gradientOf(o.shape, o.mode ?? 'isotropic', o.boundary ?? 'neumann');
-    super({
-      what: 'TotalVariation',
-      operator: fixedOperator(D),
-      saddlePotential: new GroupL21({ shape: D.range, groupSize }),
-      map: new ParamMap({ thetaLength: 1, operatorOffset: 0, operatorLength: 0, potential: [{ sources: [0] }], names: ['log_weight'] }),
-      theta: [Math.log(o.weight ?? 0.1)],
-    });
+    super(tvParts('TotalVariation', D, new GroupL21({ shape: D.range, groupSize }), undefined, [{ name: 'log_weight', initial: Math.log(o.weight ?? 0.1) }]));
   }
 }
 
@@ -102,20 +124,12 @@ export class HuberTV extends AnalysisRegularizer<HuberConjugate, GroupHuber> {
       'HuberTV',
     );
     const { D, groupSize } = gradientOf(o.shape, o.mode ?? 'isotropic', o.boundary ?? 'neumann');
-    super({
-      what: 'HuberTV',
-      operator: fixedOperator(D),
-      saddlePotential: new GroupHuber({ shape: D.range, groupSize }),
-      smoothPotential: new GroupHuber({ shape: D.range, groupSize }),
-      map: new ParamMap({
-        thetaLength: 2,
-        operatorOffset: 0,
-        operatorLength: 0,
-        potential: [{ sources: [0] }, { sources: [1] }],
-        names: ['log_alpha', 'log_epsilon'],
-      }),
-      theta: [Math.log(o.alpha ?? 0.1), Math.log(o.epsilon ?? 0.05)],
-    });
+    super(
+      tvParts('HuberTV', D, new GroupHuber({ shape: D.range, groupSize }), new GroupHuber({ shape: D.range, groupSize }), [
+        { name: 'log_alpha', initial: Math.log(o.alpha ?? 0.1) },
+        { name: 'log_epsilon', initial: Math.log(o.epsilon ?? 0.05) },
+      ]),
+    );
   }
 }
 
@@ -148,19 +162,11 @@ export class SmoothedTV extends AnalysisRegularizer<MoreauConjugate, SmoothAbs> 
       'SmoothedTV',
     );
     const { D, groupSize } = gradientOf(o.shape, o.mode ?? 'anisotropic', o.boundary ?? 'neumann');
-    super({
-      what: 'SmoothedTV',
-      operator: fixedOperator(D),
-      saddlePotential: new SmoothAbs({ shape: D.range, groupSize }),
-      smoothPotential: new SmoothAbs({ shape: D.range, groupSize }),
-      map: new ParamMap({
-        thetaLength: 2,
-        operatorOffset: 0,
-        operatorLength: 0,
-        potential: [{ sources: [0], factor: 0.5 }, { sources: [1] }],
-        names: ['log_weight', 'log_nu'],
-      }),
-      theta: [Math.log(o.weight ?? Math.exp(-5)), Math.log(o.nu ?? Math.exp(-5))],
-    });
+    super(
+      tvParts('SmoothedTV', D, new SmoothAbs({ shape: D.range, groupSize }), new SmoothAbs({ shape: D.range, groupSize }), [
+        { name: 'log_weight', initial: Math.log(o.weight ?? Math.exp(-5)), factor: 0.5 },
+        { name: 'log_nu', initial: Math.log(o.nu ?? Math.exp(-5)) },
+      ]),
+    );
   }
 }
