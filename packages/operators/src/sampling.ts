@@ -27,116 +27,17 @@ export class Mask extends ElementwiseProduct {
   }
 }
 
-/** Options of {@link Subsample}. */
-export interface SubsampleOptions {
+/** The size of the `[C, H, W]` image a sampling operator acts on (its domain). */
+export interface ImageSizeOptions {
   /** Channels `C`. */
   readonly channels: number;
-  /** Image height `H`. */
+  /** Height `H`. */
   readonly height: number;
-  /** Image width `W`. */
+  /** Width `W`. */
   readonly width: number;
-  /** Keep every `factor`-th row and column. */
-  readonly factor: number;
-  /** Index of the first kept row and column, `0 ≤ offset < factor` (default 0). */
-  readonly offset?: number;
 }
 
-const subsampleSchema = z.strictObject({
-  channels: dimension,
-  height: dimension,
-  width: dimension,
-  factor: dimension,
-  offset: offsetInt.default(0),
-});
-
-/**
- * Regular subsampling `S: ℝ^{C×H×W} → ℝ^{C×H'×W'}`,
- * `(S x)[c, i, j] = x[c, offset + factor·i, offset + factor·j]`, with
- * `H' = ⌈(H − offset)/factor⌉`, `W' = ⌈(W − offset)/factor⌉`. The adjoint scatters `y` back
- * into a zero image. `S Sᵀ = I`, so `‖S‖ = 1` (exact). `out` must not alias the input.
- */
-export class Subsample implements LinearOperator {
-  /** `[C, H, W]`. */
-  readonly domain: Shape;
-  /** `[C, H', W']`. */
-  readonly range: Shape;
-  /** The subsampling factor. */
-  readonly factor: number;
-  /** The offset of the first kept row/column. */
-  readonly offset: number;
-  private readonly n: number;
-  private readonly m: number;
-
-  /** @param options channels, image size, factor, offset (default 0) */
-  constructor(options: SubsampleOptions) {
-    const o = parseOptions(subsampleSchema, options, 'Subsample');
-    ensure(o.offset < o.factor, `invalid Subsample options:\n  offset: must be < factor (${o.factor}), got ${o.offset}`);
-    ensure(
-      o.offset < o.height && o.offset < o.width,
-      `invalid Subsample options:\n  offset: must be < height (${o.height}) and < width (${o.width}), got ${o.offset}`,
-    );
-    this.factor = o.factor;
-    this.offset = o.offset;
-    const h = Math.ceil((o.height - o.offset) / o.factor);
-    const w = Math.ceil((o.width - o.offset) / o.factor);
-    this.domain = Object.freeze([o.channels, o.height, o.width]);
-    this.range = Object.freeze([o.channels, h, w]);
-    this.n = o.channels * o.height * o.width;
-    this.m = o.channels * h * w;
-  }
-
-  /** `out = S x`. */
-  apply(x: Vec, out: Vec): Vec {
-    checkCall('Subsample.apply', x, this.domain, this.n, out, this.range, this.m, false);
-    const [C, H, W] = this.domain as [number, number, number];
-    const [, h, w] = this.range as [number, number, number];
-    copyWindow(x, out, C, H, W, this.offset, this.offset, h, w, true, this.factor);
-    return out;
-  }
-
-  /** `out = Sᵀ y` (zero image with `y` at the sampled positions). */
-  adjoint(y: Vec, out: Vec): Vec {
-    checkCall('Subsample.adjoint', y, this.range, this.m, out, this.domain, this.n, false);
-    const [C, H, W] = this.domain as [number, number, number];
-    const [, h, w] = this.range as [number, number, number];
-    out.fill(0);
-    copyWindow(out, y, C, H, W, this.offset, this.offset, h, w, false, this.factor);
-    return out;
-  }
-
-  /** `‖S‖ = 1`, exact. */
-  norm(): OperatorNorm {
-    return { value: 1, kind: 'exact' };
-  }
-}
-
-/** Options of {@link Crop}. */
-export interface CropOptions {
-  /** Channels `C`. */
-  readonly channels: number;
-  /** Height `H` of the full image. */
-  readonly height: number;
-  /** Width `W` of the full image. */
-  readonly width: number;
-  /** First row of the window. */
-  readonly top: number;
-  /** First column of the window. */
-  readonly left: number;
-  /** Rows `h` of the window (`top + h ≤ H`). */
-  readonly cropHeight: number;
-  /** Columns `w` of the window (`left + w ≤ W`). */
-  readonly cropWidth: number;
-}
-
-const cropSchema = z.strictObject({
-  channels: dimension,
-  height: dimension,
-  width: dimension,
-  top: offsetInt,
-  left: offsetInt,
-  cropHeight: dimension,
-  cropWidth: dimension,
-});
+const imageSize = { channels: dimension, height: dimension, width: dimension };
 
 /**
  * Copy between the big `[C, H, W]` and the small `[C, h, w]` layout the grid of rows
@@ -157,21 +58,140 @@ function copyWindow(
 }
 
 /**
- * Crop `P: ℝ^{C×H×W} → ℝ^{C×h×w}`, `(P x)[c, i, j] = x[c, top + i, left + j]`. The adjoint is
- * zero-padding (the window is placed back into a zero image). `P Pᵀ = I`, so `‖P‖ = 1` (exact).
- * `out` must not alias the input.
+ * The gather `G: ℝ^{C×H×W} → ℝ^{C×h×w}` of the grid of rows `top + stride·i` and columns
+ * `left + stride·j` of each channel; its adjoint scatters back into a zero image. Its rows are
+ * distinct unit vectors, so `G Gᵀ = I` and `‖G‖ = 1` (exact). `out` must not alias the input.
+ * The common part of {@link Crop} (`stride` 1) and {@link Subsample}.
  */
-export class Crop implements LinearOperator {
+export abstract class GridGather implements LinearOperator {
   /** `[C, H, W]`. */
   readonly domain: Shape;
   /** `[C, h, w]`. */
   readonly range: Shape;
+  private readonly n: number;
+  private readonly m: number;
+
+  /**
+   * @param what class name, for messages
+   * @param image `[C, H, W]`
+   * @param grid `[h, w]`, the grid's rows and columns
+   * @param gridTop first row of the grid
+   * @param gridLeft first column of the grid
+   * @param stride distance between grid rows and columns
+   */
+  constructor(
+    private readonly what: string,
+    image: readonly [number, number, number],
+    grid: readonly [number, number],
+    private readonly gridTop: number,
+    private readonly gridLeft: number,
+    private readonly stride: number,
+  ) {
+    const [C, H, W] = image;
+    const [h, w] = grid;
+    this.domain = Object.freeze([C, H, W]);
+    this.range = Object.freeze([C, h, w]);
+    this.n = C * H * W;
+    this.m = C * h * w;
+  }
+
+  /** `out = G x` (the grid's values). */
+  apply(x: Vec, out: Vec): Vec {
+    checkCall(`${this.what}.apply`, x, this.domain, this.n, out, this.range, this.m, false);
+    const [C, H, W] = this.domain as [number, number, number];
+    const [, h, w] = this.range as [number, number, number];
+    copyWindow(x, out, C, H, W, this.gridTop, this.gridLeft, h, w, true, this.stride);
+    return out;
+  }
+
+  /** `out = Gᵀ y` (a zero image with `y` on the grid). */
+  adjoint(y: Vec, out: Vec): Vec {
+    checkCall(`${this.what}.adjoint`, y, this.range, this.m, out, this.domain, this.n, false);
+    const [C, H, W] = this.domain as [number, number, number];
+    const [, h, w] = this.range as [number, number, number];
+    out.fill(0);
+    copyWindow(out, y, C, H, W, this.gridTop, this.gridLeft, h, w, false, this.stride);
+    return out;
+  }
+
+  /** `‖G‖ = 1`, exact. */
+  norm(): OperatorNorm {
+    return { value: 1, kind: 'exact' };
+  }
+}
+
+/** Options of {@link Subsample}. */
+export interface SubsampleOptions extends ImageSizeOptions {
+  /** Keep every `factor`-th row and column. */
+  readonly factor: number;
+  /** Index of the first kept row and column, `0 ≤ offset < factor` (default 0). */
+  readonly offset?: number;
+}
+
+const subsampleSchema = z.strictObject({
+  ...imageSize,
+  factor: dimension,
+  offset: offsetInt.default(0),
+});
+
+/**
+ * Regular subsampling `S: ℝ^{C×H×W} → ℝ^{C×H'×W'}`,
+ * `(S x)[c, i, j] = x[c, offset + factor·i, offset + factor·j]`, with
+ * `H' = ⌈(H − offset)/factor⌉`, `W' = ⌈(W − offset)/factor⌉`. The adjoint scatters `y` back
+ * into a zero image. `S Sᵀ = I`, so `‖S‖ = 1` (exact). `out` must not alias the input.
+ */
+export class Subsample extends GridGather {
+  /** The subsampling factor. */
+  readonly factor: number;
+  /** The offset of the first kept row/column. */
+  readonly offset: number;
+
+  /** @param options channels, image size, factor, offset (default 0) */
+  constructor(options: SubsampleOptions) {
+    const o = parseOptions(subsampleSchema, options, 'Subsample');
+    ensure(o.offset < o.factor, `invalid Subsample options:\n  offset: must be < factor (${o.factor}), got ${o.offset}`);
+    ensure(
+      o.offset < o.height && o.offset < o.width,
+      `invalid Subsample options:\n  offset: must be < height (${o.height}) and < width (${o.width}), got ${o.offset}`,
+    );
+    const h = Math.ceil((o.height - o.offset) / o.factor);
+    const w = Math.ceil((o.width - o.offset) / o.factor);
+    super('Subsample', [o.channels, o.height, o.width], [h, w], o.offset, o.offset, o.factor);
+    this.factor = o.factor;
+    this.offset = o.offset;
+  }
+}
+
+/** Options of {@link Crop}. */
+export interface CropOptions extends ImageSizeOptions {
   /** First row of the window. */
   readonly top: number;
   /** First column of the window. */
   readonly left: number;
-  private readonly n: number;
-  private readonly m: number;
+  /** Rows `h` of the window (`top + h ≤ H`). */
+  readonly cropHeight: number;
+  /** Columns `w` of the window (`left + w ≤ W`). */
+  readonly cropWidth: number;
+}
+
+const cropSchema = z.strictObject({
+  ...imageSize,
+  top: offsetInt,
+  left: offsetInt,
+  cropHeight: dimension,
+  cropWidth: dimension,
+});
+
+/**
+ * Crop `P: ℝ^{C×H×W} → ℝ^{C×h×w}`, `(P x)[c, i, j] = x[c, top + i, left + j]`. The adjoint is
+ * zero-padding (the window is placed back into a zero image). `P Pᵀ = I`, so `‖P‖ = 1` (exact).
+ * `out` must not alias the input.
+ */
+export class Crop extends GridGather {
+  /** First row of the window. */
+  readonly top: number;
+  /** First column of the window. */
+  readonly left: number;
 
   /** @param options channels, full size, window origin and size */
   constructor(options: CropOptions) {
@@ -184,47 +204,14 @@ export class Crop implements LinearOperator {
       o.left + o.cropWidth <= o.width,
       `invalid Crop options:\n  cropWidth: left + cropWidth = ${o.left + o.cropWidth} exceeds width ${o.width}`,
     );
+    super('Crop', [o.channels, o.height, o.width], [o.cropHeight, o.cropWidth], o.top, o.left, 1);
     this.top = o.top;
     this.left = o.left;
-    this.domain = Object.freeze([o.channels, o.height, o.width]);
-    this.range = Object.freeze([o.channels, o.cropHeight, o.cropWidth]);
-    this.n = o.channels * o.height * o.width;
-    this.m = o.channels * o.cropHeight * o.cropWidth;
-  }
-
-  /** `out = P x` (the window). */
-  apply(x: Vec, out: Vec): Vec {
-    checkCall('Crop.apply', x, this.domain, this.n, out, this.range, this.m, false);
-    const [C, H, W] = this.domain as [number, number, number];
-    const [, h, w] = this.range as [number, number, number];
-    copyWindow(x, out, C, H, W, this.top, this.left, h, w, true);
-    return out;
-  }
-
-  /** `out = Pᵀ y` (zero-padding). */
-  adjoint(y: Vec, out: Vec): Vec {
-    checkCall('Crop.adjoint', y, this.range, this.m, out, this.domain, this.n, false);
-    const [C, H, W] = this.domain as [number, number, number];
-    const [, h, w] = this.range as [number, number, number];
-    out.fill(0);
-    copyWindow(out, y, C, H, W, this.top, this.left, h, w, false);
-    return out;
-  }
-
-  /** `‖P‖ = 1`, exact. */
-  norm(): OperatorNorm {
-    return { value: 1, kind: 'exact' };
   }
 }
 
 /** Options of {@link ZeroPad}. */
-export interface ZeroPadOptions {
-  /** Channels `C`. */
-  readonly channels: number;
-  /** Height `h` of the input image. */
-  readonly height: number;
-  /** Width `w` of the input image. */
-  readonly width: number;
+export interface ZeroPadOptions extends ImageSizeOptions {
   /** Zero rows added above. */
   readonly top: number;
   /** Zero rows added below (default `top`). */
@@ -236,9 +223,7 @@ export interface ZeroPadOptions {
 }
 
 const padSchema = z.strictObject({
-  channels: dimension,
-  height: dimension,
-  width: dimension,
+  ...imageSize,
   top: offsetInt,
   bottom: offsetInt.optional(),
   left: offsetInt,
@@ -292,18 +277,12 @@ export class ZeroPad implements LinearOperator {
 }
 
 /** Options of {@link AvgPool}. */
-export interface AvgPoolOptions {
-  /** Channels `C`. */
-  readonly channels: number;
-  /** Height `H` (divisible by `factor`). */
-  readonly height: number;
-  /** Width `W` (divisible by `factor`). */
-  readonly width: number;
+export interface AvgPoolOptions extends ImageSizeOptions {
   /** Block side `p`. */
   readonly factor: number;
 }
 
-const poolSchema = z.strictObject({ channels: dimension, height: dimension, width: dimension, factor: dimension });
+const poolSchema = z.strictObject({ ...imageSize, factor: dimension });
 
 /**
  * Average pooling `A: ℝ^{C×H×W} → ℝ^{C×(H/p)×(W/p)}`, the mean over non-overlapping `p×p`

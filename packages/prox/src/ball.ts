@@ -7,23 +7,18 @@
 import { z, type Described, type Shape, type Vec } from '@bilevel/core';
 import type { Conjugable, LearnableFunctional, ProxDifferentiable, Subdifferentiable } from '@bilevel/core';
 import { FEASIBILITY_RTOL, groupBallMinNorm, groupDot, groupRadialJvp, groupScale, groupNorm, groupSumSq } from './groups.js';
-import { GroupedFunctional } from './grouped.js';
+import { GroupedFunctional, groupedOptionsShape, type GroupedOptions } from './grouped.js';
 import { GroupL21, L1 } from './group-norm.js';
-import { parseOptions, positiveInteger, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
+import { parseOptions, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
 
 /** Options of {@link L2InfBall}. */
-export interface L2InfBallOptions {
-  /** Shape of the argument. */
-  readonly shape: Shape;
-  /** Entries per group (default 1); group `j` is `{j, j + N, …}` with `N = n/groupSize`. */
-  readonly groupSize?: number;
+export interface L2InfBallOptions extends GroupedOptions {
   /** Radius `ρ > 0`, one value or one per block of consecutive groups (default 1). */
   readonly radius?: number | ArrayLike<number>;
 }
 
 const ballSchema = z.strictObject({
-  shape: shapeOption,
-  groupSize: positiveInteger.optional(),
+  ...groupedOptionsShape,
   radius: positiveOrPerBlock.optional(),
 });
 

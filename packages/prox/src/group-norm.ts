@@ -7,23 +7,18 @@
 import { shapeSize, z, type Shape, type Vec } from '@bilevel/core';
 import type { Conjugable, LearnableFunctional, ProxDifferentiable, Subdifferentiable } from '@bilevel/core';
 import { groupCombine, groupDot, groupRadialJvp, groupScale, groupNorm } from './groups.js';
-import { GroupedFunctional } from './grouped.js';
+import { GroupedFunctional, groupedOptionsShape, type GroupedOptions } from './grouped.js';
 import { L2InfBall, LInfBall } from './ball.js';
-import { parseOptions, positiveInteger, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
+import { parseOptions, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
 
 /** Options of {@link GroupL21}. */
-export interface GroupL21Options {
-  /** Shape of the argument. */
-  readonly shape: Shape;
-  /** Entries per group (default 1); group `j` is `{j, j + N, …}` with `N = n/groupSize`. */
-  readonly groupSize?: number;
+export interface GroupL21Options extends GroupedOptions {
   /** Weight `λ > 0`, one value or one per block of consecutive groups (default 1). */
   readonly weight?: number | ArrayLike<number>;
 }
 
 const groupL21Schema = z.strictObject({
-  shape: shapeOption,
-  groupSize: positiveInteger.optional(),
+  ...groupedOptionsShape,
   weight: positiveOrPerBlock.optional(),
 });
 

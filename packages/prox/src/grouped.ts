@@ -11,7 +11,7 @@
  */
 import { formatShape, shapeSchema, type Shape } from '@bilevel/core';
 import { groupLayout, type GroupLayout } from './groups.js';
-import { blockCount, blockNames, checkPositiveParams, ensure, perBlock } from '@bilevel/core';
+import { blockCount, blockNames, checkPositiveParams, ensure, perBlock, positiveInteger } from '@bilevel/core';
 
 /** Shape, group size and per-block values shared by the options of the grouped functionals. */
 export interface GroupedOptions {
@@ -23,6 +23,9 @@ export interface GroupedOptions {
    */
   readonly groupSize?: number;
 }
+
+/** The zod fields of {@link GroupedOptions}, spread into each grouped functional's options schema. */
+export const groupedOptionsShape = { shape: shapeSchema, groupSize: positiveInteger.optional() };
 
 /** Base class: layout, positive per-block parameters, names and `setParams`. */
 export abstract class GroupedFunctional {

@@ -4,22 +4,19 @@
  * (docs/math/saddle-problem.md#instances-in-the-library, docs/math/piggyback.md#prox-jacobians).
  * @module
  */
-import { z, type Described, type Shape, type Vec } from '@bilevel/core';
+import { z, type Described, type Vec } from '@bilevel/core';
 import type { Conjugable, LearnableFunctional, ProxDifferentiable, Subdifferentiable } from '@bilevel/core';
 import { FEASIBILITY_RTOL, groupBallMinNorm, groupDot, groupRadialJvp, groupScale, groupNorm, groupSumSq } from './groups.js';
-import { GroupedFunctional } from './grouped.js';
+import { GroupedFunctional, groupedOptionsShape, type GroupedOptions } from './grouped.js';
 import { GroupHuber } from './huber.js';
-import { parseOptions, positiveInteger, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
+import { parseOptions, positiveOrPerBlock } from '@bilevel/core';
 
-/** Options of {@link HuberConjugate}. */
-export interface HuberConjugateOptions {
-  /** Shape of the argument (the dual variable, e.g. `[2, C, H, W]`). */
-  readonly shape: Shape;
-  /**
-   * Entries per group (default 1: anisotropic); 2 on `[2, C, H, W]` gives the isotropic
-   * (per-pixel) dual ball, `2C` the colour-vectorial one.
-   */
-  readonly groupSize?: number;
+/**
+ * Options of {@link HuberConjugate}. The argument is the dual variable (e.g. `[2, C, H, W]`);
+ * `groupSize` 1 is anisotropic, 2 on `[2, C, H, W]` gives the isotropic (per-pixel) dual ball,
+ * `2C` the colour-vectorial one.
+ */
+export interface HuberConjugateOptions extends GroupedOptions {
   /** Weight `α > 0` of the primal Huber function (the ball radius), one value or one per block (default 1). */
   readonly alpha?: number | ArrayLike<number>;
   /** Smoothing `ε > 0` of the primal Huber function, one value or one per block (default 1). */
@@ -27,8 +24,7 @@ export interface HuberConjugateOptions {
 }
 
 const schema = z.strictObject({
-  shape: shapeOption,
-  groupSize: positiveInteger.optional(),
+  ...groupedOptionsShape,
   alpha: positiveOrPerBlock.optional(),
   epsilon: positiveOrPerBlock.optional(),
 });

@@ -4,7 +4,7 @@
  * Huber-TV and of the saddle form of Fields of Experts.
  * @module
  */
-import { z, type Shape, type Vec } from '@bilevel/core';
+import { z, type Vec } from '@bilevel/core';
 import type {
   Conjugable,
   LearnableFunctional,
@@ -13,16 +13,12 @@ import type {
   TwiceSmooth,
 } from '@bilevel/core';
 import { groupCombine, groupDot, groupRadialJvp, groupScale, groupNorm, groupSumSq } from './groups.js';
-import { GroupedFunctional } from './grouped.js';
+import { GroupedFunctional, groupedOptionsShape, type GroupedOptions } from './grouped.js';
 import { HuberConjugate } from './huber-conjugate.js';
-import { parseOptions, positiveInteger, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
+import { parseOptions, positiveOrPerBlock } from '@bilevel/core';
 
 /** Options of {@link GroupHuber}. */
-export interface GroupHuberOptions {
-  /** Shape of the argument. */
-  readonly shape: Shape;
-  /** Entries per group (default 1); group `j` is `{j, j + N, …}` with `N = n/groupSize`. */
-  readonly groupSize?: number;
+export interface GroupHuberOptions extends GroupedOptions {
   /** Weight `α > 0`, one value or one per block of consecutive groups (default 1). */
   readonly alpha?: number | ArrayLike<number>;
   /** Smoothing `ε > 0`, one value or one per block (default 1). */
@@ -30,8 +26,7 @@ export interface GroupHuberOptions {
 }
 
 const huberSchema = z.strictObject({
-  shape: shapeOption,
-  groupSize: positiveInteger.optional(),
+  ...groupedOptionsShape,
   alpha: positiveOrPerBlock.optional(),
   epsilon: positiveOrPerBlock.optional(),
 });

@@ -4,19 +4,15 @@
  * smoothed TV and Fields-of-Experts models of MAID (docs/math/regularizers.md#the-smooth-potential).
  * @module
  */
-import { z, type Shape, type Vec } from '@bilevel/core';
+import { z, type Vec } from '@bilevel/core';
 import type { Conjugable, LearnableFunctional, ProxDifferentiable, Subdifferentiable, TwiceSmooth } from '@bilevel/core';
 import { FEASIBILITY_RTOL, groupCombine, groupDot, groupRadialJvp, groupScale, groupNorm, groupSumSq } from './groups.js';
-import { GroupedFunctional } from './grouped.js';
+import { GroupedFunctional, groupedOptionsShape, type GroupedOptions } from './grouped.js';
 import { MoreauConjugate, type HasConjugateValue } from './moreau.js';
-import { parseOptions, positiveInteger, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
+import { parseOptions, positiveOrPerBlock } from '@bilevel/core';
 
-/** Options of {@link SmoothAbs}. */
-export interface SmoothAbsOptions {
-  /** Shape of the argument. */
-  readonly shape: Shape;
-  /** Entries per group (default 1: `√(t² + ν²)` per entry); >1 smooths the group norm. */
-  readonly groupSize?: number;
+/** Options of {@link SmoothAbs}: `groupSize` 1 (default) is `√(t² + ν²)` per entry, >1 smooths the group norm. */
+export interface SmoothAbsOptions extends GroupedOptions {
   /** Weight `λ > 0`, one value or one per block of consecutive groups (default 1). */
   readonly weight?: number | ArrayLike<number>;
   /** Smoothing `ν > 0`, one value or one per block (default 1). */
@@ -24,8 +20,7 @@ export interface SmoothAbsOptions {
 }
 
 const schema = z.strictObject({
-  shape: shapeOption,
-  groupSize: positiveInteger.optional(),
+  ...groupedOptionsShape,
   weight: positiveOrPerBlock.optional(),
   nu: positiveOrPerBlock.optional(),
 });
