@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addGaussianNoise, centerCrop, crop, type Image } from '@bilevel/imaging';
 import { loadPhotograph, readImage, writePng } from '@bilevel/imaging/node';
-import { buildDataset, parseExperimentConfig, psnrOf, reconstructTv } from '@bilevel/cli';
+import { buildProblem } from '@bilevel/parallel';
+import { buildDataset, initialModelSpec, parseExperimentConfig, psnrOf, reconstructTv, sampleProblemOf } from '@bilevel/cli';
 import { cli, tempDir, tinyConfig, trainTiny, writeConfig } from './helpers.js';
 
 const PHOTOS = ['march-pastoral', 'nagasaki-boats', 'airplane-from-above'] as const;
@@ -110,6 +111,19 @@ describe('data.degradation: inpainting with a per-sample mask', () => {
     const p = noisy.train[0]!;
     const m = p.forward!.apply(new Float64Array(256).fill(1), new Float64Array(256));
     p.degraded.data.forEach((y, i) => (m[i] === 0 ? expect(y).toBe(0) : expect(y).not.toBe(p.clean.data[i])));
+  });
+
+  it('the training problem every compute engine rebuilds carries each crop its own mask', () => {
+    const config = parseExperimentConfig(tinyConfig(inpainting()));
+    const data = buildDataset(config);
+    const problem = sampleProblemOf(config, data.train, initialModelSpec(config, [1, 16, 16]));
+    const { set } = buildProblem(problem);
+    const ones = new Float64Array(256).fill(1);
+    data.train.forEach((p, i) => {
+      const rebuilt = set.samples[i]!.forward;
+      expect(rebuilt).toBeDefined();
+      expect(rebuilt!.apply(ones, new Float64Array(256))).toEqual(p.forward!.apply(ones, new Float64Array(256)));
+    });
   });
 
   it('needs model.ridge > 0', () => {

@@ -9,7 +9,7 @@
 import { NumericalError, ValidationError, anyOf, maxIterations, run, tolerance, type LinearOperator, type Vec } from '@bilevel/core';
 import { imageShape, type Image } from '@bilevel/imaging';
 import { TrainingSet, models, saddleReconstruction, smoothReconstruction, type DataOperatorSpec, type FilterBank, type ModelSpec } from '@bilevel/models';
-import { Gradient2D } from '@bilevel/operators';
+import { Gradient2D, Mask } from '@bilevel/operators';
 import { ParallelOracle, type ComputeOptions, type SampleProblem } from '@bilevel/parallel';
 import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
 import { Fista, Pdhg } from '@bilevel/solvers';
@@ -58,17 +58,25 @@ function dataOperatorOf(d: DegradationConfig): DataOperatorSpec {
   return kernel ? { kind: 'convolution', kernel, boundary: BLUR_BOUNDARY } : { kind: 'identity' };
 }
 
+/** A crop's data operator as data: its own mask (inpainting), else the degradation's (`shared`). */
+function sampleOperatorOf(p: ImagePair, shared: DataOperatorSpec): DataOperatorSpec {
+  if (!p.forward) return shared;
+  if (p.forward instanceof Mask) return { kind: 'mask', mask: p.forward.mask };
+  throw new ValidationError(`crop ${p.name}: its data operator (${p.forward.constructor.name}) cannot be sent to the compute engines as data; only masks can`);
+}
+
 /**
  * The training problem as data (`SampleProblem` of `@bilevel/parallel`): what every worker
- * rebuilds — the model JSON, the crops, each with its data operator, ridge and oracle caps.
+ * rebuilds — the model JSON, the crops, each with its data operator (its own mask for
+ * inpainting), ridge and oracle caps.
  */
 export function sampleProblemOf(config: ExperimentConfig, pairs: readonly ImagePair[], spec: ModelSpec): SampleProblem {
   const h = config.hypergradient;
-  const forward = dataOperatorOf(config.data.degradation);
+  const shared = dataOperatorOf(config.data.degradation);
   return {
     model: spec,
     shape: imageShape(pairs[0]!.clean),
-    samples: pairs.map((p) => ({ degraded: p.degraded.data, clean: p.clean.data, forward })),
+    samples: pairs.map((p) => ({ degraded: p.degraded.data, clean: p.clean.data, forward: sampleOperatorOf(p, shared) })),
     ridge: config.model.ridge,
     reduction: h.loss,
     oracle:
