@@ -8,9 +8,9 @@
  */
 import { NumericalError, ValidationError, anyOf, maxIterations, run, tolerance, type LinearOperator, type Vec } from '@bilevel/core';
 import { imageShape, type Image } from '@bilevel/imaging';
-import { TrainingSet, models, saddleReconstruction, smoothReconstruction, type DataOperatorSpec, type FilterBank, type ModelSpec } from '@bilevel/models';
+import { models, type TrainingSet, saddleReconstruction, smoothReconstruction, type DataOperatorSpec, type FilterBank, type ModelSpec } from '@bilevel/models';
 import { Gradient2D, Mask } from '@bilevel/operators';
-import { ParallelOracle, type ComputeOptions, type SampleProblem } from '@bilevel/parallel';
+import { ParallelOracle, buildProblem, type ComputeOptions, type SampleProblem } from '@bilevel/parallel';
 import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
 import { Fista, Pdhg } from '@bilevel/solvers';
 import type { ComputeConfig, DegradationConfig, ExperimentConfig } from '../config/schema.js';
@@ -88,16 +88,12 @@ export function sampleProblemOf(config: ExperimentConfig, pairs: readonly ImageP
 
 /**
  * The experiment's model at its default initialisation with a training set over `pairs`: every
- * sample with the degradation's forward operator, ridge μ, cold start at its measurement.
+ * sample with its data operator, ridge μ, cold start at its measurement — the training set the
+ * compute engines rebuild from {@link sampleProblemOf}, built the same way here.
  */
 export function trainingSetOf(config: ExperimentConfig, pairs: readonly ImagePair[]): { spec: ModelSpec; set: TrainingSet } {
-  const shape = imageShape(pairs[0]!.clean);
-  const spec = initialModelSpec(config, shape);
-  const samples = pairs.map((p) => {
-    const forward = p.forward ?? forwardOperator(config.data.degradation, shape);
-    return { degraded: p.degraded.data, clean: p.clean.data, ...(forward ? { forward } : {}) };
-  });
-  return { spec, set: new TrainingSet(models.build(spec, shape), samples, { ridge: config.model.ridge }) };
+  const spec = initialModelSpec(config, imageShape(pairs[0]!.clean));
+  return { spec, set: buildProblem(sampleProblemOf(config, pairs, spec)).set };
 }
 
 /** The data term of the experiment as a formula. */
