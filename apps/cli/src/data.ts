@@ -21,7 +21,8 @@ import {
   type PhotographName,
 } from '@bilevel/imaging';
 import { loadFolder, loadPhotograph, photographPath } from '@bilevel/imaging/node';
-import { Convolution2D, Mask, gaussianKernel } from '@bilevel/operators';
+import { dataOperator, type DataOperatorSpec } from '@bilevel/models';
+import { Mask, gaussianKernel, type Convolution2D } from '@bilevel/operators';
 import type { DataConfig, DegradationConfig, ExperimentConfig } from './config/schema.js';
 
 /** One training or test pair: a clean crop and its degraded version, with where it came from. */
@@ -102,11 +103,23 @@ export const BLUR_BOUNDARY = 'symmetric' as const;
  * `y = A x† + σε` holds exactly for the model's `A`, for any kernel (asymmetric ones included).
  */
 export function blurOperator(kernel: Float64Array, shape: Shape): Convolution2D {
-  const [channels, height, width] = shape;
-  if (shape.length !== 3 || channels === undefined || height === undefined || width === undefined) {
-    throw new ValidationError(`blurOperator: shape must be [C, H, W], got [${shape.join(', ')}]`);
+  return dataOperator({ kind: 'convolution', kernel, boundary: BLUR_BOUNDARY }, shape) as Convolution2D;
+}
+
+/**
+ * The data operator of a degradation as data (`DataOperatorSpec` of `@bilevel/models`, what the
+ * compute engines rebuild): the {@link blurKernel} with {@link BLUR_BOUNDARY} for `blur`, the
+ * identity for `noise`; inpainting has none (each sample carries its own mask).
+ */
+export function dataOperatorSpec(d: DegradationConfig): DataOperatorSpec {
+  if (d.kind === 'inpainting') {
+    throw new ValidationError(
+      'data.degradation "inpainting" draws a mask per image, so it has no single forward operator: each sample carries its own (degradeSample); ' +
+        'evaluate an inpainting model with `bilevel eval --model … --images …`',
+    );
   }
-  return new Convolution2D({ channels, height, width, kernel, boundary: BLUR_BOUNDARY });
+  const kernel = blurKernel(d);
+  return kernel ? { kind: 'convolution', kernel, boundary: BLUR_BOUNDARY } : { kind: 'identity' };
 }
 
 /**
@@ -114,14 +127,7 @@ export function blurOperator(kernel: Float64Array, shape: Shape): Convolution2D 
  * the {@link blurKernel} for `blur`, undefined (the identity) for `noise`.
  */
 export function forwardOperator(d: DegradationConfig, shape: Shape): LinearOperator | undefined {
-  if (d.kind === 'inpainting') {
-    throw new ValidationError(
-      'data.degradation "inpainting" draws a mask per image, so it has no single forward operator: each sample carries its own (degradeSample); ' +
-        'evaluate an inpainting model with `bilevel eval --model … --images …`',
-    );
-  }
-  const k = blurKernel(d);
-  return k ? blurOperator(k, shape) : undefined;
+  return dataOperator(dataOperatorSpec(d), shape);
 }
 
 /**

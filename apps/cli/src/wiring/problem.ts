@@ -14,7 +14,7 @@ import { ParallelOracle, buildProblem, type ComputeOptions, type SampleProblem }
 import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
 import { Fista, Pdhg } from '@bilevel/solvers';
 import type { ComputeConfig, DegradationConfig, ExperimentConfig } from '../config/schema.js';
-import { BLUR_BOUNDARY, blurKernel, forwardOperator, type ImagePair } from '../data.js';
+import { dataOperatorSpec, forwardOperator, type ImagePair } from '../data.js';
 import { initialModelSpec, modelSpecOf, trainedForm } from './models.js';
 import type { Reconstruction, ReconstructOptions, TrainingProblem } from './types.js';
 
@@ -52,15 +52,9 @@ function computeOptions(c: ComputeConfig): ComputeOptions {
   return { engine: c.engine, ...(c.workers !== undefined ? { workers: c.workers } : {}), ...(c.redis ? { redis: { url: c.redis } } : {}) };
 }
 
-/** The data operator of a degradation as data: the blur of {@link blurKernel} with {@link BLUR_BOUNDARY}, or the identity. */
-function dataOperatorOf(d: DegradationConfig): DataOperatorSpec {
-  const kernel = blurKernel(d);
-  return kernel ? { kind: 'convolution', kernel, boundary: BLUR_BOUNDARY } : { kind: 'identity' };
-}
-
-/** A crop's data operator as data: its own mask (inpainting), else the degradation's (`shared`). */
-function sampleOperatorOf(p: ImagePair, shared: DataOperatorSpec): DataOperatorSpec {
-  if (!p.forward) return shared;
+/** A crop's data operator as data: its own mask (inpainting), else the degradation's. */
+function sampleOperatorOf(p: ImagePair, d: DegradationConfig): DataOperatorSpec {
+  if (!p.forward) return dataOperatorSpec(d);
   if (p.forward instanceof Mask) return { kind: 'mask', mask: p.forward.mask };
   throw new ValidationError(`crop ${p.name}: its data operator (${p.forward.constructor.name}) cannot be sent to the compute engines as data; only masks can`);
 }
@@ -72,11 +66,10 @@ function sampleOperatorOf(p: ImagePair, shared: DataOperatorSpec): DataOperatorS
  */
 export function sampleProblemOf(config: ExperimentConfig, pairs: readonly ImagePair[], spec: ModelSpec): SampleProblem {
   const h = config.hypergradient;
-  const shared = dataOperatorOf(config.data.degradation);
   return {
     model: spec,
     shape: imageShape(pairs[0]!.clean),
-    samples: pairs.map((p) => ({ degraded: p.degraded.data, clean: p.clean.data, forward: sampleOperatorOf(p, shared) })),
+    samples: pairs.map((p) => ({ degraded: p.degraded.data, clean: p.clean.data, forward: sampleOperatorOf(p, config.data.degradation) })),
     ridge: config.model.ridge,
     reduction: h.loss,
     oracle:
