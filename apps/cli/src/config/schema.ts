@@ -19,12 +19,21 @@ function strict<S extends z.ZodRawShape>(shape: S) {
   });
 }
 
-/** The error map of a discriminated union on `kind`: names the section and the accepted kinds. */
-function kindError(what: string, kinds: readonly string[]) {
-  return {
+/** A section of a union on `kind`: a {@link strict} object with the literal `kind` first, then the fields of `shape`. */
+function kinded<K extends string, S extends z.ZodRawShape>(kind: K, shape: S) {
+  return strict({ kind: z.literal(kind), ...shape });
+}
+
+/**
+ * The discriminated union of `sections` on `kind`, whose error names the section `what` and the
+ * accepted kinds (read from the sections' `kind` literals).
+ */
+function kindUnion<T extends readonly [z.ZodObject, ...z.ZodObject[]]>(what: string, sections: T) {
+  const kinds = sections.map((s) => (s.shape.kind as z.ZodLiteral<string>).value);
+  return z.discriminatedUnion('kind', sections, {
     error: (iss: { code?: string }) =>
       iss.code === 'invalid_union' ? `${what}: "kind" must be one of ${kinds.map((k) => `'${k}'`).join(', ')}` : undefined,
-  };
+  });
 }
 
 const positive = z.number().finite().positive('must be > 0');
@@ -67,18 +76,16 @@ const splitSchema = strict({
     .describe('Reject crops whose standard deviation is below this (flat sky, paper borders); 0 keeps every crop.'),
 });
 
-const noiseDegradation = strict({
-  /** Additive white Gaussian noise. */
-  kind: z.literal('noise'),
+/** Additive white Gaussian noise. */
+const noiseDegradation = kinded('noise', {
   /** Standard deviation of additive white Gaussian noise, on the [0, 1] intensity scale. */
   sigma: noiseLevel(positive).describe('Standard deviation of additive white Gaussian noise, on the [0, 1] intensity scale.'),
   /** Clamp the noisy image to [0, 1] (the ISGD code does; MAID does not). */
   clamp: z.boolean().default(false).describe('Clamp the noisy image to [0, 1] (the ISGD code does; MAID does not).'),
 });
 
-const blurDegradation = strict({
-  /** Gaussian blur, then noise. */
-  kind: z.literal('blur'),
+/** Gaussian blur, then noise. */
+const blurDegradation = kinded('blur', {
   /** Blur kernel family (Gaussian, normalised to sum 1). */
   kernel: z.literal('gaussian').default('gaussian').describe('Blur kernel family (Gaussian, normalised to sum 1).'),
   /** Kernel side (odd). */
@@ -91,9 +98,8 @@ const blurDegradation = strict({
   clamp: z.boolean().default(false).describe('Clamp the degraded image to [0, 1].'),
 });
 
-const inpaintingDegradation = strict({
-  /** Random pixel masks (inpainting): a fresh seeded mask per crop, the same for every channel, then noise. */
-  kind: z.literal('inpainting'),
+/** Random pixel masks (inpainting): a fresh seeded mask per crop, the same for every channel, then noise. */
+const inpaintingDegradation = kinded('inpainting', {
   /** Fraction of the pixels removed by each mask (exactly round(fraction·H·W) of them, at seeded random positions). */
   fraction: z
     .number()
@@ -107,11 +113,7 @@ const inpaintingDegradation = strict({
 });
 
 /** zod schema of `data.degradation`: how clean crops are degraded (and the forward operator of the model's data term). */
-export const degradationSchema = z.discriminatedUnion(
-  'kind',
-  [noiseDegradation, blurDegradation, inpaintingDegradation],
-  kindError('data.degradation', ['noise', 'blur', 'inpainting']),
-);
+export const degradationSchema = kindUnion('data.degradation', [noiseDegradation, blurDegradation, inpaintingDegradation]);
 
 const folderSource = strict({
   /** Folder of PNG/JPEG files, relative to the config file. */
@@ -200,11 +202,7 @@ function modelSection(name: string) {
 }
 
 const modelKinds = models.kinds();
-const modelSchema = z.discriminatedUnion(
-  'kind',
-  modelKinds.map(modelSection) as unknown as [ReturnType<typeof modelSection>, ...ReturnType<typeof modelSection>[]],
-  kindError('model', modelKinds),
-);
+const modelSchema = kindUnion('model', modelKinds.map(modelSection) as unknown as [ReturnType<typeof modelSection>, ...ReturnType<typeof modelSection>[]]);
 
 // ---------------------------------------------------------------------------------------------
 // hypergradient
@@ -213,9 +211,8 @@ const lossReduction = z.literal(['sum', 'mean'])
   .default('sum')
   .describe('Upper-level loss per image: "sum" = ½‖x − x†‖² (MAID/ISGD), "mean" = ½‖x − x†‖²/n.');
 
-const implicitHypergradient = strict({
-  /** Implicit differentiation (FISTA + CG, MAID bound). */
-  kind: z.literal('implicit'),
+/** Implicit differentiation (FISTA + CG, MAID bound). */
+const implicitHypergradient = kinded('implicit', {
   /** Loss reduction per image. */
   loss: lossReduction,
   /** Cap on lower-level (FISTA) iterations per solve. */
@@ -224,16 +221,15 @@ const implicitHypergradient = strict({
   cgMaxIterations: positiveInt.default(1000).describe('Cap on CG iterations per adjoint solve.'),
 });
 
-const piggybackHypergradient = strict({
-  /** Piggyback differentiation (PDHG + adjoint PDHG, Theorem 2 bound). */
-  kind: z.literal('piggyback'),
+/** Piggyback differentiation (PDHG + adjoint PDHG, Theorem 2 bound). */
+const piggybackHypergradient = kinded('piggyback', {
   /** Loss reduction per image. */
   loss: lossReduction,
   /** Cap on PDHG + piggyback iterations per solve. */
   maxIterations: positiveInt.default(5000).describe('Cap on PDHG + piggyback iterations per solve.'),
 });
 
-const hypergradientSchema = z.discriminatedUnion('kind', [implicitHypergradient, piggybackHypergradient], kindError('hypergradient', ['implicit', 'piggyback']));
+const hypergradientSchema = kindUnion('hypergradient', [implicitHypergradient, piggybackHypergradient]);
 
 // ---------------------------------------------------------------------------------------------
 // optimizer
@@ -269,20 +265,13 @@ const maidShape = {
   trialAccuracy: z.literal(['current', 'grown']).optional().describe('Accuracy of trial solves (default "current").'),
 };
 
-const maidOptimizer = strict({
-  /** MAID (arXiv 2308.10098). */
-  kind: z.literal('maid'),
-  ...maidShape,
-});
-const adaptivePiggybackOptimizer = strict({
-  /** The adaptive piggyback step (MAID-based reconstruction, arXiv 2412.06436; docs/math/maid.md#the-adaptive-step-of-the-piggyback-paper). */
-  kind: z.literal('adaptive-piggyback'),
-  ...maidShape,
-});
+/** MAID (arXiv 2308.10098). */
+const maidOptimizer = kinded('maid', maidShape);
+/** The adaptive piggyback step (MAID-based reconstruction, arXiv 2412.06436; docs/math/maid.md#the-adaptive-step-of-the-piggyback-paper). */
+const adaptivePiggybackOptimizer = kinded('adaptive-piggyback', maidShape);
 
-const gdOptimizer = strict({
-  /** Inexact gradient descent with fixed step and accuracy. */
-  kind: z.literal('gd'),
+/** Inexact gradient descent with fixed step and accuracy. */
+const gdOptimizer = kinded('gd', {
   /** Fixed step α (required: there is no problem-independent default). */
   stepSize: positive.describe('Fixed step α (required: there is no problem-independent default).'),
   /** Fixed lower-level accuracy ε. */
@@ -292,26 +281,22 @@ const gdOptimizer = strict({
 });
 
 /** The zod schema of a step-size or accuracy schedule (`constant`, `poly`, `log`). */
-export const scheduleConfigSchema = z.discriminatedUnion('kind', [
-  strict({
-    /** s(k) = 1. */
-    kind: z.literal('constant'),
-  }),
-  strict({
-    /** Polynomial decay. */
-    kind: z.literal('poly'),
+export const scheduleConfigSchema = kindUnion('schedule', [
+  /** s(k) = 1. */
+  kinded('constant', {}),
+  /** Polynomial decay. */
+  kinded('poly', {
     /** s(k) = (k+1)^(−exponent). */
     exponent: nonNegative.describe('s(k) = (k+1)^(−exponent).'),
   }),
-  strict({
-    /** Logarithmic decay. */
-    kind: z.literal('log'),
+  /** Logarithmic decay. */
+  kinded('log', {
     /** s(k) = ln(k + offset)^(−exponent). */
     exponent: nonNegative.describe('s(k) = ln(k + offset)^(−exponent).'),
     /** Offset (default e). */
     offset: z.number().gt(1).optional().describe('Offset (default e).'),
   }),
-], kindError('schedule', ['constant', 'poly', 'log']));
+]);
 
 const stochasticShape = {
   /** Minibatch size b (samples per hypergradient; at most the number of training crops). */
@@ -330,14 +315,10 @@ const stochasticShape = {
   dropLast: z.boolean().default(true).describe('Drop the last incomplete minibatch of each epoch.'),
 };
 
-const sgdOptimizer = strict({
-  /** Inexact SGD on minibatches. */
-  kind: z.literal('sgd'),
-  ...stochasticShape,
-});
-const adamOptimizer = strict({
-  /** Inexact Adam on minibatches. */
-  kind: z.literal('adam'),
+/** Inexact SGD on minibatches. */
+const sgdOptimizer = kinded('sgd', stochasticShape);
+/** Inexact Adam on minibatches. */
+const adamOptimizer = kinded('adam', {
   ...stochasticShape,
   /** Adam β₁. */
   beta1: z.number().min(0).lt(1).default(0.9).describe('Adam β₁.'),
@@ -347,11 +328,7 @@ const adamOptimizer = strict({
   adamEpsilon: positive.default(1e-8).describe('Adam ε (denominator guard).'),
 });
 
-const optimizerSchema = z.discriminatedUnion(
-  'kind',
-  [maidOptimizer, adaptivePiggybackOptimizer, gdOptimizer, sgdOptimizer, adamOptimizer],
-  kindError('optimizer', ['maid', 'adaptive-piggyback', 'gd', 'sgd', 'adam']),
-);
+const optimizerSchema = kindUnion('optimizer', [maidOptimizer, adaptivePiggybackOptimizer, gdOptimizer, sgdOptimizer, adamOptimizer]);
 
 // ---------------------------------------------------------------------------------------------
 // budget, eval, whole config
