@@ -5,21 +5,11 @@
  * `bilevel schema`.
  * @module
  */
-import { Rng, ValidationError, z } from '@bilevel/core';
+import { Rng, ValidationError, kindError, strictObject as strict, z } from '@bilevel/core';
+import { cropSpecSchema, degradationSchema } from '@bilevel/imaging';
 import { models, type VariationalModel } from '@bilevel/models';
 
-/** A strict object whose unknown-key message names the offending keys and the allowed ones. */
-function strict<S extends z.ZodRawShape>(shape: S) {
-  const allowed = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (iss) =>
-      iss.code === 'unrecognized_keys'
-        ? `unknown key${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k: string) => `"${k}"`).join(', ')} (allowed keys here: ${allowed})`
-        : undefined,
-  });
-}
-
-/** A section of a union on `kind`: a {@link strict} object with the literal `kind` first, then the fields of `shape`. */
+/** A section of a union on `kind`: a strict object (core's `strictObject`) with the literal `kind` first, then the fields of `shape`. */
 function kinded<K extends string, S extends z.ZodRawShape>(kind: K, shape: S) {
   return strict({ kind: z.literal(kind), ...shape });
 }
@@ -30,26 +20,12 @@ function kinded<K extends string, S extends z.ZodRawShape>(kind: K, shape: S) {
  */
 function kindUnion<T extends readonly [z.ZodObject, ...z.ZodObject[]]>(what: string, sections: T) {
   const kinds = sections.map((s) => (s.shape.kind as z.ZodLiteral<string>).value);
-  return z.discriminatedUnion('kind', sections, {
-    error: (iss: { code?: string }) =>
-      iss.code === 'invalid_union' ? `${what}: "kind" must be one of ${kinds.map((k) => `'${k}'`).join(', ')}` : undefined,
-  });
+  return z.discriminatedUnion('kind', sections, kindError(what, kinds));
 }
 
 const positive = z.number().finite().positive('must be > 0');
-/**
- * A log-parameter θ of a positive quantity e^θ: |θ| ≤ 700 keeps e^θ a finite, nonzero double
- * (e^709.8 overflows, e^−745 underflows to 0).
- */
-/** A noise level on the [0, 1] intensity scale (at most 100: larger values overflow the noise). */
-const noiseLevel = (s: z.ZodNumber) => s.max(100, 'must be ≤ 100 (on the [0, 1] intensity scale)');
 const nonNegative = z.number().finite().nonnegative('must be ≥ 0');
 const positiveInt = z.number().int('must be an integer').positive('must be ≥ 1');
-const oddInt = z
-  .number()
-  .int('must be an integer')
-  .positive('must be ≥ 1')
-  .refine((v) => v % 2 === 1, { message: 'must be odd (the kernel needs a centre pixel)' });
 
 // ---------------------------------------------------------------------------------------------
 // data
@@ -66,54 +42,12 @@ const splitSchema = strict({
     ),
   /** Use only the first `count` images of the default split (instead of `images`). */
   count: positiveInt.optional().describe('Use only the first `count` images of the default split (instead of `images`).'),
-  /** Side of the square crops, in pixels. */
-  cropSize: z.number().int('must be an integer').min(8, 'must be ≥ 8 pixels').describe('Side of the square crops, in pixels.'),
-  /** Random crops taken from each image (seeded). */
-  cropsPerImage: positiveInt.default(1).describe('Random crops taken from each image (seeded).'),
-  /** Reject crops whose standard deviation is below this (flat sky, paper borders); 0 keeps every crop. */
-  minStd: nonNegative
-    .default(0.03)
-    .describe('Reject crops whose standard deviation is below this (flat sky, paper borders); 0 keeps every crop.'),
+  /** `cropSize`, `cropsPerImage`, `minStd`: the crop spec of the data pipeline of `@bilevel/imaging`. */
+  ...cropSpecSchema.shape,
 });
 
-/** Additive white Gaussian noise. */
-const noiseDegradation = kinded('noise', {
-  /** Standard deviation of additive white Gaussian noise, on the [0, 1] intensity scale. */
-  sigma: noiseLevel(positive).describe('Standard deviation of additive white Gaussian noise, on the [0, 1] intensity scale.'),
-  /** Clamp the noisy image to [0, 1] (the ISGD code does; MAID does not). */
-  clamp: z.boolean().default(false).describe('Clamp the noisy image to [0, 1] (the ISGD code does; MAID does not).'),
-});
-
-/** Gaussian blur, then noise. */
-const blurDegradation = kinded('blur', {
-  /** Blur kernel family (Gaussian, normalised to sum 1). */
-  kernel: z.literal('gaussian').default('gaussian').describe('Blur kernel family (Gaussian, normalised to sum 1).'),
-  /** Kernel side (odd). */
-  size: oddInt.max(101, 'must be ≤ 101').default(5).describe('Kernel side (odd, at most 101).'),
-  /** Standard deviation of the Gaussian kernel, in pixels. */
-  sigma: positive.default(1).describe('Standard deviation of the Gaussian kernel, in pixels.'),
-  /** Standard deviation of the Gaussian noise added after blurring. */
-  noise: noiseLevel(nonNegative).describe('Standard deviation of the Gaussian noise added after blurring.'),
-  /** Clamp the degraded image to [0, 1]. */
-  clamp: z.boolean().default(false).describe('Clamp the degraded image to [0, 1].'),
-});
-
-/** Random pixel masks (inpainting): a fresh seeded mask per crop, the same for every channel, then noise. */
-const inpaintingDegradation = kinded('inpainting', {
-  /** Fraction of the pixels removed by each mask (exactly round(fraction·H·W) of them, at seeded random positions). */
-  fraction: z
-    .number()
-    .gt(0, 'must be > 0')
-    .lt(1, 'must be < 1 (some pixels must be observed)')
-    .describe('Fraction of the pixels removed by each mask (exactly round(fraction·H·W) of them, at seeded random positions).'),
-  /** Standard deviation of the Gaussian noise on the observed pixels, y = M(x + σε). */
-  noise: noiseLevel(nonNegative).default(0).describe('Standard deviation of the Gaussian noise on the observed pixels, y = M(x + σε).'),
-  /** Clamp the noisy image to [0, 1] before masking. */
-  clamp: z.boolean().default(false).describe('Clamp the noisy image to [0, 1] before masking.'),
-});
-
-/** zod schema of `data.degradation`: how clean crops are degraded (and the forward operator of the model's data term). */
-export const degradationSchema = kindUnion('data.degradation', [noiseDegradation, blurDegradation, inpaintingDegradation]);
+/** zod schema of `data.degradation`: how clean crops are degraded (and the forward operator of the model's data term) — the data pipeline's, from `@bilevel/imaging`. */
+export { degradationSchema };
 
 const folderSource = strict({
   /** Folder of PNG/JPEG files, relative to the config file. */
