@@ -117,9 +117,8 @@ export class HuberTvKernel {
       ['x', N], ['xPrev', N], ['y', 2 * N], ['c', N],
       ...(adjoint ? ([['X', N], ['XPrev', N], ['Y', 2 * N], ['t', N]] as [string, number][]) : []),
       ['ring', 4 * row], ['zero', row], ['mX', row], ['mL', row], ['mV', row],
-      ['U0', N], ['U1', N], ['Q0', N], ['Q1', N], ['D', N],
+      ['E0', N], ['E1', N], ['Q0', N], ['Q1', N], ['D', N], ['F0', N], ['F1', N], ['H0', N], ['H1', N],
       ...(adjoint ? ([['R0', N], ['R1', N]] as [string, number][]) : []),
-      ['T0', N], ['T1', N], ['A0', N], ['A1', N],
     ];
     let bytes = BLOCK;
     const at: Record<string, number> = {};
@@ -156,14 +155,14 @@ export class HuberTvKernel {
     }
     const i32 = new Int32Array(buffer, 0, BLOCK / 4);
     i32.set([C, H, W], 0);
-    const pointers = ['x', 'xPrev', 'y', 'y', 'c', 'X', 'XPrev', 'Y', 'Y', 't', 'ring', 'zero', 'mX', 'mL', 'mV', 'U0', 'U1', 'Q0', 'Q1', 'R0', 'R1', 'D'];
+    const pointers = ['x', 'xPrev', 'y', 'y', 'c', 'X', 'XPrev', 'Y', 'Y', 't', 'ring', 'zero', 'mX', 'mL', 'mV', 'E0', 'E1', 'Q0', 'Q1', 'R0', 'R1', 'D'];
     pointers.forEach((name, k) => {
       // y1 and Y1 are the second halves of y and Y
       const second = (name === 'y' || name === 'Y') && pointers[k - 1] === name;
       i32[4 + k] = at[name] === undefined ? 0 : at[name]! + (second ? 8 * N : 0);
     });
     i32[26] = p.isotropic ? 1 : 0;
-    ['T0', 'T1', 'A0', 'A1'].forEach((name, k) => (i32[27 + k] = at[name]!));
+    ['F0', 'F1', 'H0', 'H1'].forEach((name, k) => (i32[27 + k] = at[name]!));
     this.f64 = new Float64Array(buffer, 0, BLOCK / 8);
     new BigInt64Array(buffer, 240, 2).fill(p.isotropic ? -1n : 0n);
     const f = this.f64;
