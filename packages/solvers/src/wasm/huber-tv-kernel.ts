@@ -173,6 +173,13 @@ export class HuberTvKernel {
     f[28] = p.epsilon / p.alpha;
     f[29] = (p.alpha * (1 - 1e-10)) ** 2;
     f[18] = p.alpha;
+    f[43] = 1 / (p.alpha * p.alpha);
+    f[44] = 1 / p.alpha;
+    f[45] = p.epsilon / p.alpha;
+    f[46] = p.epsilon > 0 ? 0.5 / p.epsilon : 0;
+    f[47] = p.epsilon > 0 ? p.alpha / p.epsilon : 0;
+    f[48] = 1 / p.lambda;
+    f[49] = 0.5 / p.lambda;
     this.adjoint = adjoint ? 1 : 0;
   }
 

@@ -21,6 +21,8 @@
 ;;   f64: 128 σs  136 shrink = α/(α+σε)  144 α  152 τs  160 τ  168 1/(1+τλ)  176 ϑ  184 τc_ℓ
 ;;        192 s  200 λ  208 ε  216 c_ℓ  224 κ  232 inner band ‖y‖² ≥ α²(1−1e-10)²
 ;;        240 isotropic mask (i64: all ones, or 0)
+;;        344 1/α²  352 1/α  360 ε/α  368 1/(2ε)  376 α/ε (both 0 when ε = 0)  384 1/λ  392 1/(2λ)
+;;        (quotients computed once by the host: V8 would compute them in every pass of a loop)
 ;;   results (f64): 256 Σ(x⁺ − x)²  264 Σ Huber_ε(|u|)  272 Σ r_x²  280 Σ (λ/2)x² − cx  288 Σ (w + c)²/(2λ)
 ;;        296 Σ‖s_y‖²  304 ‖y‖²  312 max ‖y_j‖²  320 Σ e_X²  328 Σ e_Y²  336 ‖Y − PY‖²
 (module
@@ -110,7 +112,7 @@
     (local $v v128) (local $w0 v128) (local $w1 v128) (local $r2 v128) (local $r v128) (local $a v128)
     (local $t0 v128) (local $t1 v128) (local $k v128) (local $act v128) (local $n0 v128) (local $n1 v128)
     (local $ia2 v128)
-    (local.set $ia2 (f64x2.splat (f64.div (f64.const 1) (f64.mul (local.get $alpha) (local.get $alpha)))))
+    (local.set $ia2 (f64x2.splat (call $f (i32.const 344))))
     (local.set $skv (f64x2.splat (local.get $sk)))
     (local.set $cv (f64x2.splat (local.get $shrink)))
     (local.set $av (f64x2.splat (local.get $alpha)))
@@ -415,11 +417,11 @@
     (local.set $ev (f64x2.splat (local.get $eps)))
     (local.set $e2 (f64x2.mul (local.get $ev) (local.get $ev)))
     (local.set $he (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $ev)))
-    (local.set $iav (f64x2.splat (f64.div (f64.const 1) (local.get $alpha))))
-    (local.set $eoa (f64x2.splat (f64.div (local.get $eps) (local.get $alpha))))
-    ;; ε = 0 (TV): 1/(2ε) and α/ε are used only where |u| ≤ 0, i.e. u = 0: take them as 0
-    (local.set $hie (f64x2.splat (select (f64.div (f64.const 0.5) (local.get $eps)) (f64.const 0) (f64.gt (local.get $eps) (f64.const 0)))))
-    (local.set $aoe (f64x2.splat (select (f64.div (local.get $alpha) (local.get $eps)) (f64.const 0) (f64.gt (local.get $eps) (f64.const 0)))))
+    (local.set $iav (f64x2.splat (call $f (i32.const 352))))
+    (local.set $eoa (f64x2.splat (call $f (i32.const 360))))
+    ;; ε = 0 (TV): 1/(2ε) and α/ε are used only where |u| ≤ 0, i.e. u = 0: the host stores them as 0
+    (local.set $hie (f64x2.splat (call $f (i32.const 368))))
+    (local.set $aoe (f64x2.splat (call $f (i32.const 376))))
     (local.set $im (global.get $iso))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
@@ -467,8 +469,8 @@
     (local.set $sv (f64x2.splat (local.get $s)))
     (local.set $lv (f64x2.splat (local.get $lambda)))
     (local.set $hl (f64x2.splat (f64.mul (f64.const 0.5) (local.get $lambda))))
-    (local.set $il (f64x2.splat (f64.div (f64.const 1) (local.get $lambda))))
-    (local.set $hil (f64x2.splat (f64.div (f64.const 0.5) (local.get $lambda))))
+    (local.set $il (f64x2.splat (call $f (i32.const 384))))
+    (local.set $hil (f64x2.splat (call $f (i32.const 392))))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
       (local.set $mv (v128.load align=8 (i32.add (local.get $mV) (local.get $j))))
@@ -571,7 +573,7 @@
     (local $j i32) (local $sv v128) (local $lv v128) (local $il v128) (local $cv v128) (local $gl v128) (local $e v128) (local $acc v128)
     (local.set $sv (f64x2.splat (local.get $s)))
     (local.set $lv (f64x2.splat (local.get $lambda)))
-    (local.set $il (f64x2.splat (f64.div (f64.const 1) (local.get $lambda))))
+    (local.set $il (f64x2.splat (call $f (i32.const 384))))
     (local.set $cv (f64x2.splat (local.get $cl)))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
