@@ -15,6 +15,8 @@ export const positive = z.number().finite().positive();
 export const nonNegative = z.number().finite().nonnegative();
 /** An integer `≥ 1`. */
 export const positiveInt = z.number().int().positive();
+/** An integer `≥ 0`. */
+export const nonNegativeInt = z.number().int().nonnegative();
 /** A number in the open interval `(0, 1)`. */
 export const unitInterval = z.number().gt(0).lt(1);
 /** A `Float64Array` (validated by instance; lengths are checked separately, e.g. by {@link assertLength}). */

@@ -2,9 +2,11 @@
  * Loading of the workspace's WebAssembly SIMD kernels (the Huber-TV PDHG step of
  * `@bilevel/solvers`, the filter-bank loops of `@bilevel/operators`): each package embeds the
  * binary assembled from its `.wat` source as base64, compiles it once, synchronously (a few
- * kB), and gives every operator or solver state an instance with its own memory. A missing
- * WebAssembly SIMD and an image that a 32-bit memory cannot hold are named errors that say
- * what to use instead.
+ * kB), and gives every operator or solver state an instance with its own memory — a new one
+ * (`instantiate`), or one lent from a pool of released instances (`acquire` / `release`), so
+ * short solves repeated many times do not pay for a new memory each. A missing WebAssembly
+ * SIMD and an image that a 32-bit memory cannot hold are named errors that say what to use
+ * instead.
  * @module
  */
 import { BilevelError, ShapeError } from './errors.js';
@@ -20,8 +22,26 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   readonly Module: new (bytes: Uint8Array) => object;
   readonly Instance: new (module: object, imports: object) => { readonly exports: object };
-  readonly Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
 }
+
+/** A WebAssembly memory (the part of the JS API used here). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** An instance with its memory, as the pool keeps it. */
+interface Pooled<E> {
+  readonly exports: E;
+  readonly memory: WasmMemory;
+}
+
+/** Released instances a kernel keeps for reuse (at most this many). */
+export const WASM_POOL_SIZE = 4;
+
+/** Instances with a larger memory are not kept for reuse when released (64 MiB). */
+export const WASM_POOL_MAX_BYTES = 1024 * WASM_PAGE_BYTES;
 
 /** An instance of a kernel: its exports and the memory they work on. */
 export interface WasmInstance<E> {
@@ -39,6 +59,10 @@ export interface WasmInstance<E> {
 export class WasmKernel<E> {
   private compiled: { api: WasmApi; module: object } | undefined;
   private simd: boolean | undefined;
+  /** Released instances, ready to lend. */
+  private readonly free: Pooled<E>[] = [];
+  /** The instances lent by `acquire` and not yet released, by the object handed out. */
+  private readonly lent = new Map<WasmInstance<E>, Pooled<E>>();
 
   /**
    * @param base64 the binary, base64
@@ -69,10 +93,58 @@ export class WasmKernel<E> {
    * @param what the data that needs it, for the message, e.g. `1×12000×12000`
    */
   instantiate(bytes: number, what: string): WasmInstance<E> {
+    const { exports, memory } = this.create(bytes, what);
+    return { exports, buffer: memory.buffer };
+  }
+
+  /**
+   * An instance with at least `bytes` bytes of memory, all zero, lent until
+   * {@link WasmKernel.release}: a released one when there is one (the smallest that is large
+   * enough, else the largest, grown), else a new one. Every acquired instance is the caller's
+   * alone until it releases it, so solves can be interleaved or nested. Errors as
+   * {@link WasmKernel.instantiate}.
+   * @param bytes memory needed, in bytes
+   * @param what the data that needs it, for the message
+   */
+  acquire(bytes: number, what: string): WasmInstance<E> {
+    this.checkBytes(bytes, what);
+    const size = (k: number): number => this.free[k]!.memory.buffer.byteLength;
+    let pick = -1;
+    for (let k = 0; k < this.free.length; k++) if (pick < 0 || prefer(size(k), size(pick), bytes)) pick = k;
+    let pooled: Pooled<E>;
+    if (pick < 0) {
+      pooled = this.create(bytes, what);
+    } else {
+      pooled = this.free.splice(pick, 1)[0]!;
+      const have = pooled.memory.buffer.byteLength;
+      if (have < bytes) pooled.memory.grow(Math.ceil((bytes - have) / WASM_PAGE_BYTES));
+      new Uint8Array(pooled.memory.buffer, 0, bytes).fill(0);
+    }
+    const lease: WasmInstance<E> = { exports: pooled.exports, buffer: pooled.memory.buffer };
+    this.lent.set(lease, pooled);
+    return lease;
+  }
+
+  /**
+   * Give back an instance from {@link WasmKernel.acquire}: views of its memory must not be used
+   * afterwards (a later `acquire` may lend it again). Kept for reuse unless the pool is full or
+   * its memory is larger than {@link WASM_POOL_MAX_BYTES}. Releasing twice does nothing.
+   * @returns whether the instance was lent (and is now released)
+   */
+  release(instance: WasmInstance<E>): boolean {
+    const pooled = this.lent.get(instance);
+    if (!pooled) return false;
+    this.lent.delete(instance);
+    if (this.free.length < WASM_POOL_SIZE && pooled.memory.buffer.byteLength <= WASM_POOL_MAX_BYTES) this.free.push(pooled);
+    return true;
+  }
+
+  /** A new instance with its own memory of at least `bytes` bytes. */
+  private create(bytes: number, what: string): Pooled<E> {
     this.checkBytes(bytes, what);
     const { api, module } = this.compile();
     const memory = new api.Memory({ initial: Math.ceil(bytes / WASM_PAGE_BYTES) });
-    return { exports: new api.Instance(module, { env: { memory } }).exports as E, buffer: memory.buffer };
+    return { exports: new api.Instance(module, { env: { memory } }).exports as E, memory };
   }
 
   /**
@@ -101,4 +173,9 @@ export class WasmKernel<E> {
     }
     return this.compiled;
   }
+}
+
+/** Whether a released memory of `a` bytes serves `bytes` better than one of `b`: the smallest that is large enough, else the largest. */
+function prefer(a: number, b: number, bytes: number): boolean {
+  return a >= bytes ? b < bytes || a < b : b < bytes && a > b;
 }

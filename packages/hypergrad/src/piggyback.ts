@@ -292,7 +292,10 @@ export class PiggybackOracle implements HypergradientOracle {
     const it: Iterates = { x: state.x, y: state.y, xPrev: state.xPrev, ...(gw ? { kx: gw.kx } : {}) };
     const a = state.work.adjoint;
     const adj = withAdjoint ? { X: state.X, XPrev: state.XPrev, Y: state.Y, ...(a ? { KX: a.kx } : {}), gl: a ? a.gl : new Float64Array(state.x.length) } : null;
-    return this.finish(i, problem, target, it, adj, c, c, state.cost, warm, state.work.steps.sigma, meetsTolerances(c, tol));
+    const result = this.finish(i, problem, target, it, adj, c, c, state.cost, warm, state.work.steps.sigma, meetsTolerances(c, tol));
+    // finish copied what the result keeps (warm state, gradient, bound): the kernel's memory can go back
+    solver.release(state);
+    return result;
   }
 
   /** Loss, warm state and (with the adjoint) hypergradient and bound of a finished solve. */
@@ -322,10 +325,10 @@ export class PiggybackOracle implements HypergradientOracle {
       stop: converged ? ('converged' as const) : ('max-iterations' as const),
       cost,
       warm: {
-        x: Float64Array.from(it.x),
-        xPrev: Float64Array.from(it.xPrev),
-        y: Float64Array.from(it.y),
-        ...(adj ? { X: Float64Array.from(adj.X), XPrev: Float64Array.from(adj.XPrev), Y: Float64Array.from(adj.Y) } : pickAdjoint(warm)),
+        x: it.x.slice(),
+        xPrev: it.xPrev.slice(),
+        y: it.y.slice(),
+        ...(adj ? { X: adj.X.slice(), XPrev: adj.XPrev.slice(), Y: adj.Y.slice() } : pickAdjoint(warm)),
       },
     };
     if (!adj) return base;
@@ -451,6 +454,6 @@ export class PiggybackOracle implements HypergradientOracle {
 
 function pickAdjoint(warm: SampleWarmState | undefined): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
-  for (const k of ['X', 'XPrev', 'Y'] as const) if (warm?.[k]) out[k] = Float64Array.from(warm[k]);
+  for (const k of ['X', 'XPrev', 'Y'] as const) if (warm?.[k]) out[k] = warm[k].slice();
   return out;
 }

@@ -19,6 +19,7 @@ import {
 } from '@bilevel/core';
 import { BoundaryExtension, boundaryIndex, type ConvBoundary } from './boundary.js';
 import { convolveFull, correlateGrad, correlateValid, correlateValid2 } from './correlate.js';
+import { filterBankNormBound } from './frequency-bound.js';
 import { NormCache } from './norms.js';
 import { FilterBankKernel } from './wasm/filter-bank-kernel.js';
 import {
@@ -263,9 +264,10 @@ const bankSchema = z
  * boundary rule (for `valid`, `E` is the identity and the full convolution is the adjoint). The
  * parameter derivative is the cross-correlation of `y` with the extended
  * `x` per channel pair, `∂⟨K x, y⟩/∂k[o, i, q] = Σ_p y[o, p]·x̃[i, p + q]`
- * (docs/math/piggyback.md#assembly-with-paramvjp). `norm()` is a provable bound by the Schur test on the kernels' absolute values
- * (`≤ Σ|k|` per channel pair for zero/periodic/valid; it also covers the larger norms that
- * symmetric/reflect boundaries can have), cached until `setParams`.
+ * (docs/math/piggyback.md#assembly-with-paramvjp). `norm()` is a provable bound, the smaller of
+ * the frequency-response bound `sup_ω σ_max(K̂(ω))` (certified from a grid; times `‖E‖ = 2` for
+ * symmetric/reflect, whose norms can exceed the supremum) and the Schur test on the kernels'
+ * absolute values (docs/math/operator-norms.md), cached until `setParams`.
  *
  * The loops run in WebAssembly SIMD (`wasm/filter-bank.wat`, one instance and memory per
  * operator) when the runtime has it, else in JavaScript (the reference; see
@@ -359,18 +361,37 @@ export class ConvFilterBank implements ParametricOperator {
     else this.engine.adjointBank(w, this.inChannels, this.outChannels, y, out);
   }
 
-  /** Schur-test bound on `‖K_θ‖` (kind `upper-bound`), cached until `setParams`. */
+  /**
+   * A certified bound on `‖K_θ‖` (kind `upper-bound`), cached until `setParams`: the frequency
+   * response bound of docs/math/operator-norms.md#by-boundary-rule (for zero, valid and periodic
+   * boundaries within a few percent of the norm), or {@link ConvFilterBank.schurBound} where that
+   * is smaller.
+   */
   norm(): OperatorNorm {
-    return this.normCache.get(() => ({
-      value: this.engine.schurBound(
-        this.params,
-        this.inChannels,
-        this.outChannels,
-        (w, x, out) => this.applyWith(w, x, out),
-        (w, y, out) => this.adjointWith(w, y, out),
-      ),
-      kind: 'upper-bound',
-    }));
+    return this.normCache.get(() => {
+      const [, height, width] = this.domain as [number, number, number];
+      const k = this.kernelSize;
+      const bank = { kernels: this.params, cin: this.inChannels, cout: this.outChannels, kh: k, kw: k };
+      // the whole bank on its backend (as schurBound), groups of its filters on the JavaScript loops
+      const schur = (kernels: Float64Array, cout: number): number =>
+        cout === this.outChannels ? this.schurBound() : this.engine.schurBound(kernels, this.inChannels, cout);
+      return { value: filterBankNormBound(bank, height, width, this.boundary, schur), kind: 'upper-bound' };
+    });
+  }
+
+  /**
+   * The Schur-test bound on `‖K_θ‖` alone, `√(‖M‖_∞‖M‖_1)` for the operator `M` of the kernels'
+   * absolute values (docs/math/operator-norms.md#the-schur-test): `Σ|k|` for one channel pair
+   * with zero, periodic or valid boundaries, and it counts the pixels mirror boundaries use twice.
+   */
+  schurBound(): number {
+    return this.engine.schurBound(
+      this.params,
+      this.inChannels,
+      this.outChannels,
+      (w, x, out) => this.applyWith(w, x, out),
+      (w, y, out) => this.adjointWith(w, y, out),
+    );
   }
 
   /** The operator as data (`filter-bank`, its live kernels), for the kernel registry of `@bilevel/core`. */

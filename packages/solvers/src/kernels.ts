@@ -50,6 +50,8 @@ export interface FusedSaddleKernel {
    * pair; charges `cost` as the generic certificates would.
    */
   certificate(cost: Cost, gap: boolean): { readonly saddle: SaddleCertificateParts; readonly deltaX: number; readonly deltaY: number };
+  /** Give the kernel's memory back for reuse (the views above must not be used afterwards). */
+  release(): void;
 }
 
 /** The algorithms the engine runs: PDHG alone, or PDHG with the piggyback adjoint. */
@@ -112,11 +114,21 @@ export function huberTvParams(d: SaddleDescription, piggyback: boolean): HuberTv
   return { ...params, loss: { scale: loss.reduction === 'mean' ? 1 / N : 1, target: d.target } };
 }
 
+/** {@link huberTvParams} remembered per description (the registry's `matches` and `create` both ask). */
+function memoHuberTvParams(piggyback: boolean): (d: SaddleDescription) => HuberTvParams | undefined {
+  const memo = new WeakMap<SaddleDescription, HuberTvParams | null>();
+  return (d) => {
+    let p = memo.get(d);
+    if (p === undefined) memo.set(d, (p = huberTvParams(d, piggyback) ?? null));
+    return p ?? undefined;
+  };
+}
+
 /** The fused Huber-TV kernel of `algorithm` on a matching description. */
-function huberTvKernel(algorithm: EngineAlgorithm): FusedKernelFactory {
+function huberTvKernel(algorithm: EngineAlgorithm, params: (d: SaddleDescription) => HuberTvParams | undefined): FusedKernelFactory {
   return (description) => {
     const adjoint = algorithm === 'piggyback';
-    const p = huberTvParams(description, adjoint);
+    const p = params(description);
     if (!p) throw new ValidationError('huber-tv kernel: the problem is not a Huber-TV problem');
     const k = new HuberTvKernel(p, adjoint);
     const N = p.C * p.H * p.W;
@@ -131,6 +143,7 @@ function huberTvKernel(algorithm: EngineAlgorithm): FusedKernelFactory {
       XPrev: k.XPrev,
       Y: k.Y,
       step: (tau, sigma, theta) => k.step(tau, sigma, theta),
+      release: () => k.release(),
       certificate(cost, gap) {
         const s = k.certificate();
         const band = (t: number): number => p.alpha * p.alpha * (1 + t) * (1 + t);
@@ -169,12 +182,13 @@ export function registerBuiltinKernels(): void {
   if (registered) return;
   registered = true;
   for (const algorithm of ['pdhg', 'piggyback'] as const) {
+    const params = memoHuberTvParams(algorithm === 'piggyback');
     kernelRegistry.register<FusedKernelFactory>({
       name: 'huber-tv',
       algorithm,
       backend: 'wasm-f64',
-      matches: (d) => HuberTvKernel.available() && huberTvParams(d, algorithm === 'piggyback') !== undefined,
-      create: huberTvKernel(algorithm),
+      matches: (d) => HuberTvKernel.available() && params(d) !== undefined,
+      create: huberTvKernel(algorithm, params),
     });
   }
 }

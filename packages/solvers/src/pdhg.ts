@@ -361,6 +361,14 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
   }
 
   /**
+   * Give a fused kernel's memory back for reuse by later `init`s (nothing to do on the generic
+   * composition): the state's arrays must not be used afterwards.
+   */
+  release(s: PdhgState): void {
+    s.work.fused?.release();
+  }
+
+  /**
    * Certificate of the current iterate `(xⁿ, yⁿ)`: {@link saddleCertificate} with the stored
    * `Kxⁿ`, `Kᵀyⁿ` (one more `adjoint` for 6a, one `apply` for 6b, charged to `state.cost`), or the
    * fused kernel's certificate sweeps, and the fixed-point residuals of {@link PdhgCertificate}.

@@ -87,8 +87,8 @@ export interface PiggybackWork extends PdhgWork {
   readonly problem: PiggybackProblem;
   /** The generic adjoint's work (`null` without the adjoint, or when a fused kernel runs it). */
   readonly adjoint: PiggybackAdjointWork | null;
-  /** Workspace of the Lemma 2 certificate. */
-  readonly saddleWork: SaddleCertificateWorkspace;
+  /** Workspace of the generic Lemma 2 certificate (`null` when a fused kernel certifies). */
+  readonly saddleWork: SaddleCertificateWorkspace | null;
 }
 
 /**
@@ -190,7 +190,7 @@ export class Piggyback implements Solver<PiggybackProblem, PiggybackState, Piggy
       X,
       XPrev,
       Y,
-      work: { ...base.work, problem, adjoint, saddleWork: createSaddleCertificateWorkspace(problem) },
+      work: { ...base.work, problem, adjoint, saddleWork: fused ? null : createSaddleCertificateWorkspace(problem) },
     };
     if (this.withAdjoint) loadAdjoint(problem.K, state, adjoint, warm, state.cost);
     return state;
@@ -222,6 +222,11 @@ export class Piggyback implements Solver<PiggybackProblem, PiggybackState, Piggy
     countAdjointStep(s.cost);
   }
 
+  /** Give a fused kernel's memory back for reuse (see {@link Pdhg.release}); the state must not be used afterwards. */
+  release(s: PiggybackState): void {
+    this.pdhg.release(s);
+  }
+
   /** Lemma 2 at `(x, y)` and Lemma 3 at the pair (see {@link PiggybackCertificate}). */
   certificate(s: PiggybackState): PiggybackCertificate {
     const w = s.work;
@@ -231,7 +236,7 @@ export class Piggyback implements Solver<PiggybackProblem, PiggybackState, Piggy
       return { ...saddleDistances(c.saddle), deltaX: c.deltaX, deltaY: c.deltaY };
     }
     const gw = w.generic!;
-    const c = saddleCertificate(w.problem, s.x, s.y, w.saddleWork, { kx: gw.kx, kty: gw.kty, cost: s.cost, gap: false });
+    const c = saddleCertificate(w.problem, s.x, s.y, w.saddleWork!, { kx: gw.kx, kty: gw.kty, cost: s.cost, gap: false });
     const d = w.adjoint
       ? adjointCertificate(w.problem, { x: s.x, y: s.y, kx: gw.kx, kty: gw.kty, X: s.X, Y: s.Y, KX: w.adjoint.kx }, w.adjoint, s.cost)
       : { deltaX: 0, deltaY: 0 };

@@ -38,6 +38,28 @@ describe('WebAssembly Huber-TV kernel', () => {
     expect(new HuberTvKernel(params(1, 3, 4), false).X.length).toBe(0);
   });
 
+  it('a released kernel refuses to step; its memory serves the next kernel as a fresh one would', () => {
+    const c = Float64Array.from({ length: 63 }, (_, k) => Math.sin(k));
+    const run = (k: HuberTvKernel): Float64Array => {
+      for (let i = 0; i < 5; i++) k.step(0.3, 0.3, 1);
+      k.certificate();
+      return Float64Array.from([...k.x, ...k.y, ...k.X, ...k.Y]);
+    };
+    const first = new HuberTvKernel(params(1, 9, 11, Float64Array.from({ length: 99 }, (_, k) => Math.cos(k))), true);
+    run(first);
+    first.release();
+    first.release();
+    expect(() => first.step(0.3, 0.3, 1)).toThrow(/released/);
+    expect(() => first.certificate()).toThrow(/released/);
+    const reused = new HuberTvKernel(params(1, 7, 9, c), true);
+    expect(reused.x.buffer).toBe(first.x.buffer);
+    const fresh = new HuberTvKernel(params(1, 7, 9, c), true);
+    expect(fresh.x.buffer).not.toBe(reused.x.buffer);
+    expect(run(reused)).toEqual(run(fresh));
+    reused.release();
+    fresh.release();
+  });
+
   it('without WebAssembly SIMD it says so and points to the generic composition', async () => {
     vi.resetModules();
     vi.stubGlobal('WebAssembly', { validate: () => false });

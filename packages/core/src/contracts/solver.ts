@@ -46,4 +46,10 @@ export interface Solver<P, S extends SolverState, C extends Certificate = Certif
   step(state: S): void;
   /** A-posteriori certificate at the current iterate (may cost extra operator applications). */
   certificate(state: S): C;
+  /**
+   * Optional: give back what the state holds for reuse by later `init`s (a fused kernel's
+   * memory). Call it when done with the state (after copying what is still needed): the state's
+   * arrays must not be read or stepped afterwards. Without it the state is simply dropped.
+   */
+  release?(state: S): void;
 }

@@ -6,7 +6,7 @@
 import type { Certificate, SolverState, StopReason } from '../contracts/solver.js';
 import { costKeys, totalIterations, type Cost } from '../contracts/cost.js';
 import { ValidationError } from '../errors.js';
-import { nonNegative, parseOrThrow, positive, positiveInt } from '../validate.js';
+import { nonNegative, nonNegativeInt, parseOrThrow, positive, positiveInt } from '../validate.js';
 import { z } from 'zod';
 
 /** What a criterion sees before each step of {@link run} (and at its start). */
@@ -38,7 +38,7 @@ export interface StoppingCriterion<S = unknown, R = unknown> {
 
 /** Stop with `'max-iterations'` once `n` steps were done in this run. */
 export function maxIterations(n: number): StoppingCriterion {
-  const k = parseOrThrow(z.number().int().nonnegative(), n, 'maxIterations(n): n');
+  const k = parseOrThrow(nonNegativeInt, n, 'maxIterations(n): n');
   return {
     usesCertificate: false,
     description: `iterations ≥ ${k}`,
@@ -52,7 +52,7 @@ export function maxIterations(n: number): StoppingCriterion {
  * restored at iteration 600 and run `untilIteration(1000)` takes 400 more steps).
  */
 export function untilIteration(n: number): StoppingCriterion<Pick<SolverState, 'iteration'>> {
-  const k = parseOrThrow(z.number().int().nonnegative(), n, 'untilIteration(n): n');
+  const k = parseOrThrow(nonNegativeInt, n, 'untilIteration(n): n');
   return {
     usesCertificate: false,
     description: `state.iteration ≥ ${k}`,

@@ -212,8 +212,8 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
     const boundary = options.boundary ?? 'symmetric';
     this.conv = new ConvFilterBank({ inChannels: C, outChannels: F, height: H, width: W, kernelSize: k, boundary, kernels });
     if (options.kernels === undefined) {
-      // default initialisation: scale the bank so that its norm bound is 1, like the identity block of K
-      const bound = this.conv.norm().value;
+      // default initialisation: scale the bank so that its Schur bound is 1, like the identity block of K
+      const bound = this.conv.schurBound();
       if (bound > 0) this.conv.setParams(kernels.map((t) => t / bound));
     }
     this.makeHidden = pooled

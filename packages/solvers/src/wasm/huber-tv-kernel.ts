@@ -1,10 +1,11 @@
 /**
  * Host side of the WebAssembly Huber-TV kernel (`huber-tv.wat`): one instance per solver state,
  * owning a memory with every array of the iteration and of its certificates, so a step writes a
- * few scalars into the parameter block and copies nothing.
+ * few scalars into the parameter block and copies nothing. Instances are lent from the kernel's
+ * pool and given back by `release`, so repeated short solves reuse their memories.
  * @module
  */
-import { WasmKernel, assertLength, type Vec } from '@bilevel/core';
+import { BilevelError, WasmKernel, assertLength, type Vec, type WasmInstance } from '@bilevel/core';
 import { wasmBase64 } from './huber-tv.wasm.js';
 
 /** Exports of `huber-tv.wat` (everything else goes through the parameter block). */
@@ -98,6 +99,8 @@ export class HuberTvKernel {
   private readonly exports: Exports;
   private readonly f64: Float64Array;
   private readonly adjoint: number;
+  /** The lent instance, `null` once released. */
+  private lease: WasmInstance<Exports> | null;
 
   /**
    * @param p the problem (arrays copied into the instance)
@@ -114,7 +117,7 @@ export class HuberTvKernel {
       ['x', N], ['xPrev', N], ['y', 2 * N], ['c', N],
       ...(adjoint ? ([['X', N], ['XPrev', N], ['Y', 2 * N], ['t', N]] as [string, number][]) : []),
       ['ring', 4 * row], ['zero', row], ['mX', row], ['mL', row], ['mV', row],
-      ['U0', N], ['U1', N], ['Q0', N], ['Q1', N], ['D', N],
+      ['E0', N], ['E1', N], ['Q0', N], ['Q1', N], ['D', N], ['F0', N], ['F1', N], ['H0', N], ['H1', N],
       ...(adjoint ? ([['R0', N], ['R1', N]] as [string, number][]) : []),
     ];
     let bytes = BLOCK;
@@ -126,7 +129,8 @@ export class HuberTvKernel {
     const what = `${C}×${H}×${W}`;
     kernel.checkBytes(bytes, what);
     assertLength('HuberTvKernel c', p.c, N);
-    const instance = kernel.instantiate(bytes, what);
+    const instance = kernel.acquire(bytes, what);
+    this.lease = instance;
     this.exports = instance.exports;
     const buffer = instance.buffer;
     const view = (name: string, n: number): Float64Array => new Float64Array(buffer, at[name]!, n);
@@ -151,13 +155,14 @@ export class HuberTvKernel {
     }
     const i32 = new Int32Array(buffer, 0, BLOCK / 4);
     i32.set([C, H, W], 0);
-    const pointers = ['x', 'xPrev', 'y', 'y', 'c', 'X', 'XPrev', 'Y', 'Y', 't', 'ring', 'zero', 'mX', 'mL', 'mV', 'U0', 'U1', 'Q0', 'Q1', 'R0', 'R1', 'D'];
+    const pointers = ['x', 'xPrev', 'y', 'y', 'c', 'X', 'XPrev', 'Y', 'Y', 't', 'ring', 'zero', 'mX', 'mL', 'mV', 'E0', 'E1', 'Q0', 'Q1', 'R0', 'R1', 'D'];
     pointers.forEach((name, k) => {
       // y1 and Y1 are the second halves of y and Y
       const second = (name === 'y' || name === 'Y') && pointers[k - 1] === name;
       i32[4 + k] = at[name] === undefined ? 0 : at[name]! + (second ? 8 * N : 0);
     });
     i32[26] = p.isotropic ? 1 : 0;
+    ['F0', 'F1', 'H0', 'H1'].forEach((name, k) => (i32[27 + k] = at[name]!));
     this.f64 = new Float64Array(buffer, 0, BLOCK / 8);
     new BigInt64Array(buffer, 240, 2).fill(p.isotropic ? -1n : 0n);
     const f = this.f64;
@@ -168,6 +173,13 @@ export class HuberTvKernel {
     f[28] = p.epsilon / p.alpha;
     f[29] = (p.alpha * (1 - 1e-10)) ** 2;
     f[18] = p.alpha;
+    f[43] = 1 / (p.alpha * p.alpha);
+    f[44] = 1 / p.alpha;
+    f[45] = p.epsilon / p.alpha;
+    f[46] = p.epsilon > 0 ? 0.5 / p.epsilon : 0;
+    f[47] = p.epsilon > 0 ? p.alpha / p.epsilon : 0;
+    f[48] = 1 / p.lambda;
+    f[49] = 0.5 / p.lambda;
     this.adjoint = adjoint ? 1 : 0;
   }
 
@@ -181,6 +193,7 @@ export class HuberTvKernel {
    * `X̄`): PDHG, or with the adjoint the piggyback iteration. Returns `Σ(xⁿ⁺¹ − xⁿ)²`.
    */
   step(tau: number, sigma: number, theta: number): number {
+    if (!this.lease) released();
     const { alpha, epsilon, scale, lambda } = this.p;
     const f = this.f64;
     f[16] = sigma * scale;
@@ -195,8 +208,22 @@ export class HuberTvKernel {
 
   /** The certificate sums at the current iterates (Lemma 3 with the adjoint). */
   certificate(): HuberTvSums {
+    if (!this.lease) released();
     this.exports.certificate(this.adjoint);
     const f = this.f64;
     return { reg: f[33]!, rx2: f[34]!, gval: f[35]!, gstar: f[36]!, ry2: f[37]!, yy: f[38]!, maxNorm2: f[39]!, eX2: f[40]!, eY2: f[41]!, outside: f[42]! };
   }
+
+  /**
+   * Give the instance back to the kernel's pool: the iterate views must not be used afterwards
+   * (stepping throws). Releasing twice does nothing.
+   */
+  release(): void {
+    if (this.lease) kernel.release(this.lease);
+    this.lease = null;
+  }
+}
+
+function released(): never {
+  throw new BilevelError('HuberTvKernel: the kernel was released (its memory may be lent to another solve); init a new state');
 }
