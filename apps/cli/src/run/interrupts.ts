@@ -52,15 +52,17 @@ export function watchInterrupts(io: CliIo, quitCode: number): Interrupts {
     signal: controller.signal,
     reason: () => reason,
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      offClosed?.();
       // After a signal the process is winding down: a late second signal must still quit with
-      // `quitCode`, not be killed by the default action (no exit code, no notice).
+      // `quitCode`, not be killed by the default action (no exit code, no notice). The late
+      // handlers go on before the others come off: a signal with no listener at all, even for an
+      // instant, would get the default action, since removing the last listener restores it.
       if (reason === 'signal') {
         process.once('SIGINT', quitNow);
         process.once('SIGTERM', quitNow);
       }
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      offClosed?.();
     },
   };
 }
