@@ -11,10 +11,11 @@ import { PHOTOGRAPHS } from '@bilevel/imaging';
 import { applyModel } from './apply.js';
 import { loadExperimentConfig } from './config/load.js';
 import { experimentJsonSchema } from './config/schema.js';
+import { compareRuns, runComparison, writeComparison, type ComparisonResult } from './compare.js';
 import { configDirOf } from './data.js';
 import { evaluateRun } from './eval.js';
 import { evaluateModelOnFolder } from './eval-folder.js';
-import { listExperiments, resolveConfigPath } from './experiments.js';
+import { listExperiments, resolveComparisonPath, resolveConfigPath } from './experiments.js';
 import { runFile, writeFileAtomic } from './run/files.js';
 import { watchInterrupts } from './run/interrupts.js';
 import { processIo, type CliIo } from './run/output.js';
@@ -218,6 +219,38 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         },
       );
   }
+
+  program
+    .command('compare')
+    .description(
+      'upper-level methods side by side: test PSNR against work of completed runs (trained with eval.testEvery), ' +
+        'or of a comparison file whose experiments are trained first (those not yet completed)',
+    )
+    .argument('<runs...>', 'run directories (the first is the reference), or one comparison file or bundled comparison name (e.g. isgd-vs-maid-denoising)')
+    .option('-o, --out <dir>', 'where compare.json, compare.md and the chart go (default: runs/<comparison name>, or runs/comparison for run directories)')
+    .addOption(jsonOption())
+    .action(async (args: string[], opts: { out?: string; json?: boolean }) => {
+      const write = messages(io, opts.json);
+      let result: ComparisonResult | undefined;
+      if (args.length === 1) {
+        const interrupts = watchInterrupts(io, EXIT.interrupted);
+        try {
+          result = await runComparison(resolveComparisonPath(args[0]!), { write, signal: interrupts.signal, ...(opts.out ? { out: opts.out } : {}) });
+        } finally {
+          interrupts.dispose();
+        }
+        if (!result) {
+          setExit(EXIT.interrupted);
+          return;
+        }
+      } else {
+        const out = opts.out ?? 'runs/comparison';
+        result = compareRuns(args);
+        await writeComparison(result, out, result.runs.map((r) => r.name).join(' vs '));
+        write(`compared ${args.length} runs: ${out}/compare.md`);
+      }
+      if (opts.json) printJson(io, result);
+    });
 
   program
     .command('experiments')

@@ -385,6 +385,17 @@ const evalSchema = strict({
     .describe('Log-spaced grid of TV weights for the baseline (tuned on the training crops, then refined once).'),
   /** Crops shown in each PNG grid. */
   showImages: z.number().int().min(1).max(16).default(4).describe('Crops shown in each PNG grid.'),
+  /**
+   * Track generalisation while training: after the first upper-level iteration and every
+   * `testEvery` iterations after it, reconstruct the test crops at the current θ (at `epsilon`)
+   * and log their mean PSNR as `testPsnr` in `log.jsonl` (what `bilevel compare` plots against
+   * work). Not counted in the wall-time budget; absent: no tracking.
+   */
+  testEvery: positiveInt
+    .optional()
+    .describe(
+      'Track generalisation: after the first iteration and every testEvery iterations, reconstruct the test crops at the current θ and log their mean PSNR as testPsnr in log.jsonl (for `bilevel compare`; not counted in the wall-time budget).',
+    ),
 });
 
 // ---------------------------------------------------------------------------------------------
