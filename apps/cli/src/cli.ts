@@ -15,6 +15,7 @@ import { compareRuns, runComparison, writeComparison, type ComparisonResult } fr
 import { configDirOf } from './data.js';
 import { evaluateRun } from './eval.js';
 import { evaluateModelOnFolder } from './eval-folder.js';
+import { describeResults, loadLearnedModel, shippedModelNames } from './model-source.js';
 import { listExperiments, resolveComparisonPath, resolveConfigPath } from './experiments.js';
 import { runFile, writeFileAtomic } from './run/files.js';
 import { watchInterrupts } from './run/interrupts.js';
@@ -172,8 +173,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     )
     .argument('[run-dir]', 'run directory of `bilevel train` (not with --model)')
     .option('--compare <run-dir...>', 'also evaluate these runs’ models on the same test crops (same degradation)')
-    .option('-m, --model <model.json|run-dir>', 'evaluate this model on --images (a model JSON file or a run directory)')
-    .option('--images <dir>', 'folder of PNG/JPEG images to evaluate --model on')
+    .option('-m, --model <name|model.json|run-dir>', 'evaluate this model on --images (a pretrained model name, a model JSON file or a run directory)')
+    .option('--images <dir>', 'folder of PNG/JPEG images to evaluate --model on, or the bundled photographs: stdlib, stdlib:train, stdlib:test')
     .option('--sigma <s>', 'noise level of the degradation (default: the model’s)', nonNegativeNumber)
     .option('--crops <n>', 'random crops per image (default: whole images)', positiveInteger)
     .option('--crop-size <px>', 'side of the crops (default 64)', positiveInteger)
@@ -200,7 +201,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     program
       .command(task)
       .description(task === 'denoise' ? 'denoise an image with a learned denoising model' : 'deblur an image with a learned deblurring model')
-      .requiredOption('-m, --model <run-dir|model.json>', 'run directory of `bilevel train`, or a model JSON file (the registry’s model data, e.g. downloaded from the playground)')
+      .requiredOption('-m, --model <name|run-dir|model.json>', 'a pretrained model (`bilevel experiments --models`), a run directory of `bilevel train`, or a model JSON file (the registry’s model data, e.g. downloaded from the playground)')
       .argument('<in>', 'input image (PNG or JPEG)')
       .argument('<out>', 'output image: .png (keeps 16 bits and alpha) or .jpg/.jpeg (8 bits, gray or RGB)')
       .option('--epsilon <eps>', 'lower-level accuracy (default: the run config’s eval.epsilon)', positiveNumber)
@@ -256,8 +257,16 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .command('experiments')
     .description('list the bundled experiment configs')
     .option('--photographs', 'list the bundled photographs instead (names for data.train.images / data.test.images)')
+    .option('--models', 'list the pretrained models instead (names for --model), with their measured results')
     .addOption(jsonOption())
-    .action((opts: { photographs?: boolean; json?: boolean }) => {
+    .action((opts: { photographs?: boolean; models?: boolean; json?: boolean }) => {
+      if (opts.models) {
+        const list = shippedModelNames().map((name) => ({ name, model: loadLearnedModel(name) }));
+        if (opts.json) {
+          printJson(io, list.map(({ name, model: m }) => ({ name, kind: m.spec.kind, task: m.task, degradation: m.degradation, provenance: m.provenance })));
+        } else for (const { name, model } of list) io.out(`${name.padEnd(26)} ${model.spec.kind.padEnd(6)} ${describeResults(model)}`);
+        return;
+      }
       if (opts.photographs) {
         if (opts.json) printJson(io, PHOTOGRAPHS);
         else for (const p of PHOTOGRAPHS) io.out(`${p.name.padEnd(26)} ${p.split.padEnd(5)} ${p.width}×${p.height}  ${p.title}`);
