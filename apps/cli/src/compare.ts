@@ -126,10 +126,10 @@ export function compareRuns(dirs: readonly string[]): ComparisonResult {
 
 /** Test PSNR against work, one line per run. */
 export function comparisonSpec(result: ComparisonResult, title: string): TopLevelSpec {
-  const values = result.runs.flatMap((r) => r.curve.map((p) => ({ run: `${r.name} (${r.optimizer})`, cost: p.cost, psnr: p.psnr })));
+  const values = result.runs.flatMap((r) => r.curve.map((p) => ({ run: `${r.optimizer}: ${r.name}`, cost: p.cost, psnr: p.psnr })));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
+    title: { text: 'mean test PSNR against work', subtitle: [title, `dashed: the final test PSNR of the reference ${result.reference}`] },
     config: { font: 'sans-serif', view: { stroke: null } },
     data: { values },
     width: 520,
@@ -140,7 +140,7 @@ export function comparisonSpec(result: ComparisonResult, title: string): TopLeve
         encoding: {
           x: { field: 'cost', type: 'quantitative', title: 'lower-level + adjoint + CG iterations' },
           y: { field: 'psnr', type: 'quantitative', title: 'mean test PSNR (dB)', scale: { zero: false } },
-          color: { field: 'run', type: 'nominal', title: null },
+          color: { field: 'run', type: 'nominal', title: null, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 600 } },
         },
       },
       { mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { y: { datum: result.target } } },
