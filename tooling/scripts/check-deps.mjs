@@ -17,7 +17,7 @@ export const allowed = {
   hypergrad: ['core', 'solvers'],
   optimizers: ['core'],
   kernels: ['core'],
-  imaging: ['core'],
+  imaging: ['core', 'operators'],
   parallel: ['core', 'models', 'hypergrad'],
   cli: ['core', 'operators', 'prox', 'models', 'solvers', 'hypergrad', 'optimizers', 'kernels', 'imaging', 'parallel'],
   playground: ['core', 'operators', 'prox', 'models', 'solvers', 'hypergrad', 'optimizers', 'kernels', 'imaging'],

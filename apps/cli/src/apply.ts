@@ -8,9 +8,8 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ValidationError } from '@bilevel/core';
-import { fitMaxSide, getChannel, imageFormatOfPath, type Image, type ImageFormat } from '@bilevel/imaging';
+import { fitMaxSide, forwardOperator, getChannel, imageFormatOfPath, type Image, type ImageFormat } from '@bilevel/imaging';
 import { readImageWithInfo, writeImage } from '@bilevel/imaging/node';
-import { forwardOperator } from './data.js';
 import { loadLearnedModel } from './model-source.js';
 import { reconstructModel } from './wiring/problem.js';
 import { stdoutLine } from './run/output.js';

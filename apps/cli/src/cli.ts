@@ -40,23 +40,19 @@ export const EXIT = {
   brokenPipe: 141,
 } as const;
 
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number > 0');
-  return n;
-}
+/** A commander parser of a numeric option value: the number, if `accept` takes it; else "must be `what`". */
+const numberOption =
+  (accept: (n: number) => boolean, what: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!accept(n)) throw new InvalidArgumentError(`must be ${what}`);
+    return n;
+  };
 
-function nonNegativeNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number ≥ 0');
-  return n;
-}
-
-function integer(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be an integer');
-  return n;
-}
+const positiveNumber = numberOption((n) => Number.isFinite(n) && n > 0, 'a number > 0');
+const nonNegativeNumber = numberOption((n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0');
+const integer = numberOption(Number.isInteger, 'an integer');
+const positiveInteger = numberOption((n) => Number.isInteger(n) && n > 0, 'an integer ≥ 1');
 
 /** Options of `bilevel eval`. */
 interface EvalCliOptions {
@@ -75,12 +71,6 @@ interface EvalCliOptions {
 function redisUrl(v: string): string {
   if (!/^rediss?:\/\/./.test(v)) throw new InvalidArgumentError('must be a redis:// URL, e.g. redis://127.0.0.1:6379');
   return v;
-}
-
-function positiveInteger(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be an integer ≥ 1');
-  return n;
 }
 
 /** `--json`: the machine-readable result on stdout, every other line on stderr. */

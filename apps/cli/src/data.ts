@@ -1,47 +1,25 @@
 /**
- * The data of an experiment: clean images (bundled photographs or a folder), seeded crops and
- * seeded degradations (noise, blur + noise), split into training and test pairs.
+ * The data of an experiment: the clean images (bundled photographs, a folder, or pairs of
+ * degraded and clean images) loaded from files and split into training and test images; the
+ * crops and their measurements come from the data pipeline of `@bilevel/imaging` (`imagePairs`,
+ * the one the playground uses too).
  * @module
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { Rng, ValidationError, type LinearOperator, type Shape } from '@bilevel/core';
+import { ValidationError } from '@bilevel/core';
 import {
   DEFAULT_SPLIT,
   PHOTOGRAPHS,
-  addGaussianNoise,
-  applyMask,
-  crop,
-  degrade,
-  randomMask,
-  imageShape,
-  sampleCrops,
+  imagePairs,
   splitByImage,
+  streamFor,
   type Image,
+  type ImagePair,
   type NamedImage,
   type PhotographName,
 } from '@bilevel/imaging';
 import { loadFolder, loadPhotograph, photographPath } from '@bilevel/imaging/node';
-import { dataOperator, type DataOperatorSpec } from '@bilevel/models';
-import { Mask, gaussianKernel, type Convolution2D } from '@bilevel/operators';
-import type { DataConfig, DegradationConfig, ExperimentConfig } from './config/schema.js';
-
-/** One training or test pair: a clean crop and its degraded version, with where it came from. */
-export interface ImagePair {
-  /** `<image>#<k>`: source image name and crop index. */
-  readonly name: string;
-  /** The clean crop `x†` (one channel, values in `[0, 1]`). */
-  readonly clean: Image;
-  /** The degraded measurement `y` (noisy, blurred and noisy, or masked). */
-  readonly degraded: Image;
-  /** The crop's own forward operator (inpainting: its mask); undefined: the degradation's ({@link forwardOperator}). */
-  readonly forward?: LinearOperator;
-  /** Source image name (photograph name or file name). */
-  readonly source: string;
-  /** Row of the crop in the (shrunk) source image. */
-  readonly top: number;
-  /** Column of the crop in the (shrunk) source image. */
-  readonly left: number;
-}
+import type { DataConfig, ExperimentConfig } from './config/schema.js';
 
 /** Training and test pairs of an experiment. */
 export interface Dataset {
@@ -59,115 +37,6 @@ export interface DatasetSources {
   readonly train: readonly string[];
   /** Source images of the test crops. */
   readonly test: readonly string[];
-}
-
-/** Independent seeded streams derived from the experiment seed (one per use). */
-export const SEED_OFFSETS = {
-  /** Positions of the training crops. */
-  trainCrops: 101,
-  /** Positions of the test crops. */
-  testCrops: 202,
-  /** Noise of the training measurements. */
-  trainNoise: 303,
-  /** Noise of the test measurements. */
-  testNoise: 404,
-  /** Initial filters. */
-  init: 505,
-  /** Train/test split of a folder. */
-  split: 606,
-  /** Minibatch sampling of the stochastic optimizers. */
-  minibatch: 707,
-} as const;
-
-/** The seeded stream for one use of randomness in an experiment. */
-export function streamFor(seed: number, use: keyof typeof SEED_OFFSETS): Rng {
-  return Rng.seeded((seed * 7919 + SEED_OFFSETS[use]) | 0);
-}
-
-/**
- * The blur kernel of a blur degradation, `gaussianKernel(size, σ)` of `@bilevel/operators`
- * (normalised to sum 1); undefined for pure noise.
- */
-export function blurKernel(d: DegradationConfig): Float64Array | undefined {
-  return d.kind === 'blur' ? gaussianKernel(d.size, d.sigma) : undefined;
-}
-
-/** Boundary rule of the blur, in data generation and in the deblurring model alike (see {@link blurOperator}). */
-export const BLUR_BOUNDARY = 'symmetric' as const;
-
-/**
- * The blur `A` on images of `shape` `[C, H, W]`: the `Convolution2D` of `@bilevel/operators`,
- * `(A x)[c, p] = Σ_q k[q]·x̃[c, p + q]` (correlation with centred offsets, `x̃` the
- * {@link BLUR_BOUNDARY} extension). The one place the app builds a blur: the measurements
- * ({@link degradeImage}) and the deblurring model's data term `½‖Ax − y‖²` both use it, so
- * `y = A x† + σε` holds exactly for the model's `A`, for any kernel (asymmetric ones included).
- */
-export function blurOperator(kernel: Float64Array, shape: Shape): Convolution2D {
-  return dataOperator({ kind: 'convolution', kernel, boundary: BLUR_BOUNDARY }, shape) as Convolution2D;
-}
-
-/**
- * The data operator of a degradation as data (`DataOperatorSpec` of `@bilevel/models`, what the
- * compute engines rebuild): the {@link blurKernel} with {@link BLUR_BOUNDARY} for `blur`, the
- * identity for `noise`; inpainting has none (each sample carries its own mask).
- */
-export function dataOperatorSpec(d: DegradationConfig): DataOperatorSpec {
-  if (d.kind === 'inpainting') {
-    throw new ValidationError(
-      'data.degradation "inpainting" draws a mask per image, so it has no single forward operator: each sample carries its own (degradeSample); ' +
-        'evaluate an inpainting model with `bilevel eval --model … --images …`',
-    );
-  }
-  const kernel = blurKernel(d);
-  return kernel ? { kind: 'convolution', kernel, boundary: BLUR_BOUNDARY } : { kind: 'identity' };
-}
-
-/**
- * The forward operator `A` of a degradation on images of `shape`: the {@link blurOperator} of
- * the {@link blurKernel} for `blur`, undefined (the identity) for `noise`.
- */
-export function forwardOperator(d: DegradationConfig, shape: Shape): LinearOperator | undefined {
-  return dataOperator(dataOperatorSpec(d), shape);
-}
-
-/**
- * Apply the configured degradation to a clean image, `y = A x + σε` with `A` the
- * {@link forwardOperator} (identity for noise) and `ε` drawn from `rng`.
- */
-export function degradeImage(clean: Image, d: DegradationConfig, rng: Rng): Image {
-  return degradeSample(clean, d, rng).degraded;
-}
-
-/** A degraded sample: the measurement and the forward operator of its data term (undefined: identity). */
-export interface DegradedSample {
-  /** The measurement `y = A x + σε`. */
-  readonly degraded: Image;
-  /** The sample's forward operator `A` (undefined for pure noise). */
-  readonly forward?: LinearOperator;
-}
-
-/**
- * Degrade a clean image as the configured degradation says, returning the forward operator `A`
- * of the sample's data term `½‖Ax − y‖²` with the measurement: `y = A x + σε` for noise and
- * blur; for inpainting a fresh random mask `m` (`randomMask` of `@bilevel/imaging`, exactly
- * `round((1 − fraction)·H·W)` observed pixels, shared by the channels, drawn from `rng` before the
- * noise) and `y = M(x + σε)`, `A = M` the `Mask` of `@bilevel/operators`.
- */
-export function degradeSample(clean: Image, d: DegradationConfig, rng: Rng): DegradedSample {
-  if (d.kind === 'inpainting') {
-    const mask = randomMask(clean.height, clean.width, { keepRatio: 1 - d.fraction, seed: rng });
-    const degraded = applyMask(addGaussianNoise(clean, { sigma: d.noise, seed: rng, clamp: d.clamp }), mask);
-    const perEntry = applyMask({ ...clean, data: new Float64Array(clean.data.length).fill(1) }, mask).data;
-    return { degraded, forward: new Mask(imageShape(clean), perEntry) };
-  }
-  const forward = forwardOperator(d, imageShape(clean));
-  const sigma = d.kind === 'noise' ? d.sigma : d.noise;
-  return { degraded: degrade(clean, { ...(forward ? { forward } : {}), sigma, seed: rng, clamp: d.clamp }), ...(forward ? { forward } : {}) };
-}
-
-/** What a degraded crop is called in pictures and tables: `noisy`, `blurred` or `masked`. */
-export function degradedLabel(d: DegradationConfig): string {
-  return d.kind === 'noise' ? 'noisy' : d.kind === 'blur' ? 'blurred' : 'masked';
 }
 
 function isPhotograph(name: string): name is PhotographName {
@@ -335,53 +204,25 @@ function checkHeldOut(sources: Sources, data: DataConfig): void {
   }
 }
 
-/** The degraded crop of a crop at (top, left): cut from the degraded image of a pair, or degraded now. */
-function degradedCrop(clean: Image, at: { top: number; left: number }, paired: Image | undefined, d: DegradationConfig, rng: Rng): DegradedSample {
-  if (!paired) return degradeSample(clean, d, rng);
-  const forward = forwardOperator(d, imageShape(clean));
-  return { degraded: crop(paired, { ...at, height: clean.height, width: clean.width }), ...(forward ? { forward } : {}) };
-}
-
+/** The pairs of one part: `imagePairs` of `@bilevel/imaging` with the part's crop spec, the degradation and the seed. */
 function cropPart(images: readonly NamedImage[], config: ExperimentConfig, part: 'train' | 'test', paired?: ReadonlyMap<string, Image>): ImagePair[] {
-  const s = config.data[part];
-  const cropRng = streamFor(config.seed, part === 'train' ? 'trainCrops' : 'testCrops');
-  const noiseRng = streamFor(config.seed, part === 'train' ? 'trainNoise' : 'testNoise');
-  const out: ImagePair[] = [];
-  for (const img of images) {
-    const { height, width } = img.image;
-    if (height < s.cropSize || width < s.cropSize) {
-      throw new ValidationError(
-        `data.${part}.cropSize: image "${img.name}" is ${height}×${width} pixels (after shrinking to maxSide ${config.data.maxSide}), smaller than the crop size ${s.cropSize}×${s.cropSize}; use a smaller cropSize, a larger data.maxSide, or larger images`,
-      );
-    }
-    let patches;
-    try {
-      patches = sampleCrops([img], { size: s.cropSize, count: s.cropsPerImage, seed: cropRng, minStd: s.minStd });
-    } catch (e) {
-      if (e instanceof ValidationError) throw new ValidationError(`data.${part} (image "${img.name}"): ${e.message}`);
-      throw e;
-    }
-    patches.forEach((p, k) => {
-      const { degraded, forward } = degradedCrop(p.image, p, paired?.get(img.name), config.data.degradation, noiseRng);
-      out.push({
-        name: `${img.name}#${k}`,
-        clean: p.image,
-        degraded,
-        ...(forward && config.data.degradation.kind === 'inpainting' ? { forward } : {}),
-        source: img.name,
-        top: p.top,
-        left: p.left,
-      });
-    });
-  }
-  return out;
+  const { cropSize, cropsPerImage, minStd } = config.data[part];
+  return imagePairs(images, {
+    part,
+    seed: config.seed,
+    crops: { cropSize, cropsPerImage, minStd },
+    degradation: config.data.degradation,
+    maxSide: config.data.maxSide,
+    ...(paired ? { paired } : {}),
+  });
 }
 
 /**
  * Build the training and test pairs of an experiment, deterministically from `config.seed`:
  * load the clean images (gray, shrunk to `data.maxSide`), check that no test image is also a
  * training image (unless `data.allowTrainTestOverlap`), take `cropsPerImage` random crops of
- * each (rejecting flat crops), and degrade each crop with fresh seeded noise.
+ * each (rejecting flat crops), and degrade each crop with fresh seeded noise (`imagePairs` of
+ * `@bilevel/imaging`).
  * @param config the validated experiment config
  * @param configDir directory of the config file (a relative `data.source.folder` is resolved against it)
  */

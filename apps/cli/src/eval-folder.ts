@@ -6,10 +6,9 @@
  * @module
  */
 import { ValidationError } from '@bilevel/core';
-import { clampImage, sampleCrops, ssim, type Image, type LoadOptions, type NamedImage } from '@bilevel/imaging';
+import { clampImage, degradeSample, sampleCrops, ssim, streamFor, type Image, type LoadOptions, type NamedImage } from '@bilevel/imaging';
 import { loadFolder, loadPhotographs } from '@bilevel/imaging/node';
 import type { DegradationConfig } from './config/schema.js';
-import { degradeSample, streamFor } from './data.js';
 import { loadLearnedModel } from './model-source.js';
 import { psnrOf } from './report/pictures.js';
 import { stdoutLine } from './run/output.js';

@@ -7,10 +7,10 @@
  */
 import { resolve } from 'node:path';
 import { ValidationError } from '@bilevel/core';
-import { clampImage, ssim, type Image } from '@bilevel/imaging';
+import { clampImage, degradedLabel, ssim, type Image, type ImagePair } from '@bilevel/imaging';
 import { writePng } from '@bilevel/imaging/node';
 import type { ExperimentConfig } from './config/schema.js';
-import { buildDataset, degradedLabel, type ImagePair } from './data.js';
+import { buildDataset } from './data.js';
 import { comparisonGrid, psnrOf } from './report/pictures.js';
 import { psnrBarsSpec, writeChart } from './report/plots.js';
 import { writeReport } from './report/report.js';

@@ -1,7 +1,7 @@
 /**
  * `@bilevel/cli`: the reference app `bilevel` as a library — experiment configs (zod schema and
- * JSON Schema), data pipelines, training with checkpoints and resume, evaluation against a tuned
- * TV baseline, applying a learned model to an image, reports with pictures and curves. The
+ * JSON Schema), the experiment's data from files (cropped and degraded by the data pipeline of
+ * `@bilevel/imaging`), training with checkpoints and resume, evaluation against a tuned TV baseline, applying a learned model to an image, reports with pictures and curves. The
  * executable is `main.ts` (`bilevel train|eval|denoise|deblur|experiments|schema`).
  * @packageDocumentation
  */
@@ -29,26 +29,11 @@ export { parseExperimentConfig, experimentJsonSchema, scheduleConfigSchema } fro
 /** Read a config file (JSON syntax errors with line and column) and validate it; read any JSON file. */
 export { loadExperimentConfig, readJsonFile } from './config/load.js';
 /**
- * Build the seeded training/test pairs of an experiment (`buildDataset`), degrade one image
- * (`degradeImage`), the blur kernel of a config (`blurKernel`), the one blur operator of data and
- * model (`blurOperator`, `forwardOperator`), the seeded streams (`streamFor`).
+ * Build the seeded training/test pairs of an experiment from its files (`buildDataset`: the
+ * images of `data.source`, split, then cropped and degraded by `imagePairs` of
+ * `@bilevel/imaging`, where the degradations, their data operators and the seeded streams live).
  */
-export {
-  buildDataset,
-  degradeImage,
-  degradeSample,
-  type DegradedSample,
-  blurKernel,
-  blurOperator,
-  forwardOperator,
-  streamFor,
-  configDirOf,
-  SEED_OFFSETS,
-  BLUR_BOUNDARY,
-  type Dataset,
-  type DatasetSources,
-  type ImagePair,
-} from './data.js';
+export { buildDataset, configDirOf, type Dataset, type DatasetSources } from './data.js';
 /**
  * Train a model into a run directory with progress, checkpoints, interruption and resume
  * (`runExperiment`, on core's `runAsync` with the budget as stop criteria, `trainingStop`).

@@ -4,19 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, type LinearOperator, type SmoothModel } from '@bilevel/core';
 import { adjointError } from '@bilevel/core/testing';
-import { degrade, imageShape, type Image } from '@bilevel/imaging';
+import { BLUR_BOUNDARY, blurOperator, degrade, forwardOperator, imageShape, streamFor, type Image, type ImagePair } from '@bilevel/imaging';
 import { Convolution2D, gaussianKernel, motionKernel } from '@bilevel/operators';
 import { TrainingSet, models } from '@bilevel/models';
-import {
-  BLUR_BOUNDARY,
-  blurOperator,
-  buildDataset,
-  forwardOperator,
-  parseExperimentConfig,
-  streamFor,
-  trainingSetOf,
-  type ImagePair,
-} from '@bilevel/cli';
+import { buildDataset, parseExperimentConfig, trainingSetOf } from '@bilevel/cli';
 import { tinyConfig } from './helpers.js';
 
 const NOISE = 0.02;
@@ -99,6 +90,7 @@ describe('the deblurring data and the model share one blur operator', () => {
       name: `crop#${k}`,
       clean: x,
       degraded: degrade(x, { forward: blurOperator(kernel, shape), sigma: NOISE, seed: rng }),
+      operator: { kind: 'convolution', kernel, boundary: BLUR_BOUNDARY },
       source: 'test',
       top: 0,
       left: 0,

@@ -4,10 +4,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { centerCrop, clampImage, crop, psnr, ssim, toGray } from '@bilevel/imaging';
+import { centerCrop, clampImage, crop, degradeImage, psnr, ssim, streamFor, toGray } from '@bilevel/imaging';
 import { loadPhotograph, readImage, writePng } from '@bilevel/imaging/node';
 import { modelFromJson, modelToJson } from '@bilevel/models';
-import { degradeImage, reconstructModel, reconstructTvBaseline, streamFor } from '@bilevel/cli';
+import { reconstructModel, reconstructTvBaseline } from '@bilevel/cli';
 import { cli, tempDir, trainTiny } from './helpers.js';
 
 interface Result {

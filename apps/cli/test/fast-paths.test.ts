@@ -5,12 +5,12 @@
  * WebAssembly loops.
  */
 import { describe, expect, it } from 'vitest';
-import { addGaussianNoise, crop } from '@bilevel/imaging';
+import { addGaussianNoise, crop, type ImagePair } from '@bilevel/imaging';
 import { loadPhotograph } from '@bilevel/imaging/node';
 import { PiggybackOracle } from '@bilevel/hypergrad';
 import { ConvFilterBank } from '@bilevel/operators';
 import { buildProblem } from '@bilevel/parallel';
-import { initialModelSpec, loadExperimentConfig, resolveConfigPath, sampleProblemOf, trainingSetOf, type ImagePair } from '@bilevel/cli';
+import { initialModelSpec, loadExperimentConfig, resolveConfigPath, sampleProblemOf, trainingSetOf } from '@bilevel/cli';
 
 function pairs(size: number): ImagePair[] {
   const photo = loadPhotograph('airplane-from-above', { gray: true, maxSide: 96 });
@@ -19,7 +19,7 @@ function pairs(size: number): ImagePair[] {
     const left = 20;
     const clean = crop(photo, { top, left, height: size, width: size });
     const degraded = addGaussianNoise(clean, { sigma: 0.1, seed: k + 1 });
-    return { name: `crop#${k}`, clean, degraded, source: 'airplane-from-above', top, left };
+    return { name: `crop#${k}`, clean, degraded, operator: { kind: 'identity' }, source: 'airplane-from-above', top, left };
   });
 }
 

@@ -8,7 +8,8 @@ import type { BackendChoice, FromWorker, ToWorker } from './protocol.js';
 import { drawFilters, drawImage } from './ui/canvas.js';
 import { drawChart } from './ui/chart.js';
 import type { ModelJson } from './worker/model.js';
-import type { StepReport, TrainingSettings } from './worker/session.js';
+import type { ExperimentJson, TrainingSettings } from './worker/experiment.js';
+import type { StepReport } from './worker/session.js';
 
 const $ = <T extends Element = HTMLElement>(sel: string): T => document.querySelector<T>(sel)!;
 const form = $<HTMLFormElement>('#controls');
@@ -19,10 +20,18 @@ const text = (id: string, v: string): void => {
 };
 const fmt = (v: number, digits = 4): string => (Number.isFinite(v) ? (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toPrecision(digits)) : String(v));
 
-/** What the tests read: the reports so far, the model, and when the first step arrived. */
-const record: { steps: StepReport[]; model: ModelJson | null; startedAt: number; firstStepMs: number | null; pageToFirstStepMs: number | null } = {
+/** What the tests read: the reports so far, the model, the run's experiment config, and when the first step arrived. */
+const record: {
+  steps: StepReport[];
+  model: ModelJson | null;
+  experiment: ExperimentJson | null;
+  startedAt: number;
+  firstStepMs: number | null;
+  pageToFirstStepMs: number | null;
+} = {
   steps: [],
   model: null,
+  experiment: null,
   startedAt: 0,
   firstStepMs: null,
   pageToFirstStepMs: null,
@@ -81,7 +90,7 @@ function settings(): TrainingSettings {
     kind === 'blur'
       ? { kind: 'blur', size: num('blurSize'), sigma: num('blurSigma'), noise: sigma }
       : kind === 'inpainting'
-        ? { kind: 'inpainting', keep: num('keep'), noise: sigma }
+        ? { kind: 'inpainting', fraction: num('fraction'), noise: sigma }
         : { kind: 'noise', sigma };
   return {
     cropSize: num('cropSize'),
@@ -93,7 +102,13 @@ function settings(): TrainingSettings {
   };
 }
 
-const buttons = { train: $<HTMLButtonElement>('#train'), pause: $<HTMLButtonElement>('#pause'), resume: $<HTMLButtonElement>('#resume'), download: $<HTMLButtonElement>('#download') };
+const buttons = {
+  train: $<HTMLButtonElement>('#train'),
+  pause: $<HTMLButtonElement>('#pause'),
+  resume: $<HTMLButtonElement>('#resume'),
+  download: $<HTMLButtonElement>('#download'),
+  downloadConfig: $<HTMLButtonElement>('#download-config'),
+};
 function setRunning(running: boolean): void {
   buttons.pause.disabled = !running;
   buttons.resume.disabled = running || record.model === null;
@@ -130,10 +145,12 @@ function showFilters(f: Extract<FromWorker, { type: 'step' }>['filters']): void 
 buttons.train.addEventListener('click', () => {
   record.steps = [];
   record.model = null;
+  record.experiment = null;
   record.firstStepMs = null;
   record.startedAt = performance.now();
   redrawCharts();
-  const source = dropped ? { bytes: dropped.bytes.slice(0), name: dropped.name } : { url: new URL(`photos/${field('photo').value}.jpg`, document.baseURI).href };
+  const photo = field('photo').value;
+  const source = dropped ? { bytes: dropped.bytes.slice(0), name: dropped.name } : { url: new URL(`photos/${photo}.jpg`, document.baseURI).href, name: photo };
   status('loading the image and building the model …');
   send({ type: 'start', source, maxSide: num('maxSide'), settings: settings(), backend: field('backend').value as BackendChoice, iterations: num('iterations') });
   setRunning(true);
@@ -148,22 +165,33 @@ $('#reset').addEventListener('click', () => {
   send({ type: 'reset' });
   record.steps = [];
   record.model = null;
+  record.experiment = null;
   redrawCharts();
   buttons.download.disabled = true;
+  buttons.downloadConfig.disabled = true;
   setRunning(false);
   for (const id of ['clean', 'degraded', 'recon']) $<HTMLCanvasElement>(`#${id}`).getContext('2d')!.reset();
   $('#applied').hidden = true;
   $('#filters-figure').hidden = true;
   status('reset: pick an image and press Train.');
 });
-buttons.download.addEventListener('click', () => {
-  if (!record.model) return;
-  const blob = new Blob([JSON.stringify(record.model, null, 2) + '\n'], { type: 'application/json' });
+/** Offer `value` as a JSON file download. */
+function downloadJson(value: unknown, name: string): void {
+  const blob = new Blob([JSON.stringify(value, null, 2) + '\n'], { type: 'application/json' });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = `${record.model.kind}-model.json`;
+  a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+buttons.download.addEventListener('click', () => {
+  if (record.model) downloadJson(record.model, `${record.model.kind}-model.json`);
+});
+// The run as `bilevel train` reads it, with the iterations done so far as its budget.
+buttons.downloadConfig.addEventListener('click', () => {
+  if (!record.experiment) return;
+  const iterations = record.steps.at(-1)?.iteration ?? record.experiment.budget.iterations;
+  downloadJson({ ...record.experiment, budget: { ...record.experiment.budget, iterations } }, `${record.experiment.name}.json`);
 });
 $('#apply').addEventListener('click', async () => {
   const modelFile = field('modelFile').files?.[0];
@@ -202,7 +230,9 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       text('recon-psnr', `${fmt(m.initialPsnr)} dB`);
       text('theta', m.model.theta.length <= 4 ? m.model.theta.map((t, i) => `${m.names[i]} = ${fmt(t, 6)}`).join(', ') : `${m.model.theta.length} filter taps`);
       record.model = m.model;
+      record.experiment = m.experiment;
       buttons.download.disabled = false;
+      buttons.downloadConfig.disabled = false;
       status(`training (set-up ${fmt(m.setupMs, 3)} ms) …`);
       return;
     case 'step': {

@@ -5,7 +5,8 @@
  */
 import type { Image } from '@bilevel/imaging';
 import type { ModelJson } from './worker/model.js';
-import type { StepReport, TrainingSettings } from './worker/session.js';
+import type { ExperimentJson, TrainingSettings } from './worker/experiment.js';
+import type { StepReport } from './worker/session.js';
 
 /** FoE filters for the page: `count` filters of `size × size`, filter by filter. */
 export interface Filters {
@@ -30,8 +31,8 @@ export type ToWorker =
   | { readonly type: 'probe' }
   | {
       readonly type: 'start';
-      /** Where the clean image comes from: a URL to fetch (bundled photograph) or file bytes. */
-      readonly source: { readonly url: string } | { readonly bytes: ArrayBuffer; readonly name: string };
+      /** Where the clean image comes from: a URL to fetch (a bundled photograph, by name) or file bytes (by file name). */
+      readonly source: { readonly url: string; readonly name: string } | { readonly bytes: ArrayBuffer; readonly name: string };
       /** Longer side of the image before cropping. */
       readonly maxSide: number;
       readonly settings: TrainingSettings;
@@ -53,6 +54,8 @@ export type FromWorker =
       readonly degraded: Image;
       readonly reconstruction: Image;
       readonly model: ModelJson;
+      /** The run as an experiment config of `bilevel train` (the session is built from it). */
+      readonly experiment: ExperimentJson;
       readonly filters: Filters | null;
       readonly names: readonly string[];
       /** What runs the lower level, e.g. `float64 JS (host)` or `gpu.js webgl2 (float32)`. */

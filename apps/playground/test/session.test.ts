@@ -4,19 +4,22 @@
  * are validated with useful messages.
  */
 import { ImplicitOracle, PiggybackOracle, squaredError } from '@bilevel/hypergrad';
+import { imagePairs } from '@bilevel/imaging';
 import { loadPhotograph } from '@bilevel/imaging/node';
 import { iadam, maid, type Optimizer, type OptimizerState } from '@bilevel/optimizers';
 import { describe, expect, it } from 'vitest';
 import { AsyncStepper, promisedOracle } from '../src/worker/async-step.js';
 import { buildTrainingModel, initialModel } from '../src/worker/model.js';
-import { TrainingSession, degradeCrops, trainingCrops } from '../src/worker/session.js';
+import { TrainingSession } from '../src/worker/session.js';
 
-const photo = loadPhotograph('nagasaki-boats', { gray: true, maxSide: 128 });
+const photo = { name: 'nagasaki-boats', image: loadPhotograph('nagasaki-boats', { gray: true, maxSide: 128 }) };
+/** `count` noisy crops of `size` from the pipeline both apps use. */
+const noisyPairs = (size: number, count: number, seed: number) =>
+  imagePairs([photo], { part: 'train', seed, crops: { cropSize: size, cropsPerImage: count }, degradation: { kind: 'noise', sigma: 0.1 } });
 
 describe('AsyncStepper (replay against promised answers)', () => {
   it('MAID on smoothed TV: the same θ, records and warm starts as the direct steps', async () => {
-    const crops = trainingCrops(photo, 24, 2, 1);
-    const { samples } = degradeCrops(crops, { kind: 'noise', sigma: 0.1 }, 1);
+    const samples = noisyPairs(24, 2, 1);
     const make = () => {
       const built = buildTrainingModel(initialModel('smooth-tv'), samples);
       if (built.form !== 'smooth') throw new Error('smooth expected');
@@ -41,8 +44,7 @@ describe('AsyncStepper (replay against promised answers)', () => {
   });
 
   it('inexact Adam on a small FoE (saddle, piggyback): the same trajectory', async () => {
-    const crops = trainingCrops(photo, 16, 2, 2);
-    const { samples } = degradeCrops(crops, { kind: 'noise', sigma: 0.1 }, 2);
+    const samples = noisyPairs(16, 2, 2);
     const json = initialModel('foe', { filters: 2, filterSize: 3 }, 5);
     const make = () => {
       const built = buildTrainingModel(json, samples);
@@ -66,7 +68,7 @@ describe('TrainingSession', () => {
   for (const degradation of [
     { kind: 'noise', sigma: 0.1 },
     { kind: 'blur', size: 5, sigma: 1, noise: 0.02 },
-    { kind: 'inpainting', keep: 0.6, noise: 0.02 },
+    { kind: 'inpainting', fraction: 0.4, noise: 0.02 },
   ] as const) {
     it(`smoothed TV with MAID on ${degradation.kind}: the loss decreases, bound finite`, async () => {
       const s = new TrainingSession(photo, { cropSize: 24, degradation, model: { kind: 'smooth-tv' }, method: 'maid', seed: 4 });

@@ -25,6 +25,32 @@ export const shapeSchema = z.array(positiveInt).min(1);
 export const tolerancesSchema = z.strictObject({ epsilon: positive, delta: positive });
 
 /**
+ * A strict zod object (unknown keys are rejected) whose unknown-key message names the offending
+ * keys and the allowed ones, e.g. `unknown key "filter" (allowed keys here: kind, filters, …)` —
+ * for configs that people write by hand.
+ */
+export function strictObject<S extends z.ZodRawShape>(shape: S) {
+  const allowed = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown key${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k: string) => `"${k}"`).join(', ')} (allowed keys here: ${allowed})`
+        : undefined,
+  });
+}
+
+/**
+ * The error option of a discriminated union on `kind`: an unknown kind reads
+ * `<what>: "kind" must be one of 'a', 'b'`.
+ */
+export function kindError(what: string, kinds: readonly string[]): { error: (iss: { code?: string }) => string | undefined } {
+  return {
+    error: (iss: { code?: string }) =>
+      iss.code === 'invalid_union' ? `${what}: "kind" must be one of ${kinds.map((k) => `'${k}'`).join(', ')}` : undefined,
+  };
+}
+
+/**
  * Parse `value` with `schema`; on failure throw a {@link ValidationError} whose message lists
  * every violated constraint with its path (e.g. `pdhg options: tau: must be > 0`).
  */

@@ -5,6 +5,11 @@
  * `y = A x + σε` through the `LinearOperator`s of `@bilevel/operators`; inpainting masks),
  * PSNR/SSIM with an explicit data range, and captioned image grids for reports.
  *
+ * The data pipeline of both apps is here: degradations as data (`degradationSchema`: noise, blur,
+ * inpainting, with the data operator each one means) and `imagePairs` — clean images, a crop
+ * spec, a degradation and a seed → `{ clean, degraded, operator }` pairs from the experiment's
+ * seeded streams (`streamFor`) — so `bilevel train` and the playground make the same samples.
+ *
  * Images are `{ channels, height, width, data: Float64Array }`, channels first `[C, H, W]`,
  * row-major, values in `[0, 1]` when loaded.
  *
@@ -31,6 +36,12 @@ export type { CropWindow, Patch, GridTilesOptions, SampleCropsOptions, SplitOpti
 export { crop, centerCrop, gridTiles, sampleCrops, splitByImage } from './crops.js';
 export type { NoiseOptions, DegradeOptions, MaskOptions, NoisyCrop } from './degrade.js';
 export { addGaussianNoise, degrade, noisyCrops, randomMask, applyMask } from './degrade.js';
+export type { Degradation, DegradationInput, DegradedSample } from './degradation.js';
+export {
+  degradationSchema, BLUR_BOUNDARY, blurKernel, blurOperator, degradationOperator, forwardOperator, degradeSample, degradeImage, degradedLabel,
+} from './degradation.js';
+export type { SeedUse, CropSpec, ImagePairsOptions, ImagePair } from './pipeline.js';
+export { SEED_OFFSETS, seedFor, streamFor, cropSpecSchema, imagePairs } from './pipeline.js';
 export type { MetricOptions } from './metrics.js';
 export { mse, psnr, psnrFromLoss, ssim, SSIM_WINDOW, SSIM_SIGMA, SSIM_K } from './metrics.js';
 export type { PhotographInfo, PhotographName, LoadOptions } from './datasets.js';

@@ -113,6 +113,31 @@ const WINDOW = (() => {
 })();
 
 /**
+ * `out[o + f] = Σ_t g_t·src[start + t·stride + f]` for the five interleaved fields `f < 5`: the
+ * Gaussian window along a row or a column of the fields (x, y, x², y², xy), all five in one pass.
+ */
+function window5(src: Float64Array, start: number, stride: number, out: Float64Array, o: number): void {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  for (let t = 0, p = start; t < SSIM_WINDOW; t++, p += stride) {
+    const g = WINDOW[t]!;
+    s0 += g * src[p]!;
+    s1 += g * src[p + 1]!;
+    s2 += g * src[p + 2]!;
+    s3 += g * src[p + 3]!;
+    s4 += g * src[p + 4]!;
+  }
+  out[o] = s0;
+  out[o + 1] = s1;
+  out[o + 2] = s2;
+  out[o + 3] = s3;
+  out[o + 4] = s4;
+}
+
+/**
  * Structural similarity (Wang, Bovik, Sheikh, Simoncelli, *Image quality assessment: from error
  * visibility to structural similarity*, IEEE TIP 13(4), 2004, eq. (13) and §III-C):
  * `SSIM(x,y) = ((2μxμy + C1)(2σxy + C2)) / ((μx² + μy² + C1)(σx² + σy² + C2))`, where the local
@@ -138,63 +163,33 @@ export function ssim(estimate: Image, reference: Image, options: MetricOptions):
   const c2 = (SSIM_K[1] * range) ** 2;
   const h = H - k + 1;
   const w = W - k + 1;
-  // horizontal pass of the five fields (x, y, x², y², xy) → H × w, then vertical → h × w
-  const hx = new Float64Array(H * w);
-  const hy = new Float64Array(H * w);
-  const hxx = new Float64Array(H * w);
-  const hyy = new Float64Array(H * w);
-  const hxy = new Float64Array(H * w);
+  // per channel, the five fields (x, y, x², y², xy) interleaved, their window along the rows
+  // (H × w), then along the columns (h × w): the local means μx, μy, E[x²], E[y²], E[xy]
+  const fields = new Float64Array(5 * H * W);
+  const rows = new Float64Array(5 * H * w);
+  const means = new Float64Array(5 * h * w);
   let total = 0;
   for (let c = 0; c < C; c++) {
     const base = c * H * W;
-    for (let i = 0; i < H; i++) {
-      const r = base + i * W;
-      for (let j = 0; j < w; j++) {
-        let sx = 0;
-        let sy = 0;
-        let sxx = 0;
-        let syy = 0;
-        let sxy = 0;
-        for (let t = 0; t < k; t++) {
-          const g = WINDOW[t]!;
-          const a = x[r + j + t]!;
-          const b = y[r + j + t]!;
-          sx += g * a;
-          sy += g * b;
-          sxx += g * a * a;
-          syy += g * b * b;
-          sxy += g * a * b;
-        }
-        const o = i * w + j;
-        hx[o] = sx;
-        hy[o] = sy;
-        hxx[o] = sxx;
-        hyy[o] = syy;
-        hxy[o] = sxy;
-      }
+    for (let i = 0, p = 0; i < H * W; i++, p += 5) {
+      const a = x[base + i]!;
+      const b = y[base + i]!;
+      fields[p] = a;
+      fields[p + 1] = b;
+      fields[p + 2] = a * a;
+      fields[p + 3] = b * b;
+      fields[p + 4] = a * b;
     }
+    for (let i = 0; i < H; i++) for (let j = 0; j < w; j++) window5(fields, 5 * (i * W + j), 5, rows, 5 * (i * w + j));
+    for (let o = 0; o < h * w; o++) window5(rows, 5 * o, 5 * w, means, 5 * o);
     let acc = 0;
-    for (let i = 0; i < h; i++) {
-      for (let j = 0; j < w; j++) {
-        let mx = 0;
-        let my = 0;
-        let exx = 0;
-        let eyy = 0;
-        let exy = 0;
-        for (let t = 0; t < k; t++) {
-          const g = WINDOW[t]!;
-          const o = (i + t) * w + j;
-          mx += g * hx[o]!;
-          my += g * hy[o]!;
-          exx += g * hxx[o]!;
-          eyy += g * hyy[o]!;
-          exy += g * hxy[o]!;
-        }
-        const vx = exx - mx * mx;
-        const vy = eyy - my * my;
-        const cxy = exy - mx * my;
-        acc += ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2));
-      }
+    for (let o = 0; o < 5 * h * w; o += 5) {
+      const mx = means[o]!;
+      const my = means[o + 1]!;
+      const vx = means[o + 2]! - mx * mx;
+      const vy = means[o + 3]! - my * my;
+      const cxy = means[o + 4]! - mx * my;
+      acc += ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2));
     }
     total += acc / (h * w);
   }

@@ -26,7 +26,8 @@ export {
 } from './model.js';
 export { ModelRegistry, defineModelKind, type AnyModelKind, type FilterBank, type InitContext, type ModelKind } from './registry.js';
 export { saddleReconstruction, smoothReconstruction, measurementImage, type SaddleReconstruction, type SmoothReconstruction } from './problem.js';
-export { dataOperator, dataOperatorSpecSchema, type DataOperatorSpec } from './data-operator.js';
+/** Per-sample data operators as data (defined in `@bilevel/operators`, re-exported for the training sets built here). */
+export { dataOperator, dataOperatorSpecSchema, type DataOperatorSpec } from '@bilevel/operators';
 export { TrainingSet, imageLoss, type TrainingSample, type TrainingSetOptions } from './training-set.js';
 export { logParameter, positiveOption, nonNegativeOption, initScale, oddSize, tvGroupSize } from './schemas.js';
 export { builtinKinds } from './kinds/index.js';

@@ -55,6 +55,21 @@ function add(n: number, src: Vec, dst: Vec): void {
   for (let i = 0; i < n; i++) dst[i] = dst[i]! + src[i]!;
 }
 
+/**
+ * `out = Σ_k P_k(v_k)` with `P_k` the `apply` or the `adjoint` of part `k` and `v_k = vs[k]` (`vs`
+ * itself for every part when it is one vector): the first term is written into `out`, the others
+ * into `work` (`size` entries, the size of `out`) and added. `out` must not alias a `v_k`.
+ */
+function sumOfParts(parts: readonly LinearOperator[], method: 'apply' | 'adjoint', vs: Vec | readonly Vec[], size: number, work: Vec, out: Vec): Vec {
+  const one = vs instanceof Float64Array;
+  parts[0]![method](one ? vs : vs[0]!, out);
+  for (let k = 1; k < parts.length; k++) {
+    parts[k]![method](one ? vs : vs[k]!, work);
+    add(size, work, out);
+  }
+  return out;
+}
+
 /** The combination inside `op`, if `op` is one (possibly behind the parametric wrapper). */
 function combinatorOf(op: LinearOperator): Combinator | undefined {
   if (op instanceof Combinator) return op;
@@ -101,22 +116,42 @@ function describe(op: LinearOperator): string {
   return `${op.constructor.name} (${formatShape(op.domain)} → ${formatShape(op.range)})`;
 }
 
+/** Throw a `ShapeError` unless every part has the domain size (and, with `range`, the range size) of part 0. */
+function checkCommonSizes(what: string, parts: readonly LinearOperator[], range: boolean): void {
+  const first = parts[0]!;
+  parts.forEach((p, k) => {
+    if (shapeSize(p.domain) !== shapeSize(first.domain) || (range && shapeSize(p.range) !== shapeSize(first.range))) {
+      throw new ShapeError(`${what}: part ${k} is ${describe(p)} but part 0 is ${describe(first)}; all parts need the same ${range ? 'domain and range' : 'domain'}`);
+    }
+  });
+}
+
 /**
  * Base class of the combinations: holds the parts, the unique parametric leaves and the norm
  * logic (a provable bound from the parts' norms when they all have one, otherwise a seeded
  * power-iteration estimate of the combination, cached until the leaves' parameters change).
  */
 export abstract class Combinator implements LinearOperator {
-  /** Input shape. */
-  abstract readonly domain: Shape;
-  /** Output shape. */
-  abstract readonly range: Shape;
   /** The unique parametric leaves, in order of first appearance. */
   readonly leaves: readonly ParametricOperator[];
+  /** Number of entries of the domain. */
+  protected readonly n: number;
+  /** Number of entries of the range. */
+  protected readonly m: number;
   private estimate: { theta: Float64Array; norm: OperatorNorm } | undefined;
 
-  /** @param parts the operators combined */
-  protected constructor(readonly parts: readonly LinearOperator[]) {
+  /**
+   * @param parts the operators combined
+   * @param domain input shape of the combination
+   * @param range output shape of the combination
+   */
+  protected constructor(
+    readonly parts: readonly LinearOperator[],
+    readonly domain: Shape,
+    readonly range: Shape,
+  ) {
+    this.n = shapeSize(domain);
+    this.m = shapeSize(range);
     const leaves: ParametricOperator[] = [];
     const seen = new Set<LinearOperator>();
     for (const p of parts) {
@@ -327,21 +362,15 @@ function finish<T extends readonly LinearOperator[]>(c: Combinator): Combined<T>
  * Norm: `‖A‖·‖B‖` (upper bound). `out` may alias `x`. One workspace of `|B.range|` entries.
  */
 export class Composition extends Combinator {
-  /** `B.domain`. */
-  readonly domain: Shape;
-  /** `A.range`. */
-  readonly range: Shape;
   /** `A`, applied second. */
   readonly outer: LinearOperator;
   /** `B`, applied first. */
   readonly inner: LinearOperator;
   private readonly work: Float64Array;
-  private readonly n: number;
-  private readonly m: number;
 
   /** @internal use {@link compose} */
   constructor(outer: LinearOperator, inner: LinearOperator) {
-    super([outer, inner]);
+    super([outer, inner], inner.domain, outer.range);
     this.outer = outer;
     this.inner = inner;
     const mid = shapeSize(inner.range);
@@ -350,10 +379,6 @@ export class Composition extends Combinator {
         `compose(A, B): A.domain ${formatShape(outer.domain)} does not match B.range ${formatShape(inner.range)} (A = ${describe(outer)}, B = ${describe(inner)})`,
       );
     }
-    this.domain = inner.domain;
-    this.range = outer.range;
-    this.n = shapeSize(this.domain);
-    this.m = shapeSize(this.range);
     this.work = new Float64Array(mid);
   }
 
@@ -404,28 +429,13 @@ export class Composition extends Combinator {
  * bound). `out` must not alias `x`. Workspaces of `|domain|` and `|range|` entries.
  */
 export class Sum extends Combinator {
-  /** Common domain (that of the first part). */
-  readonly domain: Shape;
-  /** Common range (that of the first part). */
-  readonly range: Shape;
   private readonly workIn: Float64Array;
   private readonly workOut: Float64Array;
-  private readonly n: number;
-  private readonly m: number;
 
-  /** @internal use {@link sum} */
+  /** @internal use {@link sum} (domain and range: those of the first part) */
   constructor(parts: readonly LinearOperator[]) {
-    super(parts);
-    const first = parts[0]!;
-    this.domain = first.domain;
-    this.range = first.range;
-    this.n = shapeSize(this.domain);
-    this.m = shapeSize(this.range);
-    parts.forEach((p, k) => {
-      if (shapeSize(p.domain) !== this.n || shapeSize(p.range) !== this.m) {
-        throw new ShapeError(`sum: part ${k} is ${describe(p)} but part 0 is ${describe(first)}; all parts need the same domain and range`);
-      }
-    });
+    super(parts, parts[0]!.domain, parts[0]!.range);
+    checkCommonSizes('sum', parts, true);
     this.workIn = new Float64Array(this.n);
     this.workOut = new Float64Array(this.m);
   }
@@ -433,25 +443,13 @@ export class Sum extends Combinator {
   /** `out = Σ_k P_k x`. */
   apply(x: Vec, out: Vec): Vec {
     checkCall('sum.apply', x, this.domain, this.n, out, this.range, this.m, false);
-    const w = this.workOut;
-    this.parts[0]!.apply(x, out);
-    for (let k = 1; k < this.parts.length; k++) {
-      this.parts[k]!.apply(x, w);
-      add(this.m, w, out);
-    }
-    return out;
+    return sumOfParts(this.parts, 'apply', x, this.m, this.workOut, out);
   }
 
   /** `out = Σ_k P_kᵀ y`. */
   adjoint(y: Vec, out: Vec): Vec {
     checkCall('sum.adjoint', y, this.range, this.m, out, this.domain, this.n, false);
-    const w = this.workIn;
-    this.parts[0]!.adjoint(y, out);
-    for (let k = 1; k < this.parts.length; k++) {
-      this.parts[k]!.adjoint(y, w);
-      add(this.n, w, out);
-    }
-    return out;
+    return sumOfParts(this.parts, 'adjoint', y, this.n, this.workIn, out);
   }
 
   /** @internal */
@@ -470,27 +468,17 @@ export class Sum extends Combinator {
  * Aliasing as allowed by `A`.
  */
 export class Scaled extends Combinator {
-  /** `A.domain`. */
-  readonly domain: Shape;
-  /** `A.range`. */
-  readonly range: Shape;
   /** The fixed factor `α`. */
   readonly alpha: number;
   /** The operator `A`. */
   readonly operator: LinearOperator;
-  private readonly n: number;
-  private readonly m: number;
 
   /** @internal use {@link scaled} */
   constructor(alpha: number, operator: LinearOperator) {
-    super([operator]);
+    super([operator], operator.domain, operator.range);
     this.alpha = alpha;
     this.operator = operator;
     parseOptions(z.strictObject({ alpha: finite }), { alpha }, 'scaled');
-    this.domain = operator.domain;
-    this.range = operator.range;
-    this.n = shapeSize(this.domain);
-    this.m = shapeSize(this.range);
   }
 
   /** `out = α A x`. */
@@ -538,29 +526,14 @@ function offsetsOf(sizes: readonly number[]): number[] {
  * `(x, y_k)`. Norm `√(Σ‖·‖²)` (upper bound, since `‖Kx‖² = Σ‖P_k x‖²`). `out` must not alias `x`.
  */
 export class VStack extends Combinator {
-  /** The common domain (that of the first part). */
-  readonly domain: Shape;
-  /** `[Σ_k |range_k|]`. */
-  readonly range: Shape;
   private readonly rows: Segments;
   private readonly work: Float64Array;
-  private readonly n: number;
-  private readonly m: number;
 
-  /** @internal use {@link vstack} */
+  /** @internal use {@link vstack} (domain: that of the first part; range `[Σ_k |range_k|]`) */
   constructor(parts: readonly LinearOperator[]) {
-    super(parts);
-    const first = parts[0]!;
-    this.domain = first.domain;
-    this.n = shapeSize(this.domain);
-    parts.forEach((p, k) => {
-      if (shapeSize(p.domain) !== this.n) {
-        throw new ShapeError(`vstack: part ${k} is ${describe(p)} but part 0 is ${describe(first)}; all parts need the same domain`);
-      }
-    });
     const offsets = offsetsOf(parts.map((p) => shapeSize(p.range)));
-    this.m = offsets[offsets.length - 1]!;
-    this.range = Object.freeze([this.m]);
+    super(parts, parts[0]!.domain, Object.freeze([offsets[offsets.length - 1]!]));
+    checkCommonSizes('vstack', parts, false);
     this.rows = new Segments(offsets);
     this.work = new Float64Array(this.n);
   }
@@ -576,13 +549,7 @@ export class VStack extends Combinator {
   /** `out = Σ_k P_kᵀ y_k`. */
   adjoint(y: Vec, out: Vec): Vec {
     checkCall('vstack.adjoint', y, this.range, this.m, out, this.domain, this.n, false);
-    const v = this.rows.of(y);
-    this.parts[0]!.adjoint(v[0]!, out);
-    for (let k = 1; k < this.parts.length; k++) {
-      this.parts[k]!.adjoint(v[k]!, this.work);
-      add(this.n, this.work, out);
-    }
-    return out;
+    return sumOfParts(this.parts, 'adjoint', this.rows.of(y), this.n, this.work, out);
   }
 
   /** @internal */
@@ -605,24 +572,14 @@ export class VStack extends Combinator {
  * not alias `x`.
  */
 export class BlockDiag extends Combinator {
-  /** `[Σ_k |domain_k|]`. */
-  readonly domain: Shape;
-  /** `[Σ_k |range_k|]`. */
-  readonly range: Shape;
   private readonly cols: Segments;
   private readonly rows: Segments;
-  private readonly n: number;
-  private readonly m: number;
 
-  /** @internal use {@link blockDiag} */
+  /** @internal use {@link blockDiag} (domain `[Σ_k |domain_k|]`, range `[Σ_k |range_k|]`) */
   constructor(parts: readonly LinearOperator[]) {
-    super(parts);
     const dOff = offsetsOf(parts.map((p) => shapeSize(p.domain)));
     const rOff = offsetsOf(parts.map((p) => shapeSize(p.range)));
-    this.n = dOff[dOff.length - 1]!;
-    this.m = rOff[rOff.length - 1]!;
-    this.domain = Object.freeze([this.n]);
-    this.range = Object.freeze([this.m]);
+    super(parts, Object.freeze([dOff[dOff.length - 1]!]), Object.freeze([rOff[rOff.length - 1]!]));
     this.cols = new Segments(dOff);
     this.rows = new Segments(rOff);
   }
@@ -630,19 +587,20 @@ export class BlockDiag extends Combinator {
   /** `out_k = P_k x_k`. */
   apply(x: Vec, out: Vec): Vec {
     checkCall('blockDiag.apply', x, this.domain, this.n, out, this.range, this.m, false);
-    const xs = this.cols.of(x);
-    const os = this.rows.of(out);
-    for (let k = 0; k < this.parts.length; k++) this.parts[k]!.apply(xs[k]!, os[k]!);
+    this.blockwise('apply', this.cols.of(x), this.rows.of(out));
     return out;
   }
 
   /** `out_k = P_kᵀ y_k`. */
   adjoint(y: Vec, out: Vec): Vec {
     checkCall('blockDiag.adjoint', y, this.range, this.m, out, this.domain, this.n, false);
-    const ys = this.rows.of(y);
-    const os = this.cols.of(out);
-    for (let k = 0; k < this.parts.length; k++) this.parts[k]!.adjoint(ys[k]!, os[k]!);
+    this.blockwise('adjoint', this.rows.of(y), this.cols.of(out));
     return out;
+  }
+
+  /** `outs[k] = P_k(vs[k])` for every block, with `P_k` the `apply` or the `adjoint` of part `k`. */
+  private blockwise(method: 'apply' | 'adjoint', vs: readonly Vec[], outs: readonly Vec[]): void {
+    for (let k = 0; k < this.parts.length; k++) this.parts[k]![method](vs[k]!, outs[k]!);
   }
 
   /** @internal */
@@ -665,20 +623,13 @@ export class BlockDiag extends Combinator {
  * by `A`.
  */
 export class Transpose extends Combinator {
-  /** `A.range`. */
-  readonly domain: Shape;
-  /** `A.domain`. */
-  readonly range: Shape;
-
   /** The operator `A` whose transpose this is. */
   readonly operator: LinearOperator;
 
-  /** @internal use {@link transpose} */
+  /** @internal use {@link transpose} (domain `A.range`, range `A.domain`) */
   constructor(operator: LinearOperator) {
-    super([operator]);
+    super([operator], operator.range, operator.domain);
     this.operator = operator;
-    this.domain = operator.range;
-    this.range = operator.domain;
   }
 
   /** `out = Aᵀ x`. */

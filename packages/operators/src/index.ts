@@ -10,7 +10,9 @@
  *   `zero`, `symmetric`, `reflect`, `periodic`;
  * - sampling: {@link Mask}, {@link Subsample}, {@link Crop}, {@link ZeroPad}, {@link AvgPool};
  * - algebra: {@link compose}, {@link sum}, {@link scaled}, {@link vstack}, {@link blockDiag},
- *   {@link transpose}.
+ *   {@link transpose};
+ * - data operators as data ({@link DataOperatorSpec}: identity, convolution, mask) and the
+ *   operator each describes ({@link dataOperator}), what training samples carry to workers.
  *
  * Shapes are `[C, H, W]`, row-major, channels first. Every operator validates its options at
  * construction and the lengths of its arguments once per call (see each class for aliasing).
@@ -62,3 +64,4 @@ export {
 export { NORM_ESTIMATE_OPTIONS, WithNorm, withNorm } from './norms.js';
 export { ForwardingOperator } from './forwarding.js';
 export { ExpScaledOperator } from './exp-scaled.js';
+export { dataOperator, dataOperatorSpecSchema, type DataOperatorSpec } from './data-operator.js';

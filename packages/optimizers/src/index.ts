@@ -4,7 +4,8 @@
  * MAID adaptive inexact backtracking (arXiv 2308.10098), the MAID-based reconstruction of the
  * adaptive step of arXiv 2412.06436, inexact SGD and Adam with accuracy/step schedules
  * (arXiv 2412.12049, 2511.06774); parameter layouts, exp reparametrisation, projections,
- * budgets, step records and lossless checkpoints.
+ * budgets, step records and lossless checkpoints; an optimizer as data (`OptimizerSpec`, the
+ * `optimizer` section of an experiment config) and the optimizer it describes (`optimizerFromSpec`).
  *
  * Every optimizer is a resumable state machine (`init → step → …`, `checkpoint`/`restore`);
  * `optimizerMachine` hands it to the run loop of `@bilevel/core` (`run`/`runAsync` with stop
@@ -22,3 +23,4 @@ export * from './maid.js';
 export * from './isgd.js';
 export * from './run.js';
 export * from './checkpoint.js';
+export * from './spec.js';

@@ -4,12 +4,12 @@
  * Euclidean ball (one group).
  * @module
  */
-import { z, type Described, type Shape, type Vec } from '@bilevel/core';
+import { z, type Described, type Vec } from '@bilevel/core';
 import type { Conjugable, LearnableFunctional, ProxDifferentiable, Subdifferentiable } from '@bilevel/core';
 import { FEASIBILITY_RTOL, groupBallMinNorm, groupDot, groupRadialJvp, groupScale, groupNorm, groupSumSq } from './groups.js';
-import { GroupedFunctional, groupedOptionsShape, type GroupedOptions } from './grouped.js';
+import { elementwiseOptions, GroupedFunctional, groupedOptionsShape, type GroupedOptions } from './grouped.js';
 import { GroupL21, L1 } from './group-norm.js';
-import { parseOptions, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
+import { parseOptions, positiveOrPerBlock } from '@bilevel/core';
 
 /** Options of {@link L2InfBall}. */
 export interface L2InfBallOptions extends GroupedOptions {
@@ -114,15 +114,8 @@ export class L2InfBall extends GroupedFunctional implements ProxDifferentiable, 
   }
 }
 
-/** Options of {@link LInfBall}. */
-export interface LInfBallOptions {
-  /** Shape of the argument. */
-  readonly shape: Shape;
-  /** Radius `ρ > 0`, one value or one per block of consecutive entries (default 1). */
-  readonly radius?: number | ArrayLike<number>;
-}
-
-const linfSchema = z.strictObject({ shape: shapeOption, radius: positiveOrPerBlock.optional() });
+/** Options of {@link LInfBall}: those of {@link L2InfBall} without `groupSize` (groups of one entry). */
+export type LInfBallOptions = Omit<L2InfBallOptions, 'groupSize'>;
 
 /**
  * `f(y) = ι{‖y‖_∞ ≤ ρ}`: {@link L2InfBall} with groups of one entry. prox: clipping to
@@ -130,8 +123,7 @@ const linfSchema = z.strictObject({ shape: shapeOption, radius: positiveOrPerBlo
  */
 export class LInfBall extends L2InfBall {
   constructor(options: LInfBallOptions) {
-    const o = parseOptions(linfSchema, options, 'LInfBall');
-    super({ shape: o.shape, groupSize: 1, ...(o.radius !== undefined && { radius: o.radius }) });
+    super(elementwiseOptions(ballSchema, options, 'LInfBall'));
   }
 
   /** `ρ‖x‖₁`. */

@@ -7,9 +7,9 @@
 import { shapeSize, z, type Shape, type Vec } from '@bilevel/core';
 import type { Conjugable, LearnableFunctional, ProxDifferentiable, Subdifferentiable } from '@bilevel/core';
 import { groupCombine, groupDot, groupRadialJvp, groupScale, groupNorm } from './groups.js';
-import { GroupedFunctional, groupedOptionsShape, type GroupedOptions } from './grouped.js';
+import { elementwiseOptions, GroupedFunctional, groupedOptionsShape, type GroupedOptions } from './grouped.js';
 import { L2InfBall, LInfBall } from './ball.js';
-import { parseOptions, positiveOrPerBlock, shapeSchema as shapeOption } from '@bilevel/core';
+import { parseOptions, positiveOrPerBlock } from '@bilevel/core';
 
 /** Options of {@link GroupL21}. */
 export interface GroupL21Options extends GroupedOptions {
@@ -130,15 +130,8 @@ export class GroupL21 extends GroupedFunctional implements ProxDifferentiable, C
   }
 }
 
-/** Options of {@link L1}. */
-export interface L1Options {
-  /** Shape of the argument. */
-  readonly shape: Shape;
-  /** Weight `λ > 0`, one value or one per block of consecutive entries (default 1). */
-  readonly weight?: number | ArrayLike<number>;
-}
-
-const l1Schema = z.strictObject({ shape: shapeOption, weight: positiveOrPerBlock.optional() });
+/** Options of {@link L1}: those of {@link GroupL21} without `groupSize` (groups of one entry). */
+export type L1Options = Omit<GroupL21Options, 'groupSize'>;
 
 /**
  * `f(x) = λ‖x‖₁ = Σ λ|x_i|`: {@link GroupL21} with groups of one entry. prox: soft-thresholding
@@ -146,8 +139,7 @@ const l1Schema = z.strictObject({ shape: shapeOption, weight: positiveOrPerBlock
  */
 export class L1 extends GroupL21 {
   constructor(options: L1Options) {
-    const o = parseOptions(l1Schema, options, 'L1');
-    super({ shape: o.shape, groupSize: 1, ...(o.weight !== undefined && { weight: o.weight }) });
+    super(elementwiseOptions(groupL21Schema, options, 'L1'));
   }
 
   /** `ι{|y_i| ≤ λ}`. */
@@ -164,15 +156,13 @@ export interface L2Options {
   readonly weight?: number;
 }
 
-const l2Schema = z.strictObject({ shape: shapeOption, weight: positiveOrPerBlock.optional() });
-
 /**
  * `f(x) = λ‖x‖₂` (not squared): {@link GroupL21} with one group holding every entry.
  * prox: `max(0, 1 − τλ/‖v‖) v`; conjugate: the Euclidean ball `ι{‖y‖₂ ≤ λ}`.
  */
 export class L2 extends GroupL21 {
   constructor(options: L2Options) {
-    const o = parseOptions(l2Schema, options, 'L2');
-    super({ shape: o.shape, groupSize: shapeSize(o.shape), ...(o.weight !== undefined && { weight: o.weight }) });
+    const o = parseOptions(groupL21Schema.omit({ groupSize: true }), options, 'L2');
+    super({ ...o, groupSize: shapeSize(o.shape) });
   }
 }

@@ -9,7 +9,8 @@
  * by `exp`), and every parameter derivative is taken with respect to them.
  * @module
  */
-import { formatShape, shapeSchema, type Shape } from '@bilevel/core';
+import type { z } from '@bilevel/core';
+import { formatShape, parseOptions, shapeSchema, type Shape } from '@bilevel/core';
 import { groupLayout, type GroupLayout } from './groups.js';
 import { blockCount, blockNames, checkPositiveParams, ensure, perBlock, positiveInteger } from '@bilevel/core';
 
@@ -26,6 +27,20 @@ export interface GroupedOptions {
 
 /** The zod fields of {@link GroupedOptions}, spread into each grouped functional's options schema. */
 export const groupedOptionsShape = { shape: shapeSchema, groupSize: positiveInteger.optional() };
+
+/**
+ * The options of the elementwise case (groups of one entry: `L1`, `LInfBall`, `Huber`) of a
+ * grouped functional: `options` checked against the functional's `schema` without `groupSize`
+ * (an option of that name is refused), with `groupSize` 1.
+ */
+export function elementwiseOptions<S extends z.ZodObject<typeof groupedOptionsShape>>(
+  schema: S,
+  options: unknown,
+  what: string,
+): Omit<z.output<S>, 'groupSize'> & { groupSize: 1 } {
+  const o = parseOptions(schema.omit({ groupSize: true }), options, what) as Omit<z.output<S>, 'groupSize'>;
+  return { ...o, groupSize: 1 };
+}
 
 /** Base class: layout, positive per-block parameters, names and `setParams`. */
 export abstract class GroupedFunctional {

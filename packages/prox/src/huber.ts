@@ -13,7 +13,7 @@ import type {
   TwiceSmooth,
 } from '@bilevel/core';
 import { groupCombine, groupDot, groupRadialJvp, groupScale, groupNorm, groupSumSq } from './groups.js';
-import { GroupedFunctional, groupedOptionsShape, type GroupedOptions } from './grouped.js';
+import { elementwiseOptions, GroupedFunctional, groupedOptionsShape, type GroupedOptions } from './grouped.js';
 import { HuberConjugate } from './huber-conjugate.js';
 import { parseOptions, positiveOrPerBlock } from '@bilevel/core';
 
@@ -250,15 +250,12 @@ export class GroupHuber
 /** Options of {@link Huber}: those of {@link GroupHuber} without `groupSize` (groups of one entry). */
 export type HuberOptions = Omit<GroupHuberOptions, 'groupSize'>;
 
-const anisoHuberSchema = huberSchema.omit({ groupSize: true });
-
 /**
  * The elementwise Huber function `Σ α H_ε(|z_i|)` (anisotropic): {@link GroupHuber} with groups
  * of one entry. Conjugate: the anisotropic {@link HuberConjugate}.
  */
 export class Huber extends GroupHuber {
   constructor(options: HuberOptions) {
-    const o = parseOptions(anisoHuberSchema, options, 'Huber');
-    super({ ...o, groupSize: 1 });
+    super(elementwiseOptions(huberSchema, options, 'Huber'));
   }
 }

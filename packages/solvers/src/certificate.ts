@@ -5,7 +5,7 @@
  * @module
  */
 import { shapeSize, type Certificate, type Conjugable, type Cost, type Functional, type SaddleProblem, type Vec } from '@bilevel/core';
-import { gradientOf, minNormOf, norm2 } from './internal.js';
+import { gradientOf, minNormOf, norm2, type GradientFn, type MinNormFn } from './internal.js';
 
 /**
  * Certificate of a pair `(x, y)` for `min_x max_y ⟨Kx, y⟩ + g(x) − f*(y)`:
@@ -152,17 +152,7 @@ export function saddleCertificate(
       cost.gradient++;
       cost.adjoint++;
     }
-    if (minNormG) {
-      minNormG(x, ws.d1, ws.d2);
-      primalStationarity = norm2(n, ws.d2);
-    } else {
-      gradG!(x, ws.d2);
-      if (cost) cost.gradient++;
-      const a = ws.d1;
-      const b = ws.d2;
-      for (let i = 0; i < n; i++) b[i] = b[i]! + a[i]!;
-      primalStationarity = norm2(n, b);
-    }
+    primalStationarity = stationarity(x, ws.d1, minNormG, gradG, ws.d2, cost);
   }
 
   // (6b): s_y = min-norm element of ∂f*(y) − K∇g*(−Kᵀy).
@@ -181,16 +171,7 @@ export function saddleCertificate(
     }
     const shift = ws.r1;
     for (let i = 0; i < m; i++) shift[i] = -shift[i]!;
-    if (minNormFStar) {
-      minNormFStar(y, shift, ws.r2);
-      dualStationarity = norm2(m, ws.r2);
-    } else {
-      gradFStar!(y, ws.r2);
-      if (cost) cost.gradient++;
-      const b = ws.r2;
-      for (let i = 0; i < m; i++) b[i] = b[i]! + shift[i]!;
-      dualStationarity = norm2(m, b);
-    }
+    dualStationarity = stationarity(y, shift, minNormFStar, gradFStar, ws.r2, cost);
   }
 
   // Gap: P(x) + D(y) (ws.d1 still holds −Kᵀy).
@@ -201,6 +182,22 @@ export function saddleCertificate(
     if (gStar) dualObjective = -fStar.value(y) - gStar.value(negKty);
   }
   return saddleDistances({ primalStationarity, dualStationarity, primalObjective, dualObjective, muG, muFStar, size: n + m });
+}
+
+/**
+ * `‖s‖` of the residual of (6a) or (6b) at `z`: `s` the min-norm element of `shift + ∂h(z)` when
+ * `h` has `minNormSubgradient`, else `s = shift + ∇h(z)` (one gradient, charged to `cost`),
+ * written into `out`.
+ */
+function stationarity(z: Vec, shift: Vec, minNorm: MinNormFn | undefined, gradient: GradientFn | undefined, out: Vec, cost: Cost | undefined): number {
+  if (minNorm) {
+    minNorm(z, shift, out);
+  } else {
+    gradient!(z, out);
+    if (cost) cost.gradient++;
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! + shift[i]!;
+  }
+  return norm2(out.length, out);
 }
 
 /** The measured parts of a Lemma 2 certificate (what {@link saddleDistances} turns into distances). */

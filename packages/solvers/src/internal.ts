@@ -30,10 +30,13 @@ export function gradientOf(f: object | undefined): GradientFn | undefined {
   return typeof g === 'function' ? (g as GradientFn).bind(f) : undefined;
 }
 
+/** Duck-typed `minNormSubgradient` capability: `out` = the min-norm element of `shift + ∂f(x)`. */
+export type MinNormFn = (x: Vec, shift: Vec, out: Vec) => Vec;
+
 /** The `minNormSubgradient` method of `f`, bound, when it has one. */
-export function minNormOf(f: object | undefined): ((x: Vec, shift: Vec, out: Vec) => Vec) | undefined {
+export function minNormOf(f: object | undefined): MinNormFn | undefined {
   const g = (f as { minNormSubgradient?: unknown } | undefined)?.minNormSubgradient;
-  return typeof g === 'function' ? (g as (x: Vec, shift: Vec, out: Vec) => Vec).bind(f) : undefined;
+  return typeof g === 'function' ? (g as MinNormFn).bind(f) : undefined;
 }
 
 /** The `proxDiagonal` method of `f`, bound, when it has one. */

@@ -129,37 +129,29 @@ export interface FoundLink {
  * (`https:`, `mailto:` …) and protocol-relative ones are skipped.
  */
 export function markdownLinks(markdown: string): FoundLink[] {
-  const out: FoundLink[] = [];
-  proseLines(markdown).forEach((raw, i) => {
+  return perLine(proseLines(markdown), (raw) => {
     const line = withoutCodeSpans(raw);
     const targets: string[] = [];
     for (const m of line.matchAll(/\]\(\s*(<[^>]*>|[^)\s]*)/g)) targets.push(m[1]!.replace(/^<|>$/g, ''));
     const ref = /^\s{0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)/.exec(line);
     if (ref) targets.push(ref[1]!.replace(/^<|>$/g, ''));
-    for (const t of targets) {
-      if (t === '' || /^[a-z][a-z0-9+.-]*:/i.test(t) || t.startsWith('//')) continue;
-      out.push({ target: t, line: i + 1 });
-    }
+    return targets.filter((t) => !(t === '' || /^[a-z][a-z0-9+.-]*:/i.test(t) || t.startsWith('//'))).map((target) => ({ target }));
   });
-  return out;
 }
 
 /** `docs/….md` citations (with an optional `#anchor`), e.g. `docs/math/certificates.md#lemma-1`. */
 export function docCitations(text: string): FoundLink[] {
-  const out: FoundLink[] = [];
-  text.split('\n').forEach((line, i) => {
-    for (const m of line.matchAll(/(?<![\w./-])docs\/[\w./-]*?\.md(?:#[\p{L}\p{N}_-]+)?/gu)) out.push({ target: m[0], line: i + 1 });
-  });
-  return out;
+  return perLine(text.split('\n'), (line) => Array.from(line.matchAll(/(?<![\w./-])docs\/[\w./-]*?\.md(?:#[\p{L}\p{N}_-]+)?/gu), (m) => ({ target: m[0] })));
 }
 
 /** Occurrences of {@link OUTSIDE_PATTERNS} in `text`: the pattern and its line. */
 export function outsideCitations(text: string): { pattern: string; line: number }[] {
-  const out: { pattern: string; line: number }[] = [];
-  text.split('\n').forEach((line, i) => {
-    for (const p of OUTSIDE_PATTERNS) if (line.includes(p)) out.push({ pattern: p, line: i + 1 });
-  });
-  return out;
+  return perLine(text.split('\n'), (line) => OUTSIDE_PATTERNS.filter((p) => line.includes(p)).map((pattern) => ({ pattern })));
+}
+
+/** What `find` reports on each of `lines`, in order, each with its 1-based line number. */
+function perLine<T extends object>(lines: readonly string[], find: (line: string) => readonly T[]): (T & { line: number })[] {
+  return lines.flatMap((line, i) => find(line).map((found) => ({ ...found, line: i + 1 })));
 }
 
 /** One allow-list entry: occurrences of `pattern` in `file` are tolerated. */

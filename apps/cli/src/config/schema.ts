@@ -5,42 +5,27 @@
  * `bilevel schema`.
  * @module
  */
-import { Rng, ValidationError, z } from '@bilevel/core';
+import { Rng, ValidationError, kindError, strictObject as strict, z } from '@bilevel/core';
+import { cropSpecSchema, degradationSchema } from '@bilevel/imaging';
 import { models, type VariationalModel } from '@bilevel/models';
 
-/** A strict object whose unknown-key message names the offending keys and the allowed ones. */
-function strict<S extends z.ZodRawShape>(shape: S) {
-  const allowed = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (iss) =>
-      iss.code === 'unrecognized_keys'
-        ? `unknown key${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k: string) => `"${k}"`).join(', ')} (allowed keys here: ${allowed})`
-        : undefined,
-  });
+/** A section of a union on `kind`: a strict object (core's `strictObject`) with the literal `kind` first, then the fields of `shape`. */
+function kinded<K extends string, S extends z.ZodRawShape>(kind: K, shape: S) {
+  return strict({ kind: z.literal(kind), ...shape });
 }
 
-/** The error map of a discriminated union on `kind`: names the section and the accepted kinds. */
-function kindError(what: string, kinds: readonly string[]) {
-  return {
-    error: (iss: { code?: string }) =>
-      iss.code === 'invalid_union' ? `${what}: "kind" must be one of ${kinds.map((k) => `'${k}'`).join(', ')}` : undefined,
-  };
+/**
+ * The discriminated union of `sections` on `kind`, whose error names the section `what` and the
+ * accepted kinds (read from the sections' `kind` literals).
+ */
+function kindUnion<T extends readonly [z.ZodObject, ...z.ZodObject[]]>(what: string, sections: T) {
+  const kinds = sections.map((s) => (s.shape.kind as z.ZodLiteral<string>).value);
+  return z.discriminatedUnion('kind', sections, kindError(what, kinds));
 }
 
 const positive = z.number().finite().positive('must be > 0');
-/**
- * A log-parameter θ of a positive quantity e^θ: |θ| ≤ 700 keeps e^θ a finite, nonzero double
- * (e^709.8 overflows, e^−745 underflows to 0).
- */
-/** A noise level on the [0, 1] intensity scale (at most 100: larger values overflow the noise). */
-const noiseLevel = (s: z.ZodNumber) => s.max(100, 'must be ≤ 100 (on the [0, 1] intensity scale)');
 const nonNegative = z.number().finite().nonnegative('must be ≥ 0');
 const positiveInt = z.number().int('must be an integer').positive('must be ≥ 1');
-const oddInt = z
-  .number()
-  .int('must be an integer')
-  .positive('must be ≥ 1')
-  .refine((v) => v % 2 === 1, { message: 'must be odd (the kernel needs a centre pixel)' });
 
 // ---------------------------------------------------------------------------------------------
 // data
@@ -57,61 +42,12 @@ const splitSchema = strict({
     ),
   /** Use only the first `count` images of the default split (instead of `images`). */
   count: positiveInt.optional().describe('Use only the first `count` images of the default split (instead of `images`).'),
-  /** Side of the square crops, in pixels. */
-  cropSize: z.number().int('must be an integer').min(8, 'must be ≥ 8 pixels').describe('Side of the square crops, in pixels.'),
-  /** Random crops taken from each image (seeded). */
-  cropsPerImage: positiveInt.default(1).describe('Random crops taken from each image (seeded).'),
-  /** Reject crops whose standard deviation is below this (flat sky, paper borders); 0 keeps every crop. */
-  minStd: nonNegative
-    .default(0.03)
-    .describe('Reject crops whose standard deviation is below this (flat sky, paper borders); 0 keeps every crop.'),
+  /** `cropSize`, `cropsPerImage`, `minStd`: the crop spec of the data pipeline of `@bilevel/imaging`. */
+  ...cropSpecSchema.shape,
 });
 
-const noiseDegradation = strict({
-  /** Additive white Gaussian noise. */
-  kind: z.literal('noise'),
-  /** Standard deviation of additive white Gaussian noise, on the [0, 1] intensity scale. */
-  sigma: noiseLevel(positive).describe('Standard deviation of additive white Gaussian noise, on the [0, 1] intensity scale.'),
-  /** Clamp the noisy image to [0, 1] (the ISGD code does; MAID does not). */
-  clamp: z.boolean().default(false).describe('Clamp the noisy image to [0, 1] (the ISGD code does; MAID does not).'),
-});
-
-const blurDegradation = strict({
-  /** Gaussian blur, then noise. */
-  kind: z.literal('blur'),
-  /** Blur kernel family (Gaussian, normalised to sum 1). */
-  kernel: z.literal('gaussian').default('gaussian').describe('Blur kernel family (Gaussian, normalised to sum 1).'),
-  /** Kernel side (odd). */
-  size: oddInt.max(101, 'must be ≤ 101').default(5).describe('Kernel side (odd, at most 101).'),
-  /** Standard deviation of the Gaussian kernel, in pixels. */
-  sigma: positive.default(1).describe('Standard deviation of the Gaussian kernel, in pixels.'),
-  /** Standard deviation of the Gaussian noise added after blurring. */
-  noise: noiseLevel(nonNegative).describe('Standard deviation of the Gaussian noise added after blurring.'),
-  /** Clamp the degraded image to [0, 1]. */
-  clamp: z.boolean().default(false).describe('Clamp the degraded image to [0, 1].'),
-});
-
-const inpaintingDegradation = strict({
-  /** Random pixel masks (inpainting): a fresh seeded mask per crop, the same for every channel, then noise. */
-  kind: z.literal('inpainting'),
-  /** Fraction of the pixels removed by each mask (exactly round(fraction·H·W) of them, at seeded random positions). */
-  fraction: z
-    .number()
-    .gt(0, 'must be > 0')
-    .lt(1, 'must be < 1 (some pixels must be observed)')
-    .describe('Fraction of the pixels removed by each mask (exactly round(fraction·H·W) of them, at seeded random positions).'),
-  /** Standard deviation of the Gaussian noise on the observed pixels, y = M(x + σε). */
-  noise: noiseLevel(nonNegative).default(0).describe('Standard deviation of the Gaussian noise on the observed pixels, y = M(x + σε).'),
-  /** Clamp the noisy image to [0, 1] before masking. */
-  clamp: z.boolean().default(false).describe('Clamp the noisy image to [0, 1] before masking.'),
-});
-
-/** zod schema of `data.degradation`: how clean crops are degraded (and the forward operator of the model's data term). */
-export const degradationSchema = z.discriminatedUnion(
-  'kind',
-  [noiseDegradation, blurDegradation, inpaintingDegradation],
-  kindError('data.degradation', ['noise', 'blur', 'inpainting']),
-);
+/** zod schema of `data.degradation`: how clean crops are degraded (and the forward operator of the model's data term) — the data pipeline's, from `@bilevel/imaging`. */
+export { degradationSchema };
 
 const folderSource = strict({
   /** Folder of PNG/JPEG files, relative to the config file. */
@@ -200,11 +136,7 @@ function modelSection(name: string) {
 }
 
 const modelKinds = models.kinds();
-const modelSchema = z.discriminatedUnion(
-  'kind',
-  modelKinds.map(modelSection) as unknown as [ReturnType<typeof modelSection>, ...ReturnType<typeof modelSection>[]],
-  kindError('model', modelKinds),
-);
+const modelSchema = kindUnion('model', modelKinds.map(modelSection) as unknown as [ReturnType<typeof modelSection>, ...ReturnType<typeof modelSection>[]]);
 
 // ---------------------------------------------------------------------------------------------
 // hypergradient
@@ -213,9 +145,8 @@ const lossReduction = z.literal(['sum', 'mean'])
   .default('sum')
   .describe('Upper-level loss per image: "sum" = ½‖x − x†‖² (MAID/ISGD), "mean" = ½‖x − x†‖²/n.');
 
-const implicitHypergradient = strict({
-  /** Implicit differentiation (FISTA + CG, MAID bound). */
-  kind: z.literal('implicit'),
+/** Implicit differentiation (FISTA + CG, MAID bound). */
+const implicitHypergradient = kinded('implicit', {
   /** Loss reduction per image. */
   loss: lossReduction,
   /** Cap on lower-level (FISTA) iterations per solve. */
@@ -224,16 +155,15 @@ const implicitHypergradient = strict({
   cgMaxIterations: positiveInt.default(1000).describe('Cap on CG iterations per adjoint solve.'),
 });
 
-const piggybackHypergradient = strict({
-  /** Piggyback differentiation (PDHG + adjoint PDHG, Theorem 2 bound). */
-  kind: z.literal('piggyback'),
+/** Piggyback differentiation (PDHG + adjoint PDHG, Theorem 2 bound). */
+const piggybackHypergradient = kinded('piggyback', {
   /** Loss reduction per image. */
   loss: lossReduction,
   /** Cap on PDHG + piggyback iterations per solve. */
   maxIterations: positiveInt.default(5000).describe('Cap on PDHG + piggyback iterations per solve.'),
 });
 
-const hypergradientSchema = z.discriminatedUnion('kind', [implicitHypergradient, piggybackHypergradient], kindError('hypergradient', ['implicit', 'piggyback']));
+const hypergradientSchema = kindUnion('hypergradient', [implicitHypergradient, piggybackHypergradient]);
 
 // ---------------------------------------------------------------------------------------------
 // optimizer
@@ -269,20 +199,13 @@ const maidShape = {
   trialAccuracy: z.literal(['current', 'grown']).optional().describe('Accuracy of trial solves (default "current").'),
 };
 
-const maidOptimizer = strict({
-  /** MAID (arXiv 2308.10098). */
-  kind: z.literal('maid'),
-  ...maidShape,
-});
-const adaptivePiggybackOptimizer = strict({
-  /** The adaptive piggyback step (MAID-based reconstruction, arXiv 2412.06436; docs/math/maid.md#the-adaptive-step-of-the-piggyback-paper). */
-  kind: z.literal('adaptive-piggyback'),
-  ...maidShape,
-});
+/** MAID (arXiv 2308.10098). */
+const maidOptimizer = kinded('maid', maidShape);
+/** The adaptive piggyback step (MAID-based reconstruction, arXiv 2412.06436; docs/math/maid.md#the-adaptive-step-of-the-piggyback-paper). */
+const adaptivePiggybackOptimizer = kinded('adaptive-piggyback', maidShape);
 
-const gdOptimizer = strict({
-  /** Inexact gradient descent with fixed step and accuracy. */
-  kind: z.literal('gd'),
+/** Inexact gradient descent with fixed step and accuracy. */
+const gdOptimizer = kinded('gd', {
   /** Fixed step α (required: there is no problem-independent default). */
   stepSize: positive.describe('Fixed step α (required: there is no problem-independent default).'),
   /** Fixed lower-level accuracy ε. */
@@ -292,26 +215,22 @@ const gdOptimizer = strict({
 });
 
 /** The zod schema of a step-size or accuracy schedule (`constant`, `poly`, `log`). */
-export const scheduleConfigSchema = z.discriminatedUnion('kind', [
-  strict({
-    /** s(k) = 1. */
-    kind: z.literal('constant'),
-  }),
-  strict({
-    /** Polynomial decay. */
-    kind: z.literal('poly'),
+export const scheduleConfigSchema = kindUnion('schedule', [
+  /** s(k) = 1. */
+  kinded('constant', {}),
+  /** Polynomial decay. */
+  kinded('poly', {
     /** s(k) = (k+1)^(−exponent). */
     exponent: nonNegative.describe('s(k) = (k+1)^(−exponent).'),
   }),
-  strict({
-    /** Logarithmic decay. */
-    kind: z.literal('log'),
+  /** Logarithmic decay. */
+  kinded('log', {
     /** s(k) = ln(k + offset)^(−exponent). */
     exponent: nonNegative.describe('s(k) = ln(k + offset)^(−exponent).'),
     /** Offset (default e). */
     offset: z.number().gt(1).optional().describe('Offset (default e).'),
   }),
-], kindError('schedule', ['constant', 'poly', 'log']));
+]);
 
 const stochasticShape = {
   /** Minibatch size b (samples per hypergradient; at most the number of training crops). */
@@ -330,14 +249,10 @@ const stochasticShape = {
   dropLast: z.boolean().default(true).describe('Drop the last incomplete minibatch of each epoch.'),
 };
 
-const sgdOptimizer = strict({
-  /** Inexact SGD on minibatches. */
-  kind: z.literal('sgd'),
-  ...stochasticShape,
-});
-const adamOptimizer = strict({
-  /** Inexact Adam on minibatches. */
-  kind: z.literal('adam'),
+/** Inexact SGD on minibatches. */
+const sgdOptimizer = kinded('sgd', stochasticShape);
+/** Inexact Adam on minibatches. */
+const adamOptimizer = kinded('adam', {
   ...stochasticShape,
   /** Adam β₁. */
   beta1: z.number().min(0).lt(1).default(0.9).describe('Adam β₁.'),
@@ -347,11 +262,7 @@ const adamOptimizer = strict({
   adamEpsilon: positive.default(1e-8).describe('Adam ε (denominator guard).'),
 });
 
-const optimizerSchema = z.discriminatedUnion(
-  'kind',
-  [maidOptimizer, adaptivePiggybackOptimizer, gdOptimizer, sgdOptimizer, adamOptimizer],
-  kindError('optimizer', ['maid', 'adaptive-piggyback', 'gd', 'sgd', 'adam']),
-);
+const optimizerSchema = kindUnion('optimizer', [maidOptimizer, adaptivePiggybackOptimizer, gdOptimizer, sgdOptimizer, adamOptimizer]);
 
 // ---------------------------------------------------------------------------------------------
 // budget, eval, whole config

@@ -4,10 +4,10 @@
  * time, the accuracy plot of the upper-level method, and the learned filters.
  * @module
  */
-import type { Image } from '@bilevel/imaging';
+import { degradedLabel, type Image, type ImagePair } from '@bilevel/imaging';
 import { writePng } from '@bilevel/imaging/node';
 import type { ExperimentConfig } from '../config/schema.js';
-import { degradedLabel, type Dataset, type ImagePair } from '../data.js';
+import type { Dataset } from '../data.js';
 import { RUN_CHARTS, readJsonLines, runFile } from '../run/files.js';
 import type { RunResults } from '../run/status.js';
 import { filterBank, reconstruct } from '../wiring/problem.js';

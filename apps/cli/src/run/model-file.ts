@@ -7,7 +7,7 @@
  */
 import { modelToJson } from '@bilevel/models';
 import type { ExperimentConfig } from '../config/schema.js';
-import type { ImagePair } from '../data.js';
+import type { ImagePair } from '@bilevel/imaging';
 import { tuneTvWeight } from '../eval.js';
 import { runModelSpec, type TvBaselineMeta } from '../model-source.js';
 import { runFile, writeFileAtomic } from './files.js';

@@ -8,7 +8,7 @@
 import type { Shape } from '@bilevel/core';
 import { models, type ModelSpec, type VariationalModel } from '@bilevel/models';
 import type { ExperimentConfig, ModelConfig } from '../config/schema.js';
-import { streamFor } from '../data.js';
+import { streamFor } from '@bilevel/imaging';
 
 /** The kind's options of a config's model section (everything but `kind`, `init`, `ridge`). */
 export function modelOptions(m: ModelConfig): Record<string, unknown> {

@@ -4,63 +4,23 @@
  * @module
  */
 import { ValidationError } from '@bilevel/core';
-import {
-  adaptivePiggyback,
-  gradientDescent,
-  iadam,
-  isgd,
-  maid,
-  type MaidOptions,
-  type Optimizer,
-  type OptimizerState,
-} from '@bilevel/optimizers';
+import { seedFor } from '@bilevel/imaging';
+import { optimizerFromSpec, type Optimizer, type OptimizerState } from '@bilevel/optimizers';
 import type { ExperimentConfig } from '../config/schema.js';
-import { SEED_OFFSETS } from '../data.js';
 import type { TrainingProblem } from './types.js';
 
-/** Drop `undefined` entries (the optimizers validate with strict schemas). */
-function defined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
 /**
- * Build the optimizer named by `config.optimizer`, with the problem's projections (zero-mean
- * filters) as hooks. The acceptance test's loss bracket comes from the oracle (the convex form
- * for the convex squared-error loss).
+ * Build the optimizer named by `config.optimizer` (`optimizerFromSpec` of `@bilevel/optimizers`,
+ * the playground's too), with the problem's projections (zero-mean filters) as hooks and the
+ * experiment's minibatch stream. The acceptance test's loss bracket comes from the oracle (the
+ * convex form for the convex squared-error loss).
  */
 export function buildOptimizer(config: ExperimentConfig, problem: TrainingProblem): Optimizer<OptimizerState> {
   const o = config.optimizer;
-  const project = problem.projections.length ? [...problem.projections] : undefined;
-  switch (o.kind) {
-    case 'maid':
-    case 'adaptive-piggyback': {
-      const { kind, ...rest } = o;
-      const opts: MaidOptions = defined({ ...rest, project });
-      return (kind === 'maid' ? maid(opts) : adaptivePiggyback(opts)) as Optimizer<OptimizerState>;
-    }
-    case 'gd':
-      return gradientDescent(defined({ stepSize: o.stepSize, epsilon: o.epsilon, delta: o.delta, project })) as Optimizer<OptimizerState>;
-    case 'sgd':
-    case 'adam': {
-      const n = problem.oracle.numSamples;
-      if (o.batchSize > n) {
-        throw new ValidationError(`optimizer.batchSize: ${o.batchSize} is larger than the ${n} training crops; use batchSize ≤ ${n}`);
-      }
-      const opts = defined({
-        stepSize0: o.stepSize0,
-        stepSchedule: o.stepSchedule,
-        epsilon0: o.epsilon0,
-        accuracySchedule: o.accuracySchedule,
-        delta: { kind: 'proportional' as const, ratio: o.deltaRatio },
-        batchSize: o.batchSize,
-        dropLast: o.dropLast,
-        seed: (config.seed * 7919 + SEED_OFFSETS.minibatch) | 0,
-        project,
-        ...(o.kind === 'adam' ? { beta1: o.beta1, beta2: o.beta2, adamEpsilon: o.adamEpsilon } : {}),
-      });
-      return (o.kind === 'sgd' ? isgd(opts) : iadam(opts)) as Optimizer<OptimizerState>;
-    }
+  if ((o.kind === 'sgd' || o.kind === 'adam') && o.batchSize > problem.oracle.numSamples) {
+    throw new ValidationError(`optimizer.batchSize: ${o.batchSize} is larger than the ${problem.oracle.numSamples} training crops; use batchSize ≤ ${problem.oracle.numSamples}`);
   }
+  return optimizerFromSpec(o, { seed: seedFor(config.seed, 'minibatch'), project: problem.projections });
 }
 
 /** Human-readable name of the configured optimizer, for reports. */

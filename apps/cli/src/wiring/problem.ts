@@ -7,14 +7,13 @@
  * @module
  */
 import { NumericalError, ValidationError, anyOf, maxIterations, run, tolerance, type LinearOperator, type Vec } from '@bilevel/core';
-import { imageShape, type Image } from '@bilevel/imaging';
-import { models, tvGroupSize, type TrainingSet, saddleReconstruction, smoothReconstruction, type DataOperatorSpec, type FilterBank, type ModelSpec } from '@bilevel/models';
-import { Gradient2D, Mask } from '@bilevel/operators';
+import { forwardOperator, imageShape, type Image, type ImagePair } from '@bilevel/imaging';
+import { models, tvGroupSize, type TrainingSet, saddleReconstruction, smoothReconstruction, type FilterBank, type ModelSpec } from '@bilevel/models';
+import { Gradient2D } from '@bilevel/operators';
 import { ParallelOracle, buildProblem, type ComputeOptions, type SampleProblem } from '@bilevel/parallel';
 import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
 import { Fista, Pdhg } from '@bilevel/solvers';
 import type { ComputeConfig, DegradationConfig, ExperimentConfig } from '../config/schema.js';
-import { dataOperatorSpec, forwardOperator, type ImagePair } from '../data.js';
 import { initialModelSpec, modelSpecOf, trainedForm } from './models.js';
 import type { Reconstruction, ReconstructOptions, TrainingProblem } from './types.js';
 
@@ -52,13 +51,6 @@ function computeOptions(c: ComputeConfig): ComputeOptions {
   return { engine: c.engine, ...(c.workers !== undefined ? { workers: c.workers } : {}), ...(c.redis ? { redis: { url: c.redis } } : {}) };
 }
 
-/** A crop's data operator as data: its own mask (inpainting), else the degradation's. */
-function sampleOperatorOf(p: ImagePair, d: DegradationConfig): DataOperatorSpec {
-  if (!p.forward) return dataOperatorSpec(d);
-  if (p.forward instanceof Mask) return { kind: 'mask', mask: p.forward.mask };
-  throw new ValidationError(`crop ${p.name}: its data operator (${p.forward.constructor.name}) cannot be sent to the compute engines as data; only masks can`);
-}
-
 /**
  * The training problem as data (`SampleProblem` of `@bilevel/parallel`): what every worker
  * rebuilds — the model JSON, the crops, each with its data operator (its own mask for
@@ -69,7 +61,7 @@ export function sampleProblemOf(config: ExperimentConfig, pairs: readonly ImageP
   return {
     model: spec,
     shape: imageShape(pairs[0]!.clean),
-    samples: pairs.map((p) => ({ degraded: p.degraded.data, clean: p.clean.data, forward: sampleOperatorOf(p, config.data.degradation) })),
+    samples: pairs.map((p) => ({ degraded: p.degraded.data, clean: p.clean.data, forward: p.operator })),
     ridge: config.model.ridge,
     reduction: h.loss,
     oracle:

@@ -34,8 +34,18 @@ export type ModelKind = (typeof MODEL_KINDS)[number];
 /** Huber smoothing of the `tv` choice (TV up to it). */
 export const TV_SMOOTHING = 1e-4;
 
+/** A page choice as a registry model: kind, options and initialisation options. */
+export interface ModelPreset {
+  /** The registry kind. */
+  readonly kind: string;
+  /** The kind's options. */
+  readonly options: Record<string, unknown>;
+  /** The kind's initialisation options (`models.initial`). */
+  readonly init: Record<string, unknown>;
+}
+
 /** The model data a page choice starts from: registry kind and options (before the user's own). */
-const PRESETS: Record<ModelKind, { kind: string; options: Record<string, unknown>; init: Record<string, unknown> }> = {
+const PRESETS: Record<ModelKind, ModelPreset> = {
   'smooth-tv': { kind: 'smooth-tv', options: { mode: 'anisotropic' }, init: {} },
   'huber-tv': { kind: 'huber-tv', options: { huber: 0.002, mode: 'isotropic' }, init: { logWeight: Math.log(0.02) } },
   tv: { kind: 'huber-tv', options: { huber: TV_SMOOTHING, mode: 'isotropic' }, init: { logWeight: Math.log(0.02) } },
@@ -53,6 +63,12 @@ export type ModelJson = ModelSpec;
 export function modelOptions(choice: ModelKind, options: unknown = {}): Record<string, unknown> {
   const p = PRESETS[choice];
   return models.options(p.kind, { ...p.options, ...((options as Record<string, unknown>) ?? {}) });
+}
+
+/** A page choice as a registry model (the `model` section of the experiment config it exports): kind, options (the user's on top), init. */
+export function modelPreset(choice: ModelKind, options: unknown = {}): ModelPreset {
+  const p = PRESETS[choice];
+  return { kind: p.kind, options: modelOptions(choice, options), init: { ...p.init } };
 }
 
 /**
@@ -80,8 +96,8 @@ export function thetaNames(json: Pick<ModelJson, 'kind' | 'options'>): string[] 
 
 /** A fresh model of a page choice at its default θ (`seed` draws random parts such as FoE filters). */
 export function initialModel(choice: ModelKind, options: unknown = {}, seed = 0, shape: Shape = [1, 16, 16]): ModelJson {
-  const p = PRESETS[choice];
-  return models.initial(p.kind, modelOptions(choice, options), p.init, { rng: Rng.seeded(seed), seed, shape });
+  const p = modelPreset(choice, options);
+  return models.initial(p.kind, p.options, p.init, { rng: Rng.seeded(seed), seed, shape });
 }
 
 /** The data term of a training set or a reconstruction: `½‖Ax − y‖² + μ/2‖x‖²`. */
@@ -92,16 +108,28 @@ export interface DataTerm {
   readonly ridge?: number;
 }
 
-/** A training sample: measurement and clean target. */
+/** A training sample: measurement, clean target and the forward operator of its data term (a pair of `imagePairs` of `@bilevel/imaging` is one). */
 export interface Sample {
   /** The degraded measurement `y`. */
   readonly degraded: Image;
   /** The clean target `x†`. */
   readonly clean: Image;
+  /** The sample's forward operator `A` (identity when omitted: denoising). */
+  readonly forward?: LinearOperator;
 }
 
-/** A built training model: smooth (implicit) or saddle (piggyback), with its projections. */
+/** Options of {@link buildTrainingModel}. */
+export interface TrainingModelOptions {
+  /** Ridge `μ ≥ 0` of every data term (default 0). */
+  readonly ridge?: number;
+  /** The form to train (default: saddle when θ is `K`'s, else smooth). */
+  readonly form?: 'smooth' | 'saddle';
+}
+
+/** A built training model: smooth (implicit) or saddle (piggyback), with its training set and projections. */
 export type TrainingModel = ({ readonly form: 'smooth'; readonly model: SmoothModel } | { readonly form: 'saddle'; readonly model: SaddleModel }) & {
+  /** The training set (its `loss` restricts the squared error to the image for a lifted model). */
+  readonly set: TrainingSet;
   /** Projections after every update (zero-mean FoE filters). */
   readonly projections: readonly ThetaProjection[];
   /** Whether a compute backend can run its samples (`saddleSpec`), i.e. the WebGL path applies. */
@@ -114,23 +142,25 @@ function shapeOf(img: Image): Shape {
 
 /**
  * The training model of `json` over `samples` (all of one size), with θ = `json.theta`: the
- * registry's model in a training set (each sample with `data`'s forward operator and ridge, cold
- * start at its measurement) in its trainable form (saddle when θ is `K`'s, else smooth).
+ * registry's model in a training set (each sample with its own forward operator, ridge μ, cold
+ * start at its measurement) in the form asked for, by default its trainable one (saddle when θ
+ * is `K`'s, else smooth).
  */
-export function buildTrainingModel(json: ModelJson, samples: readonly Sample[], data: DataTerm = {}): TrainingModel {
+export function buildTrainingModel(json: ModelJson, samples: readonly Sample[], options: TrainingModelOptions = {}): TrainingModel {
   if (samples.length === 0) throw new ValidationError('buildTrainingModel: at least one sample is needed');
   const shape = shapeOf(samples[0]!.clean);
   const model = models.build(json, shape);
   const set = new TrainingSet(
     model,
-    samples.map((s) => ({ degraded: s.degraded.data, clean: s.clean.data, ...(data.forward ? { forward: data.forward } : {}) })),
-    { ridge: data.ridge ?? 0 },
+    samples.map((s) => ({ degraded: s.degraded.data, clean: s.clean.data, ...(s.forward ? { forward: s.forward } : {}) })),
+    { ridge: options.ridge ?? 0 },
   );
-  if (model.saddle?.trainable) {
+  const form = options.form ?? (model.saddle?.trainable ? 'saddle' : 'smooth');
+  if (form === 'saddle') {
     const saddle = set.saddleModel();
-    return { form: 'saddle', model: saddle, projections: model.projections, declarative: saddle.saddleSpec?.(0) !== undefined };
+    return { form, model: saddle, set, projections: model.projections, declarative: saddle.saddleSpec?.(0) !== undefined };
   }
-  return { form: 'smooth', model: set.smoothModel(), projections: model.projections, declarative: false };
+  return { form, model: set.smoothModel(), set, projections: model.projections, declarative: false };
 }
 
 /** The filters of a model (`count·k²`, filter by filter), or undefined for models without filters. */

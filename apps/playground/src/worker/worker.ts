@@ -4,7 +4,7 @@
  * so pause, reset and apply messages are handled at once; the page itself never computes.
  * @module
  */
-import { decodeImage, prepareImage, psnr, type Image } from '@bilevel/imaging';
+import { decodeImage, prepareImage, psnr, type Image, type NamedImage } from '@bilevel/imaging';
 import { detectGpuMode, GpuJsBackend, type ComputeBackend } from '@bilevel/kernels';
 import type { BackendInfo, FromWorker, ToWorker } from '../protocol.js';
 import { filtersOf, reconstruct, thetaNames, parseModelJson } from './model.js';
@@ -40,9 +40,9 @@ async function probe(): Promise<BackendInfo> {
   return { gpuMode, wasm: typeof WebAssembly === 'object' };
 }
 
-async function imageFrom(source: Extract<ToWorker, { type: 'start' }>['source'], maxSide: number): Promise<Image> {
+async function imageFrom(source: Extract<ToWorker, { type: 'start' }>['source'], maxSide: number): Promise<NamedImage> {
   const bytes = 'url' in source ? await (await fetch(source.url)).arrayBuffer() : source.bytes;
-  return prepareImage(decodeImage(bytes, { source: 'url' in source ? source.url : source.name }), { gray: true, maxSide });
+  return { name: source.name, image: prepareImage(decodeImage(bytes, { source: 'url' in source ? source.url : source.name }), { gray: true, maxSide }) };
 }
 
 async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
@@ -50,7 +50,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   running = false;
   const gen = ++generation;
   const clean = await imageFrom(m.source, m.maxSide);
-  lastImage = clean;
+  lastImage = clean.image;
   let backend: ComputeBackend | undefined;
   if (m.backend === 'webgl') {
     const mode = await detectGpuMode();
@@ -58,7 +58,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     gpu ??= await GpuJsBackend.create({ mode });
     backend = gpu;
   }
-  const s = new TrainingSession(clean, m.settings, backend);
+  const s = new TrainingSession(clean, m.settings, { maxSide: m.maxSide, iterations: m.iterations, ...(backend ? { backend } : {}) });
   if (gen !== generation) return;
   session = s;
   const sample = s.samples[0]!;
@@ -68,6 +68,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     degraded: sample.degraded.data.length === sample.clean.data.length ? sample.degraded : sample.clean,
     reconstruction: s.reconstruction(),
     model: s.initial,
+    experiment: s.experiment,
     filters: filtersOf(s.initial) ?? null,
     names: thetaNames(s.initial),
     backend: s.onBackend ? `gpu.js ${backend!.mode}` : 'float64 JS + WebAssembly (host)',

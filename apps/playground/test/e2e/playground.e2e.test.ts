@@ -2,20 +2,22 @@
  * The playground in a real browser (Debian's Chromium, headless, through playwright-core): a
  * 2-parameter smoothed-TV model trained on a 64² crop of a bundled photograph, the displayed PSNR
  * rising and the bound finite, pause/resume, the model downloaded as JSON and applied again, the
- * same θ as the same code path in Node (to 1e-8), FoE training on gpu.js WebGL in the worker, and
- * the kernels package's WebGL backend against its float64 reference within the float32 tiers.
- * Screenshots and measurements go to test-artifacts/.
+ * run downloaded as a CLI config that `bilevel train` trains to the page's θ (to 1e-8), the same θ
+ * as the same code path in Node, FoE training on gpu.js WebGL in the worker, and the kernels
+ * package's WebGL backend against its float64 reference within the float32 tiers. Screenshots and
+ * measurements go to test-artifacts/.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { addGaussianNoise, centerCrop, psnr } from '@bilevel/imaging';
 import { loadPhotograph, readPng, writePng } from '@bilevel/imaging/node';
-import { runCli } from '@bilevel/cli';
+import { readParams, runCli } from '@bilevel/cli';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST } from '../../scripts/serve.mjs';
-import { TrainingSession, type StepReport, type TrainingSettings } from '../../src/worker/session.js';
+import type { TrainingSettings } from '../../src/worker/experiment.js';
+import { TrainingSession, type StepReport } from '../../src/worker/session.js';
 import { ARTIFACTS, openBrowser } from './browser.js';
 
 type Browser = Awaited<ReturnType<typeof openBrowser>>;
@@ -122,9 +124,29 @@ describe('playground in Chromium', () => {
     expect(psnr(denoised, clean, { dataRange: 1 })).toBeGreaterThan(psnr(noisy, clean, { dataRange: 1 }));
   });
 
+  it('the run downloaded as a CLI config: `bilevel train` on it reaches the page\'s θ to 1e-8', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download-config"]')]);
+    const path = join(ARTIFACTS, 'experiment.json');
+    await download.saveAs(path);
+    const config = JSON.parse(readFileSync(path, 'utf8'));
+    expect(config.budget.iterations).toBe(ITERATIONS);
+    expect(config.data.train).toEqual({ images: [PHOTO], cropSize: 64, cropsPerImage: 1, minStd: 0.03 });
+    const out = join(ARTIFACTS, 'cli-run');
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out);
+    const lines: string[] = [];
+    const t0 = performance.now();
+    const code = await runCli(['train', path, '--out', out, '--no-report', '--progress', 'none'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    expect(code, lines.join('\n')).toBe(0);
+    const cli = [...readParams(out).theta];
+    const diff = Math.max(...cli.map((t, i) => Math.abs(t - downloaded.theta[i]!)));
+    metrics.cliVsBrowser = { config: 'experiment.json', cli, browser: downloaded.theta, maxAbsDifference: diff, cliMs: performance.now() - t0 };
+    expect(diff).toBeLessThanOrEqual(1e-8);
+  });
+
   it('reaches the θ of the same code path in Node to 1e-8 (same seed, same photograph)', async () => {
-    const clean = loadPhotograph(PHOTO, { gray: true, maxSide: MAX_SIDE });
-    const node = new TrainingSession(clean, SETTINGS);
+    const clean = { name: PHOTO, image: loadPhotograph(PHOTO, { gray: true, maxSide: MAX_SIDE }) };
+    const node = new TrainingSession(clean, SETTINGS, { maxSide: MAX_SIDE });
     for (let k = 0; k < ITERATIONS; k++) await node.step();
     const theta = node.model().theta;
     const diff = Math.max(...theta.map((t, i) => Math.abs(t - downloaded.theta[i]!)));

@@ -18,11 +18,11 @@ import type {
   Subdifferentiable,
   TwiceSmooth,
 } from '../contracts/functional.js';
-import { isParametricOperator, type LinearOperator } from '../contracts/operator.js';
+import { isParametricOperator, type LinearOperator, type ParametricOperator } from '../contracts/operator.js';
 import type { ParametricSmooth } from '../contracts/problem.js';
 import { Rng } from '../rng.js';
 import { shapeSize, type Vec } from '../vec.js';
-import { checkGradient, checkJvp } from './fd.js';
+import { checkGradient, checkJvp, maxAbsDifference } from './fd.js';
 import { biconjugateError, checkFenchelYoung, checkProxByDefinition, moreauResidual } from './functional-checks.js';
 import { adjointError, checkNorm, checkParamVjp, paramVjpAccumulationError, paramVjpBoundViolation } from './operator-checks.js';
 import { aliasDiscrepancy, mutatedInputs } from './side-effects.js';
@@ -83,66 +83,48 @@ export function operatorChecks(c: OperatorCase): NamedCheck[] {
   ];
   const probe = c.make();
   if (probe.norm) {
-    checks.push({
-      name: `norm() consistent with its kind (${probe.norm().kind})`,
-      run: () => {
-        const r = checkNorm(c.make());
-        return outcome(r.pass ? 0 : Math.abs(r.reported - r.reference) / r.reference, 0);
-      },
-    });
+    checks.push({ name: `norm() consistent with its kind (${probe.norm().kind})`, run: () => normOutcome(c.make()) });
   }
   if (isParametricOperator(probe)) {
+    /** A fresh operator of the case, which registered as parametric. */
+    const make = (): ParametricOperator => {
+      const K = c.make();
+      if (!isParametricOperator(K)) throw new Error('not parametric');
+      return K;
+    };
     checks.push(
-      {
-        name: 'paramVjp vs central differences of ⟨K_θx, y⟩',
-        run: () => {
-          const K = c.make();
-          if (!isParametricOperator(K)) throw new Error('not parametric');
-          return outcome(checkParamVjp(K, rng()).relError, c.fdTol ?? 1e-7);
-        },
-      },
-      {
-        name: 'paramVjp accumulates (grad += s·…)',
-        run: () => {
-          const K = c.make();
-          if (!isParametricOperator(K)) throw new Error('not parametric');
-          return outcome(paramVjpAccumulationError(K, rng()), 1e-12);
-        },
-      },
+      { name: 'paramVjp vs central differences of ⟨K_θx, y⟩', run: () => outcome(checkParamVjp(make(), rng()).relError, c.fdTol ?? 1e-7) },
+      { name: 'paramVjp accumulates (grad += s·…)', run: () => outcome(paramVjpAccumulationError(make(), rng()), 1e-12) },
       {
         name: 'paramNames has one name per parameter',
         run: () => {
-          const K = c.make();
-          if (!isParametricOperator(K)) throw new Error('not parametric');
+          const K = make();
           return outcome(Math.abs(K.paramNames().length - K.params.length), 0);
         },
       },
     );
     if (probe.paramVjpBound) {
-      checks.push({
-        name: 'paramVjpBound bounds ‖∇θ⟨K_θx, y⟩‖/(‖x‖‖y‖)',
-        run: () => {
-          const K = c.make();
-          if (!isParametricOperator(K)) throw new Error('not parametric');
-          return outcome(paramVjpBoundViolation(K, rng()), 1e-12);
-        },
-      });
+      checks.push({ name: 'paramVjpBound bounds ‖∇θ⟨K_θx, y⟩‖/(‖x‖‖y‖)', run: () => outcome(paramVjpBoundViolation(make(), rng()), 1e-12) });
     }
     if (probe.norm) {
       checks.push({
         name: 'norm() follows setParams',
         run: () => {
-          const K = c.make();
-          if (!isParametricOperator(K)) throw new Error('not parametric');
+          const K = make();
           K.norm!();
           K.setParams(K.params.map((t, i) => t * 1.5 + 0.1 * Math.sin(i + 1)));
-          const r = checkNorm(K);
-          return outcome(r.pass ? 0 : Math.abs(r.reported - r.reference) / r.reference, 0);
+          return normOutcome(K);
         },
       });
     }
   }
   return checks;
+}
+
+/** `checkNorm` as an outcome: 0 when the reported norm is consistent with its kind, else its relative deviation. */
+function normOutcome(K: LinearOperator): CheckOutcome {
+  const r = checkNorm(K);
+  return outcome(r.pass ? 0 : Math.abs(r.reported - r.reference) / r.reference, 0);
 }
 
 /** A functional registered in the conformance suite. */
@@ -171,14 +153,56 @@ export interface FunctionalCase {
 
 const has = <K extends string>(f: object, key: K): boolean => typeof (f as Record<string, unknown>)[key] === 'function';
 
+/** What the checks of one functional case share. */
+interface CaseContext {
+  /** Entries of the argument. */
+  readonly n: number;
+  /** Limit of relative FD errors of first derivatives. */
+  readonly fdTol: number;
+  /** A freshly seeded generator (every check draws the same stream). */
+  rng(): Rng;
+  /** A test point of the case drawn from `r`. */
+  point(r: Rng): Vec;
+}
+
+/**
+ * A check of a fresh functional at a test point `x`, the first draw of a freshly seeded
+ * generator `r` (the further draws of `measure` come after it).
+ */
+function atPoint<F>(ctx: CaseContext, name: string, make: () => F, measure: (f: F, x: Vec, r: Rng) => CheckOutcome): NamedCheck {
+  return {
+    name,
+    run: () => {
+      const f = make();
+      const r = ctx.rng();
+      return measure(f, ctx.point(r), r);
+    },
+  };
+}
+
+/** The analytic `jvp` against central differences of `F` (writing into a reused output) at `x` along `dx`. */
+function fdJvp(ctx: CaseContext, F: (u: Vec, out: Vec) => Vec, x: Vec, dx: Vec, jvp: Vec): CheckOutcome {
+  const out = new Float64Array(jvp.length);
+  return outcome(checkJvp((u) => F(u, out), x, dx, jvp).relError, ctx.fdTol);
+}
+
+/** `|lhs − rhs|/(1 + |lhs|)`: how far two inner products that must agree (a symmetry, a transpose) are apart. */
+function symmetryGap(lhs: number, rhs: number): number {
+  return Math.abs(lhs - rhs) / (1 + Math.abs(lhs));
+}
+
 /** The checks that apply to a functional case, chosen by the capabilities it implements. */
 export function functionalChecks(c: FunctionalCase): NamedCheck[] {
-  const rng = (): Rng => Rng.seeded(c.seed ?? 2);
   const probe = c.make();
   const n = shapeSize(probe.shape);
-  const point = (r: Rng): Vec => (c.point ? c.point(r, n) : r.normalVec(n));
+  const ctx: CaseContext = {
+    n,
+    fdTol: c.fdTol ?? 1e-7,
+    rng: () => Rng.seeded(c.seed ?? 2),
+    point: (r) => (c.point ? c.point(r, n) : r.normalVec(n)),
+  };
+  const { rng, point, fdTol } = ctx;
   const taus = c.taus ?? [0.1, 1, 7];
-  const fdTol = c.fdTol ?? 1e-7;
   const checks: NamedCheck[] = [];
 
   if (has(probe, 'prox')) {
@@ -195,61 +219,38 @@ export function functionalChecks(c: FunctionalCase): NamedCheck[] {
       });
     }
     checks.push(
-      {
-        name: 'prox does not mutate v and allows out === v',
-        run: () => {
-          const f = make();
-          const v = point(rng());
-          const m = mutatedInputs((u) => f.prox(u, 0.7, new Float64Array(n)), [v]).length;
-          return outcome(m + aliasDiscrepancy((u, out) => f.prox(u, 0.7, out), v), 0);
-        },
-      },
+      atPoint(ctx, 'prox does not mutate v and allows out === v', make, (f, v) => {
+        const m = mutatedInputs((u) => f.prox(u, 0.7, new Float64Array(n)), [v]).length;
+        return outcome(m + aliasDiscrepancy((u, out) => f.prox(u, 0.7, out), v), 0);
+      }),
     );
   }
   if (has(probe, 'proxJvp')) {
     const make = c.make as () => ProxDifferentiable;
     for (const tau of taus) {
-      checks.push({
-        name: `proxJvp vs FD (tau=${tau})`,
-        run: () => {
-          const f = make();
-          const r = rng();
-          const v = point(r);
+      checks.push(
+        atPoint(ctx, `proxJvp vs FD (tau=${tau})`, make, (f, v, r) => {
           const dv = r.normalVec(n);
-          const jvp = f.proxJvp(v, tau, dv, new Float64Array(n));
-          const out = new Float64Array(n);
-          return outcome(checkJvp((u) => f.prox(u, tau, out), v, dv, jvp).relError, fdTol);
-        },
-      });
+          return fdJvp(ctx, (u, out) => f.prox(u, tau, out), v, dv, f.proxJvp(v, tau, dv, new Float64Array(n)));
+        }),
+      );
     }
-    checks.push({
-      name: 'proxJvp is symmetric',
-      run: () => {
-        const f = make();
-        const r = rng();
-        const v = point(r);
+    checks.push(
+      atPoint(ctx, 'proxJvp is symmetric', make, (f, v, r) => {
         const a = r.normalVec(n);
         const b = r.normalVec(n);
         const Ja = f.proxJvp(v, 0.9, a, new Float64Array(n));
         const Jb = f.proxJvp(v, 0.9, b, new Float64Array(n));
-        const lhs = dot(n, Ja, b);
-        const rhs = dot(n, a, Jb);
-        return outcome(Math.abs(lhs - rhs) / (1 + Math.abs(lhs)), 1e-12);
-      },
-    });
+        return outcome(symmetryGap(dot(n, Ja, b), dot(n, a, Jb)), 1e-12);
+      }),
+    );
   }
   if (has(probe, 'gradient')) {
     const make = c.make as () => Smooth;
     checks.push(
-      {
-        name: 'gradient vs FD',
-        run: () => {
-          const f = make();
-          const r = rng();
-          const x = point(r);
-          return outcome(checkGradient((u) => f.value(u), f.gradient(x, new Float64Array(n)), x, r).relError, fdTol);
-        },
-      },
+      atPoint(ctx, 'gradient vs FD', make, (f, x, r) =>
+        outcome(checkGradient((u) => f.value(u), f.gradient(x, new Float64Array(n)), x, r).relError, fdTol),
+      ),
       {
         name: 'gradient Lipschitz constant is an upper bound',
         run: () => {
@@ -302,35 +303,22 @@ export function functionalChecks(c: FunctionalCase): NamedCheck[] {
   }
   if (has(probe, 'hvp') && has(probe, 'gradient')) {
     const make = c.make as () => TwiceSmooth;
-    checks.push({
-      name: 'hvp vs FD of the gradient',
-      run: () => {
-        const f = make();
-        const r = rng();
-        const x = point(r);
+    checks.push(
+      atPoint(ctx, 'hvp vs FD of the gradient', make, (f, x, r) => {
         const v = r.normalVec(n);
-        const hv = f.hvp(x, v, new Float64Array(n));
-        const out = new Float64Array(n);
-        return outcome(checkJvp((u) => f.gradient(u, out), x, v, hv).relError, fdTol);
-      },
-    });
+        return fdJvp(ctx, (u, out) => f.gradient(u, out), x, v, f.hvp(x, v, new Float64Array(n)));
+      }),
+    );
   }
   if (has(probe, 'hvpInverse') && has(probe, 'hvp')) {
     const make = c.make as () => HessianInvertible;
-    checks.push({
-      name: 'hvpInverse inverts hvp (on the free directions)',
-      run: () => {
-        const f = make();
-        const r = rng();
-        const x = point(r);
-        const v = r.normalVec(n);
-        const hv = f.hvp(x, v, new Float64Array(n));
+    checks.push(
+      atPoint(ctx, 'hvpInverse inverts hvp (on the free directions)', make, (f, x, r) => {
+        const hv = f.hvp(x, r.normalVec(n), new Float64Array(n));
         const back = f.hvp(x, f.hvpInverse(x, hv, new Float64Array(n)), new Float64Array(n));
-        let e = 0;
-        for (let i = 0; i < n; i++) e = Math.max(e, Math.abs(back[i]! - hv[i]!));
-        return outcome(e / (1 + nrm2(n, hv)), 1e-10);
-      },
-    });
+        return outcome(maxAbsDifference(back, hv) / (1 + nrm2(n, hv)), 1e-10);
+      }),
+    );
   }
   const conjugate = has(probe, 'conjugate') ? (probe as unknown as Conjugable).conjugate() : undefined;
   if (has(probe, 'hvpInverse') && has(probe, 'hvp') && conjugate && has(conjugate, 'gradient')) {
@@ -349,9 +337,7 @@ export function functionalChecks(c: FunctionalCase): NamedCheck[] {
           const r = rng();
           const { u, y, h } = graphPoint(r);
           const v = r.normalVec(n);
-          const inv = f.hvpInverse(y, v, new Float64Array(n), u);
-          const out = new Float64Array(n);
-          return outcome(checkJvp((w) => h.gradient(w, out), u, v, inv).relError, fdTol);
+          return fdJvp(ctx, (w, out) => h.gradient(w, out), u, v, f.hvpInverse(y, v, new Float64Array(n), u));
         },
       },
       {
@@ -365,43 +351,34 @@ export function functionalChecks(c: FunctionalCase): NamedCheck[] {
           const b = r.normalVec(n);
           const Pa = P(a);
           const PPa = P(Pa);
-          let idem = 0;
-          for (let i = 0; i < n; i++) idem = Math.max(idem, Math.abs(PPa[i]! - Pa[i]!));
           const sym = Math.abs(dot(n, Pa, b) - dot(n, a, P(b)));
-          return outcome((idem + sym) / (1 + nrm2(n, a) * nrm2(n, b)), 1e-10);
+          return outcome((maxAbsDifference(PPa, Pa) + sym) / (1 + nrm2(n, a) * nrm2(n, b)), 1e-10);
         },
       },
     );
   }
   if (has(probe, 'minNormSubgradient') && has(probe, 'gradient')) {
     const make = c.make as () => Smooth & Subdifferentiable;
-    checks.push({
-      name: 'minNormSubgradient = shift + ∇f at smooth points',
-      run: () => {
-        const f = make();
-        const r = rng();
-        const x = point(r);
+    checks.push(
+      atPoint(ctx, 'minNormSubgradient = shift + ∇f at smooth points', make, (f, x, r) => {
         const shift = r.normalVec(n);
         const s = f.minNormSubgradient(x, shift, new Float64Array(n));
         const g = f.gradient(x, new Float64Array(n));
         let e = 0;
         for (let i = 0; i < n; i++) e = Math.max(e, Math.abs(s[i]! - shift[i]! - g[i]!));
         return outcome(e / (1 + nrm2(n, g)), 1e-12);
-      },
-    });
+      }),
+    );
   }
   if (has(probe, 'conjugate') && has(probe, 'prox')) {
     const make = c.make as () => Proximable & Conjugable;
     for (const tau of taus) {
-      checks.push({
-        name: `Fenchel–Young (tau=${tau})`,
-        run: () => {
-          const f = make();
-          const r = rng();
-          const fy = checkFenchelYoung(f, f.conjugate(), point(r), tau, r);
+      checks.push(
+        atPoint(ctx, `Fenchel–Young (tau=${tau})`, make, (f, x, r) => {
+          const fy = checkFenchelYoung(f, f.conjugate(), x, tau, r);
           return outcome(Math.max(fy.equalityGap, fy.inequalityViolation), 1e-10);
-        },
-      });
+        }),
+      );
     }
     const conj = (probe as Conjugable).conjugate();
     if (has(conj, 'prox') && !probe.derivedByMoreau && !conj.derivedByMoreau) {
@@ -417,31 +394,22 @@ export function functionalChecks(c: FunctionalCase): NamedCheck[] {
       });
     }
     if (has(conj, 'conjugate')) {
-      checks.push({
-        name: 'biconjugate f** = f',
-        run: () => {
-          const f = make();
-          const r = rng();
+      checks.push(
+        atPoint(ctx, 'biconjugate f** = f', make, (f, x, r) => {
           const fss = (f.conjugate() as Conjugable).conjugate();
-          const pts = [point(r), point(r), f.prox(point(r), 1, new Float64Array(n))];
-          return outcome(biconjugateError(f, fss, pts), 1e-12);
-        },
-      });
+          return outcome(biconjugateError(f, fss, [x, point(r), f.prox(point(r), 1, new Float64Array(n))]), 1e-12);
+        }),
+      );
     }
   }
   if (has(probe, 'setParams')) {
-    checks.push(...learnableChecks(c.make as () => LearnableFunctional, point, rng, n, fdTol));
+    checks.push(...learnableChecks(c.make as () => LearnableFunctional, ctx));
   }
   return checks;
 }
 
-function learnableChecks(
-  make: () => LearnableFunctional,
-  point: (r: Rng) => Vec,
-  rng: () => Rng,
-  n: number,
-  fdTol: number,
-): NamedCheck[] {
+function learnableChecks(make: () => LearnableFunctional, ctx: CaseContext): NamedCheck[] {
+  const { n, fdTol } = ctx;
   const probe = make();
   const p = probe.params.length;
   const viaParams = (f: LearnableFunctional, phi: (f: LearnableFunctional) => number) => (theta: Vec) => {
@@ -453,34 +421,25 @@ function learnableChecks(
     name: string,
     vjp: (f: LearnableFunctional, x: Vec, w: Vec, grad: Float64Array) => void,
     map: (f: LearnableFunctional, x: Vec, out: Vec) => Vec,
-  ): NamedCheck => ({
-    name,
-    run: () => {
-      const f = make();
-      const r = rng();
-      const x = point(r);
+  ): NamedCheck =>
+    atPoint(ctx, name, make, (f, x, r) => {
       const w = r.normalVec(n);
       const g = new Float64Array(p);
       vjp(f, x, w, g);
       const out = new Float64Array(n);
       return outcome(checkGradient(viaParams(f, (h) => dot(n, map(h, x, out), w)), g, Float64Array.from(f.params), r).relError, fdTol);
-    },
-  });
+    });
   const checks: NamedCheck[] = [
     { name: 'paramNames has one name per parameter', run: () => outcome(Math.abs(make().paramNames().length - p), 0) },
   ];
   if (probe.valueParamGrad) {
-    checks.push({
-      name: 'valueParamGrad vs FD',
-      run: () => {
-        const f = make();
-        const r = rng();
-        const x = point(r);
+    checks.push(
+      atPoint(ctx, 'valueParamGrad vs FD', make, (f, x, r) => {
         const g = new Float64Array(p);
         f.valueParamGrad!(x, g, 1);
         return outcome(checkGradient(viaParams(f, (h) => h.value(x)), g, Float64Array.from(f.params), r).relError, fdTol);
-      },
-    });
+      }),
+    );
   }
   if (probe.proxParamVjp) {
     checks.push(vjpCheck('proxParamVjp vs FD', (f, v, w, g) => f.proxParamVjp!(v, 0.8, w, g, 1), (h, v, out) => (h as unknown as Proximable).prox(v, 0.8, out)));
@@ -489,23 +448,18 @@ function learnableChecks(
     checks.push(vjpCheck('gradParamVjp (mixed derivative) vs FD', (f, x, w, g) => f.gradParamVjp!(x, w, g, 1), (h, x, out) => (h as unknown as Smooth).gradient(x, out)));
   }
   if (probe.gradParamJvp) {
-    checks.push({
-      name: 'gradParamJvp (mixed derivative) vs FD',
-      run: () => {
-        const f = make() as LearnableFunctional & Smooth;
-        const r = rng();
-        const x = point(r);
+    checks.push(
+      atPoint(ctx, 'gradParamJvp (mixed derivative) vs FD', make as () => LearnableFunctional & Smooth, (f, x, r) => {
         const theta = Float64Array.from(f.params);
         const dTheta = r.normalVec(p);
         const jvp = f.gradParamJvp!(x, dTheta, new Float64Array(n));
-        const out = new Float64Array(n);
-        const F = (t: Vec): Vec => {
+        const F = (t: Vec, out: Vec): Vec => {
           f.setParams(t);
           return f.gradient(x, out);
         };
-        return outcome(checkJvp(F, theta, dTheta, jvp).relError, fdTol);
-      },
-    });
+        return fdJvp(ctx, F, theta, dTheta, jvp);
+      }),
+    );
   }
   if (typeof (probe as Partial<ParametricSmooth>).mixedVjp === 'function') {
     checks.push(
@@ -513,22 +467,16 @@ function learnableChecks(
         (h as unknown as ParametricSmooth).gradient(x, out),
       ),
     );
-    checks.push({
-      name: 'mixedJvp is the transpose of mixedVjp',
-      run: () => {
-        const h = make() as unknown as ParametricSmooth;
-        const r = rng();
-        const x = point(r);
+    checks.push(
+      atPoint(ctx, 'mixedJvp is the transpose of mixedVjp', make as unknown as () => ParametricSmooth, (h, x, r) => {
         const q = r.normalVec(n);
         const dTheta = r.normalVec(p);
         const g = new Float64Array(p);
         h.mixedVjp(x, q, g, 1);
         const Bd = h.mixedJvp(x, dTheta, new Float64Array(n));
-        const lhs = dot(p, g, dTheta);
-        const rhs = dot(n, Bd, q);
-        return outcome(Math.abs(lhs - rhs) / (1 + Math.abs(lhs)), 1e-10);
-      },
-    });
+        return outcome(symmetryGap(dot(p, g, dTheta), dot(n, Bd, q)), 1e-10);
+      }),
+    );
   }
   return checks;
 }

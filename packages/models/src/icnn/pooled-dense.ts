@@ -4,7 +4,7 @@
  * @module
  */
 import { shapeSize, type OperatorNorm, type ParametricOperator, type Shape, type Vec } from '@bilevel/core';
-import { AvgPool } from '@bilevel/operators';
+import { AvgPool, DenseMatrix } from '@bilevel/operators';
 import { ensure } from '@bilevel/core';
 import { dataArray, positiveIntegerOption } from '@bilevel/core';
 
@@ -27,7 +27,8 @@ export interface PooledDenseOptions {
 /**
  * `(A z)_m = Σ_{c,i,j} W[m, c, i, j]·(P z)[c, i, j]` with `P` the `s×s` average pooling
  * (`@bilevel/operators` `AvgPool`, `‖P‖ = 1/s`) and `W ∈ ℝ^{M × C(H/s)(W/s)}` learnable
- * (θ = `W` row-major, names `W[m][c,i,j]`). In the ICNN `W ≥ 0` (kept by a projection hook),
+ * (θ = `W` row-major, names `W[m][c,i,j]`; a `DenseMatrix` of `@bilevel/operators`, whose
+ * products and outer product run on `P z`). In the ICNN `W ≥ 0` (kept by a projection hook),
  * which makes the composed network convex; the operator itself accepts any sign.
  *
  * - adjoint `Aᵀy = Pᵀ(Wᵀ y)` (`Pᵀ` spreads each value `/s²` over its block);
@@ -48,6 +49,8 @@ export class PooledDense implements ParametricOperator {
   readonly params: Float64Array;
   /** The pooling operator `P`. */
   readonly pool: AvgPool;
+  /** The dense layer `W` (its entries are {@link PooledDense.params}). */
+  readonly dense: DenseMatrix;
   /** Number of units `M`. */
   readonly units: number;
   /** Number of pooled features `C(H/s)(W/s)`. */
@@ -68,7 +71,8 @@ export class PooledDense implements ParametricOperator {
     this.range = Object.freeze([this.units]);
     this.features = shapeSize(this.pool.range);
     const n = this.units * this.features;
-    this.params = options.weights === undefined ? new Float64Array(n) : dataArray('PooledDense weights', options.weights, n);
+    this.dense = new DenseMatrix(this.units, this.features, options.weights === undefined ? new Float64Array(n) : dataArray('PooledDense weights', options.weights, n));
+    this.params = this.dense.params;
     this.pooled = new Float64Array(this.features);
     this.back = new Float64Array(this.features);
   }
@@ -80,29 +84,12 @@ export class PooledDense implements ParametricOperator {
 
   /** `out = W P z`. */
   apply(z: Vec, out: Vec): Vec {
-    const P = this.features;
-    const w = this.params;
-    const p = this.pool.apply(z, this.pooled);
-    for (let m = 0; m < this.units; m++) {
-      const r = m * P;
-      let s = 0;
-      for (let j = 0; j < P; j++) s += w[r + j]! * p[j]!;
-      out[m] = s;
-    }
-    return out;
+    return this.dense.apply(this.pool.apply(z, this.pooled), out);
   }
 
   /** `out = Pᵀ Wᵀ y`. */
   adjoint(y: Vec, out: Vec): Vec {
-    const P = this.features;
-    const w = this.params;
-    const b = this.back.fill(0);
-    for (let m = 0; m < this.units; m++) {
-      const r = m * P;
-      const ym = y[m]!;
-      for (let j = 0; j < P; j++) b[j] = b[j]! + w[r + j]! * ym;
-    }
-    return this.pool.adjoint(b, out);
+    return this.pool.adjoint(this.dense.adjoint(y, this.back), out);
   }
 
   /** `min(‖W‖_F, √(‖W‖₁‖W‖_∞))/s`, an upper bound, cached until `setParams`. */
@@ -142,19 +129,13 @@ export class PooledDense implements ParametricOperator {
 
   /** Copy `θ` into the weights (finite entries); invalidates the cached norm. */
   setParams(theta: ArrayLike<number>): void {
-    this.params.set(dataArray('PooledDense.setParams theta', theta, this.params.length));
+    this.dense.setParams(dataArray('PooledDense.setParams theta', theta, this.params.length));
     this.cachedNorm = undefined;
   }
 
   /** `grad += scale·y (P z)ᵀ`. */
   paramVjp(z: Vec, y: Vec, grad: Float64Array, scale = 1): void {
-    const P = this.features;
-    const p = this.pool.apply(z, this.pooled);
-    for (let m = 0; m < this.units; m++) {
-      const r = m * P;
-      const s = scale * y[m]!;
-      for (let j = 0; j < P; j++) grad[r + j] = grad[r + j]! + s * p[j]!;
-    }
+    this.dense.paramVjp(this.pool.apply(z, this.pooled), y, grad, scale);
   }
 
   /** `1/s`: `‖y (Pz)ᵀ‖_F ≤ ‖y‖‖z‖/s`. */

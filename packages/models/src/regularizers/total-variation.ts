@@ -12,6 +12,7 @@ import type { HuberConjugate } from '@bilevel/prox';
 import type { MoreauConjugate } from '@bilevel/prox';
 import { GroupHuber } from '@bilevel/prox';
 import { SmoothAbs } from '@bilevel/prox';
+import type { GroupedOptions } from '@bilevel/prox';
 import { parseOptions, positiveNumber } from '@bilevel/core';
 import { AnalysisRegularizer, type AnalysisParts, type SaddlePotential, type SmoothPotential } from './analysis.js';
 import { fixedOperator } from './fixed-operator.js';
@@ -43,30 +44,44 @@ const base = {
   boundary: z.enum(['neumann', 'periodic']).optional(),
 };
 
-/** The gradient `D` and the group size of `mode`. */
-function gradientOf(shape: readonly [number, number, number], mode: TvMode, boundary: 'neumann' | 'periodic'): { D: Gradient2D; groupSize: number } {
-  const [C, H, W] = shape;
-  const D = new Gradient2D({ channels: C, height: H, width: W, boundary });
-  return { D, groupSize: mode === 'anisotropic' ? 1 : mode === 'isotropic' ? 2 : 2 * C };
-}
-
-/** One entry `θ_i` of a TV regularizer: its name, initial value, and the factor `c` of the potential's i-th parameter `c·e^{θ_i}`. */
+/**
+ * One entry `θ_i = log p` of a TV regularizer: the option giving the positive value `p` (default
+ * `initial`), the name of `θ_i`, and the factor `c` of the potential's i-th parameter `c·e^{θ_i}`.
+ */
 interface TvParameter {
+  readonly option: string;
   readonly name: string;
   readonly initial: number;
   readonly factor?: number;
 }
 
 /**
- * The analysis parts of a TV-type regularizer `R(x) = f(Dx)`: `K = D` fixed (no parameters) and
- * `θ_i ↦` the potential's i-th parameter `c_i·e^{θ_i}` (a {@link ParamMap} without operator block).
+ * The analysis parts of a TV-type regularizer `R(x) = f(Dx)` from its `options`: the fields of
+ * {@link TvBaseOptions} (`mode` by default `defaultMode`) and one positive number per entry of
+ * `theta`. `K = D` fixed (no parameters); the potentials of the saddle and (when `smooth` is
+ * given) the smooth form, built on `D`'s range with the group size of the mode (`anisotropic` 1,
+ * `isotropic` 2, `vectorial` 2C); `θ_i ↦` the potential's i-th parameter `c_i·e^{θ_i}` (a
+ * {@link ParamMap} without operator block), starting at `θ_i = log p_i`.
  */
-function tvParts<F extends SaddlePotential>(what: string, D: Gradient2D, saddlePotential: F, smoothPotential: SmoothPotential | undefined, theta: readonly TvParameter[]): AnalysisParts<F> {
+function tvParts<F extends SaddlePotential>(
+  what: string,
+  options: TvBaseOptions,
+  defaultMode: TvMode,
+  theta: readonly TvParameter[],
+  saddle: (potential: GroupedOptions) => F,
+  smooth?: (potential: GroupedOptions) => SmoothPotential,
+): AnalysisParts<F> {
+  const schema = z.strictObject({ ...base, ...Object.fromEntries(theta.map((p) => [p.option, positiveNumber.optional()])) });
+  const o = parseOptions(schema, options, what) as z.output<z.ZodObject<typeof base>> & Readonly<Record<string, number | undefined>>;
+  const [C, H, W] = o.shape;
+  const mode = o.mode ?? defaultMode;
+  const D = new Gradient2D({ channels: C, height: H, width: W, boundary: o.boundary ?? 'neumann' });
+  const potential = { shape: D.range, groupSize: mode === 'anisotropic' ? 1 : mode === 'isotropic' ? 2 : 2 * C };
   return {
     what,
     operator: fixedOperator(D),
-    saddlePotential,
-    ...(smoothPotential ? { smoothPotential } : {}),
+    saddlePotential: saddle(potential),
+    ...(smooth ? { smoothPotential: smooth(potential) } : {}),
     map: new ParamMap({
       thetaLength: theta.length,
       operatorOffset: 0,
@@ -74,7 +89,7 @@ function tvParts<F extends SaddlePotential>(what: string, D: Gradient2D, saddleP
       potential: theta.map((p, i) => ({ sources: [i], ...(p.factor !== undefined ? { factor: p.factor } : {}) })),
       names: theta.map((p) => p.name),
     }),
-    theta: theta.map((p) => p.initial),
+    theta: theta.map((p) => Math.log(o[p.option] ?? p.initial)),
   };
 }
 
@@ -93,9 +108,7 @@ export interface TotalVariationOptions extends TvBaseOptions {
  */
 export class TotalVariation extends AnalysisRegularizer<L2InfBall, GroupL21> {
   constructor(options: TotalVariationOptions) {
-    const o = parseOptions(z.strictObject({ ...base, weight: positiveNumber.optional() }), options, 'TotalVariation');
-    const { D, groupSize } = gradientOf(o.shape, o.mode ?? 'isotropic', o.boundary ?? 'neumann');
-    super(tvParts('TotalVariation', D, new GroupL21({ shape: D.range, groupSize }), undefined, [{ name: 'log_weight', initial: Math.log(o.weight ?? 0.1) }]));
+    super(tvParts('TotalVariation', options, 'isotropic', [{ option: 'weight', name: 'log_weight', initial: 0.1 }], (p) => new GroupL21(p)));
   }
 }
 
@@ -118,18 +131,12 @@ export interface HuberTVOptions extends TvBaseOptions {
  */
 export class HuberTV extends AnalysisRegularizer<HuberConjugate, GroupHuber> {
   constructor(options: HuberTVOptions) {
-    const o = parseOptions(
-      z.strictObject({ ...base, alpha: positiveNumber.optional(), epsilon: positiveNumber.optional() }),
-      options,
-      'HuberTV',
-    );
-    const { D, groupSize } = gradientOf(o.shape, o.mode ?? 'isotropic', o.boundary ?? 'neumann');
-    super(
-      tvParts('HuberTV', D, new GroupHuber({ shape: D.range, groupSize }), new GroupHuber({ shape: D.range, groupSize }), [
-        { name: 'log_alpha', initial: Math.log(o.alpha ?? 0.1) },
-        { name: 'log_epsilon', initial: Math.log(o.epsilon ?? 0.05) },
-      ]),
-    );
+    const huber = (p: GroupedOptions): GroupHuber => new GroupHuber(p);
+    const theta = [
+      { option: 'alpha', name: 'log_alpha', initial: 0.1 },
+      { option: 'epsilon', name: 'log_epsilon', initial: 0.05 },
+    ];
+    super(tvParts('HuberTV', options, 'isotropic', theta, huber, huber));
   }
 }
 
@@ -156,17 +163,11 @@ export interface SmoothedTVOptions extends TvBaseOptions {
  */
 export class SmoothedTV extends AnalysisRegularizer<MoreauConjugate, SmoothAbs> {
   constructor(options: SmoothedTVOptions) {
-    const o = parseOptions(
-      z.strictObject({ ...base, weight: positiveNumber.optional(), nu: positiveNumber.optional() }),
-      options,
-      'SmoothedTV',
-    );
-    const { D, groupSize } = gradientOf(o.shape, o.mode ?? 'anisotropic', o.boundary ?? 'neumann');
-    super(
-      tvParts('SmoothedTV', D, new SmoothAbs({ shape: D.range, groupSize }), new SmoothAbs({ shape: D.range, groupSize }), [
-        { name: 'log_weight', initial: Math.log(o.weight ?? Math.exp(-5)), factor: 0.5 },
-        { name: 'log_nu', initial: Math.log(o.nu ?? Math.exp(-5)) },
-      ]),
-    );
+    const smoothAbs = (p: GroupedOptions): SmoothAbs => new SmoothAbs(p);
+    const theta = [
+      { option: 'weight', name: 'log_weight', initial: Math.exp(-5), factor: 0.5 },
+      { option: 'nu', name: 'log_nu', initial: Math.exp(-5) },
+    ];
+    super(tvParts('SmoothedTV', options, 'anisotropic', theta, smoothAbs, smoothAbs));
   }
 }

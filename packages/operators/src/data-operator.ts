@@ -7,7 +7,9 @@
  * @module
  */
 import { ValidationError, parseOrThrow, shapeSize, vecSchema, z, type LinearOperator, type Shape } from '@bilevel/core';
-import { Convolution2D, Mask, type ConvBoundary } from '@bilevel/operators';
+import type { ConvBoundary } from './boundary.js';
+import { Convolution2D } from './convolution.js';
+import { Mask } from './sampling.js';
 
 /** The boundary rules of a convolution data operator (those of `Convolution2D`). */
 const boundaries = ['zero', 'symmetric', 'reflect', 'periodic'] as const satisfies readonly ConvBoundary[];

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, ValidationError } from '@bilevel/core';
-import { Convolution2D, Mask, gaussianKernel } from '@bilevel/operators';
-import { dataOperator } from '@bilevel/models';
+import { Convolution2D, Mask, dataOperator, gaussianKernel } from '@bilevel/operators';
 
 describe('data operators as data', () => {
   const shape = [1, 6, 7];
