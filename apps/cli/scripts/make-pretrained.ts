@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MODELS_DIR, pretrainedModelJson } from '../src/index.js';
+import { MODELS_DIR, loadExperimentConfig, pretrainedModelJson } from '../src/index.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -34,6 +34,7 @@ const evaluation = {
   seed: int(values.seed)!,
 };
 const command = `bilevel train ${relative(join(MODELS_DIR, '..', '..', '..'), configFile)} --out runs/${name}`;
-const text = pretrainedModelJson(runDir, { name, command, evaluation, write: (l) => console.log(l) });
+const config = loadExperimentConfig(configFile);
+const text = pretrainedModelJson(runDir, { name, command, config, evaluation, write: (l) => console.log(l) });
 writeFileSync(join(MODELS_DIR, `${name}.json`), text);
 console.log(`wrote ${join(MODELS_DIR, `${name}.json`)}`);

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { ValidationError } from '@bilevel/core';
 import { modelFromJson, modelToJson } from '@bilevel/models';
+import type { ExperimentConfig } from './config/schema.js';
 import { evaluateModelOnFolder, type FolderEvalOptions } from './eval-folder.js';
 import { runFile } from './run/files.js';
 import { readRunConfig, readStatus } from './run/status.js';
@@ -21,6 +22,12 @@ export interface PretrainedOptions {
   readonly name: string;
   /** The one command that retrains it (`bilevel train …`). */
   readonly command: string;
+  /**
+   * The config of that command: the run's config with a budget of exactly the iterations the run
+   * did (so retraining is deterministic even when the run stopped at a wall-time budget); every
+   * other key that decides θ must be the run's.
+   */
+  readonly config: ExperimentConfig;
   /** How its numbers are measured. */
   readonly evaluation: PretrainedEvaluation;
   /** Progress lines. */
@@ -36,12 +43,18 @@ export interface PretrainedOptions {
 export function pretrainedModelJson(runDir: string, options: PretrainedOptions): string {
   const status = readStatus(runDir);
   if (status?.status !== 'completed') throw new ValidationError(`${runDir}: not a completed run (status ${status?.status ?? 'missing'}); a pretrained model needs its tuned TV baseline`);
+  const ran = readRunConfig(runDir);
+  const decisive = (c: ExperimentConfig): string => JSON.stringify({ ...c, budget: undefined, compute: undefined, eval: undefined, description: undefined, $schema: undefined });
+  if (decisive(options.config) !== decisive(ran)) throw new ValidationError(`${runDir}: the given config differs from the run's config (other than budget, compute, eval and description)`);
+  if (options.config.budget.iterations !== status.iteration || options.config.budget.wallTimeSeconds !== undefined || options.config.budget.lowerLevelIterations !== undefined) {
+    throw new ValidationError(`${runDir}: the config must have budget { "iterations": ${status.iteration} } (the iterations the run did), so that retraining gives the same θ`);
+  }
   const spec = modelFromJson(readFileSync(runFile(runDir, 'model'), 'utf8'), runFile(runDir, 'model'));
   const r = evaluateModelOnFolder({ model: runDir, ...options.evaluation, ...(options.write ? { write: options.write } : {}) });
   const meta = (spec.meta ?? {}) as Record<string, unknown>;
   const provenance = {
     command: options.command,
-    config: readRunConfig(runDir),
+    config: options.config,
     training: {
       iterations: status.iteration,
       stopCause: status.stopCause,
