@@ -11,10 +11,12 @@ import { PHOTOGRAPHS } from '@bilevel/imaging';
 import { applyModel } from './apply.js';
 import { loadExperimentConfig } from './config/load.js';
 import { experimentJsonSchema } from './config/schema.js';
+import { compareRuns, runComparison, writeComparison, type ComparisonResult } from './compare.js';
 import { configDirOf } from './data.js';
 import { evaluateRun } from './eval.js';
 import { evaluateModelOnFolder } from './eval-folder.js';
-import { listExperiments, resolveConfigPath } from './experiments.js';
+import { describeResults, loadLearnedModel, shippedModelNames } from './model-source.js';
+import { listExperiments, resolveComparisonPath, resolveConfigPath } from './experiments.js';
 import { runFile, writeFileAtomic } from './run/files.js';
 import { watchInterrupts } from './run/interrupts.js';
 import { processIo, type CliIo } from './run/output.js';
@@ -161,8 +163,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     )
     .argument('[run-dir]', 'run directory of `bilevel train` (not with --model)')
     .option('--compare <run-dir...>', 'also evaluate these runs’ models on the same test crops (same degradation)')
-    .option('-m, --model <model.json|run-dir>', 'evaluate this model on --images (a model JSON file or a run directory)')
-    .option('--images <dir>', 'folder of PNG/JPEG images to evaluate --model on')
+    .option('-m, --model <name|model.json|run-dir>', 'evaluate this model on --images (a pretrained model name, a model JSON file or a run directory)')
+    .option('--images <dir>', 'folder of PNG/JPEG images to evaluate --model on, or the bundled photographs: stdlib, stdlib:train, stdlib:test')
     .option('--sigma <s>', 'noise level of the degradation (default: the model’s)', nonNegativeNumber)
     .option('--crops <n>', 'random crops per image (default: whole images)', positiveInteger)
     .option('--crop-size <px>', 'side of the crops (default 64)', positiveInteger)
@@ -189,7 +191,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     program
       .command(task)
       .description(task === 'denoise' ? 'denoise an image with a learned denoising model' : 'deblur an image with a learned deblurring model')
-      .requiredOption('-m, --model <run-dir|model.json>', 'run directory of `bilevel train`, or a model JSON file (the registry’s model data, e.g. downloaded from the playground)')
+      .requiredOption('-m, --model <name|run-dir|model.json>', 'a pretrained model (`bilevel experiments --models`), a run directory of `bilevel train`, or a model JSON file (the registry’s model data, e.g. downloaded from the playground)')
       .argument('<in>', 'input image (PNG or JPEG)')
       .argument('<out>', 'output image: .png (keeps 16 bits and alpha) or .jpg/.jpeg (8 bits, gray or RGB)')
       .option('--epsilon <eps>', 'lower-level accuracy (default: the run config’s eval.epsilon)', positiveNumber)
@@ -210,11 +212,51 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   }
 
   program
+    .command('compare')
+    .description(
+      'upper-level methods side by side: test PSNR against work of completed runs (trained with eval.testEvery), ' +
+        'or of a comparison file whose experiments are trained first (those not yet completed)',
+    )
+    .argument('<runs...>', 'run directories (the first is the reference), or one comparison file or bundled comparison name (e.g. isgd-vs-maid-denoising)')
+    .option('-o, --out <dir>', 'where compare.json, compare.md and the chart go (default: runs/<comparison name>, or runs/comparison for run directories)')
+    .addOption(jsonOption())
+    .action(async (args: string[], opts: { out?: string; json?: boolean }) => {
+      const write = messages(io, opts.json);
+      let result: ComparisonResult | undefined;
+      if (args.length === 1) {
+        const interrupts = watchInterrupts(io, EXIT.interrupted);
+        try {
+          result = await runComparison(resolveComparisonPath(args[0]!), { write, signal: interrupts.signal, ...(opts.out ? { out: opts.out } : {}) });
+        } finally {
+          interrupts.dispose();
+        }
+        if (!result) {
+          setExit(EXIT.interrupted);
+          return;
+        }
+      } else {
+        const out = opts.out ?? 'runs/comparison';
+        result = compareRuns(args);
+        await writeComparison(result, out, result.runs.map((r) => r.name).join(' vs '));
+        write(`compared ${args.length} runs: ${out}/compare.md`);
+      }
+      if (opts.json) printJson(io, result);
+    });
+
+  program
     .command('experiments')
     .description('list the bundled experiment configs')
     .option('--photographs', 'list the bundled photographs instead (names for data.train.images / data.test.images)')
+    .option('--models', 'list the pretrained models instead (names for --model), with their measured results')
     .addOption(jsonOption())
-    .action((opts: { photographs?: boolean; json?: boolean }) => {
+    .action((opts: { photographs?: boolean; models?: boolean; json?: boolean }) => {
+      if (opts.models) {
+        const list = shippedModelNames().map((name) => ({ name, model: loadLearnedModel(name) }));
+        if (opts.json) {
+          printJson(io, list.map(({ name, model: m }) => ({ name, kind: m.spec.kind, task: m.task, degradation: m.degradation, provenance: m.provenance })));
+        } else for (const { name, model } of list) io.out(`${name.padEnd(26)} ${model.spec.kind.padEnd(6)} ${describeResults(model)}`);
+        return;
+      }
       if (opts.photographs) {
         if (opts.json) printJson(io, PHOTOGRAPHS);
         else for (const p of PHOTOGRAPHS) io.out(`${p.name.padEnd(26)} ${p.split.padEnd(5)} ${p.width}×${p.height}  ${p.title}`);

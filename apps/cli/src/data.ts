@@ -120,7 +120,7 @@ function pick(images: readonly NamedImage[], names: readonly string[] | undefine
 
 function loadSources(config: ExperimentConfig, configDir: string): Sources {
   const { data } = config;
-  const opts = { gray: true, maxSide: data.maxSide } as const;
+  const opts = { gray: data.gray, maxSide: data.maxSide } as const;
   const folder = resolveFolder(data, configDir);
   if (data.source === 'stdlib') {
     const cache = new Map<string, NamedImage>();
@@ -172,7 +172,7 @@ function splitFolder(all: readonly NamedImage[], config: ExperimentConfig, where
 function loadPairs(config: ExperimentConfig, configDir: string): Sources {
   const source = resolveSource(config.data, configDir);
   if (source === 'stdlib' || 'folder' in source) throw new ValidationError('data.source: expected image pairs { degraded, clean }');
-  const opts = { gray: true, maxSide: config.data.maxSide } as const;
+  const opts = { gray: config.data.gray, maxSide: config.data.maxSide } as const;
   const clean = loadFolder(source.clean, opts);
   const degraded = matchPairs(clean, loadFolder(source.degraded, opts), source);
   return { ...splitFolder(clean, config, `folder ${source.clean}`), degraded };

@@ -6,8 +6,8 @@
  * @module
  */
 import { ValidationError } from '@bilevel/core';
-import { clampImage, degradeSample, sampleCrops, ssim, streamFor, type Image, type NamedImage } from '@bilevel/imaging';
-import { loadFolder } from '@bilevel/imaging/node';
+import { clampImage, degradeSample, sampleCrops, ssim, streamFor, type Image, type LoadOptions, type NamedImage } from '@bilevel/imaging';
+import { loadFolder, loadPhotographs } from '@bilevel/imaging/node';
 import type { DegradationConfig } from './config/schema.js';
 import { loadLearnedModel } from './model-source.js';
 import { psnrOf } from './report/pictures.js';
@@ -88,6 +88,20 @@ export function withNoiseLevel(d: DegradationConfig, sigma: number | undefined):
   return d.kind === 'noise' ? { ...d, sigma } : { ...d, noise: sigma };
 }
 
+/** `--images stdlib`, `stdlib:train`, `stdlib:test`: the bundled photographs (all, or a part of their default split). */
+const BUNDLED_IMAGES = /^stdlib(?::(train|test))?$/;
+
+/**
+ * The images of `--images`: a folder of PNG/JPEG files, or the bundled photographs (`stdlib`,
+ * `stdlib:train`, `stdlib:test`: the default split of `@bilevel/imaging`, which pretrained models
+ * are measured on).
+ */
+export function loadEvaluationImages(images: string, options: LoadOptions): NamedImage[] {
+  const bundled = BUNDLED_IMAGES.exec(images);
+  if (bundled) return loadPhotographs((bundled[1] as 'train' | 'test' | undefined) ?? 'all', options);
+  return loadFolder(images, options);
+}
+
 /** The images (or seeded crops of them) to evaluate on. */
 function evaluationImages(all: readonly NamedImage[], options: FolderEvalOptions, seed: number): { name: string; image: Image }[] {
   if (options.crops === undefined && options.cropSize === undefined) return all.map((i) => ({ name: i.name, image: i.image }));
@@ -128,7 +142,7 @@ export function evaluateModelOnFolder(options: FolderEvalOptions): FolderEvalRes
   const degradation = withNoiseLevel(base ?? { kind: 'noise', sigma: options.sigma!, clamp: false }, options.sigma);
   const seed = options.seed ?? 0;
   const channels = Number((learned.spec.options as { channels?: unknown }).channels ?? 1);
-  const all = loadFolder(options.images, { gray: channels === 1, ...(options.maxSide ? { maxSide: options.maxSide } : {}) });
+  const all = loadEvaluationImages(options.images, { gray: channels === 1, ...(options.maxSide ? { maxSide: options.maxSide } : {}) });
   const wrong = all.find((i) => i.image.channels !== channels);
   if (wrong) {
     throw new ValidationError(`${options.images}/${wrong.name} has ${wrong.image.channels} channel(s) but the model ${learned.name} works on ${channels}; use ${channels === 3 ? 'RGB' : 'gray'} images`);

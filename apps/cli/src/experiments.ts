@@ -61,3 +61,17 @@ export function resolveConfigPath(arg: string): string {
   const bundled = join(EXPERIMENTS_DIR, basename(name));
   return !arg.includes('/') && existsSync(bundled) ? bundled : arg;
 }
+
+/** Absolute path of the folder of bundled comparison files (`bilevel compare <name>`). */
+export const COMPARISONS_DIR: string = join(EXPERIMENTS_DIR, 'comparisons');
+
+/**
+ * Resolve a comparison argument as {@link resolveConfigPath} does experiments: an existing file as
+ * is, else the name of a bundled comparison (`isgd-vs-maid-denoising`), else unchanged.
+ */
+export function resolveComparisonPath(arg: string): string {
+  if (existsSync(arg)) return arg;
+  const name = arg.endsWith('.json') ? arg : `${arg}.json`;
+  const bundled = join(COMPARISONS_DIR, basename(name));
+  return !arg.includes('/') && existsSync(bundled) ? bundled : arg;
+}

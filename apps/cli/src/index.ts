@@ -86,7 +86,7 @@ export {
 /** `bilevel denoise` / `bilevel deblur`: apply a learned model to an image file. */
 export { applyModel, type ApplyOptions, type ApplyResult } from './apply.js';
 /** `bilevel eval --model … --images …`: a learned model against its stored TV baseline on any folder of images. */
-export { evaluateModelOnFolder, withNoiseLevel, type FolderEvalOptions, type FolderEvalResult, type FolderImageMetrics, type FolderMetrics } from './eval-folder.js';
+export { evaluateModelOnFolder, loadEvaluationImages, withNoiseLevel, type FolderEvalOptions, type FolderEvalResult, type FolderImageMetrics, type FolderMetrics } from './eval-folder.js';
 /** `report.md` of a run, rebuilt from its files. */
 export { buildReport, writeReport } from './report/report.js';
 /** Training curves and bar charts: Vega-Lite → SVG (vega, headless) → PNG (resvg). */
@@ -96,7 +96,34 @@ export { comparisonGrid, filterPicture, upscale, psnrOf, type GridRow } from './
 /** The bundled experiment configs. */
 export { listExperiments, resolveConfigPath, EXPERIMENTS_DIR, EXPERIMENT_ORDER, type BundledExperiment } from './experiments.js';
 /** A learned model from a run directory or a model JSON file (`loadLearnedModel`), and a run's model data with its `meta` (`runModelSpec`). */
-export { loadLearnedModel, runModelSpec, type LearnedModel, type TvBaselineMeta } from './model-source.js';
+export {
+  loadLearnedModel,
+  runModelSpec,
+  describeResults,
+  shippedModelNames,
+  shippedModelPath,
+  MODELS_DIR,
+  type LearnedModel,
+  type Provenance,
+  type TvBaselineMeta,
+} from './model-source.js';
+/** A pretrained model from a completed run: its model JSON with provenance and measured results. */
+export { pretrainedModelJson, type PretrainedOptions, type PretrainedEvaluation } from './pretrained.js';
+/**
+ * Upper-level methods side by side: test PSNR against work (`compareRuns`, `runComparison` of a
+ * comparison file), the chart and the table (`writeComparison`).
+ */
+export {
+  compareRuns,
+  runComparison,
+  writeComparison,
+  comparisonSpec,
+  comparisonMarkdown,
+  type ComparisonResult,
+  type ComparedRun,
+  type TestPsnrPoint,
+  type RunComparisonOptions,
+} from './compare.js';
 /** The command line, in-process: `runCli(argv, io)` returns the exit code. */
 export { runCli, buildProgram, EXIT, type CliIo } from './cli.js';
 /**

@@ -5,8 +5,9 @@
  * and as `bilevel train` writes it to `model.json` — whose `meta` says what it was trained for.
  * @module
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ValidationError, parseOrThrow, z } from '@bilevel/core';
 import { modelFromJson, type ModelSpec } from '@bilevel/models';
 import { degradationSchema, type DegradationConfig, type ExperimentConfig } from './config/schema.js';
@@ -35,6 +36,25 @@ const metaSchema = z.looseObject({
       trainPsnr: z.number().optional(),
       /** Number of training crops it was tuned on. */
       trainCrops: z.number().int().positive().optional(),
+    })
+    .optional(),
+  /** Where a pretrained model comes from and what it measured (apps/cli/models/README.md). */
+  provenance: z
+    .looseObject({
+      /** The one command that retrains it. */
+      command: z.string(),
+      /** Its training config (the experiment config `bilevel train` ran). */
+      config: z.record(z.string(), z.unknown()),
+      /** The `bilevel eval --model … --images …` options its numbers were measured with. */
+      evaluation: z.looseObject({
+        images: z.string(),
+        crops: z.number().int().positive().optional(),
+        cropSize: z.number().int().positive().optional(),
+        maxSide: z.number().int().positive().optional(),
+        seed: z.number().int().optional(),
+      }),
+      /** The measured means (dB) on those images: degraded input, tuned TV, learned. */
+      results: z.looseObject({ images: z.number().int().positive(), input_psnr: z.number(), tv_psnr: z.number(), learned_psnr: z.number() }),
     })
     .optional(),
 });
@@ -67,6 +87,20 @@ export interface LearnedModel {
   readonly maxIterations: number;
   /** The TV baseline tuned on the model's training data, when stored with it. */
   readonly tvBaseline: TvBaselineMeta | undefined;
+  /** Where a pretrained model comes from and what it measured (absent for other models). */
+  readonly provenance: Provenance | undefined;
+}
+
+/** The `meta.provenance` of a pretrained model (apps/cli/models/README.md). */
+export type Provenance = NonNullable<z.infer<typeof metaSchema>['provenance']>;
+
+/** One line on a model's measured results: `learned 27.10 dB vs TV 26.30 dB (+0.80) on 21 crops of stdlib:test`. */
+export function describeResults(model: Pick<LearnedModel, 'provenance'>): string {
+  const p = model.provenance;
+  if (!p) return 'no measured results';
+  const r = p.results;
+  const gain = r.learned_psnr - r.tv_psnr;
+  return `learned ${r.learned_psnr.toFixed(2)} dB vs TV ${r.tv_psnr.toFixed(2)} dB (${gain >= 0 ? '+' : ''}${gain.toFixed(2)}) on ${r.images} crops of ${p.evaluation.images}`;
 }
 
 /**
@@ -87,13 +121,38 @@ export function runModelSpec(config: ExperimentConfig, theta: ArrayLike<number>,
   };
 }
 
+/** Absolute path of the folder of pretrained models shipped with the app (`apps/cli/models/`, next to `src/` and `dist/`). */
+export const MODELS_DIR: string = fileURLToPath(new URL('../models/', import.meta.url));
+
+/** Names of the pretrained models (`<name>.json` in {@link MODELS_DIR}), sorted. */
+export function shippedModelNames(): string[] {
+  if (!existsSync(MODELS_DIR)) return [];
+  return readdirSync(MODELS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** The file of the pretrained model `name` (with or without `.json`), undefined when there is none. */
+export function shippedModelPath(name: string): string | undefined {
+  const base = name.endsWith('.json') ? name.slice(0, -'.json'.length) : name;
+  return !base.includes('/') && shippedModelNames().includes(base) ? join(MODELS_DIR, `${base}.json`) : undefined;
+}
+
 /**
- * The learned model named by `--model`: a run directory (its `model.json`, written by `bilevel
+ * The learned model named by `--model`: a pretrained model's name ({@link shippedModelNames}), a run directory (its `model.json`, written by `bilevel
  * train`, or else its config + params) or a model JSON file. Errors say which of the two was
  * expected and what is wrong.
  */
 export function loadLearnedModel(arg: string): LearnedModel {
-  if (!existsSync(arg)) throw new ValidationError(`--model ${arg}: no such run directory or model file`);
+  if (!existsSync(arg)) {
+    const shipped = shippedModelPath(arg);
+    if (shipped) return fromSpec(modelFromJson(readFileSync(shipped, 'utf8'), `--model ${arg}`), arg);
+    const names = shippedModelNames();
+    throw new ValidationError(
+      `--model ${arg}: no such run directory, model file or pretrained model` + (names.length ? ` (pretrained: ${names.join(', ')})` : ''),
+    );
+  }
   if (statSync(arg).isDirectory()) {
     const config = readRunConfig(arg, `--model ${arg}`);
     const file = join(arg, RUN_FILES.model);
@@ -124,5 +183,6 @@ function fromSpec(spec: ModelSpec, fallbackName: string): LearnedModel {
     tvBaseline: meta.tvBaseline
       ? { weight: meta.tvBaseline.weight, trainPsnr: meta.tvBaseline.trainPsnr ?? NaN, trainCrops: meta.tvBaseline.trainCrops ?? 0 }
       : undefined,
+    provenance: meta.provenance,
   };
 }

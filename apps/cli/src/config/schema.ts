@@ -93,11 +93,11 @@ const dataSchema = strict({
     .describe(
       'Where the images come from: "stdlib" (the bundled CC0 photographs), { "folder": … } (clean images, degraded as `degradation` says) or { "degraded": …, "clean": … } (pairs matched by file name; `degradation` then only names the forward operator of the data term).',
     ),
-  /** Convert images to one channel (BT.601 luma). Must be true. */
+  /** Convert images to one channel (BT.601 luma); false: RGB, for colour models (e.g. `foe` with `channels: 3`, TV with `mode: "vectorial"`). */
   gray: z
-    .literal(true, { error: () => 'only gray-scale models are supported: set "gray": true (colour images are converted by BT.601 luma)' })
+    .boolean()
     .default(true)
-    .describe('Convert images to one channel (BT.601 luma). Must be true.'),
+    .describe('Convert images to one channel (BT.601 luma); false: RGB, for colour models (e.g. foe with channels 3, TV with mode "vectorial").'),
   /** Shrink each photograph (area averaging) so its longer side is at most this many pixels, before cropping. */
   maxSide: positiveInt
     .default(256)
@@ -296,6 +296,17 @@ const evalSchema = strict({
     .describe('Log-spaced grid of TV weights for the baseline (tuned on the training crops, then refined once).'),
   /** Crops shown in each PNG grid. */
   showImages: z.number().int().min(1).max(16).default(4).describe('Crops shown in each PNG grid.'),
+  /**
+   * Track generalisation while training: after the first upper-level iteration and every
+   * `testEvery` iterations after it, reconstruct the test crops at the current θ (at `epsilon`)
+   * and log their mean PSNR as `testPsnr` in `log.jsonl` (what `bilevel compare` plots against
+   * work). Not counted in the wall-time budget; absent: no tracking.
+   */
+  testEvery: positiveInt
+    .optional()
+    .describe(
+      'Track generalisation: after the first iteration and every testEvery iterations, reconstruct the test crops at the current θ and log their mean PSNR as testPsnr in log.jsonl (for `bilevel compare`; not counted in the wall-time budget).',
+    ),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -376,7 +387,7 @@ export type ScheduleConfig = z.output<typeof scheduleConfigSchema>;
  */
 function inspectModel(c: ExperimentConfig): { model?: VariationalModel; error?: string; sizeDependent: boolean } {
   const { kind, init, ridge: _ridge, ...options } = c.model as ExperimentConfig['model'] & Record<string, unknown>;
-  const shape = (crop: number) => [1, crop, crop];
+  const shape = (crop: number) => [c.data.gray ? 1 : 3, crop, crop];
   try {
     const spec = models.initial(kind, options, init, { rng: Rng.seeded(c.seed), seed: c.seed, shape: shape(c.data.train.cropSize) });
     const model = models.build(spec, shape(c.data.train.cropSize));

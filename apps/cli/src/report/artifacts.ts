@@ -52,6 +52,12 @@ export function reconstructAll(config: ExperimentConfig, theta: Float64Array, pa
   return pairs.map((p) => reconstruct(config, theta, p.degraded, opts, p.forward).image);
 }
 
+/** Mean PSNR (dB) of the reconstructions of `pairs` at θ against their clean crops (the `testPsnr` of `eval.testEvery`). */
+export function meanPsnrAt(config: ExperimentConfig, theta: Float64Array, pairs: readonly ImagePair[]): number {
+  const images = reconstructAll(config, theta, pairs);
+  return mean(pairs.map((p, i) => psnrOf(images[i]!, p.clean)));
+}
+
 /**
  * Reconstruct every training and test crop at θ₀ and at the learned θ, write the comparison
  * grids (`train-grid.png`, `test-grid.png`), the curves and the filter picture; return the numbers

@@ -59,17 +59,19 @@ export function comparisonGrid(rows: readonly GridRow[]): Image {
 
 /**
  * The learned filters as one picture: each filter min–max normalised to `[0, 1]` (mid-gray is
- * not zero), enlarged, sorted by decreasing effective weight when known, captioned with its index.
+ * not zero; a colour filter over all its channels, shown in RGB), enlarged, sorted by decreasing effective weight when known, captioned with its index.
  */
 export function filterPicture(bank: FilterBank, columns = 8): Image {
   const { count, size, data } = bank;
+  const C = bank.channels ?? 1; // colour filters (7×7×3) are shown as RGB patches
+  const n = C * size * size;
   const order = Array.from({ length: count }, (_, i) => i);
   if (bank.weights) order.sort((a, b) => bank.weights![b]! - bank.weights![a]!);
   const factor = Math.max(2, Math.floor(56 / size));
   const images: Image[] = [];
   const captions: string[] = [];
   for (const j of order) {
-    const f = data.subarray(j * size * size, (j + 1) * size * size);
+    const f = data.subarray(j * n, (j + 1) * n);
     let lo = Infinity;
     let hi = -Infinity;
     for (const v of f) {
@@ -77,7 +79,7 @@ export function filterPicture(bank: FilterBank, columns = 8): Image {
       hi = Math.max(hi, v);
     }
     const span = hi - lo || 1;
-    const img: Image = { channels: 1, height: size, width: size, data: Float64Array.from(f, (v) => (v - lo) / span) };
+    const img: Image = { channels: C, height: size, width: size, data: Float64Array.from(f, (v) => (v - lo) / span) };
     images.push(upscale(img, factor));
     captions.push(String(j));
   }

@@ -130,7 +130,7 @@ export function buildReport(dir: string): string {
     '',
     '| | |',
     '|---|---|',
-    `| data | ${config.data.source === 'stdlib' ? 'bundled CC0 photographs (@bilevel/imaging)' : describeSource(config.data)}, gray, longer side ≤ ${config.data.maxSide} px |`,
+    `| data | ${config.data.source === 'stdlib' ? 'bundled CC0 photographs (@bilevel/imaging)' : describeSource(config.data)}, ${config.data.gray ? 'gray' : 'RGB'}, longer side ≤ ${config.data.maxSide} px |`,
     `| training | ${dataLine(config, 'train')} |`,
     `| test | ${dataLine(config, 'test')} |`,
     `| degradation | ${degradationLine(config)} |`,

@@ -12,7 +12,7 @@ import { optimizerCheckpoints, optimizerMachine, type Checkpoint, type Optimizer
 import { JsonlWriter, readCheckpoint, writeCheckpointAtomic } from '@bilevel/optimizers/node';
 import type { ComputeConfig, ExperimentConfig } from '../config/schema.js';
 import { buildDataset, describeSource, resolveSource, type Dataset } from '../data.js';
-import { writeRunArtifacts } from '../report/artifacts.js';
+import { meanPsnrAt, writeRunArtifacts } from '../report/artifacts.js';
 import { writeReport } from '../report/report.js';
 import { buildOptimizer } from '../wiring/optimizer.js';
 import { buildTrainingProblem, derivedParams } from '../wiring/problem.js';
@@ -84,6 +84,8 @@ export type LogRow = StepRecord & {
   readonly psnr: number;
   /** The parallel engine's use in this iteration (depends on the machine, like `wallTime`). */
   readonly compute?: ComputeStep;
+  /** Mean PSNR (dB) of the test crops reconstructed at θ after this step (only on the iterations of `eval.testEvery`). */
+  readonly testPsnr?: number;
 };
 
 /** The training config with defaults filled in and a relative folder made absolute. */
@@ -347,6 +349,7 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
   if (!resume) saveParams();
 
   const meter = new ComputeMeter(problem.compute);
+  const testEvery = cfg.eval.testEvery;
   const iteration0 = state.iteration;
   let first: StepRecord | undefined;
   let last: StepRecord | undefined;
@@ -359,7 +362,13 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
       first ??= record;
       last = record;
       const compute = meter.step();
-      const row: LogRow = { ...record, psnr: psnrFromLoss(record.loss, problem.pixelsPerSample, problem.reduction), compute };
+      const tracked = testEvery !== undefined && record.iteration % testEvery === 0;
+      const row: LogRow = {
+        ...record,
+        psnr: psnrFromLoss(record.loss, problem.pixelsPerSample, problem.reduction),
+        compute,
+        ...(tracked ? { testPsnr: meanPsnrAt(cfg, state.theta, dataset.test) } : {}),
+      };
       lastRow = row;
       log.write(row);
       if (record.cappedSolves > 0) {

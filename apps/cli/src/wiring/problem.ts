@@ -8,7 +8,7 @@
  */
 import { NumericalError, ValidationError, anyOf, maxIterations, run, tolerance, type LinearOperator, type Vec } from '@bilevel/core';
 import { forwardOperator, imageShape, type Image, type ImagePair } from '@bilevel/imaging';
-import { models, type TrainingSet, saddleReconstruction, smoothReconstruction, type FilterBank, type ModelSpec } from '@bilevel/models';
+import { models, tvGroupSize, type TrainingSet, saddleReconstruction, smoothReconstruction, type FilterBank, type ModelSpec } from '@bilevel/models';
 import { Gradient2D } from '@bilevel/operators';
 import { ParallelOracle, buildProblem, type ComputeOptions, type SampleProblem } from '@bilevel/parallel';
 import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
@@ -176,7 +176,8 @@ export interface TvBaselineSetting {
  * The TV baseline with weight α for a degradation, on one image (`forward`: the sample's
  * forward operator, by default the degradation's): pure noise is denoised by
  * isotropic Huber-TV (`½‖x − y‖² + α Σ Huber_ε(|∇x|)`, ε = {@link TV_BASELINE_HUBER}) with the
- * fused PDHG kernel; any other forward operator `A` (blur) by anisotropic smoothed TV
+ * fused PDHG kernel — on colour images vectorial (channel-coupled) Huber-TV, `|∇x|` the norm over
+ * both directions and all channels of a pixel (generic PDHG); any other forward operator `A` (blur) by anisotropic smoothed TV
  * `½‖Ax − y‖² + (μ/2)‖x‖² + α Σ √((∂x)² + ν²)`, ν = 0.01, the registry's `smooth-tv` (FISTA).
  */
 export function reconstructTvBaseline(
@@ -189,7 +190,9 @@ export function reconstructTvBaseline(
   if (!forward) {
     // Gradient2D, the isotropic Huber conjugate and ½‖x − y‖²: PDHG runs the fused WebAssembly kernel.
     const K = new Gradient2D({ channels: degraded.channels, height: degraded.height, width: degraded.width });
-    const fStar = new HuberConjugate({ shape: K.range, groupSize: 2, alpha: weight, epsilon: TV_BASELINE_HUBER });
+    // colour: vectorial TV (one group per pixel over the directions and channels), gray: isotropic
+    const groupSize = tvGroupSize(degraded.channels > 1 ? 'vectorial' : 'isotropic', degraded.channels);
+    const fStar = new HuberConjugate({ shape: K.range, groupSize, alpha: weight, epsilon: TV_BASELINE_HUBER });
     const g = new QuadraticFidelity({ shape: K.domain, data: degraded.data });
     const problem = { K, g, fStar, f: fStar.conjugate(), gStar: g.conjugate() };
     const solver = new Pdhg();

@@ -1,0 +1,40 @@
+/**
+ * Turn a completed run into a pretrained model of apps/cli/models (maintainers' step; see
+ * apps/cli/models/README.md):
+ *
+ *   pnpm --filter @bilevel/cli exec tsx scripts/make-pretrained.ts <run-dir> <name> <config-file> \
+ *     [--images stdlib:test] [--crops 7] [--crop-size 64] [--max-side 256] [--seed 0]
+ *
+ * writes models/<name>.json with the command that retrains it (`bilevel train <config-file>`)
+ * and the numbers `bilevel eval --model <name>` reproduces.
+ */
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MODELS_DIR, loadExperimentConfig, pretrainedModelJson } from '../src/index.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    images: { type: 'string', default: 'stdlib:test' },
+    crops: { type: 'string' },
+    'crop-size': { type: 'string' },
+    'max-side': { type: 'string' },
+    seed: { type: 'string', default: '0' },
+  },
+});
+const [runDir, name, configFile] = positionals;
+if (!runDir || !name || !configFile) throw new Error('usage: make-pretrained.ts <run-dir> <name> <config-file> [--images …] [--crops N] [--crop-size N] [--max-side N] [--seed S]');
+const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number.parseInt(v, 10));
+const evaluation = {
+  images: values.images!,
+  ...(values.crops ? { crops: int(values.crops)! } : {}),
+  ...(values['crop-size'] ? { cropSize: int(values['crop-size'])! } : {}),
+  ...(values['max-side'] ? { maxSide: int(values['max-side'])! } : {}),
+  seed: int(values.seed)!,
+};
+const command = `bilevel train ${relative(join(MODELS_DIR, '..', '..', '..'), configFile)} --out runs/${name}`;
+const config = loadExperimentConfig(configFile);
+const text = pretrainedModelJson(runDir, { name, command, config, evaluation, write: (l) => console.log(l) });
+writeFileSync(join(MODELS_DIR, `${name}.json`), text);
+console.log(`wrote ${join(MODELS_DIR, `${name}.json`)}`);

@@ -1,0 +1,59 @@
+// The pretrained models of apps/cli/models: each loads by name, carries its provenance (the one
+// command and config that retrain it), and `bilevel eval --model <name> --images …` with its
+// stated evaluation options reproduces its stated numbers. Plus `--images stdlib:test` and the
+// errors of an unknown name.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPhotographs } from '@bilevel/imaging/node';
+import { parseExperimentConfig } from '../src/config/schema.js';
+import { loadEvaluationImages } from '../src/eval-folder.js';
+import { MODELS_DIR, loadLearnedModel, shippedModelNames, shippedModelPath } from '../src/model-source.js';
+import { cli } from './helpers.js';
+
+const names = shippedModelNames();
+
+describe('pretrained models', () => {
+  it('ships the models the README lists, each with its provenance', () => {
+    expect(names.length).toBeGreaterThanOrEqual(1);
+    const readme = readFileSync(join(MODELS_DIR, 'README.md'), 'utf8');
+    for (const name of names) {
+      expect(readme, `${name} is described in apps/cli/models/README.md`).toContain(`\`${name}\``);
+      const model = loadLearnedModel(name);
+      const p = model.provenance!;
+      expect(p, name).toBeDefined();
+      // the config it was trained with is a valid experiment config of this app, for the model it ships
+      const config = parseExperimentConfig(p.config);
+      expect(config.model.kind).toBe(model.spec.kind);
+      expect(config.data.degradation).toEqual(model.degradation);
+      expect(p.command).toMatch(/^bilevel train /);
+      expect(model.tvBaseline?.weight, `${name}: the TV weight tuned on its training data`).toBeGreaterThan(0);
+    }
+  });
+
+  it.each(names)('%s: `bilevel eval --model <name>` reproduces its stated numbers', async (name) => {
+    const p = loadLearnedModel(name).provenance!;
+    const e = p.evaluation;
+    const args = ['--images', e.images, ...(e.crops ? ['--crops', `${e.crops}`] : []), ...(e.cropSize ? ['--crop-size', `${e.cropSize}`] : []),
+      ...(e.maxSide ? ['--max-side', `${e.maxSide}`] : []), ...(e.seed !== undefined ? ['--seed', `${e.seed}`] : [])];
+    const r = await cli('eval', '--model', name, ...args, '--json');
+    expect(r.code, r.err).toBe(0);
+    const got = JSON.parse(r.out) as { images: number; input_psnr: number; tv_psnr: number; learned_psnr: number };
+    expect(got.images).toBe(p.results.images);
+    for (const k of ['input_psnr', 'tv_psnr', 'learned_psnr'] as const) expect(got[k], k).toBeCloseTo(p.results[k], 6);
+  }, 600_000);
+
+  it('`--images stdlib:test` are the bundled test photographs; unknown names are refused with the list', async () => {
+    const a = loadEvaluationImages('stdlib:test', { gray: true, maxSide: 64 });
+    expect(a.map((i) => i.name)).toEqual(loadPhotographs('test', { gray: true, maxSide: 64 }).map((i) => i.name));
+    expect(loadEvaluationImages('stdlib', { maxSide: 32 })).toHaveLength(9);
+    expect(shippedModelPath('../etc/passwd')).toBeUndefined();
+    const r = await cli('denoise', '--model', 'no-such-model', 'in.png', 'out.png');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no such run directory, model file or pretrained model/);
+    if (names.length) expect(r.err).toContain(names[0]);
+    const list = await cli('experiments', '--models', '--json');
+    expect(list.code, list.err).toBe(0);
+    expect((JSON.parse(list.out) as { name: string }[]).map((m) => m.name)).toEqual(names);
+  });
+});
