@@ -3,7 +3,7 @@
  * apps/cli/models/README.md):
  *
  *   pnpm --filter @bilevel/cli exec tsx scripts/make-pretrained.ts <run-dir> <name> <config-file> \
- *     [--images stdlib:test] [--crops 7] [--crop-size 64] [--max-side 256] [--seed 0]
+ *     [--images stdlib:test] [--crops 7] [--crop-size 64] [--max-side 256] [--seed 0] [--commit <sha>]
  *
  * writes models/<name>.json with the command that retrains it (`bilevel train <config-file>`)
  * and the numbers `bilevel eval --model <name>` reproduces.
@@ -21,6 +21,7 @@ const { positionals, values } = parseArgs({
     'crop-size': { type: 'string' },
     'max-side': { type: 'string' },
     seed: { type: 'string', default: '0' },
+    commit: { type: 'string' },
   },
 });
 const [runDir, name, configFile] = positionals;
@@ -35,6 +36,6 @@ const evaluation = {
 };
 const command = `bilevel train ${relative(join(MODELS_DIR, '..', '..', '..'), configFile)} --out runs/${name}`;
 const config = loadExperimentConfig(configFile);
-const text = pretrainedModelJson(runDir, { name, command, config, evaluation, write: (l) => console.log(l) });
+const text = pretrainedModelJson(runDir, { name, command, config, evaluation, ...(values.commit ? { commit: values.commit } : {}), write: (l) => console.log(l) });
 writeFileSync(join(MODELS_DIR, `${name}.json`), text);
 console.log(`wrote ${join(MODELS_DIR, `${name}.json`)}`);

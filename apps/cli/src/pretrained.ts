@@ -30,6 +30,8 @@ export interface PretrainedOptions {
   readonly config: ExperimentConfig;
   /** How its numbers are measured. */
   readonly evaluation: PretrainedEvaluation;
+  /** The git commit of the code that trained it (`command` retrains θ bit for bit with that code). */
+  readonly commit?: string;
   /** Progress lines. */
   readonly write?: (line: string) => void;
 }
@@ -63,6 +65,7 @@ export function pretrainedModelJson(runDir: string, options: PretrainedOptions):
       work: status.results?.totalIterations,
       machine: `${availableParallelism()} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}`,
       finishedAt: status.updatedAt,
+      ...(options.commit ? { commit: options.commit } : {}),
     },
     evaluation: options.evaluation,
     results: {
