@@ -51,6 +51,6 @@ describe('denoise --model with a model JSON file', () => {
     expect(r.err).toMatch(/theta has 2 entries/);
     writeFileSync(bad, '{"kind":"nope","theta":[0]}');
     expect((await cli('denoise', '--model', bad, noisyPath, join(dir, 'y.png'))).err).toMatch(/unknown model kind 'nope'/);
-    expect((await cli('denoise', '--model', join(dir, 'missing.json'), noisyPath, join(dir, 'y.png'))).err).toMatch(/no such run directory or model file/);
+    expect((await cli('denoise', '--model', join(dir, 'missing.json'), noisyPath, join(dir, 'y.png'))).err).toMatch(/no such run directory, model file or pretrained model/);
   });
 });
