@@ -86,7 +86,10 @@ describe.concurrent('stopping a run', () => {
     await new Promise((r) => setTimeout(r, 10));
     run.child.kill('SIGINT');
     const r = await run.exit;
-    expect(r.code).toBe(130);
+    // The exit status a shell sees is 130 either way: exit(130) from the second-signal handler, or
+    // — when the first interrupt already finished the run and the second signal lands while Node
+    // tears down (signal watchers closed, default action restored) — death by SIGINT (128 + 2).
+    expect(r.code ?? (r.signal === 'SIGINT' ? 130 : r.signal)).toBe(130);
     noStackTrace(r.err);
     const status = readJson<RunStatus>(join(out, RUN_FILES.status));
     expect(status.status).toBe('interrupted');
