@@ -51,15 +51,23 @@ export function listExperiments(): BundledExperiment[] {
 }
 
 /**
+ * An argument naming a JSON file: an existing path as is; otherwise, for a bare name (no `/`), the
+ * bundled file `<name>.json` in `dir` when there is one; otherwise the argument unchanged (so the
+ * loader reports it as missing).
+ */
+function resolveBundled(arg: string, dir: string): string {
+  if (existsSync(arg)) return arg;
+  const bundled = join(dir, basename(arg.endsWith('.json') ? arg : `${arg}.json`));
+  return !arg.includes('/') && existsSync(bundled) ? bundled : arg;
+}
+
+/**
  * Resolve a config argument: an existing file path as is; otherwise the name of a bundled
  * experiment (`smooth-tv-denoising` or `smooth-tv-denoising.json`); otherwise the path unchanged
  * (so the loader reports it as missing).
  */
 export function resolveConfigPath(arg: string): string {
-  if (existsSync(arg)) return arg;
-  const name = arg.endsWith('.json') ? arg : `${arg}.json`;
-  const bundled = join(EXPERIMENTS_DIR, basename(name));
-  return !arg.includes('/') && existsSync(bundled) ? bundled : arg;
+  return resolveBundled(arg, EXPERIMENTS_DIR);
 }
 
 /** Absolute path of the folder of bundled comparison files (`bilevel compare <name>`). */
@@ -70,8 +78,5 @@ export const COMPARISONS_DIR: string = join(EXPERIMENTS_DIR, 'comparisons');
  * is, else the name of a bundled comparison (`isgd-vs-maid-denoising`), else unchanged.
  */
 export function resolveComparisonPath(arg: string): string {
-  if (existsSync(arg)) return arg;
-  const name = arg.endsWith('.json') ? arg : `${arg}.json`;
-  const bundled = join(COMPARISONS_DIR, basename(name));
-  return !arg.includes('/') && existsSync(bundled) ? bundled : arg;
+  return resolveBundled(arg, COMPARISONS_DIR);
 }
