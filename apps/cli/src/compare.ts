@@ -14,10 +14,10 @@ import type { TopLevelSpec } from 'vega-lite';
 import { loadExperimentConfig, readJsonFile } from './config/load.js';
 import type { ExperimentConfig } from './config/schema.js';
 import { configDirOf } from './data.js';
-import { readJsonLines, runFile } from './run/files.js';
 import { stdoutLine } from './run/output.js';
 import { readRunConfig, readStatus, type RunResults } from './run/status.js';
 import { runExperiment } from './run/train.js';
+import { readCurve } from './report/artifacts.js';
 import { writeChart } from './report/plots.js';
 
 /** One point of a test-PSNR curve. */
@@ -81,9 +81,7 @@ function comparedRun(dir: string): { run: Omit<ComparedRun, 'reached'>; config: 
   if (status?.status !== 'completed' || !results) {
     throw new ValidationError(`bilevel compare: ${abs} is not a completed run with a report (status ${status?.status ?? 'missing'}); finish it first (bilevel train … --resume)`);
   }
-  const tracked = readJsonLines(runFile(abs, 'log'))
-    .filter((r) => typeof r.testPsnr === 'number')
-    .map((r) => ({ iteration: Number(r.iteration) + 1, cost: Number(r.totalIterations), psnr: r.testPsnr as number }));
+  const tracked = readCurve(abs).flatMap((p) => (p.testPsnr === undefined ? [] : [{ iteration: p.iteration, cost: p.cost, psnr: p.testPsnr }]));
   if (!tracked.length) {
     throw new ValidationError(`bilevel compare: ${abs} has no test PSNR in its log; train it with eval.testEvery set (e.g. "eval": { "testEvery": 10 })`);
   }

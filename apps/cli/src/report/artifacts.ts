@@ -32,6 +32,7 @@ export function readCurve(dir: string): CurvePoint[] {
     gradNorm: num(r.gradNorm),
     epsilon: num(r.epsilon),
     stepSize: num(r.stepSize),
+    ...(typeof r.testPsnr === 'number' ? { testPsnr: r.testPsnr } : {}),
   }));
 }
 

@@ -29,6 +29,8 @@ export interface CurvePoint {
   readonly epsilon: number;
   /** Step size of the step. */
   readonly stepSize: number;
+  /** Mean test PSNR (dB) at θ after the step, on the iterations tracked by `eval.testEvery`. */
+  readonly testPsnr?: number;
 }
 
 /** Render a Vega-Lite spec to SVG (headless, no browser). */
