@@ -12,6 +12,7 @@ import type { ExperimentConfig } from './config/schema.js';
 import { evaluateModelOnFolder, type FolderEvalOptions } from './eval-folder.js';
 import { runFile } from './run/files.js';
 import { readRunConfig, readStatus } from './run/status.js';
+import { trajectoryDiffs } from './run/train.js';
 
 /** The `bilevel eval --model … --images …` options a pretrained model's numbers are measured with. */
 export type PretrainedEvaluation = Required<Pick<FolderEvalOptions, 'images'>> & Pick<FolderEvalOptions, 'crops' | 'cropSize' | 'maxSide' | 'seed'>;
@@ -45,9 +46,8 @@ export interface PretrainedOptions {
 export function pretrainedModelJson(runDir: string, options: PretrainedOptions): string {
   const status = readStatus(runDir);
   if (status?.status !== 'completed') throw new ValidationError(`${runDir}: not a completed run (status ${status?.status ?? 'missing'}); a pretrained model needs its tuned TV baseline`);
-  const ran = readRunConfig(runDir);
-  const decisive = (c: ExperimentConfig): string => JSON.stringify({ ...c, budget: undefined, compute: undefined, eval: undefined, description: undefined, $schema: undefined });
-  if (decisive(options.config) !== decisive(ran)) throw new ValidationError(`${runDir}: the given config differs from the run's config (other than budget, compute, eval and description)`);
+  const diffs = trajectoryDiffs(readRunConfig(runDir), options.config);
+  if (diffs.length) throw new ValidationError(`${runDir}: the given config differs from the run's config at ${diffs.join(', ')} (only keys that may change on --resume may differ)`);
   if (options.config.budget.iterations !== status.iteration || options.config.budget.wallTimeSeconds !== undefined || options.config.budget.lowerLevelIterations !== undefined) {
     throw new ValidationError(`${runDir}: the config must have budget { "iterations": ${status.iteration} } (the iterations the run did), so that retraining gives the same θ`);
   }

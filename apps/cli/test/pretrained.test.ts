@@ -6,10 +6,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPhotographs } from '@bilevel/imaging/node';
+import { ValidationError } from '@bilevel/core';
+import { modelFromJson } from '@bilevel/models';
 import { parseExperimentConfig } from '../src/config/schema.js';
 import { loadEvaluationImages } from '../src/eval-folder.js';
 import { MODELS_DIR, loadLearnedModel, shippedModelNames, shippedModelPath } from '../src/model-source.js';
-import { cli } from './helpers.js';
+import { pretrainedModelJson } from '../src/pretrained.js';
+import { readRunConfig } from '../src/run/status.js';
+import { cli, tempDir, trainTiny } from './helpers.js';
 
 const names = shippedModelNames();
 
@@ -56,4 +60,20 @@ describe('pretrained models', () => {
     expect(list.code, list.err).toBe(0);
     expect((JSON.parse(list.out) as { name: string }[]).map((m) => m.name)).toEqual(names);
   });
+
+  it("pretrainedModelJson: the run's θ with provenance; refuses a config that would not retrain the same θ", async () => {
+    const run = await trainTiny(tempDir(), 'run');
+    const ran = readRunConfig(run);
+    const evaluation = { images: 'stdlib:test', crops: 1, cropSize: 16, maxSide: 64, seed: 0 };
+    const make = (config: typeof ran) => pretrainedModelJson(run, { name: 'tiny', command: 'bilevel train tiny.json', config, evaluation, write: () => {} });
+    const exact = { ...ran, budget: { iterations: 6 }, checkpointEvery: 3 };
+    const spec = modelFromJson(make(exact));
+    expect(spec.theta).toEqual(modelFromJson(readFileSync(join(run, 'model.json'), 'utf8')).theta);
+    const p = (spec.meta as { provenance: { config: unknown; results: { images: number } } }).provenance;
+    expect(p.config).toEqual(exact);
+    expect(p.results.images).toBe(3);
+    expect(() => make({ ...exact, seed: ran.seed + 1 })).toThrow(/differs from the run's config at seed/);
+    expect(() => make({ ...exact, budget: { iterations: 7 } })).toThrow(ValidationError);
+    expect(() => make({ ...exact, budget: { iterations: 6, wallTimeSeconds: 60 } })).toThrow(/budget \{ "iterations": 6 \}/);
+  }, 300_000);
 });

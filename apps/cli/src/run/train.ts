@@ -105,8 +105,17 @@ function diffKeys(a: unknown, b: unknown, path = ''): string[] {
   return [...keys].flatMap((k) => diffKeys((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k));
 }
 
+/**
+ * The keys at which two configs differ in what decides the trajectory — everything but the
+ * budget, `checkpointEvery`, `eval`, `compute`, `description` and `$schema`, the keys that may
+ * change on `--resume` (θ is the same bit for bit when only those differ).
+ */
+export function trajectoryDiffs(saved: ExperimentConfig, given: ExperimentConfig): string[] {
+  return diffKeys(saved, given).filter((p) => !RESUMABLE_KEYS.has(p.split('.')[0]!));
+}
+
 function checkResumeConfig(saved: ExperimentConfig, given: ExperimentConfig, dir: string): void {
-  const diffs = diffKeys(saved, given).filter((p) => !RESUMABLE_KEYS.has(p.split('.')[0]!));
+  const diffs = trajectoryDiffs(saved, given);
   if (diffs.length) {
     throw new ValidationError(
       `--resume: the config differs from the one the run in ${dir} was started with, at: ${diffs.join(', ')}; ` +
