@@ -65,6 +65,7 @@ interface EvalCliOptions {
   seed?: number;
   maxSide?: number;
   tvWeight?: number;
+  includeTraining?: boolean;
   json?: boolean;
 }
 
@@ -171,6 +172,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--seed <n>', 'seed of the crops and the degradation (default 0)', integer)
     .option('--max-side <px>', 'shrink each image so its longer side is at most this first', positiveInteger)
     .option('--tv-weight <w>', 'TV weight of the baseline (default: the one stored with the model)', positiveNumber)
+    .option('--include-training', 'with --model: keep images the model was trained on (left out by default, so the numbers are held out)')
     .addOption(jsonOption())
     .action(async (runDir: string | undefined, opts: EvalCliOptions) => {
       const write = messages(io, opts.json);

@@ -9,7 +9,7 @@ import { ValidationError } from '@bilevel/core';
 import { clampImage, degradeSample, sampleCrops, ssim, streamFor, type Image, type LoadOptions, type NamedImage } from '@bilevel/imaging';
 import { loadFolder, loadPhotographs } from '@bilevel/imaging/node';
 import type { DegradationConfig } from './config/schema.js';
-import { loadLearnedModel } from './model-source.js';
+import { loadLearnedModel, type LearnedModel } from './model-source.js';
 import { psnrOf } from './report/pictures.js';
 import { stdoutLine } from './run/output.js';
 import { reconstructModel, reconstructTvBaseline } from './wiring/problem.js';
@@ -30,6 +30,8 @@ export interface FolderEvalOptions {
   readonly seed?: number;
   /** Shrink every image so its longer side is at most this many pixels before cropping. */
   readonly maxSide?: number;
+  /** Keep images the model was trained on (`meta.trainingImages`); by default they are left out, so the numbers are held out. */
+  readonly includeTraining?: boolean;
   /** TV weight of the baseline (default: the model's stored `tvBaseline`). */
   readonly tvWeight?: number;
   /** Lower-level accuracy (default: the model's). */
@@ -102,6 +104,25 @@ export function loadEvaluationImages(images: string, options: LoadOptions): Name
   return loadFolder(images, options);
 }
 
+/**
+ * The images not named among the model's training images (`meta.trainingImages`), with a line
+ * saying which were left out; a `ValidationError` when none is left.
+ */
+function heldOut(all: readonly NamedImage[], learned: LearnedModel, folder: string, write: (line: string) => void): readonly NamedImage[] {
+  const training = new Set(learned.trainingImages);
+  const kept = all.filter((i) => !training.has(i.name));
+  if (kept.length === all.length) return all;
+  const left = all.filter((i) => training.has(i.name)).map((i) => i.name);
+  if (!kept.length) {
+    throw new ValidationError(
+      `--images ${folder}: every image is one ${learned.name} was trained on (${left.join(', ')}), so no number would be held out; ` +
+        'evaluate on other images, or pass --include-training to measure on the training images knowingly',
+    );
+  }
+  write(`leaving out ${left.length} training image(s) of ${learned.name}: ${left.join(', ')} (--include-training keeps them)`);
+  return kept;
+}
+
 /** The images (or seeded crops of them) to evaluate on. */
 function evaluationImages(all: readonly NamedImage[], options: FolderEvalOptions, seed: number): { name: string; image: Image }[] {
   if (options.crops === undefined && options.cropSize === undefined) return all.map((i) => ({ name: i.name, image: i.image }));
@@ -142,7 +163,8 @@ export function evaluateModelOnFolder(options: FolderEvalOptions): FolderEvalRes
   const degradation = withNoiseLevel(base ?? { kind: 'noise', sigma: options.sigma!, clamp: false }, options.sigma);
   const seed = options.seed ?? 0;
   const channels = Number((learned.spec.options as { channels?: unknown }).channels ?? 1);
-  const all = loadEvaluationImages(options.images, { gray: channels === 1, ...(options.maxSide ? { maxSide: options.maxSide } : {}) });
+  const loaded = loadEvaluationImages(options.images, { gray: channels === 1, ...(options.maxSide ? { maxSide: options.maxSide } : {}) });
+  const all = options.includeTraining ? loaded : heldOut(loaded, learned, options.images, write);
   const wrong = all.find((i) => i.image.channels !== channels);
   if (wrong) {
     throw new ValidationError(`${options.images}/${wrong.name} has ${wrong.image.channels} channel(s) but the model ${learned.name} works on ${channels}; use ${channels === 3 ? 'RGB' : 'gray'} images`);

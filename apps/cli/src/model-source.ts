@@ -38,6 +38,12 @@ const metaSchema = z.looseObject({
       trainCrops: z.number().int().positive().optional(),
     })
     .optional(),
+  /**
+   * Names of the images the model was trained on (file names of a folder source, photograph
+   * names of the bundled ones): `bilevel eval --model … --images <dir>` leaves images of these
+   * names out, so that its numbers are held out.
+   */
+  trainingImages: z.array(z.string()).optional(),
   /** Where a pretrained model comes from and what it measured (apps/cli/models/README.md). */
   provenance: z
     .looseObject({
@@ -89,6 +95,8 @@ export interface LearnedModel {
   readonly tvBaseline: TvBaselineMeta | undefined;
   /** Where a pretrained model comes from and what it measured (absent for other models). */
   readonly provenance: Provenance | undefined;
+  /** Names of its training images (`meta.trainingImages`; empty when the model does not say). */
+  readonly trainingImages: readonly string[];
 }
 
 /** The `meta.provenance` of a pretrained model (apps/cli/models/README.md). */
@@ -105,9 +113,9 @@ export function describeResults(model: Pick<LearnedModel, 'provenance'>): string
 
 /**
  * The model data of a run at θ with the `meta` that {@link loadLearnedModel} reads back (and the
- * tuned TV baseline when given).
+ * tuned TV baseline and the names of the training images when given).
  */
-export function runModelSpec(config: ExperimentConfig, theta: ArrayLike<number>, tvBaseline?: TvBaselineMeta): ModelSpec {
+export function runModelSpec(config: ExperimentConfig, theta: ArrayLike<number>, tvBaseline?: TvBaselineMeta, trainingImages?: readonly string[]): ModelSpec {
   return {
     ...modelSpecOf(config, theta),
     meta: {
@@ -117,6 +125,7 @@ export function runModelSpec(config: ExperimentConfig, theta: ArrayLike<number>,
       epsilon: config.eval.epsilon,
       maxIterations: config.eval.maxIterations,
       ...(tvBaseline ? { tvBaseline } : {}),
+      ...(trainingImages ? { trainingImages: [...trainingImages] } : {}),
     },
   };
 }
@@ -184,5 +193,6 @@ function fromSpec(spec: ModelSpec, fallbackName: string): LearnedModel {
       ? { weight: meta.tvBaseline.weight, trainPsnr: meta.tvBaseline.trainPsnr ?? NaN, trainCrops: meta.tvBaseline.trainCrops ?? 0 }
       : undefined,
     provenance: meta.provenance,
+    trainingImages: meta.trainingImages ?? [],
   };
 }

@@ -89,6 +89,29 @@ describe('eval --model --images', () => {
     expect(JSON.parse(old.out).format).toBe('bilevel-eval');
   });
 
+  it("leaves out the model's training images (meta.trainingImages) unless --include-training", async () => {
+    const spec = modelFromJson(readFileSync(join(run, 'model.json'), 'utf8'));
+    // a run's model.json names the photographs it was trained on
+    expect((spec.meta as { trainingImages: string[] }).trainingImages).toEqual(['airplane-from-above']);
+    const file = join(dir, 'trained-on-b.json');
+    writeFileSync(file, modelToJson({ ...spec, meta: { ...spec.meta, trainingImages: ['b.png', 'elsewhere.png'] } }));
+    const r = await cli('eval', '--model', file, '--images', images, '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/leaving out 1 training image\(s\) .*: b\.png \(--include-training keeps them\)/);
+    const held = JSON.parse(r.out) as Result;
+    const all = await evalJson();
+    expect(held.per_image.map((p) => p.name)).toEqual(['a.png', 'c.png']);
+    expect(held.per_image[0]).toEqual(all.per_image[0]); // the noise stream runs over the evaluated images in order
+    const kept = await cli('eval', '--model', file, '--images', images, '--include-training', '--json');
+    expect(kept.code, kept.err).toBe(0);
+    expect((JSON.parse(kept.out) as Result).per_image).toEqual(all.per_image);
+
+    writeFileSync(file, modelToJson({ ...spec, meta: { ...spec.meta, trainingImages: ['a.png', 'b.png', 'c.png'] } }));
+    const none = await cli('eval', '--model', file, '--images', images);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/every image is one .* was trained on \(a\.png, b\.png, c\.png\).*--include-training/);
+  });
+
   it('refuses an empty folder, an unreadable image, a model without a TV baseline and mixed forms, by name', async () => {
     const empty = join(dir, 'empty');
     mkdirSync(empty);

@@ -12,9 +12,12 @@ import { tuneTvWeight } from '../eval.js';
 import { runModelSpec, type TvBaselineMeta } from '../model-source.js';
 import { runFile, writeFileAtomic } from './files.js';
 
-/** Write `model.json` of the run in `dir` at θ (with the tuned TV baseline when given), atomically. */
-export function writeRunModel(dir: string, config: ExperimentConfig, theta: ArrayLike<number>, tvBaseline?: TvBaselineMeta): void {
-  writeFileAtomic(runFile(dir, 'model'), modelToJson(runModelSpec(config, theta, tvBaseline)));
+/**
+ * Write `model.json` of the run in `dir` at θ, with the names of its training images (which
+ * `bilevel eval --model` leaves out) and the tuned TV baseline when given, atomically.
+ */
+export function writeRunModel(dir: string, config: ExperimentConfig, theta: ArrayLike<number>, trainingImages: readonly string[], tvBaseline?: TvBaselineMeta): void {
+  writeFileAtomic(runFile(dir, 'model'), modelToJson(runModelSpec(config, theta, tvBaseline, trainingImages)));
 }
 
 /**

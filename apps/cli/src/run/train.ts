@@ -406,7 +406,7 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
       writeCheckpointAtomic(ckptPath, checkpoint);
       mark.set(state.iteration);
       saveParams();
-      writeRunModel(outDir, cfg, state.theta);
+      writeRunModel(outDir, cfg, state.theta, dataset.sources.train);
       status({ status: 'running' });
     },
     { onStop: false },
@@ -440,7 +440,7 @@ async function train(cfg: ExperimentConfig, options: RunExperimentOptions, sessi
   if (mark.get() !== state.iteration) saveCheckpoint();
   saveParams();
   const interrupted = reason === 'aborted';
-  writeRunModel(outDir, cfg, state.theta, interrupted ? undefined : tuneTvBaseline(cfg, dataset.train, write));
+  writeRunModel(outDir, cfg, state.theta, dataset.sources.train, interrupted ? undefined : tuneTvBaseline(cfg, dataset.train, write));
   const artifacts = options.artifacts !== false && !interrupted;
   const why = stopWords(reason);
   if (interrupted) {
