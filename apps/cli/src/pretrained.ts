@@ -10,6 +10,7 @@ import { ValidationError } from '@bilevel/core';
 import { modelFromJson, modelToJson } from '@bilevel/models';
 import type { ExperimentConfig } from './config/schema.js';
 import { evaluateModelOnFolder, type FolderEvalOptions } from './eval-folder.js';
+import { readCurve } from './report/artifacts.js';
 import { runFile } from './run/files.js';
 import { readRunConfig, readStatus } from './run/status.js';
 import { trajectoryDiffs } from './run/train.js';
@@ -52,6 +53,10 @@ export function pretrainedModelJson(runDir: string, options: PretrainedOptions):
     throw new ValidationError(`${runDir}: the config must have budget { "iterations": ${status.iteration} } (the iterations the run did), so that retraining gives the same θ`);
   }
   const spec = modelFromJson(readFileSync(runFile(runDir, 'model'), 'utf8'), runFile(runDir, 'model'));
+  // seconds in optimizer steps and work: run.json's results, or (a run trained with --no-report) the last log row
+  const last = readCurve(runDir).at(-1);
+  const seconds = status.results?.seconds ?? last?.seconds;
+  const work = status.results?.totalIterations ?? last?.cost;
   const r = evaluateModelOnFolder({ model: runDir, ...options.evaluation, ...(options.write ? { write: options.write } : {}) });
   const meta = (spec.meta ?? {}) as Record<string, unknown>;
   const provenance = {
@@ -60,9 +65,9 @@ export function pretrainedModelJson(runDir: string, options: PretrainedOptions):
     training: {
       iterations: status.iteration,
       stopCause: status.stopCause,
-      seconds: status.results?.seconds,
+      seconds,
       commandSeconds: status.commandSeconds,
-      work: status.results?.totalIterations,
+      work,
       machine: `${availableParallelism()} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}`,
       finishedAt: status.updatedAt,
       ...(options.commit ? { commit: options.commit } : {}),

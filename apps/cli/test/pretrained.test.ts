@@ -69,8 +69,12 @@ describe('pretrained models', () => {
     const exact = { ...ran, budget: { iterations: 6 }, checkpointEvery: 3 };
     const spec = modelFromJson(make(exact));
     expect(spec.theta).toEqual(modelFromJson(readFileSync(join(run, 'model.json'), 'utf8')).theta);
-    const p = (spec.meta as { provenance: { config: unknown; results: { images: number } } }).provenance;
+    const p = (spec.meta as { provenance: { config: unknown; results: { images: number }; training: { seconds: number; work: number } } }).provenance;
     expect(p.config).toEqual(exact);
+    // seconds in optimizer steps and work, from run.json's results or (trained with --no-report) the log
+    const last = readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { wallTime: number; totalIterations: number }).at(-1)!;
+    expect(p.training.work).toBe(last.totalIterations);
+    expect(p.training.seconds).toBeCloseTo(last.wallTime / 1000, 9);
     expect(p.results.images).toBe(3);
     expect(() => make({ ...exact, seed: ran.seed + 1 })).toThrow(/differs from the run's config at seed/);
     expect(() => make({ ...exact, budget: { iterations: 7 } })).toThrow(ValidationError);
