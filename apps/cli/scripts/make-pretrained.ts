@@ -6,12 +6,13 @@
  *     [--images stdlib:test] [--crops 7] [--crop-size 64] [--max-side 256] [--seed 0] [--commit <sha>]
  *
  * writes models/<name>.json with the command that retrains it (`bilevel train <config-file>`)
- * and the numbers `bilevel eval --model <name>` reproduces.
+ * and the numbers `bilevel eval --model <name>` reproduces. A relative `--images` folder is taken
+ * from the repository root (as `provenance.evaluation.images` is read).
  */
 import { writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MODELS_DIR, loadExperimentConfig, pretrainedModelJson } from '../src/index.js';
+import { MODELS_DIR, configDirOf, loadExperimentConfig, pretrainedModelJson } from '../src/index.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -34,8 +35,12 @@ const evaluation = {
   ...(values['max-side'] ? { maxSide: int(values['max-side'])! } : {}),
   seed: int(values.seed)!,
 };
-const command = `bilevel train ${relative(join(MODELS_DIR, '..', '..', '..'), configFile)} --out runs/${name}`;
-const config = loadExperimentConfig(configFile);
-const text = pretrainedModelJson(runDir, { name, command, config, evaluation, ...(values.commit ? { commit: values.commit } : {}), write: (l) => console.log(l) });
+// paths are given from here; the model's command and a relative `--images` folder are from the repository root
+const root = join(MODELS_DIR, '..', '..', '..');
+const [run, configPath] = [resolve(runDir), resolve(configFile)];
+const command = `bilevel train ${relative(root, configPath)} --out runs/${name}`;
+const config = loadExperimentConfig(configPath);
+process.chdir(root);
+const text = pretrainedModelJson(run, { name, command, config, configDir: configDirOf(configPath), evaluation, ...(values.commit ? { commit: values.commit } : {}), write: (l) => console.log(l) });
 writeFileSync(join(MODELS_DIR, `${name}.json`), text);
 console.log(`wrote ${join(MODELS_DIR, `${name}.json`)}`);

@@ -13,7 +13,7 @@ import { evaluateModelOnFolder, type FolderEvalOptions } from './eval-folder.js'
 import { readCurve } from './report/artifacts.js';
 import { runFile } from './run/files.js';
 import { readRunConfig, readStatus } from './run/status.js';
-import { trajectoryDiffs } from './run/train.js';
+import { resolvedConfig, trajectoryDiffs } from './run/train.js';
 
 /** The `bilevel eval --model … --images …` options a pretrained model's numbers are measured with. */
 export type PretrainedEvaluation = Required<Pick<FolderEvalOptions, 'images'>> & Pick<FolderEvalOptions, 'crops' | 'cropSize' | 'maxSide' | 'seed'>;
@@ -30,6 +30,8 @@ export interface PretrainedOptions {
    * other key that decides θ must be the run's.
    */
   readonly config: ExperimentConfig;
+  /** Folder of the config file (a relative `data.source` folder is resolved against it; default `.`). */
+  readonly configDir?: string;
   /** How its numbers are measured. */
   readonly evaluation: PretrainedEvaluation;
   /** The git commit of the code that trained it (`command` retrains θ bit for bit with that code). */
@@ -47,7 +49,7 @@ export interface PretrainedOptions {
 export function pretrainedModelJson(runDir: string, options: PretrainedOptions): string {
   const status = readStatus(runDir);
   if (status?.status !== 'completed') throw new ValidationError(`${runDir}: not a completed run (status ${status?.status ?? 'missing'}); a pretrained model needs its tuned TV baseline`);
-  const diffs = trajectoryDiffs(readRunConfig(runDir), options.config);
+  const diffs = trajectoryDiffs(readRunConfig(runDir), resolvedConfig(options.config, options.configDir ?? '.'));
   if (diffs.length) throw new ValidationError(`${runDir}: the given config differs from the run's config at ${diffs.join(', ')} (only keys that may change on --resume may differ)`);
   if (options.config.budget.iterations !== status.iteration || options.config.budget.wallTimeSeconds !== undefined || options.config.budget.lowerLevelIterations !== undefined) {
     throw new ValidationError(`${runDir}: the config must have budget { "iterations": ${status.iteration} } (the iterations the run did), so that retraining gives the same θ`);

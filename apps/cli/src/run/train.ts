@@ -88,8 +88,8 @@ export type LogRow = StepRecord & {
   readonly testPsnr?: number;
 };
 
-/** The training config with defaults filled in and a relative folder made absolute. */
-function resolvedConfig(config: ExperimentConfig, configDir: string): ExperimentConfig {
+/** The training config with defaults filled in and a relative folder made absolute (against `configDir`, the config file's folder). */
+export function resolvedConfig(config: ExperimentConfig, configDir: string): ExperimentConfig {
   if (config.data.source === 'stdlib') return config;
   return { ...config, data: { ...config.data, source: resolveSource(config.data, configDir) } };
 }
