@@ -4,7 +4,8 @@
  * iterations (one upload and one readback per `runSaddle` call).
  * @module
  */
-import { assertLength, ValidationError, type Vec } from '@bilevel/core';
+import { assertLength, kernelRegistry, ValidationError, type SaddleDescription, type Vec } from '@bilevel/core';
+import type { FusedKernelFactory } from '@bilevel/solvers';
 import type { IConstantsThis } from 'gpu.js';
 import {
   BackendUnavailableError,
@@ -24,6 +25,8 @@ import { huberKappa } from '../reference/prox.js';
 import { assertSameLength, assertStateShape, finiteScalar, outArray, parseHuberOptions, prepareRun } from '../run.js';
 import { dualChannels, parseFilterBank, parseGrid, parseSaddleSpec, type SaddleFilterBank, type Grid, type SaddleSpec, type SaddleSteps } from '../spec.js';
 import { noteCreated, noteDisposed } from './live.js';
+import { gpuJsSaddleParams } from './params.js';
+import { GpuJsSaddleKernel, type SaddleDevice } from './saddle.js';
 import {
   GPU,
   GPU_MODES,
@@ -75,6 +78,7 @@ export class GpuJsBackend implements ComputeBackend {
   private observed: BackendMode;
   private readonly kernels = new Map<string, KernelShortcut>();
   private readonly pipelines = new Map<string, PipelineShortcut>();
+  private readonly registrations = new Set<() => void>();
 
   private gpuRef: GPU | null;
 
@@ -162,8 +166,17 @@ export class GpuJsBackend implements ComputeBackend {
     this.observed = ran;
   }
 
-  /** The kernel cached under `key`, compiled on first use. */
-  private kernel(key: string, source: string, output: number[], constants: Record<string, number>): KernelShortcut {
+  /**
+   * The kernel cached under `key`, compiled on first use; `asyncMode` (default: on `webgl2` and
+   * `webgpu`) makes its calls return Promises.
+   */
+  private kernel(
+    key: string,
+    source: string,
+    output: number[],
+    constants: Record<string, number>,
+    asyncMode = this.chosenMode === 'webgl2' || this.chosenMode === 'webgpu',
+  ): KernelShortcut {
     let k = this.kernels.get(key);
     if (!k) {
       k = this.gpu.createKernel(source, {
@@ -172,7 +185,7 @@ export class GpuJsBackend implements ComputeBackend {
         // never 'unsigned': it packs each float into RGBA8 on the GL backends (gpu.js #479, #659)
         precision: 'single',
         // v3-shaped calls where readback is genuinely asynchronous; the rest resolve synchronously
-        asyncMode: this.chosenMode === 'webgl2' || this.chosenMode === 'webgpu',
+        asyncMode,
       });
       this.kernels.set(key, k);
     }
@@ -561,6 +574,70 @@ export class GpuJsBackend implements ComputeBackend {
   }
 
   // -------------------------------------------------------------------------------------------
+  // the registered fused kernel
+
+  /**
+   * What the fused saddle kernels need of this backend. Their kernels are synchronous except on
+   * `webgpu` (no synchronous readback), where only pipelines run them.
+   */
+  private device(): SaddleDevice {
+    return {
+      mode: this.chosenMode,
+      threads: this.threads,
+      kernel: (key, source, output, constants) => this.kernel(key, source, output, constants, this.chosenMode === 'webgpu'),
+      call: (k, what, ...args) => {
+        const r: unknown = k(...(args as never[]));
+        this.observe(modeOfShortcut(k), what, k.kernel.fallbackReason);
+        return r;
+      },
+      pipeline: (key, fn, constants) => this.pipeline(key, () => this.gpu.createPipeline(fn as never, { constants, threads: this.threads })),
+      run: (p, what, ...args) => this.runPipeline(p, what, ...(args as KernelArg[])),
+    };
+  }
+
+  /**
+   * The fused kernel of this backend for a described problem (PDHG, or with `adjoint` the
+   * piggyback iteration), or `undefined` when it does not run it (see {@link gpuJsSaddleParams}).
+   */
+  private saddleKernel(description: SaddleDescription, adjoint: boolean): GpuJsSaddleKernel | undefined {
+    const params = gpuJsSaddleParams(description, adjoint);
+    return params ? new GpuJsSaddleKernel(this.device(), params, adjoint) : undefined;
+  }
+
+  /**
+   * Register this backend's fused PDHG and piggyback kernels in the kernel registry of
+   * `@bilevel/core` (backend `gpujs-f32`, name `gpujs-<mode>`), so `Pdhg` and `Piggyback` of
+   * `@bilevel/solvers` run them with `backend: 'gpujs-f32'` (never with `auto`). They match
+   * `K = s∇` (Neumann, any number of channels) or `s` times a single-channel zero/periodic filter
+   * bank, `g` a quadratic with constant curvature, `f*` a single-block Huber conjugate (or the
+   * ball) over groups of dual planes, and for the piggyback a squared-error loss. Not on
+   * `webgpu` (its kernels cannot answer synchronously). Returns the function that removes them;
+   * {@link GpuJsBackend.dispose} removes them too.
+   */
+  register(): () => void {
+    this.live('register');
+    const removers = (['pdhg', 'piggyback'] as const).map((algorithm) =>
+      kernelRegistry.register<FusedKernelFactory>({
+        name: `gpujs-${this.chosenMode}`,
+        algorithm,
+        backend: 'gpujs-f32',
+        matches: (d) => this.gpuRef !== null && this.chosenMode !== 'webgpu' && gpuJsSaddleParams(d, algorithm === 'piggyback') !== undefined,
+        create: (d) => {
+          const k = this.saddleKernel(d, algorithm === 'piggyback');
+          if (!k) throw new ValidationError(`gpujs-f32 kernel: the gpu.js kernels do not run this ${algorithm} problem`);
+          return k;
+        },
+      }),
+    );
+    const unregister = (): void => {
+      for (const remove of removers) remove();
+      this.registrations.delete(unregister);
+    };
+    this.registrations.add(unregister);
+    return unregister;
+  }
+
+  // -------------------------------------------------------------------------------------------
   // lifetime
 
   /** Live resources: the instance, its registered kernels (pipeline clones included) and compiled pipelines. */
@@ -578,6 +655,7 @@ export class GpuJsBackend implements ComputeBackend {
   async dispose(): Promise<void> {
     const gpu = this.gpuRef;
     if (gpu === null) return;
+    for (const unregister of [...this.registrations]) unregister();
     const pipelines = [...this.pipelines.values()];
     this.pipelines.clear();
     this.kernels.clear();

@@ -258,3 +258,81 @@ export function primalFiltersSource(boundary: FilterBoundary): string {
   if (z < 1) { return (P[0][i][j] - tau * acc + tau * B[0][i][j]) / (1 + tau); }
   return (P[1][i][j] - tau * (acc + P[0][i][j] - B[1][i][j])) / (1 + tau); }`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The fused PDHG (+ piggyback) iteration of the registered gpu.js kernels (src/gpujs/saddle.ts):
+// one iteration is `pre` (w = y + σK x̄ for each stream), `prox` (y⁺ = Π(κw), with the
+// piggyback Y⁺ = DΠ(κw)·κu) and `primal` (x⁺ = (x − τKᵀy⁺ + τc)/(1 + τλ), with the piggyback
+// X⁺ = (X − τ(KᵀY⁺ + c_ℓ(x − x†)))/(1 + τλ)). State: the dual stack D = [y; Y] ∈ [W, H, S·P],
+// the image stack X = [x; X] and the previous one Q ∈ [W, H, S·C], B = [c; x†] ∈ [W, H, 2C]; S = 2
+// streams with the piggyback, 1 without; x̄ = X + θ(X − Q) is formed on the fly. `K = s·B`: the
+// scale enters as `σs` and `τs`.
+
+/**
+ * `w = D + σs·∇x̄` for the gradient of a `C`-channel image: output `[W, H, S·2C]`, plane
+ * `z = s·2C + d·C + c` the difference in direction `d` (0: x, 1: y) of channel `c` of stream `s`.
+ */
+export function gradientPreSource(): string {
+  return `function (D, P, Q, sigmaK, theta) { ${head} const z = this.thread.z; const C = this.constants.C;
+  const s = Math.floor(z / (2 * C)); const r = z - s * 2 * C; const d = Math.floor(r / C); const pl = s * C + r - d * C;
+  const ni = Math.min(i + d, H - 1); const nj = Math.min(j + 1 - d, W - 1);
+  let m = 0; if (d < 1) { if (j < W - 1) { m = 1; } } else { if (i < H - 1) { m = 1; } }
+  const x0 = P[pl][i][j] + theta * (P[pl][i][j] - Q[pl][i][j]);
+  const x1 = P[pl][ni][nj] + theta * (P[pl][ni][nj] - Q[pl][ni][nj]);
+  return D[z][i][j] + sigmaK * m * (x1 - x0); }`;
+}
+
+/** `w = D + σs·Kx̄` for a single-channel bank of `P` filters: output `[W, H, S·P]`. */
+export function filtersPreSource(boundary: FilterBoundary): string {
+  return `function (D, P, Q, k, sigmaK, theta) { ${head} const z = this.thread.z; const C = this.constants.P;
+  const ks = this.constants.ks; const r = this.constants.r;
+  let s = 0; if (z >= C) { s = 1; } const c = z - s * C;
+  let acc = 0;
+  for (let a = 0; a < ks; a++) { for (let b = 0; b < ks; b++) {
+    let si = i + a - r; let sj = j + b - r; ${boundaryCode(boundary)}
+    const pv = P[s][si][sj];
+    acc += m * k[(c * ks + a) * ks + b] * (pv + theta * (pv - Q[s][si][sj]));
+  } }
+  return D[z][i][j] + sigmaK * acc; }`;
+}
+
+/**
+ * `y⁺ = Π_α(κw)` and `Y⁺ = DΠ_α(κw)·κu` on `V = [w; u] ∈ [W, H, S·P]`: the projection onto the
+ * `α`-ball of each group of `G` planes `R = P/G` apart (clip for `G = 1`), and its Jacobian
+ * `κ(α/‖q‖)(u − q⟨q, u⟩/‖q‖²)` on active groups, `κu` on inactive ones.
+ */
+export function proxSource(): string {
+  return `function (V, kappa, alpha) { ${head} const z = this.thread.z;
+  const P = this.constants.P; const G = this.constants.G; const R = this.constants.R;
+  let s = 0; if (z >= P) { s = 1; } const p = z - s * P; const g0 = p - Math.floor(p / R) * R;
+  let s2 = 0; for (let t = 0; t < G; t++) { const q = kappa * V[g0 + t * R][i][j]; s2 += q * q; }
+  const nq = Math.sqrt(s2); const sc = Math.min(1, alpha / Math.max(nq, ${TINY}));
+  if (s < 1) { return sc * kappa * V[z][i][j]; }
+  let qu = 0; for (let t = 0; t < G; t++) { qu += kappa * V[g0 + t * R][i][j] * kappa * V[P + g0 + t * R][i][j]; }
+  let act = 0; if (nq > alpha) { act = 1; }
+  const proj = act * qu / Math.max(s2, ${TINY});
+  return sc * (kappa * V[z][i][j] - proj * kappa * V[p][i][j]); }`;
+}
+
+/** The primal step (and its piggyback) for the gradient of a `C`-channel image (`Kᵀ = −s·div`): output `[W, H, S·C]`. */
+export function gradientPrimalSource(): string {
+  return `function (P, Y, B, tau, tauK, lambda, lossScale) { ${head} const z = this.thread.z; const C = this.constants.C;
+  let s = 0; if (z >= C) { s = 1; } const c = z - s * C; const px = s * 2 * C + c; const py = px + C;
+  const jm = Math.max(j - 1, 0); const im = Math.max(i - 1, 0);
+  const div = Math.min(1, W - 1 - j) * Y[px][i][j] - Math.min(1, j) * Y[px][i][jm] + Math.min(1, H - 1 - i) * Y[py][i][j] - Math.min(1, i) * Y[py][im][j];
+  if (s < 1) { return (P[c][i][j] + tauK * div + tau * B[c][i][j]) / (1 + tau * lambda); }
+  return (P[z][i][j] + tauK * div - tau * lossScale * (P[c][i][j] - B[C + c][i][j])) / (1 + tau * lambda); }`;
+}
+
+/** The primal step (and its piggyback) for a single-channel bank (`Kᵀ` = the full convolution): output `[W, H, S]`. */
+export function filtersPrimalSource(boundary: FilterBoundary): string {
+  return `function (P, Y, B, k, tau, tauK, lambda, lossScale) { ${head} const z = this.thread.z; const C = this.constants.P;
+  const ks = this.constants.ks; const r = this.constants.r;
+  let acc = 0;
+  for (let c = 0; c < C; c++) { for (let a = 0; a < ks; a++) { for (let b = 0; b < ks; b++) {
+    let si = i - a + r; let sj = j - b + r; ${boundaryCode(boundary)}
+    acc += m * k[(c * ks + a) * ks + b] * Y[z * C + c][si][sj];
+  } } }
+  if (z < 1) { return (P[0][i][j] - tauK * acc + tau * B[0][i][j]) / (1 + tau * lambda); }
+  return (P[1][i][j] - tauK * acc - tau * lossScale * (P[0][i][j] - B[1][i][j])) / (1 + tau * lambda); }`;
+}
