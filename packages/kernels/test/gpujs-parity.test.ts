@@ -15,6 +15,7 @@ import { ConvFilterBank, ExpScaledOperator, Gradient2D } from '@bilevel/operator
 import { HuberConjugate, L2InfBall, QuadraticFidelity } from '@bilevel/prox';
 import { Pdhg, Piggyback, type PdhgOptions, type PiggybackProblem } from '@bilevel/solvers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hypergradient } from './helpers.js';
 
 /**
  * Float32 tiers of the engine path; certificates are compared relatively above their float32
@@ -157,15 +158,10 @@ describe.each(cpuModes)('gpujs-f32 (%s) against js-f64 through Pdhg and Piggybac
         if (k === 3 || k === 50) expectCertificates(f32.certificate(s32), f64.certificate(s64), [...SADDLE_KEYS, 'deltaX', 'deltaY']);
       }
       expect(s32.cost.adjointIterations).toBe(s64.cost.adjointIterations);
-      // the hypergradient ∂_θ[⟨K_θX, y⟩ + ⟨K_θx, Y⟩] (docs/math/piggyback.md#assembly-with-paramvjp) of a parametric K
+      // the hypergradient of a parametric K (docs/math/piggyback.md#assembly-with-paramvjp)
       const K = problem.K as Partial<ConvFilterBank>;
       if (!K.paramVjp) return;
-      const grad = (s: typeof s64): Float64Array => {
-        const out = new Float64Array(K.params!.length);
-        K.paramVjp!(s.X, s.y, out);
-        K.paramVjp!(s.x, s.Y, out);
-        return out;
-      };
+      const grad = (s: typeof s64): Float64Array => hypergradient(K as ConvFilterBank, s);
       expect(relativeDistance(grad(s32), grad(s64))).toBeLessThan(TIER.hypergradient);
     });
   });

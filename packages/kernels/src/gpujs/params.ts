@@ -5,7 +5,7 @@
  */
 import { asKind, type SaddleDescription, type Vec } from '@bilevel/core';
 import { describedHuberConjugate, describedQuadratic, describedScale, describedSquaredError } from '@bilevel/solvers';
-import { FILTER_BOUNDARIES, type SaddleFilterBank } from '../spec.js';
+import { FILTER_BOUNDARIES, type FilterBank } from '../grid.js';
 
 /**
  * The problem of a gpu.js saddle kernel: `min_x max_y ⟨Kx, y⟩ + g(x) − f*(y)` with `K = s·B`,
@@ -25,7 +25,7 @@ export interface GpuJsSaddleParams {
   /** Dual planes: `2·channels` for the gradient (x-differences first), `count` for a bank. */
   readonly planes: number;
   /** The base operator `B`. */
-  readonly operator: { readonly kind: 'gradient' } | ({ readonly kind: 'filters' } & SaddleFilterBank);
+  readonly operator: { readonly kind: 'gradient' } | ({ readonly kind: 'filters' } & Required<FilterBank>);
   /** `s` in `K = s·B`. */
   readonly scale: number;
   /** `λ`, the curvature of `g`. */

@@ -6,10 +6,10 @@
  * state resident on the device (`run`). Both execute {@link iterate} on the same kernels.
  * @module
  */
-import type { KernelInfo, Vec } from '@bilevel/core';
+import type { KernelInfo } from '@bilevel/core';
 import type { FusedSaddleKernel } from '@bilevel/solvers';
 import type { IConstantsThis } from 'gpu.js';
-import type { GpuJsMode } from '../backend.js';
+import type { GpuJsMode, SaddleState } from '../backend.js';
 import type { GpuJsSaddleParams } from './params.js';
 import { flattenInto, input, type KernelShortcut, type PipelineShortcut } from './runtime.js';
 import * as src from './sources.js';
@@ -24,8 +24,6 @@ type Arg = unknown;
 export interface SaddleDevice {
   /** The mode the backend's gpu.js instance runs in. */
   readonly mode: GpuJsMode;
-  /** Let pipelines use gpu.js's worker pool (`webasm`). */
-  readonly threads: boolean;
   /** The kernel cached under `key`, compiled on first use. */
   kernel(key: string, source: string, output: number[], constants: Record<string, number>): KernelShortcut;
   /** Call a kernel synchronously and check the mode it ran in. */
@@ -76,21 +74,11 @@ function iterate(k: IterationKernels, s: Stacks, B: Arg, filters: Arg, a: Scalar
  * {@link iterate} and reads the result back; a float32 value round-trips through float64
  * exactly, so the host arrays lose nothing.
  */
-export class GpuJsSaddleKernel implements FusedSaddleKernel {
+export class GpuJsSaddleKernel {
   /** Which kernel this is (`gpujs-<mode>`, backend `gpujs-f32`). */
   readonly info: KernelInfo;
-  /** `xⁿ`. */
-  readonly x: Vec;
-  /** `xⁿ⁻¹`. */
-  readonly xPrev: Vec;
-  /** `yⁿ`. */
-  readonly y: Vec;
-  /** `Xⁿ` (empty without the adjoint). */
-  readonly X: Vec;
-  /** `Xⁿ⁻¹`. */
-  readonly XPrev: Vec;
-  /** `Yⁿ`. */
-  readonly Y: Vec;
+  /** The float64 iterates `xⁿ, xⁿ⁻¹, yⁿ` and the adjoint's `Xⁿ, Xⁿ⁻¹, Yⁿ` (empty without it). */
+  readonly iterates: SaddleState;
   private readonly streams: number;
   private readonly n: number;
   private readonly m: number;
@@ -120,8 +108,8 @@ export class GpuJsSaddleKernel implements FusedSaddleKernel {
     this.m = P * H * W;
     this.info = { name: `gpujs-${device.mode}`, backend: 'gpujs-f32' };
     const f64 = (len: number): Float64Array => new Float64Array(len);
-    [this.x, this.xPrev, this.y] = [f64(this.n), f64(this.n), f64(this.m)];
-    [this.X, this.XPrev, this.Y] = adjoint ? [f64(this.n), f64(this.n), f64(this.m)] : [f64(0), f64(0), f64(0)];
+    const [na, ma] = adjoint ? [this.n, this.m] : [0, 0];
+    this.iterates = { x: f64(this.n), xPrev: f64(this.n), y: f64(this.m), X: f64(na), XPrev: f64(na), Y: f64(ma) };
     this.D32 = new Float32Array(S * this.m);
     this.P32 = new Float32Array(S * this.n);
     this.Q32 = new Float32Array(S * this.n);
@@ -134,7 +122,7 @@ export class GpuJsSaddleKernel implements FusedSaddleKernel {
     this.filters = op.kind === 'filters' ? Float32Array.from(op.kernels) : new Float32Array(1);
     const grid = `${W}x${H}|S${S}`;
     const G = p.groupSize;
-    const prox = device.kernel(`saddleProx|${grid}|P${P}|G${G}`, src.proxSource(), [W, H, S * P], { W, H, P, G, R: P / G });
+    const prox = device.kernel(`saddleProx|${grid}|P${P}|G${G}`, src.proxSource(G > 1), [W, H, S * P], { W, H, P, G, R: P / G });
     if (op.kind === 'gradient') {
       this.shape = `gradient|C${C}`;
       this.sources = {
@@ -179,17 +167,18 @@ export class GpuJsSaddleKernel implements FusedSaddleKernel {
   /** Upload the host iterates into the float32 stacks. */
   private load(): void {
     const { n, m } = this;
-    this.D32.set(this.y);
-    this.P32.set(this.x);
-    this.Q32.set(this.xPrev);
+    const { x, xPrev, y, X, XPrev, Y } = this.iterates;
+    this.D32.set(y);
+    this.P32.set(x);
+    this.Q32.set(xPrev);
     if (this.streams === 2) {
-      this.D32.set(this.Y, m);
-      this.P32.set(this.X, n);
-      this.Q32.set(this.XPrev, n);
+      this.D32.set(Y, m);
+      this.P32.set(X, n);
+      this.Q32.set(XPrev, n);
     }
   }
 
-  /** One iteration (see {@link iterate}); returns `Σ(xⁿ⁺¹ − xⁿ)²`. */
+  /** One iteration (see {@link iterate}) on the host iterates; returns `Σ(xⁿ⁺¹ − xⁿ)²`. */
   step(tau: number, sigma: number, theta: number): number {
     this.load();
     const call = (k: KernelShortcut, ...args: Arg[]): Arg => this.device.call(k, 'gpujs-f32 saddle step', ...args);
@@ -197,17 +186,18 @@ export class GpuJsSaddleKernel implements FusedSaddleKernel {
     flattenInto(D, this.out.D);
     flattenInto(P, this.out.P);
     const { n, m } = this;
+    const { x, xPrev, y, X, XPrev, Y } = this.iterates;
     const xNew = this.out.P.subarray(0, n);
     let change = 0;
-    for (let j = 0; j < n; j++) change += (xNew[j]! - this.x[j]!) ** 2;
-    this.xPrev.set(this.x);
-    this.x.set(xNew);
-    this.y.set(this.out.D.subarray(0, m));
+    for (let j = 0; j < n; j++) change += (xNew[j]! - x[j]!) ** 2;
+    xPrev.set(x);
+    x.set(xNew);
+    y.set(this.out.D.subarray(0, m));
     this.snapActive();
     if (this.streams === 2) {
-      this.XPrev.set(this.X);
-      this.X.set(this.out.P.subarray(n));
-      this.Y.set(this.out.D.subarray(m));
+      XPrev.set(X);
+      X.set(this.out.P.subarray(n));
+      Y.set(this.out.D.subarray(m));
     }
     return change;
   }
@@ -253,27 +243,30 @@ export class GpuJsSaddleKernel implements FusedSaddleKernel {
     flattenInto(r.P, this.out.P);
     flattenInto(r.Q, this.out.Q);
     const { n, m } = this;
-    this.x.set(this.out.P.subarray(0, n));
-    this.xPrev.set(this.out.Q.subarray(0, n));
-    this.y.set(this.out.D.subarray(0, m));
-    this.snapActive();
+    const { x, xPrev, y, X, XPrev, Y } = this.iterates;
+    x.set(this.out.P.subarray(0, n));
+    xPrev.set(this.out.Q.subarray(0, n));
+    y.set(this.out.D.subarray(0, m));
     if (this.streams === 2) {
-      this.X.set(this.out.P.subarray(n));
-      this.XPrev.set(this.out.Q.subarray(n));
-      this.Y.set(this.out.D.subarray(m));
+      X.set(this.out.P.subarray(n));
+      XPrev.set(this.out.Q.subarray(n));
+      Y.set(this.out.D.subarray(m));
     }
     return p.executorKind;
   }
 
   /**
-   * The dual iterate's active set in float64: every group with `‖y_j‖ ≥ α(1 − 1e-6)` is scaled
-   * onto the sphere `‖y_j‖ = α`. The kernel projects in float32, so an active group lands within
-   * a few roundings of the sphere, inside or outside; read as it is, an outside group is
-   * infeasible (`f*(y) = ∞`) and an inside one loses its normal cone, and either leaves the dual
-   * certificate (6b) far from the float64 one. The move is below the float32 resolution of `y`.
+   * The dual iterate's active set in float64 (after each engine step): every group with
+   * `‖y_j‖ ≥ α(1 − 1e-6)` is scaled onto the sphere `‖y_j‖ = α`. The kernel projects in float32,
+   * so an active group lands within a few roundings of the sphere, inside or outside; read as it
+   * is, an outside group is infeasible (`f*(y) = ∞`) and an inside one loses its normal cone, and
+   * either leaves the engine's dual certificate (6b) far from the float64 one. The move is below
+   * the float32 resolution of `y`. `run` returns the device's state as it is, so chunks resume
+   * bit for bit.
    */
   private snapActive(): void {
-    const { y, m } = this;
+    const { m } = this;
+    const { y } = this.iterates;
     const { alpha, groupSize: G } = this.p;
     const N = m / G;
     const near = (alpha * (1 - ACTIVE_RTOL)) ** 2;
@@ -286,6 +279,12 @@ export class GpuJsSaddleKernel implements FusedSaddleKernel {
     }
   }
 
-  /** Nothing to give back: the compiled kernels and pipelines belong to the backend. */
-  release(): void {}
+  /**
+   * The kernel for the engine of `@bilevel/solvers`: its iterates and `step`; no certificate
+   * sweeps (the engine certifies the iterates) and nothing to release (the compiled kernels and
+   * pipelines belong to the backend).
+   */
+  fused(): FusedSaddleKernel {
+    return { info: this.info, ...this.iterates, step: (tau, sigma, theta) => this.step(tau, sigma, theta), release: () => undefined };
+  }
 }
