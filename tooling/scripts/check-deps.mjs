@@ -16,7 +16,7 @@ export const allowed = {
   solvers: ['core'],
   hypergrad: ['core', 'solvers'],
   optimizers: ['core'],
-  kernels: ['core'],
+  kernels: ['core', 'solvers'],
   imaging: ['core', 'operators'],
   parallel: ['core', 'models', 'hypergrad'],
   cli: ['core', 'operators', 'prox', 'models', 'solvers', 'hypergrad', 'optimizers', 'kernels', 'imaging', 'parallel'],

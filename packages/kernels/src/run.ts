@@ -1,10 +1,18 @@
 /**
- * Validation shared by the backends: run options, warm starts and primitive arguments.
+ * Validation shared by the backend's methods: `runSaddle` steps, options and warm starts, and
+ * the primitives' arguments.
  * @module
  */
 import { assertFinite, assertLength, parseOrThrow, positive, positiveInt, ShapeError, ValidationError, z, type Vec } from '@bilevel/core';
-import type { HuberConjOptions, RunSaddleOptions, SaddleState } from './backend.js';
-import { dualChannels, parseSaddleSpec, parseSaddleSteps, type SaddleSpec, type SaddleSteps } from './spec.js';
+import type { HuberConjOptions, RunSaddleOptions, SaddleState, SaddleSteps } from './backend.js';
+
+// not strict: the steps of `pdhgSteps` (with their kind, rate, …) are accepted as they are
+const stepsSchema = z.object({
+  tau: positive,
+  sigma: positive,
+  theta: z.number().min(0).max(1),
+  normK: positive.optional(),
+});
 
 const runSchema = z.strictObject({
   iterations: positiveInt,
@@ -12,59 +20,54 @@ const runSchema = z.strictObject({
   warm: z.record(z.string(), z.unknown()).optional(),
 });
 
-type WarmKey = keyof SaddleState;
-
-/** A validated run: spec, steps, flags and a fresh copy of the start state. */
-export interface PreparedRun {
-  /** The validated spec (defaults filled in). */
-  readonly spec: SaddleSpec;
-  /** The validated steps. */
-  readonly steps: SaddleSteps;
-  /** Iterations to run. */
-  readonly iterations: number;
-  /** Whether the piggyback runs. */
-  readonly piggyback: boolean;
-  /** Start state (fresh arrays, owned by the run). */
-  readonly state: SaddleState;
+/**
+ * Validate `runSaddle` steps and options: `τ, σ > 0`, `θ ∈ [0, 1]`, `τσ‖K‖² ≤ 1` when `normK` is
+ * given, a positive integer number of iterations.
+ * @throws ValidationError naming the offending option and how to fix it
+ */
+export function parseRun(steps: SaddleSteps, options: RunSaddleOptions): { readonly steps: SaddleSteps; readonly iterations: number; readonly piggyback: boolean | undefined } {
+  const s = parseOrThrow(stepsSchema, steps, 'runSaddle steps');
+  if (s.normK !== undefined) {
+    const prod = s.tau * s.sigma * s.normK * s.normK;
+    if (prod > 1 + 1e-9) {
+      throw new ValidationError(
+        `runSaddle steps: τσ‖K‖² = ${prod.toPrecision(6)} > 1 (τ = ${s.tau}, σ = ${s.sigma}, ‖K‖ ≤ ${s.normK.toPrecision(6)}): PDHG may diverge; use pdhgSteps of @bilevel/solvers`,
+      );
+    }
+  }
+  const o = parseOrThrow(runSchema, options, 'runSaddle options');
+  return { steps: s, iterations: o.iterations, piggyback: o.piggyback };
 }
 
 /**
- * Validate `runSaddle` arguments and build the start state: the warm entries `x, y, X, Y, xPrev,
- * XPrev` are length-checked and copied (other keys, e.g. of a previous `SaddleResult`, are
- * ignored); missing ones start at zero, `xPrev`/`XPrev` default to `x`/`X`.
- * @throws ValidationError / ShapeError naming the offending option
+ * Copy a warm start into `state` (the kernel's iterates): the entries `x, y, X, Y, xPrev, XPrev`
+ * are length-checked (other keys, e.g. of a previous `SaddleResult`, are ignored); missing ones
+ * start at zero, `xPrev`/`XPrev` default to `x`/`X`. Returns `X, Y, XPrev` of the warm start (for
+ * a run without the piggyback, which returns them as given).
+ * @throws ValidationError / ShapeError naming the offending entry
  */
-export function prepareRun(specIn: SaddleSpec, stepsIn: SaddleSteps, options: RunSaddleOptions): PreparedRun {
-  const spec = parseSaddleSpec(specIn);
-  const steps = parseSaddleSteps(stepsIn, spec);
-  const o = parseOrThrow(runSchema, options, 'runSaddle options');
-  const piggyback = o.piggyback ?? spec.target !== undefined;
-  if (piggyback && spec.target === undefined) {
-    throw new ValidationError('runSaddle options: piggyback needs the loss target; set spec.target (x†) or pass piggyback: false');
-  }
-  const n = spec.height * spec.width;
-  const C = dualChannels(spec);
-  // only the state entries are read, so a previous SaddleResult is a valid warm start
-  const warm = (options.warm ?? {}) as Partial<Record<WarmKey, unknown>>;
-  const take = (key: WarmKey, len: number, fallback?: Vec): Float64Array => {
-    const v = warm[key];
+export function loadWarm(state: SaddleState, warm: Partial<SaddleState> | undefined, n: number, m: number): Pick<SaddleState, 'X' | 'Y' | 'XPrev'> {
+  const w = (warm ?? {}) as Partial<Record<keyof SaddleState, unknown>>;
+  const take = (key: keyof SaddleState, len: number, fallback?: Vec): Float64Array => {
+    const v = w[key];
     if (v === undefined) return fallback ? fallback.slice() : new Float64Array(len);
     if (!(v instanceof Float64Array)) throw new ValidationError(`runSaddle options: warm.${key} must be a Float64Array`);
     assertLength(`runSaddle warm.${key}`, v, len);
     assertFinite(`runSaddle warm.${key}`, v);
-    return v.slice();
+    return v;
   };
   const x = take('x', n);
   const X = take('X', n);
-  const state: SaddleState = {
-    x,
-    y: take('y', C * n),
-    X,
-    Y: take('Y', C * n),
-    xPrev: take('xPrev', n, x),
-    XPrev: take('XPrev', n, X),
-  };
-  return { spec, steps, iterations: o.iterations, piggyback, state };
+  const given = { X, Y: take('Y', m), XPrev: take('XPrev', n, X) };
+  state.x.set(x);
+  state.xPrev.set(take('xPrev', n, x));
+  state.y.set(take('y', m));
+  if (state.X.length === n) {
+    state.X.set(given.X);
+    state.Y.set(given.Y);
+    state.XPrev.set(given.XPrev);
+  }
+  return given;
 }
 
 const huberSchema = z.strictObject({
@@ -82,16 +85,6 @@ export function parseHuberOptions(o: HuberConjOptions, w: Vec): HuberConjOptions
     throw new ShapeError(`Huber-conjugate prox: input length ${w.length} is not a multiple of channels = ${p.channels}`);
   }
   return p;
-}
-
-/** Throw a {@link ShapeError} unless `x, X` have `H·W` entries and `y, Y` have `C·H·W`. */
-export function assertStateShape(what: string, spec: SaddleSpec, state: Pick<SaddleState, 'x' | 'y' | 'X' | 'Y'>): void {
-  const n = spec.height * spec.width;
-  const m = dualChannels(spec) * n;
-  assertLength(`${what} x`, state.x, n);
-  assertLength(`${what} X`, state.X, n);
-  assertLength(`${what} y`, state.y, m);
-  assertLength(`${what} Y`, state.Y, m);
 }
 
 /** Validate a finite scalar argument. */

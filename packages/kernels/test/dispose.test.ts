@@ -3,25 +3,34 @@
  * the gpu.js instance; creating and disposing backends many times leaves no live instance and
  * does not grow the heap without bound (gpu.js #523, #625, #815, #841).
  */
-import { DisposedError, GpuJsBackend, availableModes, liveGpuInstances, saddleSteps, type GpuJsMode } from '@bilevel/kernels';
+import { describeSaddle } from '@bilevel/core';
+import { DisposedError, GpuJsBackend, availableModes, liveGpuInstances, type GpuJsMode } from '@bilevel/kernels';
+import { Piggyback, pdhgSteps } from '@bilevel/solvers';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { problem } from './helpers.js';
+import { denoising } from './helpers.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const cpuModes = (await availableModes()).filter((m): m is GpuJsMode => m === 'cpu' || m === 'webasm');
-const spec = problem(96, 96, { kind: 'gradient' }, true, 3);
-const steps = saddleSteps(spec);
+const problem = denoising('gradient', true, 3, 96);
+const spec = describeSaddle(problem)!;
+const steps = pdhgSteps(problem);
+const grid = { height: 96, width: 96 };
 
 /** One create → use every kind of resource → dispose cycle. */
 async function cycle(mode: GpuJsMode, threads: boolean): Promise<void> {
   const b = await GpuJsBackend.create({ mode, threads });
   await b.runSaddle(spec, steps, { iterations: 3 });
-  await b.sumOfSquares(spec.data);
-  await b.gradient(spec.data, spec);
+  await b.sumOfSquares(problem.target);
+  await b.gradient(problem.target, grid);
+  // the registered kernel, driven by the engine, shares the backend's kernels
+  const unregister = b.register();
+  const engine = new Piggyback({ backend: 'gpujs-f32' });
+  engine.step(engine.init(problem));
+  unregister();
   const r = b.resources();
   expect(r.gpus).toBe(1);
   expect(r.pipelines).toBeGreaterThanOrEqual(2);

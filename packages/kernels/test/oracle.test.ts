@@ -1,13 +1,14 @@
 /**
- * The piggyback estimator on a compute backend through its one `backend` option: the float64
- * reference backend reproduces the float64 oracle; the gpu.js backend (float32) agrees within the
- * float32 tolerance tier of the saddle hypergradient.
+ * The piggyback estimator on a compute backend through its one `backend` option: the training
+ * set describes each sample (the one problem description, with the loss ½‖x − x†‖²) and the
+ * gpu.js backend (float32) runs it, agreeing with the float64 oracle within the float32 tolerance
+ * tier of the saddle hypergradient.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '@bilevel/core';
 import { relativeDistance } from '@bilevel/core/testing';
 import { PiggybackOracle, squaredError } from '@bilevel/hypergrad';
-import { GpuJsBackend, ReferenceBackend } from '@bilevel/kernels';
+import { GpuJsBackend, gpuJsSaddleParams } from '@bilevel/kernels';
 import { TrainingSet, models } from '@bilevel/models';
 
 const S = 16;
@@ -28,19 +29,16 @@ const tol = { epsilon: 1e-7, delta: 1e-7 };
 const reference = new PiggybackOracle({ model, loss: squaredError() }).evaluate(theta, [0, 1], tol);
 
 describe('PiggybackOracle with a compute backend', () => {
-  const gpu = GpuJsBackend.create({ mode: 'cpu' });
+  const gpu = GpuJsBackend.create({ mode: 'webasm' });
   afterAll(async () => (await gpu).dispose());
 
-  it('the model is declarative (single channel, zero boundary)', () => {
-    expect(model.saddleSpec?.(0)?.operator.kind).toBe('filters');
-  });
-
-  it('the float64 reference backend reproduces the float64 oracle', async () => {
-    const backend = new ReferenceBackend();
-    const r = await new PiggybackOracle({ model, loss: squaredError(), backend }).evaluateAsync(theta, [0, 1], tol);
-    expect(relativeDistance(r.gradient, reference.gradient)).toBeLessThan(1e-6);
-    expect(r.epsilon).toBeLessThanOrEqual(tol.epsilon);
-    expect(Number.isFinite(r.bound)).toBe(true);
+  it('the model describes its samples: the filter bank, the data term and the loss the oracle solves', () => {
+    const d = model.saddleSpec?.(0);
+    expect(d?.K).toMatchObject({ kind: 'filter-bank', inChannels: 1, outChannels: 3, kernelSize: 3, boundary: 'zero' });
+    expect(d?.g).toMatchObject({ kind: 'quadratic-fidelity', data: pairs[0]!.degraded, mu: 0 });
+    expect(d?.loss).toEqual({ kind: 'squared-error', reduction: 'sum' });
+    expect(d?.target).toEqual(pairs[0]!.target);
+    expect(gpuJsSaddleParams(d!, true)).toMatchObject({ planes: 3, groupSize: 1, lambda: 1, loss: { scale: 1 } });
   });
 
   it('the gpu.js backend (float32) agrees within the float32 tier (1e-4 relative)', async () => {
@@ -50,6 +48,10 @@ describe('PiggybackOracle with a compute backend', () => {
       delta: 1e-4,
     });
     expect(relativeDistance(r.gradient, reference.gradient)).toBeLessThan(1e-4);
-    expect(backend.mode).toBe('cpu');
+    // the float32 clip is exact at ±α (α = 1 here), so the host certificates of the float32
+    // iterates reach the tolerance instead of running to maxIterations
+    expect(r.epsilon).toBeLessThanOrEqual(1e-4);
+    expect(r.cost.iterations).toBeLessThan(2 * 3000);
+    expect(backend.mode).toBe('webasm');
   });
 });

@@ -16,7 +16,6 @@ import {
   type ParametricOperator,
   type ParametricSmooth,
   type SaddleModel,
-  type SaddleSpec,
   type Shape,
   type SmoothBoundConstants,
   type Vec,
@@ -58,10 +57,12 @@ export interface SaddleRegularizer {
   /** The lifted primal, when the saddle form acts on `(x, z)`. */
   readonly lifting?: Lifting;
   /**
-   * The declarative form of a denoising sample (`½‖x − b‖²`, no ridge) at the current θ, for the
-   * compute backends of `@bilevel/kernels`; absent when the model has none.
+   * Whether the denoising samples of this (unlifted) form are handed to compute backends: the
+   * training set then describes each one (`DeclarativeSaddleModel.saddleSpec`, the one problem
+   * description with the loss `½‖x − x†‖²`) for a `SaddleBackend` (the gpu.js backend of
+   * `@bilevel/kernels`) to run. Set by forms whose descriptions its kernels run.
    */
-  declarative?(data: Vec, target: Vec): SaddleSpec;
+  readonly declarative?: boolean;
 }
 
 /** The smooth form of a model: `R_θ` with its mixed derivatives and, when derived, MAID's bound constants. */

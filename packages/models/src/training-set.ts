@@ -8,6 +8,7 @@
 import {
   ValidationError,
   assertFinite,
+  describeSaddle,
   assertLength,
   shapeSize,
   type LinearOperator,
@@ -15,7 +16,7 @@ import {
   type DeclarativeSaddleModel,
   type SaddleModel,
   type SaddleSample,
-  type SaddleSpec,
+  type SaddleDescription,
   type SmoothModel,
   type SmoothSample,
   type Vec,
@@ -145,13 +146,16 @@ export class TrainingSet {
         },
       };
     });
-    const declarative = form.declarative && !lift && ridge === 0 ? form.declarative.bind(form) : undefined;
-    const saddleSpec = declarative
-      ? (i: number): SaddleSpec | undefined => {
-          const s = sampleAt(this.samples, i);
-          return s.forward ? undefined : declarative(s.degraded, s.clean);
-        }
-      : undefined;
+    // Denoising samples of a declarative form, described with the loss ½‖x − x†‖² for a compute backend.
+    const saddleSpec =
+      form.declarative && !lift
+        ? (i: number): SaddleDescription | undefined => {
+            const s = sampleAt(samples, i);
+            if (sampleAt(this.samples, i).forward) return undefined;
+            const d = describeSaddle({ K: form.K, g: s.g, fStar: form.fStar });
+            return d && { ...d, loss: { kind: 'squared-error', reduction: 'sum' }, target: s.target };
+          }
+        : undefined;
     return Object.assign(overSamples(m, samples), {
       K: form.K,
       fStar: form.fStar,

@@ -45,6 +45,10 @@ export {
 } from './piggyback.js';
 export { HuberTvKernel, type HuberTvParams, type HuberTvSums } from './wasm/huber-tv-kernel.js';
 export {
+  describedHuberConjugate,
+  describedQuadratic,
+  describedScale,
+  describedSquaredError,
   huberTvParams,
   registerBuiltinKernels,
   selectKernel,

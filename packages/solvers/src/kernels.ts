@@ -47,9 +47,11 @@ export interface FusedSaddleKernel {
   step(tau: number, sigma: number, theta: number): number;
   /**
    * Lemma 2 at `(x, y)` (objectives only with `gap`) and, for piggyback kernels, Lemma 3 at the
-   * pair; charges `cost` as the generic certificates would.
+   * pair, in the kernel's own sweeps; charges `cost` as the generic certificates would. Absent:
+   * the engine certifies the kernel's iterates with the generic certificates (in float64, from
+   * `Kx`, `Kᵀy` and `KX` computed by the problem's operator, charged to `cost`).
    */
-  certificate(cost: Cost, gap: boolean): { readonly saddle: SaddleCertificateParts; readonly deltaX: number; readonly deltaY: number };
+  certificate?(cost: Cost, gap: boolean): { readonly saddle: SaddleCertificateParts; readonly deltaX: number; readonly deltaY: number };
   /** Give the kernel's memory back for reuse (the views above must not be used afterwards). */
   release(): void;
 }
@@ -60,24 +62,44 @@ export type EngineAlgorithm = 'pdhg' | 'piggyback';
 /** A factory of fused kernels, as registered under {@link EngineAlgorithm}s. */
 export type FusedKernelFactory = (description: SaddleDescription) => FusedSaddleKernel;
 
-/** Which kernels a solver may use: `auto` (a fused `wasm-f64` kernel when one matches), or one backend. */
-export type KernelChoice = 'auto' | Extract<KernelBackend, 'wasm-f64' | 'js-f64'>;
+/**
+ * Which kernels a solver may use: `auto` (a fused `wasm-f64` kernel when one matches; never a
+ * float32 kernel), or one backend (`wasm-f64`, `gpujs-f32` require a matching registered kernel,
+ * `js-f64` is the generic composition).
+ */
+export type KernelChoice = 'auto' | KernelBackend;
+
+/** The backends `auto` tries, in order: exact (float64) fused kernels only. */
+const AUTO_BACKENDS: readonly KernelBackend[] = ['wasm-f64'];
+
+/**
+ * `K = s·B` with the `scaled` wrappers of a description stripped: the product `s` of their
+ * scales (finite, `> 0`) and the described base operator `B`, or `undefined`.
+ */
+export function describedScale(d: KindDescription): { readonly scale: number; readonly base: KindDescription } | undefined {
+  let scale = 1;
+  let base: KindDescription | undefined = d;
+  for (let s = asKind(base, 'scaled'); s; s = asKind(base, 'scaled')) {
+    scale *= s.scale;
+    base = s.base;
+  }
+  return scale > 0 && Number.isFinite(scale) ? { scale, base } : undefined;
+}
 
 /** The operator scale and the grid of `K = s∇` (Neumann), or `undefined` for another operator. */
 function scaledGradient(d: KindDescription): { scale: number; C: number; H: number; W: number } | undefined {
-  let scale = 1;
-  let k: KindDescription | undefined = d;
-  for (let s = asKind(k, 'scaled'); s; s = asKind(k, 'scaled')) {
-    scale *= s.scale;
-    k = s.base;
-  }
-  const g = asKind(k, 'gradient-2d');
-  if (!g || g.boundary !== 'neumann' || !(scale > 0) || !Number.isFinite(scale)) return undefined;
-  return { scale, C: g.channels, H: g.height, W: g.width };
+  const s = describedScale(d);
+  const g = s && asKind(s.base, 'gradient-2d');
+  if (!g || g.boundary !== 'neumann') return undefined;
+  return { scale: s.scale, C: g.channels, H: g.height, W: g.width };
 }
 
-/** `g = ½‖dx − b‖² + (μ/2)‖x‖²` with one constant `d` (identity or a constant diagonal) as `λ, c, γ`. */
-function constantQuadratic(d: KindDescription, n: number): Pick<HuberTvParams, 'lambda' | 'c' | 'constant'> | undefined {
+/**
+ * `g = ½‖dx − b‖² + (μ/2)‖x‖²` on `n` entries with one constant `d` (identity or a constant
+ * diagonal) as `λ = d² + μ`, `c = d·b` and `γ = ½‖b‖²` (`g(x) = (λ/2)‖x‖² − ⟨c, x⟩ + γ`), or
+ * `undefined` for another primal term.
+ */
+export function describedQuadratic(d: KindDescription, n: number): Pick<HuberTvParams, 'lambda' | 'c' | 'constant'> | undefined {
   const q = asKind(d, 'quadratic-fidelity');
   if (!q || q.operator || q.data.length !== n) return undefined;
   const w = q.diagonal ? q.diagonal[0]! : 1;
@@ -90,6 +112,29 @@ function constantQuadratic(d: KindDescription, n: number): Pick<HuberTvParams, '
 }
 
 /**
+ * `f*` a single-block Huber conjugate (or `L2InfBall`, `ε = 0`) on `size` entries: its radius
+ * `α`, smoothing `ε`, group size and whether it is the Huber conjugate, or `undefined`.
+ */
+export function describedHuberConjugate(
+  d: KindDescription,
+  size: number,
+): { readonly alpha: number; readonly epsilon: number; readonly groupSize: number; readonly huber: boolean } | undefined {
+  const huber = asKind(d, 'huber-conjugate');
+  const ball = asKind(d, 'l2-inf-ball');
+  const groups = huber ?? ball;
+  const alpha = huber ? huber.alpha : ball?.radius;
+  if (!groups || !alpha || groups.size !== size || alpha.length !== 1) return undefined;
+  return { alpha: alpha[0]!, epsilon: huber ? huber.epsilon[0]! : 0, groupSize: groups.groupSize, huber: huber !== undefined };
+}
+
+/** The squared-error loss `(c_ℓ/2)‖x − x†‖²` of a description on `n` entries as `c_ℓ` and `x†`, or `undefined`. */
+export function describedSquaredError(d: SaddleDescription, n: number): { readonly scale: number; readonly target: Vec } | undefined {
+  const loss = asKind(d.loss, 'squared-error');
+  if (!loss || !d.target || d.target.length !== n) return undefined;
+  return { scale: loss.reduction === 'mean' ? 1 / n : 1, target: d.target };
+}
+
+/**
  * The Huber-TV problem a description states, or `undefined`: `K = s∇` (Neumann), `g` a quadratic
  * with a constant curvature, `f*` a single-block Huber conjugate (or `L2InfBall`, `ε = 0`) grouped
  * per pixel and channel or per entry; with `piggyback` also a squared-error loss (Huber
@@ -99,19 +144,14 @@ export function huberTvParams(d: SaddleDescription, piggyback: boolean): HuberTv
   const K = scaledGradient(d.K);
   if (!K) return undefined;
   const N = K.C * K.H * K.W;
-  const g = constantQuadratic(d.g, N);
-  if (!g) return undefined;
-  const huber = asKind(d.fStar, 'huber-conjugate');
-  const ball = asKind(d.fStar, 'l2-inf-ball');
-  const groups = huber ?? ball;
-  if (!groups || groups.size !== 2 * N || (groups.groupSize !== 1 && groups.groupSize !== 2)) return undefined;
-  const alpha = huber ? huber.alpha : ball!.radius;
-  if (alpha.length !== 1) return undefined;
-  const params = { ...K, ...g, scale: K.scale, alpha: alpha[0]!, epsilon: huber ? huber.epsilon[0]! : 0, isotropic: groups.groupSize === 2 };
+  const g = describedQuadratic(d.g, N);
+  const f = describedHuberConjugate(d.fStar, 2 * N);
+  if (!g || !f || (f.groupSize !== 1 && f.groupSize !== 2)) return undefined;
+  const params = { ...K, ...g, alpha: f.alpha, epsilon: f.epsilon, isotropic: f.groupSize === 2 };
   if (!piggyback) return params;
-  const loss = asKind(d.loss, 'squared-error');
-  if (!huber || !loss || !d.target || d.target.length !== N) return undefined;
-  return { ...params, loss: { scale: loss.reduction === 'mean' ? 1 / N : 1, target: d.target } };
+  const loss = describedSquaredError(d, N);
+  if (!f.huber || !loss) return undefined;
+  return { ...params, loss };
 }
 
 /** {@link huberTvParams} remembered per description (the registry's `matches` and `create` both ask). */
@@ -195,8 +235,9 @@ export function registerBuiltinKernels(): void {
 
 /**
  * The fused kernel for `problem` (with the loss and target of a piggyback solve), or `null` for
- * the generic composition: `choice` `js-f64` never fuses, `wasm-f64` requires a match (a
- * `ValidationError` otherwise), `auto` fuses when a registered `wasm-f64` kernel matches.
+ * the generic composition: `choice` `js-f64` never fuses; `wasm-f64` or `gpujs-f32` require a
+ * registered kernel of that backend that matches (a `ValidationError` otherwise); `auto` fuses
+ * when a registered `wasm-f64` kernel matches — it never picks a float32 kernel.
  */
 export function selectKernel(
   algorithm: EngineAlgorithm,
@@ -206,12 +247,17 @@ export function selectKernel(
   if (choice === 'js-f64') return null;
   registerBuiltinKernels();
   const description = describeSaddle(problem);
-  const entry = kernelRegistry.find<FusedKernelFactory>(algorithm, description, ['wasm-f64']);
+  const entry = kernelRegistry.find<FusedKernelFactory>(algorithm, description, choice === 'auto' ? AUTO_BACKENDS : [choice]);
   if (entry) return entry.create(description!);
-  if (choice === 'wasm-f64') {
+  if (choice !== 'auto') {
+    const registered = kernelRegistry.list(algorithm).filter((k) => k.backend === choice);
+    const need =
+      choice === 'wasm-f64'
+        ? 'WebAssembly SIMD needed'
+        : 'register gpu.js kernels with `(await GpuJsBackend.create({ mode })).register()` of @bilevel/kernels';
     throw new ValidationError(
-      `no wasm-f64 kernel runs this ${algorithm} problem (registered: ${kernelRegistry.list(algorithm).map((k) => k.name).join(', ') || 'none'}; ` +
-        'WebAssembly SIMD needed); use backend auto or js-f64 for the generic composition',
+      `no ${choice} kernel runs this ${algorithm} problem (registered: ${registered.map((k) => k.name).join(', ') || 'none'}; ${need}); ` +
+        'use backend auto or js-f64 for the generic composition',
     );
   }
   return null;

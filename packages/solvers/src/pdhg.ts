@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  KERNEL_BACKENDS,
   ShapeError,
   parseOrThrow,
   shapeSize,
@@ -29,7 +30,7 @@ import { endPdhgStep, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, ty
 /** @internal zod schema of {@link PdhgOptions}. */
 export const pdhgOptionsSchema = pdhgStepOptionsSchema.extend({
   gap: z.boolean().default(true),
-  backend: z.enum(['auto', 'wasm-f64', 'js-f64']).default('auto'),
+  backend: z.enum(['auto', ...KERNEL_BACKENDS]).default('auto'),
 });
 
 /** Options of {@link Pdhg}: the step rule ({@link PdhgStepOptions}), certificate and kernel options. */
@@ -38,8 +39,9 @@ export interface PdhgOptions extends PdhgStepOptions {
   readonly gap?: boolean;
   /**
    * The kernel: `auto` (default) runs a fused `wasm-f64` kernel when one is registered for the
-   * problem's description (not with preconditioning), else the generic composition; `js-f64`
-   * always the generic composition; `wasm-f64` requires a fused kernel.
+   * problem's description (not with preconditioning), else the generic composition — never a
+   * float32 kernel; `js-f64` always the generic composition; `wasm-f64` or `gpujs-f32` require a
+   * registered fused kernel of that backend (gpu.js kernels register through `@bilevel/kernels`).
    */
   readonly backend?: KernelChoice;
 }
@@ -80,6 +82,11 @@ export interface PdhgWork {
   readonly fused: FusedSaddleKernel | null;
   /** The generic composition's data, or `null` with a fused kernel. */
   readonly generic: GenericPdhgWork | null;
+  /**
+   * Workspace of the generic certificate on a fused kernel's iterates (a kernel without its own
+   * certificate sweeps), else `null`.
+   */
+  readonly hostCertificate: SaddleCertificateWorkspace | null;
 }
 
 /**
@@ -163,8 +170,9 @@ export interface PdhgCertificate extends SaddleCertificate {
  * the stored `Kxⁿ`, so a step costs one `apply`, one `adjoint` and two prox calls
  * ({@link primalDualUpdate}), and `Kxⁿ`, `Kᵀyⁿ` are at hand for the certificates (which then cost
  * one more `apply` and `adjoint`). A fused kernel registered for the problem's description (the
- * WebAssembly Huber-TV kernel; `backend` option) runs the same iteration in one sweep over
- * its own memory, counted as the generic one.
+ * WebAssembly Huber-TV kernel, the gpu.js kernels of `@bilevel/kernels`; `backend` option) runs
+ * the same iteration over its own memory, counted as the generic one; a kernel without its own
+ * certificate sweeps is certified by the generic certificate on its iterates.
  *
  * `init(problem, warm)` copies any of `x, xPrev, y, w, v, tau, sigma, theta, tauLast, sigmaLast,
  * primalChange, iteration, cost, halt` present in `warm`: pass `{ x, y }` to warm-start a new
@@ -271,11 +279,12 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
       },
       pair: { xOld: x, xNew: xPrev, y, w, v, kx, kxNew: kxPrev, kty },
     };
-    return this.newState(x, xPrev, y, w, v, steps, { problem, steps, kernel: kernelInfo(null), fused: null, generic });
+    return this.newState(x, xPrev, y, w, v, steps, { problem, steps, kernel: kernelInfo(null), fused: null, generic, hostCertificate: null });
   }
 
   private fusedState(problem: SaddleProblem, steps: PdhgSteps, fused: FusedSaddleKernel): PdhgState {
-    return this.newState(fused.x, fused.xPrev, fused.y, null, null, steps, { problem, steps, kernel: kernelInfo(fused), fused, generic: null });
+    const hostCertificate = fused.certificate ? null : createSaddleCertificateWorkspace(problem);
+    return this.newState(fused.x, fused.xPrev, fused.y, null, null, steps, { problem, steps, kernel: kernelInfo(fused), fused, generic: null, hostCertificate });
   }
 
   private newState(x: Vec, xPrev: Vec, y: Vec, w: Vec | null, v: Vec | null, steps: PdhgSteps, work: PdhgWork): PdhgState {
@@ -371,15 +380,18 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
   /**
    * Certificate of the current iterate `(xⁿ, yⁿ)`: {@link saddleCertificate} with the stored
    * `Kxⁿ`, `Kᵀyⁿ` (one more `adjoint` for 6a, one `apply` for 6b, charged to `state.cost`), or the
-   * fused kernel's certificate sweeps, and the fixed-point residuals of {@link PdhgCertificate}.
+   * fused kernel's certificate sweeps (without them: {@link saddleCertificate} on its iterates,
+   * computing `Kxⁿ`, `Kᵀyⁿ`), and the fixed-point residuals of {@link PdhgCertificate}.
    */
   certificate(s: PdhgState): PdhgCertificate {
     const work = s.work;
     const { muG, muFStar, gap } = this.options;
     if (work.fused) {
-      const c = work.fused.certificate(s.cost, gap).saddle;
-      const base = saddleDistances({ ...c, muG: muG ?? c.muG, muFStar: muFStar ?? c.muFStar });
       const primalResidual = s.tauLast > 0 ? Math.sqrt(s.primalChange) / s.tauLast : Infinity;
+      const host = work.hostCertificate;
+      if (host) return { ...saddleCertificate(work.problem, s.x, s.y, host, { cost: s.cost, muG, muFStar, gap }), primalResidual, dualResidual: Infinity };
+      const c = work.fused.certificate!(s.cost, gap).saddle;
+      const base = saddleDistances({ ...c, muG: muG ?? c.muG, muFStar: muFStar ?? c.muFStar });
       return { ...base, primalResidual, dualResidual: Infinity };
     }
     const gw = work.generic!;

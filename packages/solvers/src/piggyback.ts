@@ -42,8 +42,9 @@ export interface PiggybackProblem extends SaddleProblem {
 export interface PiggybackOptions extends PdhgStepOptions {
   /**
    * The kernel: `auto` (default) runs a fused `wasm-f64` kernel when one is registered for the
-   * problem's description (the Huber-TV kernel), else the generic composition; `js-f64` always
-   * the generic composition; `wasm-f64` requires a fused kernel.
+   * problem's description (the Huber-TV kernel), else the generic composition — never a float32
+   * kernel; `js-f64` always the generic composition; `wasm-f64` or `gpujs-f32` require a
+   * registered fused kernel of that backend.
    */
   readonly backend?: KernelChoice;
   /**
@@ -89,6 +90,11 @@ export interface PiggybackWork extends PdhgWork {
   readonly adjoint: PiggybackAdjointWork | null;
   /** Workspace of the generic Lemma 2 certificate (`null` when a fused kernel certifies). */
   readonly saddleWork: SaddleCertificateWorkspace | null;
+  /**
+   * `KX` and the scratch of the generic Lemma 3 certificate on a fused kernel's iterates (a
+   * kernel without its own certificate sweeps, with the adjoint), else `null`.
+   */
+  readonly hostAdjoint: (AdjointCertificateWorkspace & { readonly KX: Vec }) | null;
 }
 
 /**
@@ -149,8 +155,10 @@ export function meetsTolerances(c: Certificate, tol: Tolerances): boolean {
  * Yⁿ⁺¹ = J_{σf*}(w)[Yⁿ + σK X̄ⁿ],   Xⁿ⁺¹ = J_{τg}(v)[Xⁿ − τ(KᵀYⁿ⁺¹ + ∇ℓ(xⁿ))],   X̄ = X + ϑ(X − X_prev)
  * ```
  * Steps must be constant (plain or linear scheme). A fused kernel registered for the description
- * of the problem and its loss (the WebAssembly Huber-TV kernel) runs the joint iteration and both
- * certificates in its own memory, counted as the generic composition. `init(problem, warm)` takes
+ * of the problem and its loss (the WebAssembly Huber-TV kernel, the gpu.js kernels of
+ * `@bilevel/kernels`) runs the joint iteration in its own memory, counted as the generic
+ * composition; with its own certificate sweeps (WebAssembly) it certifies too, else the generic
+ * certificates run on its iterates. `init(problem, warm)` takes
  * the PDHG warm start of {@link Pdhg} and `X`, `XPrev`, `Y` (each used when it has the right
  * length, else zero; `XPrev` defaults to `X`). `step` allocates nothing.
  */
@@ -185,12 +193,14 @@ export class Piggyback implements Solver<PiggybackProblem, PiggybackState, Piggy
     const XPrev = fused ? fused.XPrev : new Float64Array(this.withAdjoint ? n : 0);
     const Y = fused ? fused.Y : new Float64Array(this.withAdjoint ? m : 0);
     const adjoint = this.withAdjoint && !fused ? adjointWork(problem, base, X, XPrev, Y) : null;
+    const saddleWork = fused ? base.work.hostCertificate : createSaddleCertificateWorkspace(problem);
+    const hostAdjoint = fused && saddleWork && this.withAdjoint ? { ...adjointScratch(n, m), KX: new Float64Array(m) } : null;
     const state: PiggybackState = {
       ...base,
       X,
       XPrev,
       Y,
-      work: { ...base.work, problem, adjoint, saddleWork: fused ? null : createSaddleCertificateWorkspace(problem) },
+      work: { ...base.work, problem, adjoint, saddleWork, hostAdjoint },
     };
     if (this.withAdjoint) loadAdjoint(problem.K, state, adjoint, warm, state.cost);
     return state;
@@ -231,12 +241,22 @@ export class Piggyback implements Solver<PiggybackProblem, PiggybackState, Piggy
   certificate(s: PiggybackState): PiggybackCertificate {
     const w = s.work;
     if (s.halt) return divergedCertificate();
-    if (w.fused) {
+    if (w.fused?.certificate) {
       const c = w.fused.certificate(s.cost, false);
       return { ...saddleDistances(c.saddle), deltaX: c.deltaX, deltaY: c.deltaY };
     }
+    const ws = w.saddleWork!;
+    if (w.fused) {
+      // generic certificates on the kernel's iterates: K x, Kᵀy (into ws) and K X computed here
+      const c = saddleCertificate(w.problem, s.x, s.y, ws, { cost: s.cost, gap: false });
+      const a = w.hostAdjoint;
+      if (!a) return { ...c, deltaX: 0, deltaY: 0 };
+      w.problem.K.apply(s.X, a.KX);
+      s.cost.apply++;
+      return { ...c, ...adjointCertificate(w.problem, { x: s.x, y: s.y, kx: ws.kx, kty: ws.kty, X: s.X, Y: s.Y, KX: a.KX }, a, s.cost) };
+    }
     const gw = w.generic!;
-    const c = saddleCertificate(w.problem, s.x, s.y, w.saddleWork!, { kx: gw.kx, kty: gw.kty, cost: s.cost, gap: false });
+    const c = saddleCertificate(w.problem, s.x, s.y, ws, { kx: gw.kx, kty: gw.kty, cost: s.cost, gap: false });
     const d = w.adjoint
       ? adjointCertificate(w.problem, { x: s.x, y: s.y, kx: gw.kx, kty: gw.kty, X: s.X, Y: s.Y, KX: w.adjoint.kx }, w.adjoint, s.cost)
       : { deltaX: 0, deltaY: 0 };
@@ -259,6 +279,13 @@ function divergedCertificate(): PiggybackCertificate {
   return { distance: inf, epsX: inf, epsY: inf, primalStationarity: inf, dualStationarity: inf, gap: inf, primalObjective: NaN, dualObjective: NaN, deltaX: inf, deltaY: inf };
 }
 
+/** Fresh scratch of {@link adjointCertificate} for a domain of `n` and a range of `m` entries. */
+function adjointScratch(n: number, m: number): AdjointCertificateWorkspace {
+  const [gl, dom, d1, d2] = [0, 1, 2, 3].map(() => new Float64Array(n)) as [Vec, Vec, Vec, Vec];
+  const [ran, r1, r2] = [0, 1, 2].map(() => new Float64Array(m)) as [Vec, Vec, Vec];
+  return { gl, dom, ran, d1, d2, r1, r2 };
+}
+
 function adjointWork(problem: PiggybackProblem, base: PdhgState, X: Vec, XPrev: Vec, Y: Vec): PiggybackAdjointWork {
   const { g, fStar } = problem;
   const n = X.length;
@@ -266,8 +293,7 @@ function adjointWork(problem: PiggybackProblem, base: PdhgState, X: Vec, XPrev: 
   const kx = new Float64Array(m);
   const kxPrev = new Float64Array(m);
   const kty = new Float64Array(n);
-  const dom = new Float64Array(n);
-  const ran = new Float64Array(m);
+  const scratch = adjointScratch(n, m);
   // PDHG's prox inputs w, v are fixed arrays of its (generic) state, so the maps can close over them.
   const w = base.w!;
   const v = base.v!;
@@ -275,20 +301,14 @@ function adjointWork(problem: PiggybackProblem, base: PdhgState, X: Vec, XPrev: 
     kx,
     kxPrev,
     kty,
-    gl: new Float64Array(n),
-    dom,
-    ran,
-    d1: new Float64Array(n),
-    d2: new Float64Array(n),
-    r1: new Float64Array(m),
-    r2: new Float64Array(m),
+    ...scratch,
     maps: {
       dual: (t, sigma, out) => fStar.proxJvp(w, sigma, t, out),
       primal: (u, tau, out) => g.proxJvp(v, tau, u, out),
       dualDiagonal: null,
       primalDiagonal: null,
     },
-    pair: { xOld: X, xNew: XPrev, y: Y, w: ran, v: dom, kx, kxNew: kxPrev, kty },
+    pair: { xOld: X, xNew: XPrev, y: Y, w: scratch.ran, v: scratch.dom, kx, kxNew: kxPrev, kty },
   };
 }
 

@@ -5,10 +5,10 @@
  * channels. A kernel registered without cases here fails the suite.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng, kernelRegistry, type Loss, type SaddleProblem, type Vec } from '@bilevel/core';
+import { Rng, describeSaddle, kernelRegistry, type Loss, type SaddleProblem, type Vec } from '@bilevel/core';
 import { ExpScaledOperator, Gradient2D } from '@bilevel/operators';
 import { HuberConjugate, L2InfBall, QuadraticFidelity } from '@bilevel/prox';
-import { Pdhg, Piggyback, registerBuiltinKernels, type PdhgOptions, type PiggybackProblem } from '@bilevel/solvers';
+import { Pdhg, Piggyback, registerBuiltinKernels, type FusedKernelFactory, type PdhgOptions, type PiggybackProblem } from '@bilevel/solvers';
 
 const squared = (reduction: 'sum' | 'mean'): Loss => ({
   convex: true,
@@ -167,5 +167,73 @@ describe('fused kernels against the generic composition', () => {
     const unknownLoss = { ...problem, loss: { ...problem.loss, describe: undefined } };
     expect(new Piggyback().init(unknownLoss).work.kernel.backend).toBe('js-f64');
     expect(new Piggyback().init(problem).work.kernel.backend).toBe('wasm-f64');
+  });
+
+  it('a kernel without certificate sweeps is certified by the generic certificates on its iterates', () => {
+    // the Huber-TV kernel with its sweeps removed, registered as another backend
+    const { problem, b } = problemOf({ name: 'x', shape: [2, 7, 5], fStar: 'iso' }, 3);
+    const unregister = (['pdhg', 'piggyback'] as const).map((algorithm) => {
+      const builtin = kernelRegistry.find<FusedKernelFactory>(algorithm, describeSaddle(problem), ['wasm-f64'])!;
+      return kernelRegistry.register<FusedKernelFactory>({
+        name: 'huber-tv-uncertified',
+        algorithm,
+        backend: 'gpujs-f32',
+        matches: (d) => builtin.matches(d),
+        create: (d) => ({ ...builtin.create(d), certificate: undefined, info: { name: 'huber-tv-uncertified', backend: 'gpujs-f32' } }),
+      });
+    });
+    try {
+      const warm = { x: b, X: Float64Array.from(b, (v) => 0.1 * v) };
+      const pairs = [
+        [new Pdhg({ backend: 'js-f64' }), new Pdhg({ backend: 'gpujs-f32' }), [...CERTIFICATE_KEYS, 'primalResidual']],
+        [new Piggyback({ backend: 'js-f64' }), new Piggyback({ backend: 'gpujs-f32' }), [...CERTIFICATE_KEYS, 'deltaX', 'deltaY']],
+      ] as const;
+      for (const [genericSolver, hostSolver, keys] of pairs) {
+        const generic = genericSolver as Piggyback;
+        const host = hostSolver as Piggyback;
+        const gs = generic.init(problem, warm);
+        const hs = host.init(problem, warm);
+        expect(hs.work.kernel).toEqual({ name: 'huber-tv-uncertified', backend: 'gpujs-f32' });
+        for (let k = 1; k <= 50; k++) {
+          generic.step(gs);
+          host.step(hs);
+        }
+        const cg = generic.certificate(gs);
+        const ch = host.certificate(hs);
+        expect(Number.isFinite(ch.epsX) && Number.isFinite(ch.epsY)).toBe(true);
+        expectCertificates(ch, cg, keys);
+        // and the work of computing K x, Kᵀy (and K X) is charged on top of the generic certificate's
+        expect(hs.cost.apply).toBeGreaterThan(gs.cost.apply);
+      }
+      // without the adjoint the piggyback certificate has no Lemma 3 part
+      const loss = new Piggyback({ backend: 'gpujs-f32', adjoint: false });
+      const ls = loss.init(problem, { x: b });
+      loss.step(ls);
+      expect(loss.certificate(ls)).toMatchObject({ deltaX: 0, deltaY: 0 });
+    } finally {
+      for (const u of unregister) u();
+    }
+    expect(() => new Pdhg({ backend: 'gpujs-f32' }).init(problem)).toThrow(/no gpujs-f32 kernel runs this pdhg problem.*GpuJsBackend/);
+  });
+
+  it('auto never picks a float32 kernel, even one that matches everything', () => {
+    const { problem } = problemOf({ name: 'x', shape: [1, 5, 5], fStar: 'iso' }, 1);
+    const periodic = { ...problem, K: new Gradient2D({ channels: 1, height: 5, width: 5, boundary: 'periodic' }) };
+    const unregister = kernelRegistry.register<FusedKernelFactory>({
+      name: 'everything',
+      algorithm: 'pdhg',
+      backend: 'gpujs-f32',
+      matches: () => true,
+      create: () => {
+        throw new Error('auto must not create a float32 kernel');
+      },
+    });
+    try {
+      expect(new Pdhg().init(periodic).work.kernel.backend).toBe('js-f64');
+      expect(new Pdhg().init(problem).work.kernel.backend).toBe('wasm-f64');
+      expect(() => new Pdhg({ backend: 'gpujs-f32' }).init(periodic)).toThrow(/must not create/);
+    } finally {
+      unregister();
+    }
   });
 });

@@ -5,7 +5,7 @@
  * @module
  */
 import { decodeImage, prepareImage, psnr, type Image, type NamedImage } from '@bilevel/imaging';
-import { detectGpuMode, GpuJsBackend, type ComputeBackend } from '@bilevel/kernels';
+import { detectGpuMode, GpuJsBackend } from '@bilevel/kernels';
 import type { BackendInfo, FromWorker, ToWorker } from '../protocol.js';
 import { filtersOf, reconstruct, thetaNames, parseModelJson } from './model.js';
 import { TrainingSession } from './session.js';
@@ -20,7 +20,7 @@ let session: TrainingSession | undefined;
 let running = false;
 let budget = 0;
 let generation = 0;
-let gpu: ComputeBackend | undefined;
+let gpu: GpuJsBackend | undefined;
 let lastImage: Image | undefined;
 
 const post = (m: FromWorker): void => scope.postMessage(m);
@@ -51,7 +51,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const gen = ++generation;
   const clean = await imageFrom(m.source, m.maxSide);
   lastImage = clean.image;
-  let backend: ComputeBackend | undefined;
+  let backend: GpuJsBackend | undefined;
   if (m.backend === 'webgl') {
     const mode = await detectGpuMode();
     if (mode === null) throw new Error('no WebGL/WebGPU here: choose float64');

@@ -4,7 +4,7 @@
  * rising and the bound finite, pause/resume, the model downloaded as JSON and applied again, the
  * run downloaded as a CLI config that `bilevel train` trains to the page's θ (to 1e-8), the same θ
  * as the same code path in Node, FoE training on gpu.js WebGL in the worker, and the kernels
- * package's WebGL backend against its float64 reference within the float32 tiers. Screenshots and
+ * package's WebGL kernels against the float64 engine within the float32 tiers. Screenshots and
  * measurements go to test-artifacts/.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -174,13 +174,13 @@ describe('playground in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'foe-webgl.png'), fullPage: true });
   });
 
-  it('the kernels WebGL backend runs the Huber-TV PDHG and piggyback plans within the float32 tiers', async () => {
+  it('the kernels WebGL kernels run Huber-TV PDHG and piggyback within the float32 tiers (engine steps and resident pipelines)', async () => {
     await page.goto(`${browser.url}kernels.html`);
     await page.waitForFunction(() => (window as unknown as { __kernels?: unknown }).__kernels !== undefined, null, { timeout: 90_000 });
     const r = await page.evaluate(() => (window as unknown as { __kernels: unknown }).__kernels);
     metrics.kernels = r;
     await page.screenshot({ path: join(ARTIFACTS, 'kernels.png'), fullPage: true });
-    const k = r as { mode: string; cases: { mode: string; iterateError: number; hypergradientError: number | null; deviceHypergradientError: number | null }[] };
+    const k = r as { mode: string; cases: { mode: string; iterateError: number; hypergradientError: number | null; pipelineHypergradientError: number | null }[] };
     expect(k.mode).toMatch(/^webgl/);
     expect(k.cases).toHaveLength(4);
     for (const c of k.cases) {
@@ -189,7 +189,7 @@ describe('playground in Chromium', () => {
       expect(c.iterateError).toBeGreaterThan(0); // float32 really ran
     }
     // the PDHG-only cases have no hypergradient (NaN)
-    const grads = k.cases.flatMap((c) => [c.hypergradientError, c.deviceHypergradientError]).filter((v): v is number => v !== null && !Number.isNaN(v));
+    const grads = k.cases.flatMap((c) => [c.hypergradientError, c.pipelineHypergradientError]).filter((v): v is number => v !== null && !Number.isNaN(v));
     expect(grads).toHaveLength(4);
     for (const g of grads) expect(g).toBeLessThan(1e-4);
   });

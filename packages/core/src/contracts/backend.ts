@@ -1,50 +1,13 @@
 /**
- * Compute backends for the saddle-point lower level: a declarative problem description that a
- * backend (e.g. the gpu.js backend of `@bilevel/kernels`) can compile, and the asynchronous
- * contract the piggyback estimator accepts through its `backend` option.
+ * Compute backends for the saddle-point lower level: the asynchronous contract the piggyback
+ * estimator accepts through its `backend` option. A backend runs a problem given as its one
+ * description (`SaddleDescription`: the registered kinds of `K`, `g`, `f*` and the loss), as the
+ * kernel registry matches it (docs/architecture.md#kernels-and-backends).
  * @module
  */
 import type { Vec } from '../vec.js';
+import type { SaddleDescription } from './description.js';
 import type { SaddleModel } from './model.js';
-
-/**
- * A bank of `count` centred `k×k` filters applied as correlations to a single-channel image
- * (the `ConvFilterBank` convention of `@bilevel/operators`), `kernels` row-major `[count][k][k]`.
- */
-export interface SaddleFilterBank {
-  /** Filter coefficients, `count·k²` entries. */
-  readonly kernels: Float64Array;
-  /** Filter size `k` (odd). */
-  readonly kernelSize: number;
-  /** Number of filters. */
-  readonly count: number;
-  /** Boundary rule: zero padding or periodic wrap. */
-  readonly boundary: 'zero' | 'periodic';
-}
-
-/**
- * The declarative saddle problem `min_x max_y ⟨Kx, y⟩ + ½‖x − b‖² − f*(y)` with `K` the 2-D
- * forward-difference gradient (Neumann) or a filter bank, and `f*(y) = ε/(2α)‖y‖² + ι{‖y_j‖ ≤ α}`
- * (isotropic: per pixel over the dual channels; anisotropic: per entry).
- */
-export interface SaddleSpec {
-  /** Rows `H`. */
-  readonly height: number;
-  /** Columns `W`. */
-  readonly width: number;
-  /** The operator `K`. */
-  readonly operator: { readonly kind: 'gradient' } | ({ readonly kind: 'filters' } & SaddleFilterBank);
-  /** Radius `α > 0` of the dual constraint. */
-  readonly alpha: number;
-  /** Huber smoothing `ε ≥ 0`. */
-  readonly epsilon: number;
-  /** Couple the dual channels of a pixel. */
-  readonly isotropic: boolean;
-  /** The data `b` (`H·W` entries). */
-  readonly data: Vec;
-  /** The target `x†` of the loss `½‖x − x†‖²` (needed for the piggyback recursion). */
-  readonly target?: Vec;
-}
 
 /** PDHG + piggyback iterates of a backend run; `xPrev`, `XPrev` carry the over-relaxation. */
 export interface SaddleBackendState {
@@ -63,24 +26,28 @@ export interface SaddleBackendState {
 }
 
 /**
- * A backend that runs PDHG (+ piggyback) on a {@link SaddleSpec} with given constant steps,
- * keeping its state on the device between iterations and returning float64 copies.
+ * A backend that runs PDHG (+ piggyback, with the description's loss and target) on a described
+ * problem with given constant steps, keeping its state on the device between iterations and
+ * returning float64 copies (the gpu.js backend of `@bilevel/kernels`).
  */
 export interface SaddleBackend {
-  /** The mode that actually ran (`reference`, `cpu`, `webasm`, `webgpu`, …). */
+  /** The mode that actually ran (`cpu`, `webasm`, `webgl2`, `webgpu`, …). */
   readonly mode: string;
   /** Arithmetic precision of the backend. */
   readonly precision: 'float32' | 'float64';
   /** Run `iterations` steps from `warm` (exact continuation when `warm` is a previous result). */
   runSaddle(
-    spec: SaddleSpec,
+    problem: SaddleDescription,
     steps: { readonly tau: number; readonly sigma: number; readonly theta: number; readonly normK?: number },
     options: { readonly iterations: number; readonly piggyback?: boolean; readonly warm?: Partial<SaddleBackendState> },
   ): Promise<SaddleBackendState>;
 }
 
-/** A saddle model whose samples a {@link SaddleBackend} can run (`undefined`: not expressible). */
+/** A saddle model whose samples a {@link SaddleBackend} can run (`undefined`: not for backends). */
 export interface DeclarativeSaddleModel extends SaddleModel {
-  /** The declarative form of sample `i` at the current θ. */
-  saddleSpec(i: number): SaddleSpec | undefined;
+  /**
+   * The description of sample `i`'s problem at the current θ, with the loss `½‖x − x†‖²`
+   * (`squared-error`, sum) and its target.
+   */
+  saddleSpec(i: number): SaddleDescription | undefined;
 }

@@ -1,29 +1,28 @@
 /**
- * The gpu.js backend: the hot primitives as gpu.js kernels and the fused PDHG + piggyback
- * iteration as a compiled `gpu.createPipeline` plan whose state stays resident between
- * iterations (one upload and one readback per `runSaddle` call).
+ * The gpu.js backend: the hot primitives as gpu.js kernels, and the fused PDHG + piggyback kernel
+ * registered for the engine of `@bilevel/solvers` (`register`) or run in resident chunks
+ * (`runSaddle`, the `SaddleBackend` contract of `@bilevel/core`).
  * @module
  */
-import { assertLength, ValidationError, type Vec } from '@bilevel/core';
-import type { IConstantsThis } from 'gpu.js';
+import { assertLength, kernelRegistry, parseOrThrow, ValidationError, z, type SaddleBackend, type SaddleDescription, type Vec } from '@bilevel/core';
+import type { FusedKernelFactory } from '@bilevel/solvers';
 import {
   BackendUnavailableError,
   DisposedError,
+  GPUJS_MODES,
   SilentFallbackError,
-  type BackendMode,
   type BackendResources,
-  type ComputeBackend,
   type GpuJsMode,
   type HuberConjOptions,
   type RunSaddleOptions,
   type SaddleResult,
-  type SaddleState,
+  type SaddleSteps,
 } from '../backend.js';
-import { hypergradientSize, saddleLoss } from '../hypergradient.js';
-import { huberKappa } from '../reference/prox.js';
-import { assertSameLength, assertStateShape, finiteScalar, outArray, parseHuberOptions, prepareRun } from '../run.js';
-import { dualChannels, parseFilterBank, parseGrid, parseSaddleSpec, type SaddleFilterBank, type Grid, type SaddleSpec, type SaddleSteps } from '../spec.js';
+import { parseFilterBank, parseGrid, type FilterBank, type Grid } from '../grid.js';
+import { assertSameLength, finiteScalar, loadWarm, outArray, parseHuberOptions, parseRun } from '../run.js';
 import { noteCreated, noteDisposed } from './live.js';
+import { gpuJsSaddleParams } from './params.js';
+import { GpuJsSaddleKernel, type SaddleDevice } from './saddle.js';
 import {
   GPU,
   GPU_MODES,
@@ -40,7 +39,7 @@ import * as src from './sources.js';
 
 /** Options of {@link GpuJsBackend.create}. */
 export interface GpuJsBackendOptions {
-  /** The gpu.js mode to run in; `gpu` means any GPU mode gpu.js picks (webgpu is not auto-picked by gpu.js). */
+  /** The gpu.js mode to run in; `gpu`: any GPU mode (`webgpu` when an adapter answers, else the GL mode gpu.js picks). */
   readonly mode: GpuJsMode | 'gpu';
   /** Accept gpu.js running another mode than requested (default false: {@link SilentFallbackError}). */
   readonly allowFallback?: boolean;
@@ -53,28 +52,45 @@ export interface GpuJsBackendOptions {
   readonly pipelineCache?: number;
 }
 
+const optionsSchema = z.strictObject({
+  mode: z.enum([...GPUJS_MODES, 'gpu']),
+  allowFallback: z.boolean().default(false),
+  threads: z.boolean().default(true),
+  pipelineCache: z.number().int().positive().default(4),
+});
+
 type Scalar = number;
 type KernelArg = ReturnType<typeof input> | Float32Array | Scalar;
 
+/** `κ = 1/(1 + σε/α)`, the scaling of the quadratic part of the Huber conjugate's prox. */
+function huberKappa(o: Pick<HuberConjOptions, 'sigma' | 'alpha' | 'epsilon'>): number {
+  return 1 / (1 + (o.sigma * o.epsilon) / o.alpha);
+}
+
 /**
- * {@link ComputeBackend} on gpu.js 2.24 (`cpu`, `webasm`, `webgpu`, `headlessgl`, `webgl2`,
- * `webgl`). Float32 storage everywhere (`cpu` computes in float64 between float32 stores,
- * `webasm` and the GPU modes in float32).
+ * The gpu.js 2.24 backend (`cpu`, `webasm`, `webgpu`, `headlessgl`, `webgl2`, `webgl`): float32
+ * storage everywhere (`cpu` computes in float64 between float32 stores, `webasm` and the GPU
+ * modes in float32). Inputs and outputs are channel-first, row-major `Float64Array`s (`[C, H, W]`);
+ * methods write into `out` when given (else into a fresh array), never mutate their inputs
+ * (`out` must not alias one), and return Promises (WebGPU has no synchronous readback).
  *
- * Kernels are compiled once per shape and cached; `runSaddle` compiles the whole loop of
- * `iterations` fused iterations into one gpu.js pipeline plan (cached per problem structure
- * and iteration count), so a fixed chunk size compiles once. Every kernel call and pipeline
- * run is checked for gpu.js's silent fallback (a kernel swapped to `cpu`): an error unless
- * `allowFallback`, else recorded in {@link GpuJsBackend.fallbacks} and reported by `mode`.
+ * Its fused PDHG + piggyback kernel runs a described problem (see {@link GpuJsBackend.register}):
+ * one step at a time for the engine of `@bilevel/solvers`, or `iterations` at a time as one
+ * compiled pipeline plan with the state resident on the device ({@link GpuJsBackend.runSaddle}).
+ * Kernels compile once per shape and are cached; plans are cached per problem structure and
+ * iteration count (so run in fixed-size chunks). Every kernel call and pipeline run is checked
+ * for gpu.js's silent fallback (a kernel swapped to `cpu`): an error unless `allowFallback`, else
+ * recorded in {@link GpuJsBackend.fallbacks} and reported by `mode`.
  */
-export class GpuJsBackend implements ComputeBackend {
+export class GpuJsBackend implements SaddleBackend {
   /** Always `float32`. */
   readonly precision = 'float32' as const;
   /** Fallbacks that happened and were allowed, one message each. */
   readonly fallbacks: string[] = [];
-  private observed: BackendMode;
+  private observed: GpuJsMode;
   private readonly kernels = new Map<string, KernelShortcut>();
   private readonly pipelines = new Map<string, PipelineShortcut>();
+  private readonly registrations = new Set<() => void>();
 
   private gpuRef: GPU | null;
 
@@ -94,7 +110,7 @@ export class GpuJsBackend implements ComputeBackend {
 
   /** The gpu.js instance (released, so collectable, by {@link GpuJsBackend.dispose}). */
   private get gpu(): GPU {
-    if (!this.gpuRef) throw new DisposedError('the gpu.js backend was disposed; create a new one with selectBackend()');
+    if (!this.gpuRef) throw new DisposedError('the gpu.js backend was disposed; create a new one with GpuJsBackend.create()');
     return this.gpuRef;
   }
 
@@ -105,13 +121,12 @@ export class GpuJsBackend implements ComputeBackend {
    * {@link SilentFallbackError} unless `allowFallback`.
    */
   static async create(options: GpuJsBackendOptions): Promise<GpuJsBackend> {
-    const { mode, allowFallback = false, threads = true, pipelineCache = 4 } = options;
-    if (!Number.isInteger(pipelineCache) || pipelineCache < 1) {
-      throw new ValidationError(`GpuJsBackend options: pipelineCache must be an integer ≥ 1, got ${pipelineCache}`);
+    const { mode: requested, allowFallback, threads, pipelineCache } = parseOrThrow(optionsSchema, options, 'GpuJsBackend options');
+    if (requested === 'webgpu' && !(await isModeAvailable('webgpu'))) {
+      throw new BackendUnavailableError("gpu.js mode 'webgpu': no WebGPU adapter answered (navigator.gpu missing or requestAdapter() returned null); run the float64 engine (backend js-f64) or another mode");
     }
-    if (mode === 'webgpu' && !(await isModeAvailable('webgpu'))) {
-      throw new BackendUnavailableError("gpu.js mode 'webgpu': no WebGPU adapter answered (navigator.gpu missing or requestAdapter() returned null); use selectBackend() to fall back to the float64 reference");
-    }
+    // gpu.js's own 'gpu' mode never picks webgpu; try it first
+    const mode = requested === 'gpu' && (await isModeAvailable('webgpu')) ? 'webgpu' : requested;
     let gpu: GPU;
     try {
       gpu = new GPU({ mode });
@@ -123,17 +138,17 @@ export class GpuJsBackend implements ComputeBackend {
     if (ran === 'unknown' || (!acceptable && !allowFallback)) {
       void gpu.destroy();
       throw new SilentFallbackError(
-        `gpu.js was asked for mode '${mode}' but chose '${ran}' (its silent fallback); pass allowFallback: true to accept '${ran}', or select 'reference'`,
+        `gpu.js was asked for mode '${mode}' but chose '${ran}' (its silent fallback); pass allowFallback: true to accept '${ran}', or run the float64 engine (backend js-f64)`,
       );
     }
     noteCreated();
-    const backend = new GpuJsBackend(gpu, ran as GpuJsMode, mode, allowFallback, threads, pipelineCache);
+    const backend = new GpuJsBackend(gpu, ran as GpuJsMode, requested, allowFallback, threads, pipelineCache);
     if (!acceptable) backend.fallbacks.push(`requested '${mode}', gpu.js chose '${ran}'`);
     return backend;
   }
 
   /** The mode that ran the last computation (the chosen mode before any; see {@link GpuJsBackend.fallbacks}). */
-  get mode(): BackendMode {
+  get mode(): GpuJsMode {
     return this.observed;
   }
 
@@ -146,7 +161,7 @@ export class GpuJsBackend implements ComputeBackend {
   // plumbing
 
   private live(what: string): void {
-    if (this.gpuRef === null) throw new DisposedError(`${what}: the gpu.js backend was disposed; create a new one with selectBackend()`);
+    if (this.gpuRef === null) throw new DisposedError(`${what}: the gpu.js backend was disposed; create a new one with GpuJsBackend.create()`);
   }
 
   private observe(ran: GpuJsMode | 'unknown', what: string, reason: string | null): void {
@@ -162,8 +177,17 @@ export class GpuJsBackend implements ComputeBackend {
     this.observed = ran;
   }
 
-  /** The kernel cached under `key`, compiled on first use. */
-  private kernel(key: string, source: string, output: number[], constants: Record<string, number>): KernelShortcut {
+  /**
+   * The kernel cached under `key`, compiled on first use; `asyncMode` (default: on `webgl2` and
+   * `webgpu`) makes its calls return Promises.
+   */
+  private kernel(
+    key: string,
+    source: string,
+    output: number[],
+    constants: Record<string, number>,
+    asyncMode = this.chosenMode === 'webgl2' || this.chosenMode === 'webgpu',
+  ): KernelShortcut {
     let k = this.kernels.get(key);
     if (!k) {
       k = this.gpu.createKernel(source, {
@@ -172,7 +196,7 @@ export class GpuJsBackend implements ComputeBackend {
         // never 'unsigned': it packs each float into RGBA8 on the GL backends (gpu.js #479, #659)
         precision: 'single',
         // v3-shaped calls where readback is genuinely asynchronous; the rest resolve synchronously
-        asyncMode: this.chosenMode === 'webgl2' || this.chosenMode === 'webgpu',
+        asyncMode,
       });
       this.kernels.set(key, k);
     }
@@ -250,7 +274,7 @@ export class GpuJsBackend implements ComputeBackend {
   // -------------------------------------------------------------------------------------------
   // primitives
 
-  /** {@inheritDoc ComputeBackend.gradient} */
+  /** `out = Dx`, the forward-difference gradient (Neumann), `[2, H, W]`, x-differences first. */
   async gradient(x: Vec, grid: Grid, out?: Vec): Promise<Vec> {
     this.live('gradient');
     const { height: H, width: W } = parseGrid(grid);
@@ -261,7 +285,7 @@ export class GpuJsBackend implements ComputeBackend {
     return o;
   }
 
-  /** {@inheritDoc ComputeBackend.divergence} */
+  /** `out = div p = −Dᵀp` of `p ∈ [2, H, W]` (Neumann: the last differences are dropped). */
   async divergence(p: Vec, grid: Grid, out?: Vec): Promise<Vec> {
     this.live('divergence');
     const { height: H, width: W } = parseGrid(grid);
@@ -273,14 +297,14 @@ export class GpuJsBackend implements ComputeBackend {
   }
 
   /** Refuses a disposed backend for the filter-bank primitive `op`, then parses its grid and bank. */
-  private filterCall(op: string, grid: Grid, bank: SaddleFilterBank): { H: number; W: number; f: ReturnType<typeof parseFilterBank> } {
+  private filterCall(op: string, grid: Grid, bank: FilterBank): { H: number; W: number; f: ReturnType<typeof parseFilterBank> } {
     this.live(op);
     const g = parseGrid(grid);
     return { H: g.height, W: g.width, f: parseFilterBank(bank, g) };
   }
 
-  /** {@inheritDoc ComputeBackend.filterApply} */
-  async filterApply(x: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec> {
+  /** `out = Kx` for a filter bank, `[count, H, W]`. */
+  async filterApply(x: Vec, grid: Grid, bank: FilterBank, out?: Vec): Promise<Vec> {
     const { H, W, f } = this.filterCall('filterApply', grid, bank);
     assertLength('filterApply x', x, H * W);
     const o = outArray('filterApply out', out, f.count * H * W);
@@ -295,8 +319,8 @@ export class GpuJsBackend implements ComputeBackend {
     return o;
   }
 
-  /** {@inheritDoc ComputeBackend.filterAdjoint} */
-  async filterAdjoint(y: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec> {
+  /** `out = Kᵀy` for a filter bank, `[H, W]`. */
+  async filterAdjoint(y: Vec, grid: Grid, bank: FilterBank, out?: Vec): Promise<Vec> {
     const { H, W, f } = this.filterCall('filterAdjoint', grid, bank);
     assertLength('filterAdjoint y', y, f.count * H * W);
     const o = outArray('filterAdjoint out', out, H * W);
@@ -312,8 +336,11 @@ export class GpuJsBackend implements ComputeBackend {
     return o;
   }
 
-  /** {@inheritDoc ComputeBackend.filterParamGrad} */
-  async filterParamGrad(x: Vec, y: Vec, grid: Grid, bank: SaddleFilterBank, out?: Vec): Promise<Vec> {
+  /**
+   * `out = ∇_k ⟨K_k x, y⟩`, the parameter correlation
+   * `out[c,a,b] = Σ_{i,j} y[c,i,j] · x̃[i + a − r, j + b − r]` (`count·k²` entries, tree-reduced).
+   */
+  async filterParamGrad(x: Vec, y: Vec, grid: Grid, bank: FilterBank, out?: Vec): Promise<Vec> {
     const { H, W, f } = this.filterCall('filterParamGrad', grid, bank);
     const n = H * W;
     assertLength('filterParamGrad x', x, n);
@@ -329,7 +356,7 @@ export class GpuJsBackend implements ComputeBackend {
     return o;
   }
 
-  /** {@inheritDoc ComputeBackend.proxQuadratic} */
+  /** `out = prox_{τg}(v) = (v + τb)/(1 + τ)` for `g = ½‖· − b‖²`. */
   async proxQuadratic(v: Vec, b: Vec, tau: number, out?: Vec): Promise<Vec> {
     this.live('proxQuadratic');
     assertSameLength('proxQuadratic v, b', v, b);
@@ -339,7 +366,7 @@ export class GpuJsBackend implements ComputeBackend {
     return o;
   }
 
-  /** {@inheritDoc ComputeBackend.proxQuadraticJvp} */
+  /** `out = D prox_{τg} · dv = dv/(1 + τ)`. */
   async proxQuadraticJvp(dv: Vec, tau: number, out?: Vec): Promise<Vec> {
     this.live('proxQuadraticJvp');
     const o = outArray('proxQuadraticJvp out', out, dv.length);
@@ -348,7 +375,10 @@ export class GpuJsBackend implements ComputeBackend {
     return o;
   }
 
-  /** {@inheritDoc ComputeBackend.proxHuberConj} */
+  /**
+   * `out = prox_{σf*}(w)` for the Huber conjugate: `q = w/(1 + σε/α)`, then clip to `[−α, α]`
+   * (anisotropic) or scale each pixel's channel vector by `min(1, α/‖q_p‖)` (isotropic).
+   */
   async proxHuberConj(w: Vec, options: HuberConjOptions, out?: Vec): Promise<Vec> {
     this.live('proxHuberConj');
     const opt = parseHuberOptions(options, w);
@@ -366,7 +396,10 @@ export class GpuJsBackend implements ComputeBackend {
     return o;
   }
 
-  /** {@inheritDoc ComputeBackend.proxHuberConjJvp} */
+  /**
+   * `out = D prox_{σf*}(w) · dw`: `κ·dw` where inactive and `0` where clipped (anisotropic);
+   * `κ(α/‖q‖)(dw − q⟨q, dw⟩/‖q‖²)` on active pixels (isotropic), `κ = 1/(1 + σε/α)`.
+   */
   async proxHuberConjJvp(w: Vec, dw: Vec, options: HuberConjOptions, out?: Vec): Promise<Vec> {
     this.live('proxHuberConjJvp');
     assertSameLength('proxHuberConjJvp w, dw', w, dw);
@@ -388,7 +421,7 @@ export class GpuJsBackend implements ComputeBackend {
     return o;
   }
 
-  /** {@inheritDoc ComputeBackend.axpby} */
+  /** `out = a·x + b·y`. */
   async axpby(a: number, x: Vec, b: number, y: Vec, out?: Vec): Promise<Vec> {
     this.live('axpby');
     assertSameLength('axpby x, y', x, y);
@@ -398,7 +431,7 @@ export class GpuJsBackend implements ComputeBackend {
     return o;
   }
 
-  /** {@inheritDoc ComputeBackend.dot} */
+  /** `⟨x, y⟩` by a tree reduction. */
   async dot(x: Vec, y: Vec): Promise<number> {
     this.live('dot');
     assertSameLength('dot x, y', x, y);
@@ -411,153 +444,115 @@ export class GpuJsBackend implements ComputeBackend {
     return (await this.reduce(`dot|${n}`, partial, nb, 1, false, fx, fy, 'dot'))[0]!;
   }
 
-  /** {@inheritDoc ComputeBackend.sumOfSquares} */
+  /** `‖x‖²` by a tree reduction. */
   async sumOfSquares(x: Vec): Promise<number> {
     return this.dot(x, x);
   }
 
   // -------------------------------------------------------------------------------------------
-  // the fused iteration
+  // the registered fused kernel
 
-  /** The compiled plan of `iterations` fused iterations for this problem structure. */
-  private saddlePipeline(spec: SaddleSpec, streams: number, iterations: number): Promise<PipelineShortcut> {
-    const { height: H, width: W, isotropic } = spec;
-    const C = dualChannels(spec);
-    const op = spec.operator;
-    const shape = op.kind === 'gradient' ? 'gradient' : `filters|${op.count}|${op.kernelSize}|${op.boundary}`;
-    const base = `${W}x${H}|${shape}|${isotropic ? 'iso' : 'aniso'}|S${streams}`;
-    const constants = { iterations };
-    const threads = this.threads;
-    if (op.kind === 'gradient') {
-      const dual = this.kernel(`dualGradient|${base}`, src.dualGradientSource(isotropic), [W, H, 2 * streams], { W, H });
-      const primal = this.kernel(`primalGradient|${W}x${H}|S${streams}`, src.primalGradientSource(), [W, H, streams], { W, H });
-      return this.pipeline(`saddle|${base}|${iterations}`, () =>
-        this.gpu.createPipeline(
-          function (this: { constants: IConstantsThis }, D0: unknown, P0: unknown, Q0: unknown, B: unknown, sigma: unknown, theta: unknown, kappa: unknown, alpha: unknown, tau: unknown) {
-            let D = D0;
-            let P = P0;
-            let Q = Q0;
-            for (let it = 0; it < Number(this.constants.iterations); it++) {
-              D = dual(D, P, Q, sigma, theta, kappa, alpha);
-              const next = primal(P, D, B, tau);
-              Q = P;
-              P = next;
-            }
-            return { D, P, Q };
-          },
-          { constants, threads },
-        ),
-      );
-    }
-    const ks = op.kernelSize;
-    const fc = { W, H, C, ks, r: (ks - 1) / 2 };
-    const pre = this.kernel(`dualFiltersPre|${base}`, src.dualFiltersPreSource(op.boundary), [W, H, streams * C], fc);
-    const prox = this.kernel(`dualProx|${base}`, src.dualProxSource(isotropic), [W, H, streams * C], { W, H, C });
-    const primal = this.kernel(`primalFilters|${base}`, src.primalFiltersSource(op.boundary), [W, H, streams], fc);
-    return this.pipeline(`saddle|${base}|${iterations}`, () =>
-      this.gpu.createPipeline(
-        function (
-          this: { constants: IConstantsThis },
-          D0: unknown,
-          P0: unknown,
-          Q0: unknown,
-          B: unknown,
-          k: unknown,
-          sigma: unknown,
-          theta: unknown,
-          kappa: unknown,
-          alpha: unknown,
-          tau: unknown,
-        ) {
-          let D = D0;
-          let P = P0;
-          let Q = Q0;
-          for (let it = 0; it < Number(this.constants.iterations); it++) {
-            D = prox(pre(D, P, Q, k, sigma, theta), kappa, alpha);
-            const next = primal(P, D, B, k, tau);
-            Q = P;
-            P = next;
-          }
-          return { D, P, Q };
-        },
-        { constants, threads },
-      ),
-    );
-  }
-
-  /** {@inheritDoc ComputeBackend.runSaddle} */
-  async runSaddle(specIn: SaddleSpec, stepsIn: SaddleSteps, options: RunSaddleOptions): Promise<SaddleResult> {
-    this.live('runSaddle');
-    const { spec, steps, iterations, piggyback, state } = prepareRun(specIn, stepsIn, options);
-    const { height: H, width: W } = spec;
-    const n = H * W;
-    const C = dualChannels(spec);
-    const S = piggyback ? 2 : 1;
-    const D0 = new Float32Array(S * C * n);
-    const P0 = new Float32Array(S * n);
-    const Q0 = new Float32Array(S * n);
-    const B = new Float32Array(2 * n);
-    D0.set(state.y);
-    P0.set(state.x);
-    Q0.set(state.xPrev);
-    B.set(spec.data);
-    if (piggyback) {
-      D0.set(state.Y, C * n);
-      P0.set(state.X, n);
-      Q0.set(state.XPrev, n);
-      B.set(spec.target!, n);
-    }
-    const kappa = huberKappa({ sigma: steps.sigma, alpha: spec.alpha, epsilon: spec.epsilon });
-    const p = await this.saddlePipeline(spec, S, iterations);
-    const head: KernelArg[] = [input(D0, [W, H, S * C]), input(P0, [W, H, S]), input(Q0, [W, H, S]), input(B, [W, H, 2])];
-    const tail: KernelArg[] = [steps.sigma, steps.theta, kappa, spec.alpha];
-    const args = spec.operator.kind === 'gradient' ? [...head, ...tail, steps.tau] : [...head, new Float32Array(spec.operator.kernels), ...tail, steps.tau];
-    const res = (await this.runPipeline(p, 'runSaddle', ...args)) as { D: unknown; P: unknown; Q: unknown };
-    const D = new Float64Array(S * C * n);
-    const P = new Float64Array(S * n);
-    const Q = new Float64Array(S * n);
-    flattenInto(res.D, D);
-    flattenInto(res.P, P);
-    flattenInto(res.Q, Q);
-    const x = P.slice(0, n);
-    const target = spec.target;
+  /**
+   * What the fused saddle kernels need of this backend. Their kernels are synchronous except on
+   * `webgpu` (no synchronous readback), where only pipelines run them.
+   */
+  private device(): SaddleDevice {
     return {
-      x,
-      y: D.slice(0, C * n),
-      X: piggyback ? P.slice(n) : state.X,
-      Y: piggyback ? D.slice(C * n) : state.Y,
-      xPrev: Q.slice(0, n),
-      XPrev: piggyback ? Q.slice(n) : state.XPrev,
-      iterations,
-      piggyback,
-      mode: this.observed,
-      executor: p.executorKind,
-      ...(target ? { loss: saddleLoss(target, x) } : {}),
+      mode: this.chosenMode,
+      kernel: (key, source, output, constants) => this.kernel(key, source, output, constants, this.chosenMode === 'webgpu'),
+      call: (k, what, ...args) => {
+        const r: unknown = k(...(args as never[]));
+        this.observe(modeOfShortcut(k), what, k.kernel.fallbackReason);
+        return r;
+      },
+      pipeline: (key, fn, constants) => this.pipeline(key, () => this.gpu.createPipeline(fn as never, { constants, threads: this.threads })),
+      run: (p, what, ...args) => this.runPipeline(p, what, ...(args as KernelArg[])),
     };
   }
 
-  /** {@inheritDoc ComputeBackend.hypergradient} */
-  async hypergradient(specIn: SaddleSpec, state: SaddleState): Promise<Float64Array> {
-    this.live('hypergradient');
-    const spec = parseSaddleSpec(specIn);
-    assertStateShape('hypergradient', spec, state);
-    const n = spec.height * spec.width;
-    const g = new Float64Array(hypergradientSize(spec));
-    const op = spec.operator;
-    if (op.kind === 'filters') {
-      const a = await this.filterParamGrad(state.X, state.y, spec, op);
-      const b = await this.filterParamGrad(state.x, state.Y, spec, op);
-      for (let t = 0; t < g.length; t++) g[t] = a[t]! + b[t]!;
-      return g;
+  /**
+   * The fused kernel of this backend for a described problem (PDHG, or with `adjoint` the
+   * piggyback iteration), or `undefined` when it does not run it (see {@link gpuJsSaddleParams}).
+   */
+  private saddleKernel(description: SaddleDescription, adjoint: boolean): GpuJsSaddleKernel | undefined {
+    const params = gpuJsSaddleParams(description, adjoint);
+    return params ? new GpuJsSaddleKernel(this.device(), params, adjoint) : undefined;
+  }
+
+  /**
+   * Run `iterations` PDHG iterations of a described problem with constant steps — with the
+   * piggyback recursion alongside (docs/math/piggyback.md#the-piggyback-recursion) when
+   * `piggyback` (default: the description has a loss and a target) — on this backend's fused
+   * kernel (the one {@link GpuJsBackend.register} registers) as one compiled pipeline: one
+   * upload, the state resident on the device, one readback. The `SaddleBackend` contract of
+   * `@bilevel/core`, which `PiggybackOracle.evaluateAsync` drives in chunks with its certificates
+   * on the host; a chunked run (`warm` = the previous result) reproduces an uninterrupted one
+   * exactly. The steps are the caller's (`pdhgSteps` of `@bilevel/solvers`); with `normK` they
+   * are checked against `τσ‖K‖² ≤ 1`.
+   * @throws ValidationError when the kernels do not run the problem, or naming a bad step, option or warm entry
+   */
+  async runSaddle(problem: SaddleDescription, steps: SaddleSteps, options: RunSaddleOptions): Promise<SaddleResult> {
+    this.live('runSaddle');
+    const run = parseRun(steps, options);
+    const piggyback = run.piggyback ?? (problem.loss !== undefined && problem.target !== undefined);
+    const kernel = this.saddleKernel(problem, piggyback);
+    if (!kernel) {
+      throw new ValidationError(
+        piggyback && gpuJsSaddleParams(problem, false)
+          ? 'runSaddle: the piggyback needs a squared-error loss and its target in the description, and the problem must be one the gpu.js kernels run (see GpuJsBackend.register); pass piggyback: false for PDHG alone'
+          : 'runSaddle: the gpu.js kernels do not run this problem (they run K = s∇ (Neumann) or s times a single-channel zero/periodic filter bank, a quadratic g with constant curvature, a single-block Huber conjugate or ball); solve it with Pdhg of @bilevel/solvers',
+      );
     }
-    const dX = await this.gradient(state.X, spec);
-    const dx = await this.gradient(state.x, spec);
-    for (let d = 0; d < 2; d++) {
-      const s = d * n;
-      const e = s + n;
-      g[d] = (await this.dot(dX.subarray(s, e), state.y.subarray(s, e))) + (await this.dot(dx.subarray(s, e), state.Y.subarray(s, e)));
-    }
-    return g;
+    const it = kernel.iterates;
+    const given = loadWarm(it, options.warm, it.x.length, it.y.length);
+    const { tau, sigma, theta } = run.steps;
+    const executor = await kernel.run(run.iterations, tau, sigma, theta);
+    const adjoint = piggyback ? it : given;
+    return {
+      x: it.x.slice(),
+      y: it.y.slice(),
+      xPrev: it.xPrev.slice(),
+      X: adjoint.X.slice(),
+      Y: adjoint.Y.slice(),
+      XPrev: adjoint.XPrev.slice(),
+      iterations: run.iterations,
+      piggyback,
+      mode: this.observed,
+      executor,
+    };
+  }
+
+  /**
+   * Register this backend's fused PDHG and piggyback kernels in the kernel registry of
+   * `@bilevel/core` (backend `gpujs-f32`, name `gpujs-<mode>`), so `Pdhg` and `Piggyback` of
+   * `@bilevel/solvers` run them with `backend: 'gpujs-f32'` (never with `auto`). They match
+   * `K = s∇` (Neumann, any number of channels) or `s` times a single-channel zero/periodic filter
+   * bank, `g` a quadratic with constant curvature, `f*` a single-block Huber conjugate (or the
+   * ball) over groups of dual planes, and for the piggyback a squared-error loss. Not on
+   * `webgpu` (its kernels cannot answer synchronously). Returns the function that removes them;
+   * {@link GpuJsBackend.dispose} removes them too.
+   */
+  register(): () => void {
+    this.live('register');
+    const removers = (['pdhg', 'piggyback'] as const).map((algorithm) =>
+      kernelRegistry.register<FusedKernelFactory>({
+        name: `gpujs-${this.chosenMode}`,
+        algorithm,
+        backend: 'gpujs-f32',
+        matches: (d) => this.gpuRef !== null && this.chosenMode !== 'webgpu' && gpuJsSaddleParams(d, algorithm === 'piggyback') !== undefined,
+        create: (d) => {
+          const k = this.saddleKernel(d, algorithm === 'piggyback');
+          if (!k) throw new ValidationError(`gpujs-f32 kernel: the gpu.js kernels do not run this ${algorithm} problem`);
+          return k.fused();
+        },
+      }),
+    );
+    const unregister = (): void => {
+      for (const remove of removers) remove();
+      this.registrations.delete(unregister);
+    };
+    this.registrations.add(unregister);
+    return unregister;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -578,6 +573,7 @@ export class GpuJsBackend implements ComputeBackend {
   async dispose(): Promise<void> {
     const gpu = this.gpuRef;
     if (gpu === null) return;
+    for (const unregister of [...this.registrations]) unregister();
     const pipelines = [...this.pipelines.values()];
     this.pipelines.clear();
     this.kernels.clear();

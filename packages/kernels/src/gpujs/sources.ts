@@ -9,7 +9,7 @@
  * a SIMD (webasm) or GPU backend ever reads outside an array.
  * @module
  */
-import type { FilterBoundary } from '../spec.js';
+import type { FilterBoundary } from '../grid.js';
 
 /** Guard of `α/‖q‖` and `⟨q,u⟩/‖q‖²` at `q = 0` (float32-representable). */
 const TINY = '1e-30';
@@ -153,55 +153,31 @@ export function proxHuberIsoJvpSource(): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The fused PDHG + piggyback iteration. State: D = [y; Y] ∈ [W, H, S·C], P = [x; X] and the
-// previous Q = [xPrev; XPrev] ∈ [W, H, S], B = [b; x†] ∈ [W, H, 2]; S = 2 streams with the
-// piggyback, 1 without. x̄ = P + θ(P − Q) is formed on the fly.
+// The fused PDHG (+ piggyback) iteration of the registered gpu.js kernels (src/gpujs/saddle.ts):
+// one iteration is `pre` (w = y + σK x̄ for each stream), `prox` (y⁺ = Π(κw), with the
+// piggyback Y⁺ = DΠ(κw)·κu) and `primal` (x⁺ = (x − τKᵀy⁺ + τc)/(1 + τλ), with the piggyback
+// X⁺ = (X − τ(KᵀY⁺ + c_ℓ(x − x†)))/(1 + τλ)). State: the dual stack D = [y; Y] ∈ [W, H, S·P],
+// the image stack X = [x; X] and the previous one Q ∈ [W, H, S·C], B = [c; x†] ∈ [W, H, 2C]; S = 2
+// streams with the piggyback, 1 without; x̄ = X + θ(X − Q) is formed on the fly. `K = s·B`: the
+// scale enters as `σs` and `τs`.
 
 /**
- * The dual step and its piggyback for the gradient, fused (both difference directions are
- * recomputed per thread): output `[W, H, 2S]`, channels `0,1` = `y⁺`, `2,3` = `Y⁺`.
+ * `w = D + σs·∇x̄` for the gradient of a `C`-channel image: output `[W, H, S·2C]`, plane
+ * `z = s·2C + d·C + c` the difference in direction `d` (0: x, 1: y) of channel `c` of stream `s`.
  */
-export function dualGradientSource(isotropic: boolean): string {
-  const common = `function (D, P, Q, sigma, theta, kappa, alpha) { ${head} const z = this.thread.z;
-  const jp = Math.min(j + 1, W - 1); const ip = Math.min(i + 1, H - 1);
-  const mx = Math.min(1, W - 1 - j); const my = Math.min(1, H - 1 - i);
-  const x00 = P[0][i][j] + theta * (P[0][i][j] - Q[0][i][j]);
-  const x01 = P[0][i][jp] + theta * (P[0][i][jp] - Q[0][i][jp]);
-  const x10 = P[0][ip][j] + theta * (P[0][ip][j] - Q[0][ip][j]);
-  const q0 = kappa * (D[0][i][j] + sigma * mx * (x01 - x00));
-  const q1 = kappa * (D[1][i][j] + sigma * my * (x10 - x00));`;
-  const adjoint = `const X00 = P[1][i][j] + theta * (P[1][i][j] - Q[1][i][j]);
-  const X01 = P[1][i][jp] + theta * (P[1][i][jp] - Q[1][i][jp]);
-  const X10 = P[1][ip][j] + theta * (P[1][ip][j] - Q[1][ip][j]);
-  const u0 = kappa * (D[2][i][j] + sigma * mx * (X01 - X00));
-  const u1 = kappa * (D[3][i][j] + sigma * my * (X10 - X00));`;
-  if (isotropic) {
-    return `${common}
-  const s2 = q0 * q0 + q1 * q1; const nq = Math.sqrt(s2); const s = Math.min(1, alpha / Math.max(nq, ${TINY}));
-  if (z < 1) { return s * q0; }
-  if (z < 2) { return s * q1; }
-  ${adjoint}
-  let act = 0; if (nq > alpha) { act = 1; }
-  const proj = act * (q0 * u0 + q1 * u1) / Math.max(s2, ${TINY});
-  if (z < 3) { return s * (u0 - proj * q0); }
-  return s * (u1 - proj * q1); }`;
-  }
-  return `${common}
-  if (z < 1) { return Math.min(alpha, Math.max(-alpha, q0)); }
-  if (z < 2) { return Math.min(alpha, Math.max(-alpha, q1)); }
-  ${adjoint}
-  let keep0 = 1; if (q0 > alpha || q0 < -alpha) { keep0 = 0; }
-  let keep1 = 1; if (q1 > alpha || q1 < -alpha) { keep1 = 0; }
-  if (z < 3) { return keep0 * u0; }
-  return keep1 * u1; }`;
+export function gradientPreSource(): string {
+  return `function (D, P, Q, sigmaK, theta) { ${head} const z = this.thread.z; const C = this.constants.C;
+  const s = Math.floor(z / (2 * C)); const r = z - s * 2 * C; const d = Math.floor(r / C); const pl = s * C + r - d * C;
+  const ni = Math.min(i + d, H - 1); const nj = Math.min(j + 1 - d, W - 1);
+  let m = 0; if (d < 1) { if (j < W - 1) { m = 1; } } else { if (i < H - 1) { m = 1; } }
+  const x0 = P[pl][i][j] + theta * (P[pl][i][j] - Q[pl][i][j]);
+  const x1 = P[pl][ni][nj] + theta * (P[pl][ni][nj] - Q[pl][ni][nj]);
+  return D[z][i][j] + sigmaK * m * (x1 - x0); }`;
 }
 
-/**
- * The dual pre-prox point for a filter bank: `w = y + σKx̄` (channels `< C`) and
- * `u = Y + σKX̄` (channels `≥ C`), output `[W, H, S·C]`.
- */
-export function dualFiltersPreSource(boundary: FilterBoundary): string {
-  return `function (D, P, Q, k, sigma, theta) { ${head} const z = this.thread.z; const C = this.constants.C;
+/** `w = D + σs·Kx̄` for a single-channel bank of `P` filters: output `[W, H, S·P]`. */
+export function filtersPreSource(boundary: FilterBoundary): string {
+  return `function (D, P, Q, k, sigmaK, theta) { ${head} const z = this.thread.z; const C = this.constants.P;
   const ks = this.constants.ks; const r = this.constants.r;
   let s = 0; if (z >= C) { s = 1; } const c = z - s * C;
   let acc = 0;
@@ -210,51 +186,53 @@ export function dualFiltersPreSource(boundary: FilterBoundary): string {
     const pv = P[s][si][sj];
     acc += m * k[(c * ks + a) * ks + b] * (pv + theta * (pv - Q[s][si][sj]));
   } }
-  return D[z][i][j] + sigma * acc; }`;
+  return D[z][i][j] + sigmaK * acc; }`;
 }
 
 /**
- * The dual prox and its piggyback JVP on the pre-prox point `V = [w; u] ∈ [W, H, S·C]`:
- * `y⁺ = Π_α(κw)`, `Y⁺ = DΠ_α(κw)·κu`, output `[W, H, S·C]`.
+ * `y⁺ = Π_α(κw)` and `Y⁺ = DΠ_α(κw)·κu` on `V = [w; u] ∈ [W, H, S·P]`: with `grouped`, the
+ * projection onto the `α`-ball of each group of `G` planes `R = P/G` apart and its Jacobian
+ * `κ(α/‖q‖)(u − q⟨q, u⟩/‖q‖²)` on active groups, `κu` on inactive ones; else (`G = 1`) the clip
+ * to `[−α, α]` (exact at the bounds) and `κu` or `0`.
  */
-export function dualProxSource(isotropic: boolean): string {
-  if (isotropic) {
-    return `function (V, kappa, alpha) { ${head} const z = this.thread.z; const C = this.constants.C;
-  let s2 = 0; for (let d = 0; d < C; d++) { const q = kappa * V[d][i][j]; s2 += q * q; }
-  const nq = Math.sqrt(s2); const s = Math.min(1, alpha / Math.max(nq, ${TINY}));
-  if (z < C) { return s * kappa * V[z][i][j]; }
-  let qu = 0; for (let d = 0; d < C; d++) { qu += kappa * V[d][i][j] * kappa * V[C + d][i][j]; }
+export function proxSource(grouped: boolean): string {
+  if (!grouped) {
+    return `function (V, kappa, alpha) { ${head} const z = this.thread.z; const P = this.constants.P;
+  if (z < P) { return Math.min(alpha, Math.max(-alpha, kappa * V[z][i][j])); }
+  const q = kappa * V[z - P][i][j]; let keep = 1; if (q > alpha || q < -alpha) { keep = 0; }
+  return keep * kappa * V[z][i][j]; }`;
+  }
+  return `function (V, kappa, alpha) { ${head} const z = this.thread.z;
+  const P = this.constants.P; const G = this.constants.G; const R = this.constants.R;
+  let s = 0; if (z >= P) { s = 1; } const p = z - s * P; const g0 = p - Math.floor(p / R) * R;
+  let s2 = 0; for (let t = 0; t < G; t++) { const q = kappa * V[g0 + t * R][i][j]; s2 += q * q; }
+  const nq = Math.sqrt(s2); const sc = Math.min(1, alpha / Math.max(nq, ${TINY}));
+  if (s < 1) { return sc * kappa * V[z][i][j]; }
+  let qu = 0; for (let t = 0; t < G; t++) { qu += kappa * V[g0 + t * R][i][j] * kappa * V[P + g0 + t * R][i][j]; }
   let act = 0; if (nq > alpha) { act = 1; }
   const proj = act * qu / Math.max(s2, ${TINY});
-  return s * (kappa * V[z][i][j] - proj * kappa * V[z - C][i][j]); }`;
-  }
-  return `function (V, kappa, alpha) { ${head} const z = this.thread.z; const C = this.constants.C;
-  if (z < C) { return Math.min(alpha, Math.max(-alpha, kappa * V[z][i][j])); }
-  const q = kappa * V[z - C][i][j]; let keep = 1; if (q > alpha || q < -alpha) { keep = 0; }
-  return keep * kappa * V[z][i][j]; }`;
+  return sc * (kappa * V[z][i][j] - proj * kappa * V[p][i][j]); }`;
 }
 
-/**
- * The primal step and its piggyback for the gradient (`Kᵀ = −div`): output `[W, H, S]`,
- * `x⁺ = (x + τ div y + τb)/(1+τ)`, `X⁺ = (X + τ div Y − τ(x − x†))/(1+τ)`.
- */
-export function primalGradientSource(): string {
-  return `function (P, D, B, tau) { ${head} const z = this.thread.z;
-  const jm = Math.max(j - 1, 0); const im = Math.max(i - 1, 0); const c0 = 2 * z;
-  const div = Math.min(1, W - 1 - j) * D[c0][i][j] - Math.min(1, j) * D[c0][i][jm] + Math.min(1, H - 1 - i) * D[c0 + 1][i][j] - Math.min(1, i) * D[c0 + 1][im][j];
-  if (z < 1) { return (P[0][i][j] + tau * div + tau * B[0][i][j]) / (1 + tau); }
-  return (P[1][i][j] + tau * div - tau * (P[0][i][j] - B[1][i][j])) / (1 + tau); }`;
+/** The primal step (and its piggyback) for the gradient of a `C`-channel image (`Kᵀ = −s·div`): output `[W, H, S·C]`. */
+export function gradientPrimalSource(): string {
+  return `function (P, Y, B, tau, tauK, lambda, lossScale) { ${head} const z = this.thread.z; const C = this.constants.C;
+  let s = 0; if (z >= C) { s = 1; } const c = z - s * C; const px = s * 2 * C + c; const py = px + C;
+  const jm = Math.max(j - 1, 0); const im = Math.max(i - 1, 0);
+  const div = Math.min(1, W - 1 - j) * Y[px][i][j] - Math.min(1, j) * Y[px][i][jm] + Math.min(1, H - 1 - i) * Y[py][i][j] - Math.min(1, i) * Y[py][im][j];
+  if (s < 1) { return (P[c][i][j] + tauK * div + tau * B[c][i][j]) / (1 + tau * lambda); }
+  return (P[z][i][j] + tauK * div - tau * lossScale * (P[c][i][j] - B[C + c][i][j])) / (1 + tau * lambda); }`;
 }
 
-/** The primal step and its piggyback for a filter bank (`Kᵀ` = full convolution): output `[W, H, S]`. */
-export function primalFiltersSource(boundary: FilterBoundary): string {
-  return `function (P, D, B, k, tau) { ${head} const z = this.thread.z; const C = this.constants.C;
+/** The primal step (and its piggyback) for a single-channel bank (`Kᵀ` = the full convolution): output `[W, H, S]`. */
+export function filtersPrimalSource(boundary: FilterBoundary): string {
+  return `function (P, Y, B, k, tau, tauK, lambda, lossScale) { ${head} const z = this.thread.z; const C = this.constants.P;
   const ks = this.constants.ks; const r = this.constants.r;
   let acc = 0;
   for (let c = 0; c < C; c++) { for (let a = 0; a < ks; a++) { for (let b = 0; b < ks; b++) {
     let si = i - a + r; let sj = j - b + r; ${boundaryCode(boundary)}
-    acc += m * k[(c * ks + a) * ks + b] * D[z * C + c][si][sj];
+    acc += m * k[(c * ks + a) * ks + b] * Y[z * C + c][si][sj];
   } } }
-  if (z < 1) { return (P[0][i][j] - tau * acc + tau * B[0][i][j]) / (1 + tau); }
-  return (P[1][i][j] - tau * (acc + P[0][i][j] - B[1][i][j])) / (1 + tau); }`;
+  if (z < 1) { return (P[0][i][j] - tauK * acc + tau * B[0][i][j]) / (1 + tau * lambda); }
+  return (P[1][i][j] - tauK * acc - tau * lossScale * (P[0][i][j] - B[1][i][j])) / (1 + tau * lambda); }`;
 }

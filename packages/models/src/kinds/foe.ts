@@ -14,7 +14,7 @@
  * MAID's bound ({@link fieldsOfExpertsBoundConstants}), so MAID trains it.
  * @module
  */
-import { ValidationError, nrm2, z, type Rng, type SaddleSpec } from '@bilevel/core';
+import { ValidationError, nrm2, z, type Rng } from '@bilevel/core';
 import { ConvFilterBank } from '@bilevel/operators';
 import { HuberConjugate } from '@bilevel/prox';
 import { thetaLayout, type ThetaLayout } from '../layout.js';
@@ -173,20 +173,8 @@ export const foe = defineModelKind({
     if (o.potential === 'huber') {
       const K = new ConvFilterBank({ inChannels: C, outChannels: o.filters, height: H, width: W, kernelSize: o.filterSize, boundary: o.boundary });
       const fStar = new HuberConjugate({ shape: K.range, alpha: 1, epsilon: o.huber });
-      // Single-channel zero/periodic filter banks have a declarative form for compute backends.
-      const declarative =
-        C === 1 && (o.boundary === 'zero' || o.boundary === 'periodic')
-          ? (data: Float64Array, target: Float64Array): SaddleSpec => ({
-              height: H,
-              width: W,
-              operator: { kind: 'filters', kernels: Float64Array.from(K.params), kernelSize: o.filterSize, count: o.filters, boundary: o.boundary as 'zero' | 'periodic' },
-              alpha: 1,
-              epsilon: o.huber,
-              isotropic: false,
-              data,
-              target,
-            })
-          : undefined;
+      // Single-channel zero/periodic filter banks: the gpu.js kernels of @bilevel/kernels run their samples.
+      const declarative = C === 1 && (o.boundary === 'zero' || o.boundary === 'periodic');
       return makeModel({
         kind: 'foe',
         options: o,
@@ -194,7 +182,7 @@ export const foe = defineModelKind({
         layout,
         params: K.params,
         setParams: (theta) => K.setParams(theta),
-        saddle: { K, fStar, f: fStar.conjugate(), trainable: true, ...(declarative ? { declarative } : {}) },
+        saddle: { K, fStar, f: fStar.conjugate(), trainable: true, declarative },
         projections,
         formula: `Σᵢ Σₚ Huber_ε((kᵢ ⋆ x)ₚ), ε = ${o.huber} (${what}, saddle form K = filter bank)`,
       });
