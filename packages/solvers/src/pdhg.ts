@@ -23,7 +23,7 @@ import {
 import { saddleCertificate, createSaddleCertificateWorkspace, saddleDistances, type SaddleCertificate, type SaddleCertificateWorkspace } from './certificate.js';
 import { assertSameSize, copyWarm, copyWarmScalars, norm2, proxDiagonalOf, type DiagonalProximable } from './internal.js';
 import { kernelInfo, selectKernel, type EngineAlgorithm, type FusedSaddleKernel, type KernelChoice } from './kernels.js';
-import { primalDualUpdate, type PrimalDualArrays, type PrimalDualMaps } from './primal-dual.js';
+import { primalDualUpdate, proxSteps, type PrimalDualArrays, type PrimalDualMaps, type PrimalDualSteps } from './primal-dual.js';
 import { endPdhgStep, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, type PdhgSteps } from './steps.js';
 
 /** @internal zod schema of {@link PdhgOptions}. */
@@ -60,6 +60,8 @@ export interface GenericPdhgWork {
   cert: SaddleCertificateWorkspace | null;
   /** The maps of the update: `prox_{σf*}`, `prox_{τg}` and their diagonal forms. */
   readonly maps: PrimalDualMaps;
+  /** The halves of the update built from `maps` (and the step vectors). */
+  readonly steps: PrimalDualSteps;
   /** The arrays of the update (references pointed at the current ones before each step). */
   readonly pair: PrimalDualArrays;
 }
@@ -256,6 +258,12 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
     const kx = new Float64Array(m);
     const kxPrev = new Float64Array(m);
     const kty = new Float64Array(n);
+    const maps: PrimalDualMaps = {
+      dual: (wi, sig, out) => fStar.prox(wi, sig, out),
+      primal: (vj, t, out) => g.prox(vj, t, out),
+      dualDiagonal: proxDiagFStar,
+      primalDiagonal: proxDiagG,
+    };
     const generic: GenericPdhgWork = {
       kx,
       kxPrev,
@@ -263,12 +271,8 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
       tauVec,
       sigmaVec,
       cert: null,
-      maps: {
-        dual: (wi, sig, out) => fStar.prox(wi, sig, out),
-        primal: (vj, t, out) => g.prox(vj, t, out),
-        dualDiagonal: proxDiagFStar,
-        primalDiagonal: proxDiagG,
-      },
+      maps,
+      steps: proxSteps(maps, tauVec, sigmaVec),
       pair: { xOld: x, xNew: xPrev, y, w, v, kx, kxNew: kxPrev, kty },
     };
     return this.newState(x, xPrev, y, w, v, steps, { problem, steps, kernel: kernelInfo(null), fused: null, generic });
@@ -341,6 +345,8 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
     if (fused) {
       change = fused.step(tau, sigma, s.theta);
       s.primalChange = change;
+      s.x = fused.x;
+      s.xPrev = fused.xPrev;
     } else {
       const gw = work.generic!;
       const a = gw.pair;
@@ -349,7 +355,7 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
       a.xNew = s.xPrev;
       a.kx = gw.kx;
       a.kxNew = gw.kxPrev;
-      change = primalDualUpdate(work.problem.K, gw.maps, a, tau, sigma, s.theta, null, gw.tauVec, gw.sigmaVec);
+      change = primalDualUpdate(work.problem.K, gw.steps, a, tau, sigma, s.theta, null);
       s.x = a.xNew;
       s.xPrev = a.xOld;
       gw.kx = a.kxNew;

@@ -1,0 +1,397 @@
+/**
+ * The fused kernel of saddle problems with a separable Huber dual term (Fields of Experts with a
+ * filter bank `K`): PDHG, or PDHG with its piggyback adjoint, over one stacked pair `[x; X]`,
+ * `[y; Y]`, so that every iteration is one {@link primalDualUpdate} — the update PDHG and the
+ * generic adjoint run — with one sweep per half over both members of the pair and `K` applied to
+ * both members in one call; the certificates of Lemma 2 and Lemma 3 in a few sweeps.
+ * @module
+ */
+import { type Cost, type KernelInfo, type LinearOperator, type Vec } from '@bilevel/core';
+import type { SaddleCertificateParts } from './certificate.js';
+import { norm2 } from './internal.js';
+import type { FusedSaddleKernel } from './kernels.js';
+import { primalDualUpdate, type PrimalDualArrays, type PrimalDualSteps } from './primal-dual.js';
+
+/**
+ * A problem of the kernel: `g(x) = (λ/2)‖x‖² − ⟨c, x⟩ + γ` (`γ = constant`), any `K` with `n`
+ * inputs and `m` outputs, `f*(y) = Σ_i (ε/(2α)) y_i² + ι{|y_i| ≤ α}` (the conjugate of
+ * `f = α Huber_ε`, entry by entry), and for the piggyback the loss `(c_ℓ/2)‖x − x†‖²`.
+ */
+export interface SeparableHuberParams {
+  /** `n`: entries of `x`. */
+  readonly n: number;
+  /** `m`: entries of `y`. */
+  readonly m: number;
+  /** `λ`: the curvature of `g` (its strong convexity). */
+  readonly lambda: number;
+  /** `c`: the linear term of `g` (`n` entries). */
+  readonly c: Vec;
+  /** `γ`: the constant of `g`. */
+  readonly constant: number;
+  /** The weight `α` of the Huber function (the radius of the dual constraint). */
+  readonly alpha: number;
+  /** Its smoothing `ε > 0`. */
+  readonly epsilon: number;
+  /** The loss of the piggyback: `c_ℓ` and the target. */
+  readonly loss?: { readonly scale: number; readonly target: Vec };
+}
+
+/** A stacked array of one or two members and views of them. */
+interface Stack {
+  /** The whole array (`count·size` entries). */
+  readonly all: Vec;
+  /** The first member (`x`, `y`, `Kx`, …). */
+  readonly top: Vec;
+  /** The second member (the adjoint's; empty in a stack of one). */
+  readonly bottom: Vec;
+}
+
+function stack(size: number, count: number): Stack {
+  const all = new Float64Array(size * count);
+  return { all, top: all.subarray(0, size), bottom: count > 1 ? all.subarray(size) : new Float64Array(0) };
+}
+
+/** The distance from the boundary `|y_i| = α` within which the dual constraint counts as active (as the generic min-norm rule). */
+const ACTIVE_BAND = 1e-10;
+
+/**
+ * One instance of the kernel for a problem (see {@link SeparableHuberParams}) and its operator:
+ * PDHG, or with `adjoint` the piggyback iteration (arXiv 2412.06436 §3.2) on the stack
+ * `[x; X]`, `[y; Y]`:
+ * ```
+ * w = y + σK x̄,  y⁺ = prox_{σf*}(w),  Y⁺ = J_{σf*}(w)[Y + σK X̄]     (one sweep)
+ * x⁺ = prox_{τg}(x − τKᵀy⁺),  X⁺ = J_{τg}[X − τ(KᵀY⁺ + ∇ℓ(x))]       (one sweep)
+ * ```
+ * through {@link primalDualUpdate} with `K` applied to both members at once; `Kx`, `KX`, `Kᵀy`
+ * are kept for the certificates as on the generic composition. The iterates are the kernel's
+ * arrays: `x`, `xPrev`, `X`, `XPrev` exchange theirs every step (read them after each step).
+ */
+export class SeparableHuberKernel implements FusedSaddleKernel {
+  readonly info: KernelInfo = { name: 'filter-bank', backend: 'wasm-f64' };
+  private readonly count: number;
+  /** `[x; X]` now and before (exchanged every step). */
+  private xs: [Stack, Stack];
+  /** `[y; Y]`. */
+  private readonly ys: Stack;
+  /** `[Kx; KX]` now and before (exchanged with `xs`). */
+  private kxs: [Stack, Stack];
+  /** `[Kᵀy; KᵀY]`. */
+  private readonly kty: Stack;
+  /** The update's arrays (pointed at the current stacks before each step). */
+  private readonly arrays: PrimalDualArrays;
+  private readonly steps: PrimalDualSteps;
+  /** `K` on a stack: each member through `K` (see {@link SeparableHuberKernel.applyEach}). */
+  private readonly stacked: LinearOperator;
+  /** Whether `Kx`, `Kx_prev`, `Kᵀy` are those of the current iterates (not after a warm start). */
+  private synced = false;
+  /** Certificate scratch: domain and range stacks. */
+  private readonly d: [Stack, Stack];
+  private readonly r: [Stack, Stack];
+
+  /**
+   * @param K the operator (applied through its own `apply` / `adjoint`)
+   * @param p the problem
+   * @param adjoint run the piggyback iteration (needs `p.loss`)
+   */
+  constructor(
+    private readonly K: LinearOperator,
+    readonly p: SeparableHuberParams,
+    adjoint: boolean,
+  ) {
+    if (adjoint && !p.loss) throw new TypeError('SeparableHuberKernel: the piggyback iteration needs the loss');
+    const { n, m } = p;
+    const count = (this.count = adjoint ? 2 : 1);
+    this.xs = [stack(n, count), stack(n, count)];
+    this.ys = stack(m, count);
+    this.kxs = [stack(m, count), stack(m, count)];
+    this.kty = stack(n, count);
+    this.d = [stack(n, 2), stack(n, 2)];
+    this.r = [stack(m, 2), stack(m, 2)];
+    const empty = new Float64Array(0);
+    this.arrays = { xOld: this.xs[0].all, xNew: this.xs[1].all, y: this.ys.all, w: empty, v: empty, kx: this.kxs[0].all, kxNew: this.kxs[1].all, kty: this.kty.all };
+    this.steps = adjoint ? this.pairSteps() : this.singleSteps();
+    const views = new Map<Vec, Stack>();
+    for (const s of [...this.xs, this.ys, ...this.kxs, this.kty]) views.set(s.all, s);
+    const each = (f: (a: Vec, b: Vec) => unknown) => (a: Vec, b: Vec) => {
+      const sa = views.get(a)!;
+      const sb = views.get(b)!;
+      f(sa.top, sb.top);
+      if (this.count > 1) f(sa.bottom, sb.bottom);
+      return b;
+    };
+    this.stacked = { domain: K.domain, range: K.range, apply: each((a, b) => K.apply(a, b)), adjoint: each((a, b) => K.adjoint(a, b)) };
+  }
+
+  /** `xⁿ`. */
+  get x(): Vec {
+    return this.xs[0].top;
+  }
+
+  /** `xⁿ⁻¹`. */
+  get xPrev(): Vec {
+    return this.xs[1].top;
+  }
+
+  /** `yⁿ`. */
+  get y(): Vec {
+    return this.ys.top;
+  }
+
+  /** `Xⁿ` (empty without the adjoint). */
+  get X(): Vec {
+    return this.xs[0].bottom;
+  }
+
+  /** `Xⁿ⁻¹`. */
+  get XPrev(): Vec {
+    return this.xs[1].bottom;
+  }
+
+  /** `Yⁿ`. */
+  get Y(): Vec {
+    return this.ys.bottom;
+  }
+
+  /** `Kx`, `Kx_prev`, `Kᵀy` of the current iterates (after a warm start wrote into them). */
+  private sync(): void {
+    if (this.synced) return;
+    this.stacked.apply(this.xs[0].all, this.kxs[0].all);
+    this.stacked.apply(this.xs[1].all, this.kxs[1].all);
+    this.stacked.adjoint(this.ys.all, this.kty.all);
+    this.synced = true;
+  }
+
+  step(tau: number, sigma: number, theta: number): number {
+    this.sync();
+    const a = this.arrays;
+    const [now, before] = this.xs;
+    const [kNow, kBefore] = this.kxs;
+    a.xOld = now.all;
+    a.xNew = before.all;
+    a.kx = kNow.all;
+    a.kxNew = kBefore.all;
+    const change = primalDualUpdate(this.stacked, this.steps, a, tau, sigma, theta, null);
+    this.xs = [before, now];
+    this.kxs = [kBefore, kNow];
+    return change;
+  }
+
+  release(): void {}
+
+  /**
+   * The dual half of PDHG: `w = y + σ(Kx + ϑ(Kx − Kx_prev))`, `y = min(c, α/|w|) w` with
+   * `c = α/(α + σε)`. Returns `0·Σw` (0, or NaN on a divergence): the step's result is the
+   * primal change of the primal half.
+   */
+  private singleSteps(): PrimalDualSteps {
+    const { alpha, epsilon, n, lambda, c: cg } = this.p;
+    return {
+      dual: (a, sigma, theta) => {
+        const { y, kx, kxNew: kxp } = a;
+        const c = alpha / (alpha + sigma * epsilon);
+        let acc = 0;
+        for (let i = 0; i < this.p.m; i++) {
+          const k = kx[i]!;
+          const w = y[i]! + sigma * (k + theta * (k - kxp[i]!));
+          y[i] = Math.min(c, alpha / Math.abs(w)) * w;
+          acc += w;
+        }
+        return 0 * acc;
+      },
+      primal: (a, tau) => {
+        const { xOld, xNew, kty } = a;
+        const d = 1 + tau * lambda;
+        let change = 0;
+        for (let j = 0; j < n; j++) {
+          const xo = xOld[j]!;
+          const xn = (xo - tau * kty[j]! + tau * cg[j]!) / d;
+          xNew[j] = xn;
+          change += (xn - xo) * (xn - xo);
+        }
+        return change;
+      },
+    };
+  }
+
+  /**
+   * Both halves on the pair: PDHG's as {@link SeparableHuberKernel.singleSteps}, and in the same
+   * sweeps the adjoint's with the prox Jacobians at PDHG's inputs, `J_{σf*}(w) = c` where
+   * `c|w| ≤ α`, else `(α/r)(1 − w²/r²)` (0 up to rounding; computed as the generic radial rule),
+   * `J_{τg} = 1/(1 + τλ)`, and the source `∇ℓ(xⁿ) = c_ℓ(xⁿ − x†)`.
+   */
+  private pairSteps(): PrimalDualSteps {
+    const { alpha, epsilon, n, m, lambda, c: cg } = this.p;
+    const { scale, target } = this.p.loss!;
+    return {
+      dual: (a, sigma, theta) => {
+        const { y, kx, kxNew: kxp } = a;
+        const c = alpha / (alpha + sigma * epsilon);
+        let acc = 0;
+        for (let i = 0, I = m; i < m; i++, I++) {
+          const k = kx[i]!;
+          const w = y[i]! + sigma * (k + theta * (k - kxp[i]!));
+          const r = Math.abs(w);
+          y[i] = Math.min(c, alpha / r) * w;
+          const K = kx[I]!;
+          const W = y[I]! + sigma * (K + theta * (K - kxp[I]!));
+          y[I] = c * r <= alpha ? c * W : (alpha / r) * W + (-alpha / (r * r * r)) * (w * W) * w;
+          acc += w + W;
+        }
+        return 0 * acc;
+      },
+      primal: (a, tau) => {
+        const { xOld, xNew, kty } = a;
+        const d = 1 + tau * lambda;
+        let change = 0;
+        for (let j = 0, J = n; j < n; j++, J++) {
+          const xo = xOld[j]!;
+          const xn = (xo - tau * kty[j]! + tau * cg[j]!) / d;
+          xNew[j] = xn;
+          change += (xn - xo) * (xn - xo);
+          xNew[J] = (xOld[J]! - tau * (kty[J]! + scale * (xo - target[j]!))) / d;
+        }
+        return change;
+      },
+    };
+  }
+
+  /**
+   * Lemma 2 at `(x, y)` (eqs. 6a/6b of arXiv 2412.06436 with the min-norm subgradient of `f*`;
+   * the objectives with `gap`) and, with the adjoint, Lemma 3 at the pair `(y, Kx)`
+   * (docs/math/certificates.md#lemma-3), as the generic certificates compute them for this
+   * problem; charges `cost` as they do.
+   */
+  certificate(cost: Cost, gap: boolean): { readonly saddle: SaddleCertificateParts; readonly deltaX: number; readonly deltaY: number } {
+    this.sync();
+    const { n, m, alpha, epsilon, lambda, c: cg } = this.p;
+    const K = this.K;
+    const x = this.x;
+    const y = this.y;
+    const u = this.kxs[0].top;
+    const kty = this.kty.top;
+    const [d1, d2] = this.d;
+    const [r1, r2] = this.r;
+    const kappa = epsilon / alpha;
+    // (6a): s_x = ∇g(x) + Kᵀ∇f(Kx), ∇f(u) = αu/max(ε, |u|)
+    for (let i = 0; i < m; i++) r1.top[i] = (alpha / Math.max(epsilon, Math.abs(u[i]!))) * u[i]!;
+    K.adjoint(r1.top, d1.top);
+    for (let j = 0; j < n; j++) d1.top[j] = d1.top[j]! + (lambda * x[j]! - cg[j]!);
+    const primalStationarity = norm2(n, d1.top);
+    // (6b): s_y = min-norm element of ∂f*(y) − K∇g*(−Kᵀy), ∇g*(z) = (z + c)/λ
+    for (let j = 0; j < n; j++) d2.top[j] = (-kty[j]! + cg[j]!) / lambda;
+    K.apply(d2.top, r2.top);
+    let sy2 = 0;
+    let infeasible = false;
+    for (let i = 0; i < m; i++) {
+      const yi = y[i]!;
+      let s = -r2.top[i]! + kappa * yi;
+      const r = Math.abs(yi);
+      if (r < alpha * (1 - ACTIVE_BAND)) {
+        // interior: the normal cone is {0}
+      } else if (r <= alpha * (1 + ACTIVE_BAND)) {
+        s = s + Math.max(0, -(s * yi) / (r * r)) * yi;
+      } else {
+        infeasible = true;
+      }
+      sy2 += s * s;
+    }
+    cost.gradient += 2;
+    cost.adjoint++;
+    cost.apply++;
+    let primalObjective = NaN;
+    let dualObjective = NaN;
+    if (gap) {
+      let gx = 0;
+      let fu = 0;
+      for (let j = 0; j < n; j++) gx += (0.5 * lambda * x[j]! - cg[j]!) * x[j]!;
+      for (let i = 0; i < m; i++) {
+        const r = Math.abs(u[i]!);
+        fu += r <= epsilon ? (r * r) / (2 * epsilon) : r - epsilon / 2;
+      }
+      primalObjective = gx + this.p.constant + alpha * fu;
+      let fy = 0;
+      let feasible = true;
+      const limit = (alpha * (1 + 1e-12)) ** 2;
+      for (let i = 0; i < m; i++) {
+        const r2y = y[i]! * y[i]!;
+        if (r2y > limit) feasible = false;
+        fy += r2y;
+      }
+      let gs = 0;
+      for (let j = 0; j < n; j++) {
+        const z = -kty[j]! + cg[j]!;
+        gs += z * z;
+      }
+      dualObjective = -(feasible ? (epsilon / (2 * alpha)) * fy : Infinity) - (0.5 * gs / lambda - this.p.constant);
+    }
+    const saddle: SaddleCertificateParts = {
+      primalStationarity,
+      dualStationarity: infeasible ? Infinity : Math.sqrt(sy2),
+      primalObjective,
+      dualObjective,
+      muG: lambda,
+      muFStar: kappa,
+      size: n + m,
+    };
+    if (this.count === 1) return { saddle, deltaX: 0, deltaY: 0 };
+    return { saddle, ...this.adjointCertificate(cost) };
+  }
+
+  /**
+   * Lemma 3 at the pair `(y, u = Kx)` for this problem: `F = H_{f*}⁻¹(y; u)` is `(α/ε)` on the
+   * free entries `|u_i| ≤ ε` and 0 (up to rounding) on the others, `P` the projection onto the
+   * free entries, `H_g = λ`:
+   * ```
+   * δ_X = ‖λX + KᵀF KX + ∇ℓ(x)‖/λ,   δ_Y = √((‖P[K(KᵀY_R + ∇ℓ(x))/λ + (ε/α)Y_R]‖/(ε/α))² + ‖Y − Y_R‖²)
+   * ```
+   * with `Y_R = PY`; every factor computed as the generic `adjointCertificate` does.
+   */
+  private adjointCertificate(cost: Cost): { deltaX: number; deltaY: number } {
+    const { n, m, alpha, epsilon, lambda } = this.p;
+    const { scale, target } = this.p.loss!;
+    const K = this.K;
+    const x = this.x;
+    const X = this.X;
+    const Y = this.Y;
+    const u = this.kxs[0].top;
+    const KX = this.kxs[0].bottom;
+    const [d1, d2] = this.d;
+    const [r1, r2] = this.r;
+    const gl = d2.bottom;
+    for (let j = 0; j < n; j++) gl[j] = scale * (x[j]! - target[j]!);
+    // the generic hvp / hvpInverse at the pair, entry by entry
+    const inverse = (ui: number, v: number): number => {
+      const r = Math.abs(ui);
+      return r <= epsilon ? (alpha / epsilon) * v : (alpha / r) * v + (-alpha / (r * r * r)) * (ui * v) * ui;
+    };
+    const forward = (ui: number, v: number): number => {
+      const r = Math.abs(ui);
+      return r <= epsilon ? (epsilon / alpha) * v : (r / alpha) * v + (-1 / (alpha * r)) * (ui * v) * ui;
+    };
+    // δ_X
+    for (let i = 0; i < m; i++) r1.top[i] = inverse(u[i]!, KX[i]!);
+    K.adjoint(r1.top, d1.top);
+    for (let j = 0; j < n; j++) d1.top[j] = d1.top[j]! + lambda * X[j]! + gl[j]!;
+    const deltaX = norm2(n, d1.top) / lambda;
+    // δ_Y: Y_R = P Y (in r2) and the part of Y outside the free directions
+    let outside = 0;
+    for (let i = 0; i < m; i++) {
+      const yr = forward(u[i]!, inverse(u[i]!, Y[i]!));
+      r2.top[i] = yr;
+      outside += (Y[i]! - yr) ** 2;
+    }
+    K.adjoint(r2.top, d2.top);
+    for (let j = 0; j < n; j++) d1.top[j] = (d2.top[j]! + gl[j]!) / lambda;
+    K.apply(d1.top, r1.top);
+    for (let i = 0; i < m; i++) {
+      const ui = u[i]!;
+      const t = r1.top[i]! + forward(ui, r2.top[i]!);
+      r1.top[i] = forward(ui, inverse(ui, t));
+    }
+    const deltaY = Math.hypot(norm2(m, r1.top) / (epsilon / alpha), Math.sqrt(outside));
+    cost.apply++;
+    cost.adjoint += 2;
+    cost.gradient++;
+    return { deltaX, deltaY };
+  }
+}
