@@ -234,7 +234,7 @@ export function registerBuiltinKernels(): void {
       name: 'filter-bank',
       algorithm,
       backend: 'wasm-f64',
-      matches: (d) => params(d) !== undefined,
+      matches: (d) => SeparableHuberKernel.available() && params(d) !== undefined,
       create: (d, problem) => {
         const p = params(d);
         if (!p) throw new ValidationError('filter-bank kernel: the problem is not a filter bank with a separable Huber dual term');

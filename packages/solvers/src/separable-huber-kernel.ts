@@ -6,11 +6,26 @@
  * both members in one call; the certificates of Lemma 2 and Lemma 3 in a few sweeps.
  * @module
  */
-import { type Cost, type KernelInfo, type LinearOperator, type Vec } from '@bilevel/core';
+import { BilevelError, WasmKernel, type Cost, type KernelInfo, type LinearOperator, type Vec, type WasmInstance } from '@bilevel/core';
 import type { SaddleCertificateParts } from './certificate.js';
 import { norm2 } from './internal.js';
 import type { FusedSaddleKernel } from './kernels.js';
 import { primalDualUpdate, type PrimalDualArrays, type PrimalDualSteps } from './primal-dual.js';
+import { wasmBase64 } from './wasm/separable-huber.wasm.js';
+
+/** Exports of `separable-huber.wat` (addresses in bytes). */
+interface Exports {
+  dual(y: number, kx: number, kxp: number, pairs: number, sigma: number, theta: number, alpha: number, c: number): number;
+  dualPair(y: number, kx: number, kxp: number, pairs: number, second: number, sigma: number, theta: number, alpha: number, c: number): number;
+  primal(xo: number, xn: number, kt: number, cg: number, pairs: number, tau: number, d: number): number;
+  primalPair(xo: number, xn: number, kt: number, cg: number, t: number, pairs: number, second: number, tau: number, d: number, scale: number): number;
+}
+
+/** The compiled sweeps, shared by every instance. */
+const kernel = new WasmKernel<Exports>(wasmBase64, 'the fused filter-bank kernel', 'the generic composition (backend js-f64)');
+
+/** Guard bytes around every array. */
+const PAD = 16;
 
 /**
  * A problem of the kernel: `g(x) = (λ/2)‖x‖² − ⟨c, x⟩ + γ` (`γ = constant`), any `K` with `n`
@@ -36,9 +51,9 @@ export interface SeparableHuberParams {
   readonly loss?: { readonly scale: number; readonly target: Vec };
 }
 
-/** A stacked array of one or two members and views of them. */
+/** A stacked array of one or two members (each padded to an even length) and views of them. */
 interface Stack {
-  /** The whole array (`count·size` entries). */
+  /** The whole array, padding included. */
   readonly all: Vec;
   /** The first member (`x`, `y`, `Kx`, …). */
   readonly top: Vec;
@@ -46,10 +61,8 @@ interface Stack {
   readonly bottom: Vec;
 }
 
-function stack(size: number, count: number): Stack {
-  const all = new Float64Array(size * count);
-  return { all, top: all.subarray(0, size), bottom: count > 1 ? all.subarray(size) : new Float64Array(0) };
-}
+/** `size` rounded up to an even count (the sweeps run over whole lane pairs). */
+const even = (size: number): number => size + (size & 1);
 
 /** The distance from the boundary `|y_i| = α` within which the dual constraint counts as active (as the generic min-norm rule). */
 const ACTIVE_BAND = 1e-10;
@@ -77,20 +90,26 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
   private kxs: [Stack, Stack];
   /** `[Kᵀy; KᵀY]`. */
   private readonly kty: Stack;
+  /** `c` and the loss target (padded). */
+  private readonly cg: Vec;
+  private readonly target: Vec;
   /** The update's arrays (pointed at the current stacks before each step). */
   private readonly arrays: PrimalDualArrays;
   private readonly steps: PrimalDualSteps;
-  /** `K` on a stack: each member through `K` (see {@link SeparableHuberKernel.applyEach}). */
+  /** `K` on a stack: `K` applied to each member. */
   private readonly stacked: LinearOperator;
   /** Whether `Kx`, `Kx_prev`, `Kᵀy` are those of the current iterates (not after a warm start). */
   private synced = false;
-  /** Certificate scratch: domain and range stacks. */
+  /** Certificate scratch: domain and range stacks of two. */
   private readonly d: [Stack, Stack];
   private readonly r: [Stack, Stack];
+  private readonly exports: Exports;
+  /** The lent instance, `null` once released. */
+  private lease: WasmInstance<Exports> | null;
 
   /**
    * @param K the operator (applied through its own `apply` / `adjoint`)
-   * @param p the problem
+   * @param p the problem (`c` and the target copied in)
    * @param adjoint run the piggyback iteration (needs `p.loss`)
    */
   constructor(
@@ -101,15 +120,40 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
     if (adjoint && !p.loss) throw new TypeError('SeparableHuberKernel: the piggyback iteration needs the loss');
     const { n, m } = p;
     const count = (this.count = adjoint ? 2 : 1);
+    const nP = even(n);
+    const mP = even(m);
+    const sizes = [count * nP, count * nP, count * mP, count * mP, count * mP, count * nP, nP, nP];
+    let bytes = 0;
+    for (const size of sizes) bytes += 2 * PAD + 8 * size;
+    const what = `${n} primal and ${m} dual entries`;
+    kernel.checkBytes(bytes, what);
+    const instance = kernel.acquire(bytes, what);
+    this.lease = instance;
+    this.exports = instance.exports;
+    let next = 0;
+    const stack = (size: number, members: number): Stack => {
+      const at = next + PAD;
+      next += 2 * PAD + 8 * even(size) * members;
+      const all = new Float64Array(instance.buffer, at, even(size) * members);
+      return { all, top: all.subarray(0, size), bottom: members > 1 ? all.subarray(even(size), even(size) + size) : new Float64Array(0) };
+    };
     this.xs = [stack(n, count), stack(n, count)];
     this.ys = stack(m, count);
     this.kxs = [stack(m, count), stack(m, count)];
     this.kty = stack(n, count);
-    this.d = [stack(n, 2), stack(n, 2)];
-    this.r = [stack(m, 2), stack(m, 2)];
+    this.cg = stack(n, 1).all;
+    this.target = stack(n, 1).all;
+    this.cg.set(p.c);
+    if (p.loss) this.target.set(p.loss.target);
+    const scratch = (size: number): Stack => {
+      const all = new Float64Array(2 * size);
+      return { all, top: all.subarray(0, size), bottom: all.subarray(size) };
+    };
+    this.d = [scratch(n), scratch(n)];
+    this.r = [scratch(m), scratch(m)];
     const empty = new Float64Array(0);
     this.arrays = { xOld: this.xs[0].all, xNew: this.xs[1].all, y: this.ys.all, w: empty, v: empty, kx: this.kxs[0].all, kxNew: this.kxs[1].all, kty: this.kty.all };
-    this.steps = adjoint ? this.pairSteps() : this.singleSteps();
+    this.steps = this.sweeps(nP, mP);
     const views = new Map<Vec, Stack>();
     for (const s of [...this.xs, this.ys, ...this.kxs, this.kty]) views.set(s.all, s);
     const each = (f: (a: Vec, b: Vec) => unknown) => (a: Vec, b: Vec) => {
@@ -120,6 +164,11 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
       return b;
     };
     this.stacked = { domain: K.domain, range: K.range, apply: each((a, b) => K.apply(a, b)), adjoint: each((a, b) => K.adjoint(a, b)) };
+  }
+
+  /** Whether this runtime can run the kernel's sweeps (WebAssembly with SIMD). */
+  static available(): boolean {
+    return kernel.available();
   }
 
   /** `xⁿ`. */
@@ -162,6 +211,7 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
   }
 
   step(tau: number, sigma: number, theta: number): number {
+    if (!this.lease) released();
     this.sync();
     const a = this.arrays;
     const [now, before] = this.xs;
@@ -176,81 +226,39 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
     return change;
   }
 
-  release(): void {}
-
-  /**
-   * The dual half of PDHG: `w = y + σ(Kx + ϑ(Kx − Kx_prev))`, `y = min(c, α/|w|) w` with
-   * `c = α/(α + σε)`. Returns `0·Σw` (0, or NaN on a divergence): the step's result is the
-   * primal change of the primal half.
-   */
-  private singleSteps(): PrimalDualSteps {
-    const { alpha, epsilon, n, lambda, c: cg } = this.p;
-    return {
-      dual: (a, sigma, theta) => {
-        const { y, kx, kxNew: kxp } = a;
-        const c = alpha / (alpha + sigma * epsilon);
-        let acc = 0;
-        for (let i = 0; i < this.p.m; i++) {
-          const k = kx[i]!;
-          const w = y[i]! + sigma * (k + theta * (k - kxp[i]!));
-          y[i] = Math.min(c, alpha / Math.abs(w)) * w;
-          acc += w;
-        }
-        return 0 * acc;
-      },
-      primal: (a, tau) => {
-        const { xOld, xNew, kty } = a;
-        const d = 1 + tau * lambda;
-        let change = 0;
-        for (let j = 0; j < n; j++) {
-          const xo = xOld[j]!;
-          const xn = (xo - tau * kty[j]! + tau * cg[j]!) / d;
-          xNew[j] = xn;
-          change += (xn - xo) * (xn - xo);
-        }
-        return change;
-      },
-    };
+  release(): void {
+    if (this.lease) kernel.release(this.lease);
+    this.lease = null;
   }
 
   /**
-   * Both halves on the pair: PDHG's as {@link SeparableHuberKernel.singleSteps}, and in the same
-   * sweeps the adjoint's with the prox Jacobians at PDHG's inputs, `J_{σf*}(w) = c` where
-   * `c|w| ≤ α`, else `(α/r)(1 − w²/r²)` (0 up to rounding; computed as the generic radial rule),
-   * `J_{τg} = 1/(1 + τλ)`, and the source `∇ℓ(xⁿ) = c_ℓ(xⁿ − x†)`.
+   * The halves of the update as the WebAssembly sweeps (`separable-huber.wat`), on one member or
+   * on the pair. Dual: `w = y + σ(Kx + ϑ(Kx − Kx_prev))`, `y = min(c, α/|w|) w` with
+   * `c = α/(α + σε)`, and for the adjoint `Y ← J_{σf*}(w)[Y + σ K X̄]`; it returns `0·Σw` (0, or
+   * NaN on a divergence), so the update's result is the primal half's `Σ(x⁺ − x)²`. Primal:
+   * `x⁺ = (x − τKᵀy + τc)/(1 + τλ)`, and for the adjoint
+   * `X⁺ = (X − τ(KᵀY + c_ℓ(x − x†)))/(1 + τλ)`.
    */
-  private pairSteps(): PrimalDualSteps {
-    const { alpha, epsilon, n, m, lambda, c: cg } = this.p;
-    const { scale, target } = this.p.loss!;
+  private sweeps(nP: number, mP: number): PrimalDualSteps {
+    const { alpha, epsilon, lambda } = this.p;
+    const e = this.exports;
+    const pair = this.count > 1;
+    const scale = this.p.loss?.scale ?? 0;
+    const cg = this.cg.byteOffset;
+    const t = this.target.byteOffset;
     return {
       dual: (a, sigma, theta) => {
-        const { y, kx, kxNew: kxp } = a;
         const c = alpha / (alpha + sigma * epsilon);
-        let acc = 0;
-        for (let i = 0, I = m; i < m; i++, I++) {
-          const k = kx[i]!;
-          const w = y[i]! + sigma * (k + theta * (k - kxp[i]!));
-          const r = Math.abs(w);
-          y[i] = Math.min(c, alpha / r) * w;
-          const K = kx[I]!;
-          const W = y[I]! + sigma * (K + theta * (K - kxp[I]!));
-          y[I] = c * r <= alpha ? c * W : (alpha / r) * W + (-alpha / (r * r * r)) * (w * W) * w;
-          acc += w + W;
-        }
-        return 0 * acc;
+        const sum = pair
+          ? e.dualPair(a.y.byteOffset, a.kx.byteOffset, a.kxNew.byteOffset, mP / 2, 8 * mP, sigma, theta, alpha, c)
+          : e.dual(a.y.byteOffset, a.kx.byteOffset, a.kxNew.byteOffset, mP / 2, sigma, theta, alpha, c);
+        return 0 * sum;
       },
       primal: (a, tau) => {
-        const { xOld, xNew, kty } = a;
         const d = 1 + tau * lambda;
-        let change = 0;
-        for (let j = 0, J = n; j < n; j++, J++) {
-          const xo = xOld[j]!;
-          const xn = (xo - tau * kty[j]! + tau * cg[j]!) / d;
-          xNew[j] = xn;
-          change += (xn - xo) * (xn - xo);
-          xNew[J] = (xOld[J]! - tau * (kty[J]! + scale * (xo - target[j]!))) / d;
-        }
-        return change;
+        return pair
+          ? e.primalPair(a.xOld.byteOffset, a.xNew.byteOffset, a.kty.byteOffset, cg, t, nP / 2, 8 * nP, tau, d, scale)
+          : e.primal(a.xOld.byteOffset, a.xNew.byteOffset, a.kty.byteOffset, cg, nP / 2, tau, d);
       },
     };
   }
@@ -262,6 +270,7 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
    * problem; charges `cost` as they do.
    */
   certificate(cost: Cost, gap: boolean): { readonly saddle: SaddleCertificateParts; readonly deltaX: number; readonly deltaY: number } {
+    if (!this.lease) released();
     this.sync();
     const { n, m, alpha, epsilon, lambda, c: cg } = this.p;
     const K = this.K;
@@ -394,4 +403,8 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
     cost.gradient++;
     return { deltaX, deltaY };
   }
+}
+
+function released(): never {
+  throw new BilevelError('SeparableHuberKernel: the kernel was released (its solver state must not be used after release)');
 }
