@@ -233,8 +233,9 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
 
   /**
    * The halves of the update as the WebAssembly sweeps (`separable-huber.wat`), on one member or
-   * on the pair. Dual: `w = y + σ(Kx + ϑ(Kx − Kx_prev))`, `y = min(c, α/|w|) w` with
-   * `c = α/(α + σε)`, and for the adjoint `Y ← J_{σf*}(w)[Y + σ K X̄]`; it returns `0·Σw` (0, or
+   * on the pair. Dual: `w = y + σ(Kx + ϑ(Kx − Kx_prev))`, `y = min(c, α/|w|) w = clamp(cw, ±α)`
+   * with `c = α/(α + σε)`, and for the adjoint `Y ← J_{σf*}(w)[Y + σ K X̄]`, `J = c` where
+   * `c|w| ≤ α`, else 0 (the generic radial rule, 0 up to rounding in one dimension); it returns `0·Σw` (0, or
    * NaN on a divergence), so the update's result is the primal half's `Σ(x⁺ − x)²`. Primal:
    * `x⁺ = (x − τKᵀy + τc)/(1 + τλ)`, and for the adjoint
    * `X⁺ = (X − τ(KᵀY + c_ℓ(x − x†)))/(1 + τλ)`.
@@ -266,43 +267,52 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
   /**
    * Lemma 2 at `(x, y)` (eqs. 6a/6b of arXiv 2412.06436 with the min-norm subgradient of `f*`;
    * the objectives with `gap`) and, with the adjoint, Lemma 3 at the pair `(y, Kx)`
-   * (docs/math/certificates.md#lemma-3), as the generic certificates compute them for this
-   * problem; charges `cost` as they do.
+   * (docs/math/certificates.md#lemma-3), the quantities of the generic certificates for this
+   * problem entry by entry (see {@link SeparableHuberKernel.adjointCertificate}); charges `cost`
+   * as they do.
    */
   certificate(cost: Cost, gap: boolean): { readonly saddle: SaddleCertificateParts; readonly deltaX: number; readonly deltaY: number } {
     if (!this.lease) released();
     this.sync();
-    const { n, m, alpha, epsilon, lambda, c: cg } = this.p;
+    const { n, m, alpha, epsilon, lambda, constant } = this.p;
+    const cg = this.cg;
     const K = this.K;
     const x = this.x;
     const y = this.y;
     const u = this.kxs[0].top;
     const kty = this.kty.top;
-    const [d1, d2] = this.d;
-    const [r1, r2] = this.r;
+    const dA = this.d[0].top;
+    const dB = this.d[1].top;
+    const rA = this.r[0].top;
+    const rB = this.r[1].top;
     const kappa = epsilon / alpha;
-    // (6a): s_x = ∇g(x) + Kᵀ∇f(Kx), ∇f(u) = αu/max(ε, |u|)
-    for (let i = 0; i < m; i++) r1.top[i] = (alpha / Math.max(epsilon, Math.abs(u[i]!))) * u[i]!;
-    K.adjoint(r1.top, d1.top);
-    for (let j = 0; j < n; j++) d1.top[j] = d1.top[j]! + (lambda * x[j]! - cg[j]!);
-    const primalStationarity = norm2(n, d1.top);
-    // (6b): s_y = min-norm element of ∂f*(y) − K∇g*(−Kᵀy), ∇g*(z) = (z + c)/λ
-    for (let j = 0; j < n; j++) d2.top[j] = (-kty[j]! + cg[j]!) / lambda;
-    K.apply(d2.top, r2.top);
+    const slope = alpha / epsilon;
+    // (6a): s_x = ∇g(x) + Kᵀ∇f(Kx), ∇f(u) = αu/max(ε, |u|): (α/ε)u inside, α·sign(u) outside
+    for (let i = 0; i < m; i++) {
+      const ui = u[i]!;
+      rA[i] = ui > epsilon ? alpha : ui < -epsilon ? -alpha : slope * ui;
+    }
+    K.adjoint(rA, dA);
+    let sx2 = 0;
+    for (let j = 0; j < n; j++) {
+      const s = dA[j]! + (lambda * x[j]! - cg[j]!);
+      dA[j] = s;
+      sx2 += s * s;
+    }
+    // (6b): s_y = min-norm element of ∂f*(y) − K∇g*(−Kᵀy), ∇g*(z) = (z + c)/λ: s = κy − K∇g*
+    // inside the ball, and on its boundary (|y| = α within 1e-10) 0 where s points inwards
+    for (let j = 0; j < n; j++) dB[j] = (-kty[j]! + cg[j]!) / lambda;
+    K.apply(dB, rB);
     let sy2 = 0;
     let infeasible = false;
+    const inner = alpha * (1 - ACTIVE_BAND);
+    const outer = alpha * (1 + ACTIVE_BAND);
     for (let i = 0; i < m; i++) {
       const yi = y[i]!;
-      let s = -r2.top[i]! + kappa * yi;
+      const s = kappa * yi - rB[i]!;
       const r = Math.abs(yi);
-      if (r < alpha * (1 - ACTIVE_BAND)) {
-        // interior: the normal cone is {0}
-      } else if (r <= alpha * (1 + ACTIVE_BAND)) {
-        s = s + Math.max(0, -(s * yi) / (r * r)) * yi;
-      } else {
-        infeasible = true;
-      }
-      sy2 += s * s;
+      if (r > outer) infeasible = true;
+      else if (r < inner || s * yi >= 0) sy2 += s * s;
     }
     cost.gradient += 2;
     cost.adjoint++;
@@ -317,7 +327,7 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
         const r = Math.abs(u[i]!);
         fu += r <= epsilon ? (r * r) / (2 * epsilon) : r - epsilon / 2;
       }
-      primalObjective = gx + this.p.constant + alpha * fu;
+      primalObjective = gx + constant + alpha * fu;
       let fy = 0;
       let feasible = true;
       const limit = (alpha * (1 + 1e-12)) ** 2;
@@ -331,10 +341,10 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
         const z = -kty[j]! + cg[j]!;
         gs += z * z;
       }
-      dualObjective = -(feasible ? (epsilon / (2 * alpha)) * fy : Infinity) - (0.5 * gs / lambda - this.p.constant);
+      dualObjective = -(feasible ? (epsilon / (2 * alpha)) * fy : Infinity) - ((0.5 * gs) / lambda - constant);
     }
     const saddle: SaddleCertificateParts = {
-      primalStationarity,
+      primalStationarity: guarded(sx2, n, dA),
       dualStationarity: infeasible ? Infinity : Math.sqrt(sy2),
       primalObjective,
       dualObjective,
@@ -347,13 +357,16 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
   }
 
   /**
-   * Lemma 3 at the pair `(y, u = Kx)` for this problem: `F = H_{f*}⁻¹(y; u)` is `(α/ε)` on the
-   * free entries `|u_i| ≤ ε` and 0 (up to rounding) on the others, `P` the projection onto the
-   * free entries, `H_g = λ`:
+   * Lemma 3 at the pair `(y, u = Kx)` for this problem (docs/math/certificates.md#lemma-3). Entry
+   * by entry the generalised Hessian of `f*` at the pair is `ε/α` on the free entries
+   * `|u_i| ≤ ε` and infinite on the others (`f` is linear there), so `F = H_{f*}⁻¹` is `(α/ε)P`
+   * with `P` the projection onto the free entries, and `H_g = λ`:
    * ```
-   * δ_X = ‖λX + KᵀF KX + ∇ℓ(x)‖/λ,   δ_Y = √((‖P[K(KᵀY_R + ∇ℓ(x))/λ + (ε/α)Y_R]‖/(ε/α))² + ‖Y − Y_R‖²)
+   * δ_X = ‖λX + Kᵀ(α/ε)P KX + ∇ℓ(x)‖/λ
+   * δ_Y = √((‖P[K(KᵀY_R + ∇ℓ(x))/λ + (ε/α)Y_R]‖/(ε/α))² + ‖Y − Y_R‖²),   Y_R = PY
    * ```
-   * with `Y_R = PY`; every factor computed as the generic `adjointCertificate` does.
+   * (the generic `adjointCertificate` with the radial rule of the active entries, 0 in one
+   * dimension, taken exactly).
    */
   private adjointCertificate(cost: Cost): { deltaX: number; deltaY: number } {
     const { n, m, alpha, epsilon, lambda } = this.p;
@@ -364,45 +377,53 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
     const Y = this.Y;
     const u = this.kxs[0].top;
     const KX = this.kxs[0].bottom;
-    const [d1, d2] = this.d;
-    const [r1, r2] = this.r;
-    const gl = d2.bottom;
+    const dA = this.d[0].top;
+    const dB = this.d[1].top;
+    const gl = this.d[1].bottom;
+    const rA = this.r[0].top;
+    const rB = this.r[1].top;
+    const slope = alpha / epsilon;
+    const kappa = epsilon / alpha;
     for (let j = 0; j < n; j++) gl[j] = scale * (x[j]! - target[j]!);
-    // the generic hvp / hvpInverse at the pair, entry by entry
-    const inverse = (ui: number, v: number): number => {
-      const r = Math.abs(ui);
-      return r <= epsilon ? (alpha / epsilon) * v : (alpha / r) * v + (-alpha / (r * r * r)) * (ui * v) * ui;
-    };
-    const forward = (ui: number, v: number): number => {
-      const r = Math.abs(ui);
-      return r <= epsilon ? (epsilon / alpha) * v : (r / alpha) * v + (-1 / (alpha * r)) * (ui * v) * ui;
-    };
-    // δ_X
-    for (let i = 0; i < m; i++) r1.top[i] = inverse(u[i]!, KX[i]!);
-    K.adjoint(r1.top, d1.top);
-    for (let j = 0; j < n; j++) d1.top[j] = d1.top[j]! + lambda * X[j]! + gl[j]!;
-    const deltaX = norm2(n, d1.top) / lambda;
-    // δ_Y: Y_R = P Y (in r2) and the part of Y outside the free directions
+    // δ_X, and Y_R = PY into rB with the part of Y outside the free entries
     let outside = 0;
     for (let i = 0; i < m; i++) {
-      const yr = forward(u[i]!, inverse(u[i]!, Y[i]!));
-      r2.top[i] = yr;
-      outside += (Y[i]! - yr) ** 2;
+      const free = Math.abs(u[i]!) <= epsilon;
+      rA[i] = free ? slope * KX[i]! : 0;
+      const Yi = Y[i]!;
+      rB[i] = free ? Yi : 0;
+      if (!free) outside += Yi * Yi;
     }
-    K.adjoint(r2.top, d2.top);
-    for (let j = 0; j < n; j++) d1.top[j] = (d2.top[j]! + gl[j]!) / lambda;
-    K.apply(d1.top, r1.top);
+    K.adjoint(rA, dA);
+    let dx2 = 0;
+    for (let j = 0; j < n; j++) {
+      const s = dA[j]! + lambda * X[j]! + gl[j]!;
+      dA[j] = s;
+      dx2 += s * s;
+    }
+    const deltaX = guarded(dx2, n, dA) / lambda;
+    // δ_Y
+    K.adjoint(rB, dB);
+    for (let j = 0; j < n; j++) dA[j] = (dB[j]! + gl[j]!) / lambda;
+    K.apply(dA, rA);
+    let e2 = 0;
     for (let i = 0; i < m; i++) {
-      const ui = u[i]!;
-      const t = r1.top[i]! + forward(ui, r2.top[i]!);
-      r1.top[i] = forward(ui, inverse(ui, t));
+      if (Math.abs(u[i]!) > epsilon) continue;
+      const t = rA[i]! + kappa * rB[i]!;
+      rA[i] = t;
+      e2 += t * t;
     }
-    const deltaY = Math.hypot(norm2(m, r1.top) / (epsilon / alpha), Math.sqrt(outside));
+    const deltaY = Math.hypot(Math.sqrt(e2) / kappa, Math.sqrt(outside));
     cost.apply++;
     cost.adjoint += 2;
     cost.gradient++;
     return { deltaX, deltaY };
   }
+}
+
+/** `√s` of a sum of squares `s` of `v`, through the scaled norm when `s` over- or underflows. */
+function guarded(s: number, n: number, v: Vec): number {
+  return s > 1e-280 && s < 1e280 ? Math.sqrt(s) : norm2(n, v);
 }
 
 function released(): never {

@@ -7,8 +7,9 @@
 ;;
 ;; Arrays are addressed in bytes; a stack holds its members `second` bytes apart, each padded to
 ;; an even length with entries the host keeps zero (inputs and data), so every sweep runs over
-;; whole lane pairs: `pairs` = padded length / 2. The arithmetic is that of the generic
-;; composition's maps, operation by operation.
+;; whole lane pairs: `pairs` = padded length / 2. The maps are those of the generic composition,
+;; written without divisions where the dual ones allow (a clamp for the prox, 0 for the Jacobian
+;; of an active entry): equal to rounding.
 (module
   (import "env" "memory" (memory 1))
 
@@ -22,21 +23,22 @@
     (f64x2.add (local.get $y) (f64x2.mul (local.get $sv)
       (f64x2.add (local.get $k) (f64x2.mul (local.get $th) (f64x2.sub (local.get $k) (local.get $kp)))))))
 
-  ;; prox_{σf*}(w) = min(c, α/|w|)·w.
+  ;; prox_{σf*}(w) = min(c, α/|w|)·w = clamp(c·w, −α, α) (no division).
   ;; @inline
-  (func $prox (param $w v128) (param $cv v128) (param $av v128) (result v128)
-    (f64x2.mul (f64x2.min (local.get $cv) (f64x2.div (local.get $av) (f64x2.abs (local.get $w)))) (local.get $w)))
+  (func $prox (param $w v128) (param $cv v128) (param $av v128) (param $nav v128) (result v128)
+    (f64x2.max (f64x2.min (f64x2.mul (local.get $cv) (local.get $w)) (local.get $av)) (local.get $nav)))
 
   ;; The dual half of PDHG on `pairs` lane pairs: y ← prox_{σf*}(y + σ K x̄) (kx, kxp: Kx, Kx_prev);
   ;; returns Σw.
   (func (export "dual") (param $y i32) (param $kx i32) (param $kxp i32) (param $pairs i32)
         (param $sigma f64) (param $theta f64) (param $alpha f64) (param $c f64) (result f64)
-    (local $sv v128) (local $th v128) (local $cv v128) (local $av v128) (local $acc v128)
+    (local $sv v128) (local $th v128) (local $cv v128) (local $av v128) (local $nav v128) (local $acc v128)
     (local $w v128) (local $k v128) (local $kp v128) (local $yv v128) (local $end i32)
     (local.set $sv (f64x2.splat (local.get $sigma)))
     (local.set $th (f64x2.splat (local.get $theta)))
     (local.set $cv (f64x2.splat (local.get $c)))
     (local.set $av (f64x2.splat (local.get $alpha)))
+    (local.set $nav (f64x2.neg (local.get $av)))
     (local.set $end (i32.add (local.get $y) (i32.shl (local.get $pairs) (i32.const 4))))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
@@ -44,7 +46,7 @@
       (local.set $k (v128.load align=8 (local.get $kx)))
       (local.set $kp (v128.load align=8 (local.get $kxp)))
       (local.set $w (call $w (local.get $yv) (local.get $k) (local.get $kp) (local.get $sv) (local.get $th)))
-      (v128.store align=8 (local.get $y) (call $prox (local.get $w) (local.get $cv) (local.get $av)))
+      (v128.store align=8 (local.get $y) (call $prox (local.get $w) (local.get $cv) (local.get $av) (local.get $nav)))
       (local.set $acc (f64x2.add (local.get $acc) (local.get $w)))
       (local.set $y (i32.add (local.get $y) (i32.const 16)))
       (local.set $kx (i32.add (local.get $kx) (i32.const 16)))
@@ -53,12 +55,13 @@
     (call $hsum (local.get $acc)))
 
   ;; The dual halves of PDHG and of its adjoint on a stack of two (the adjoint's member `second`
-  ;; bytes after PDHG's): y as `dual`, and Y ← J_{σf*}(w)[Y + σ K X̄] with PDHG's w, r = |w|:
-  ;; c·W where c·r ≤ α, else (α/r)W + (−α/r³)(wW)w (the radial rule, 0 up to rounding). Returns Σ(w + W).
+  ;; bytes after PDHG's): y as `dual`, and Y ← J_{σf*}(w)[Y + σ K X̄] with PDHG's w: c·W where
+  ;; c|w| ≤ α, else 0 (the constraint is active: the radial rule, exactly 0 in one dimension).
+  ;; Returns Σ(w + W).
   (func (export "dualPair") (param $y i32) (param $kx i32) (param $kxp i32) (param $pairs i32) (param $second i32)
         (param $sigma f64) (param $theta f64) (param $alpha f64) (param $c f64) (result f64)
     (local $sv v128) (local $th v128) (local $cv v128) (local $av v128) (local $nav v128) (local $acc v128)
-    (local $w v128) (local $W v128) (local $r v128) (local $end i32)
+    (local $w v128) (local $W v128) (local $end i32)
     (local $yv v128) (local $k v128) (local $kp v128)
     (local.set $sv (f64x2.splat (local.get $sigma)))
     (local.set $th (f64x2.splat (local.get $theta)))
@@ -72,22 +75,14 @@
       (local.set $k (v128.load align=8 (local.get $kx)))
       (local.set $kp (v128.load align=8 (local.get $kxp)))
       (local.set $w (call $w (local.get $yv) (local.get $k) (local.get $kp) (local.get $sv) (local.get $th)))
-      (v128.store align=8 (local.get $y) (call $prox (local.get $w) (local.get $cv) (local.get $av)))
+      (v128.store align=8 (local.get $y) (call $prox (local.get $w) (local.get $cv) (local.get $av) (local.get $nav)))
       (local.set $yv (v128.load align=8 (i32.add (local.get $y) (local.get $second))))
       (local.set $k (v128.load align=8 (i32.add (local.get $kx) (local.get $second))))
       (local.set $kp (v128.load align=8 (i32.add (local.get $kxp) (local.get $second))))
       (local.set $W (call $w (local.get $yv) (local.get $k) (local.get $kp) (local.get $sv) (local.get $th)))
-      (local.set $r (f64x2.abs (local.get $w)))
       (v128.store align=8 (i32.add (local.get $y) (local.get $second))
-        (v128.bitselect
-          (f64x2.mul (local.get $cv) (local.get $W))
-          (f64x2.add
-            (f64x2.mul (f64x2.div (local.get $av) (local.get $r)) (local.get $W))
-            (f64x2.mul
-              (f64x2.mul (f64x2.div (local.get $nav) (f64x2.mul (f64x2.mul (local.get $r) (local.get $r)) (local.get $r)))
-                (f64x2.mul (local.get $w) (local.get $W)))
-              (local.get $w)))
-          (f64x2.le (f64x2.mul (local.get $cv) (local.get $r)) (local.get $av))))
+        (v128.and (f64x2.mul (local.get $cv) (local.get $W))
+          (f64x2.le (f64x2.mul (local.get $cv) (f64x2.abs (local.get $w))) (local.get $av))))
       (local.set $acc (f64x2.add (local.get $acc) (f64x2.add (local.get $w) (local.get $W))))
       (local.set $y (i32.add (local.get $y) (i32.const 16)))
       (local.set $kx (i32.add (local.get $kx) (i32.const 16)))
