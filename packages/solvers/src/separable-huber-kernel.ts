@@ -19,6 +19,10 @@ interface Exports {
   dualPair(y: number, kx: number, kxp: number, pairs: number, second: number, sigma: number, theta: number, alpha: number, c: number): number;
   primal(xo: number, xn: number, kt: number, cg: number, pairs: number, tau: number, d: number): number;
   primalPair(xo: number, xn: number, kt: number, cg: number, t: number, pairs: number, second: number, tau: number, d: number, scale: number): number;
+  huberGradient(u: number, out: number, pairs: number, slope: number, alpha: number): void;
+  dualStationarity(y: number, v: number, pairs: number, kappa: number, inner: number, outer: number): number;
+  freeSplit(u: number, KX: number, Y: number, a: number, b: number, pairs: number, eps: number, slope: number): number;
+  freeNorm(u: number, a: number, b: number, pairs: number, eps: number, kappa: number): number;
 }
 
 /** The compiled sweeps, shared by every instance. */
@@ -100,7 +104,7 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
   private readonly stacked: LinearOperator;
   /** Whether `Kx`, `Kx_prev`, `Kᵀy` are those of the current iterates (not after a warm start). */
   private synced = false;
-  /** Certificate scratch: domain and range stacks of two. */
+  /** Certificate scratch: domain and range stacks of two (in the lent memory: no garbage per solve). */
   private readonly d: [Stack, Stack];
   private readonly r: [Stack, Stack];
   private readonly exports: Exports;
@@ -122,7 +126,8 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
     const count = (this.count = adjoint ? 2 : 1);
     const nP = even(n);
     const mP = even(m);
-    const sizes = [count * nP, count * nP, count * mP, count * mP, count * mP, count * nP, nP, nP];
+    // x, x_prev, y, Kx, Kx_prev, Kᵀy stacks; c, the target; certificate scratch (two stacks of two per space)
+    const sizes = [count * nP, count * nP, count * mP, count * mP, count * mP, count * nP, nP, nP, 2 * nP, 2 * nP, 2 * mP, 2 * mP];
     let bytes = 0;
     for (const size of sizes) bytes += 2 * PAD + 8 * size;
     const what = `${n} primal and ${m} dual entries`;
@@ -145,12 +150,8 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
     this.target = stack(n, 1).all;
     this.cg.set(p.c);
     if (p.loss) this.target.set(p.loss.target);
-    const scratch = (size: number): Stack => {
-      const all = new Float64Array(2 * size);
-      return { all, top: all.subarray(0, size), bottom: all.subarray(size) };
-    };
-    this.d = [scratch(n), scratch(n)];
-    this.r = [scratch(m), scratch(m)];
+    this.d = [stack(n, 2), stack(n, 2)];
+    this.r = [stack(m, 2), stack(m, 2)];
     const empty = new Float64Array(0);
     this.arrays = { xOld: this.xs[0].all, xNew: this.xs[1].all, y: this.ys.all, w: empty, v: empty, kx: this.kxs[0].all, kxNew: this.kxs[1].all, kty: this.kty.all };
     this.steps = this.sweeps(nP, mP);
@@ -287,11 +288,10 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
     const rB = this.r[1].top;
     const kappa = epsilon / alpha;
     const slope = alpha / epsilon;
-    // (6a): s_x = ∇g(x) + Kᵀ∇f(Kx), ∇f(u) = αu/max(ε, |u|): (α/ε)u inside, α·sign(u) outside
-    for (let i = 0; i < m; i++) {
-      const ui = u[i]!;
-      rA[i] = ui > epsilon ? alpha : ui < -epsilon ? -alpha : slope * ui;
-    }
+    const e = this.exports;
+    const pairs = even(m) / 2;
+    // (6a): s_x = ∇g(x) + Kᵀ∇f(Kx), ∇f(u) = αu/max(ε, |u|) = clamp((α/ε)u, ±α)
+    e.huberGradient(u.byteOffset, rA.byteOffset, pairs, slope, alpha);
     K.adjoint(rA, dA);
     let sx2 = 0;
     for (let j = 0; j < n; j++) {
@@ -303,17 +303,7 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
     // inside the ball, and on its boundary (|y| = α within 1e-10) 0 where s points inwards
     for (let j = 0; j < n; j++) dB[j] = (-kty[j]! + cg[j]!) / lambda;
     K.apply(dB, rB);
-    let sy2 = 0;
-    let infeasible = false;
-    const inner = alpha * (1 - ACTIVE_BAND);
-    const outer = alpha * (1 + ACTIVE_BAND);
-    for (let i = 0; i < m; i++) {
-      const yi = y[i]!;
-      const s = kappa * yi - rB[i]!;
-      const r = Math.abs(yi);
-      if (r > outer) infeasible = true;
-      else if (r < inner || s * yi >= 0) sy2 += s * s;
-    }
+    const sy2 = e.dualStationarity(y.byteOffset, rB.byteOffset, pairs, kappa, alpha * (1 - ACTIVE_BAND), alpha * (1 + ACTIVE_BAND));
     cost.gradient += 2;
     cost.adjoint++;
     cost.apply++;
@@ -345,7 +335,7 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
     }
     const saddle: SaddleCertificateParts = {
       primalStationarity: guarded(sx2, n, dA),
-      dualStationarity: infeasible ? Infinity : Math.sqrt(sy2),
+      dualStationarity: Math.sqrt(sy2),
       primalObjective,
       dualObjective,
       muG: lambda,
@@ -385,15 +375,10 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
     const slope = alpha / epsilon;
     const kappa = epsilon / alpha;
     for (let j = 0; j < n; j++) gl[j] = scale * (x[j]! - target[j]!);
+    const e = this.exports;
+    const pairs = even(m) / 2;
     // δ_X, and Y_R = PY into rB with the part of Y outside the free entries
-    let outside = 0;
-    for (let i = 0; i < m; i++) {
-      const free = Math.abs(u[i]!) <= epsilon;
-      rA[i] = free ? slope * KX[i]! : 0;
-      const Yi = Y[i]!;
-      rB[i] = free ? Yi : 0;
-      if (!free) outside += Yi * Yi;
-    }
+    const outside = e.freeSplit(u.byteOffset, KX.byteOffset, Y.byteOffset, rA.byteOffset, rB.byteOffset, pairs, epsilon, slope);
     K.adjoint(rA, dA);
     let dx2 = 0;
     for (let j = 0; j < n; j++) {
@@ -406,13 +391,7 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
     K.adjoint(rB, dB);
     for (let j = 0; j < n; j++) dA[j] = (dB[j]! + gl[j]!) / lambda;
     K.apply(dA, rA);
-    let e2 = 0;
-    for (let i = 0; i < m; i++) {
-      if (Math.abs(u[i]!) > epsilon) continue;
-      const t = rA[i]! + kappa * rB[i]!;
-      rA[i] = t;
-      e2 += t * t;
-    }
+    const e2 = e.freeNorm(u.byteOffset, rA.byteOffset, rB.byteOffset, pairs, epsilon, kappa);
     const deltaY = Math.hypot(Math.sqrt(e2) / kappa, Math.sqrt(outside));
     cost.apply++;
     cost.adjoint += 2;

@@ -152,4 +152,85 @@
       (local.set $cg (i32.add (local.get $cg) (i32.const 16)))
       (local.set $t (i32.add (local.get $t) (i32.const 16)))
       (br $l)))
+    (call $hsum (local.get $acc)))
+
+  ;; ---- certificate sweeps over the range (lane pairs; padding entries are zero and add 0) ----
+
+  ;; out = ∇f(u) = αu/max(ε, |u|) = clamp((α/ε)u, −α, α).
+  (func (export "huberGradient") (param $u i32) (param $out i32) (param $pairs i32) (param $slope f64) (param $alpha f64)
+    (local $sv v128) (local $av v128) (local $nav v128) (local $end i32)
+    (local.set $sv (f64x2.splat (local.get $slope)))
+    (local.set $av (f64x2.splat (local.get $alpha)))
+    (local.set $nav (f64x2.neg (local.get $av)))
+    (local.set $end (i32.add (local.get $u) (i32.shl (local.get $pairs) (i32.const 4))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $u) (local.get $end)))
+      (v128.store align=8 (local.get $out)
+        (f64x2.max (f64x2.min (f64x2.mul (local.get $sv) (v128.load align=8 (local.get $u))) (local.get $av)) (local.get $nav)))
+      (local.set $u (i32.add (local.get $u) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br $l))))
+
+  ;; ‖s_y‖² of (6b): s = κy − v (v = K∇g*(−Kᵀy)) where |y| < α(1 − 1e-10) or s·y ≥ 0 (on the
+  ;; boundary the normal cone absorbs an s pointing outwards), +∞ when some |y| > α(1 + 1e-10).
+  (func (export "dualStationarity") (param $y i32) (param $v i32) (param $pairs i32) (param $kappa f64) (param $inner f64) (param $outer f64) (result f64)
+    (local $kv v128) (local $iv v128) (local $ov v128) (local $acc v128) (local $bad v128)
+    (local $yv v128) (local $sv v128) (local $r v128) (local $end i32)
+    (local.set $kv (f64x2.splat (local.get $kappa)))
+    (local.set $iv (f64x2.splat (local.get $inner)))
+    (local.set $ov (f64x2.splat (local.get $outer)))
+    (local.set $end (i32.add (local.get $y) (i32.shl (local.get $pairs) (i32.const 4))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+      (local.set $yv (v128.load align=8 (local.get $y)))
+      (local.set $sv (f64x2.sub (f64x2.mul (local.get $kv) (local.get $yv)) (v128.load align=8 (local.get $v))))
+      (local.set $r (f64x2.abs (local.get $yv)))
+      (local.set $bad (v128.or (local.get $bad) (f64x2.gt (local.get $r) (local.get $ov))))
+      (local.set $acc (f64x2.add (local.get $acc)
+        (v128.and (f64x2.mul (local.get $sv) (local.get $sv))
+          (v128.or (f64x2.lt (local.get $r) (local.get $iv)) (f64x2.ge (f64x2.mul (local.get $sv) (local.get $yv)) (f64x2.splat (f64.const 0)))))))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (local.set $v (i32.add (local.get $v) (i32.const 16)))
+      (br $l)))
+    (if (result f64) (v128.any_true (local.get $bad)) (then (f64.const inf)) (else (call $hsum (local.get $acc)))))
+
+  ;; Lemma 3 at the pair, the free entries |u| ≤ ε: a = (α/ε)·KX there (F KX), b = Y there (PY),
+  ;; 0 elsewhere; returns ‖Y − PY‖².
+  (func (export "freeSplit") (param $u i32) (param $KX i32) (param $Y i32) (param $a i32) (param $b i32) (param $pairs i32)
+        (param $eps f64) (param $slope f64) (result f64)
+    (local $ev v128) (local $sv v128) (local $acc v128) (local $free v128) (local $Yv v128) (local $end i32)
+    (local.set $ev (f64x2.splat (local.get $eps)))
+    (local.set $sv (f64x2.splat (local.get $slope)))
+    (local.set $end (i32.add (local.get $u) (i32.shl (local.get $pairs) (i32.const 4))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $u) (local.get $end)))
+      (local.set $free (f64x2.le (f64x2.abs (v128.load align=8 (local.get $u))) (local.get $ev)))
+      (local.set $Yv (v128.load align=8 (local.get $Y)))
+      (v128.store align=8 (local.get $a) (v128.and (f64x2.mul (local.get $sv) (v128.load align=8 (local.get $KX))) (local.get $free)))
+      (v128.store align=8 (local.get $b) (v128.and (local.get $Yv) (local.get $free)))
+      (local.set $acc (f64x2.add (local.get $acc) (v128.andnot (f64x2.mul (local.get $Yv) (local.get $Yv)) (local.get $free))))
+      (local.set $u (i32.add (local.get $u) (i32.const 16)))
+      (local.set $KX (i32.add (local.get $KX) (i32.const 16)))
+      (local.set $Y (i32.add (local.get $Y) (i32.const 16)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (br $l)))
+    (call $hsum (local.get $acc)))
+
+  ;; ‖P(a + κb)‖² over the free entries |u| ≤ ε (δ_Y of Lemma 3).
+  (func (export "freeNorm") (param $u i32) (param $a i32) (param $b i32) (param $pairs i32) (param $eps f64) (param $kappa f64) (result f64)
+    (local $ev v128) (local $kv v128) (local $acc v128) (local $t v128) (local $end i32)
+    (local.set $ev (f64x2.splat (local.get $eps)))
+    (local.set $kv (f64x2.splat (local.get $kappa)))
+    (local.set $end (i32.add (local.get $u) (i32.shl (local.get $pairs) (i32.const 4))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $u) (local.get $end)))
+      (local.set $t (v128.and
+        (f64x2.add (v128.load align=8 (local.get $a)) (f64x2.mul (local.get $kv) (v128.load align=8 (local.get $b))))
+        (f64x2.le (f64x2.abs (v128.load align=8 (local.get $u))) (local.get $ev))))
+      (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $t) (local.get $t))))
+      (local.set $u (i32.add (local.get $u) (i32.const 16)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (br $l)))
     (call $hsum (local.get $acc))))
