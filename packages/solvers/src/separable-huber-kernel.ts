@@ -269,7 +269,7 @@ export class SeparableHuberKernel implements FusedSaddleKernel {
    * Lemma 2 at `(x, y)` (eqs. 6a/6b of arXiv 2412.06436 with the min-norm subgradient of `f*`;
    * the objectives with `gap`) and, with the adjoint, Lemma 3 at the pair `(y, Kx)`
    * (docs/math/certificates.md#lemma-3), the quantities of the generic certificates for this
-   * problem entry by entry (see {@link SeparableHuberKernel.adjointCertificate}); charges `cost`
+   * problem entry by entry (Lemma 3: see the private `adjointCertificate`); charges `cost`
    * as they do.
    */
   certificate(cost: Cost, gap: boolean): { readonly saddle: SaddleCertificateParts; readonly deltaX: number; readonly deltaY: number } {
