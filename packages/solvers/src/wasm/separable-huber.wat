@@ -23,10 +23,11 @@
     (f64x2.add (local.get $y) (f64x2.mul (local.get $sv)
       (f64x2.add (local.get $k) (f64x2.mul (local.get $th) (f64x2.sub (local.get $k) (local.get $kp)))))))
 
-  ;; prox_{σf*}(w) = min(c, α/|w|)·w = clamp(c·w, −α, α) (no division).
+  ;; prox_{σf*}(w) = min(c, α/|w|)·w = clamp(c·w, −α, α) (no division; pmin/pmax are single
+  ;; instructions where min/max need a sequence for signed zeros, and NaN still propagates from c·w).
   ;; @inline
   (func $prox (param $w v128) (param $cv v128) (param $av v128) (param $nav v128) (result v128)
-    (f64x2.max (f64x2.min (f64x2.mul (local.get $cv) (local.get $w)) (local.get $av)) (local.get $nav)))
+    (f64x2.pmax (f64x2.pmin (f64x2.mul (local.get $cv) (local.get $w)) (local.get $av)) (local.get $nav)))
 
   ;; The dual half of PDHG on `pairs` lane pairs: y ← prox_{σf*}(y + σ K x̄) (kx, kxp: Kx, Kx_prev);
   ;; returns Σw.
@@ -166,7 +167,7 @@
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $u) (local.get $end)))
       (v128.store align=8 (local.get $out)
-        (f64x2.max (f64x2.min (f64x2.mul (local.get $sv) (v128.load align=8 (local.get $u))) (local.get $av)) (local.get $nav)))
+        (f64x2.pmax (f64x2.pmin (f64x2.mul (local.get $sv) (v128.load align=8 (local.get $u))) (local.get $av)) (local.get $nav)))
       (local.set $u (i32.add (local.get $u) (i32.const 16)))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br $l))))
