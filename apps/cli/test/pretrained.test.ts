@@ -35,7 +35,7 @@ describe('pretrained models', () => {
     }
   });
 
-  /** A model's evaluation images: the bundled photographs, or a folder relative to the repository root (e.g. the Kodak suite at ../shared/data/kodak). */
+  /** A model's evaluation images: the bundled photographs, or a folder relative to the repository root (e.g. the Kodak suite beside the repository). */
   const imagesOf = (name: string): string => {
     const images = loadLearnedModel(name).provenance!.evaluation.images;
     return images.startsWith('stdlib') ? images : resolve(MODELS_DIR, '..', '..', '..', images);

@@ -11,9 +11,9 @@
  * - `filters-4x3x3`, `foe-24x7x7`: the `foe` model (Huber potential, saddle form, reflect
  *   boundary) with 4 filters 3×3 and with the 24 filters 7×7 of the bundled `foe-denoising`
  *   experiment, at that experiment's start (two forward differences of weight 0.08, the others
- *   Xavier-normal × 0.005, seed 31). No fused kernel is registered for filter banks: the fast
- *   path is `kernel: 'auto'` with the bank's WebAssembly loops, the generic one `kernel: 'js-f64'`
- *   with the same bank on its JavaScript loops (`backend: 'js'`).
+ *   Xavier-normal × 0.005, seed 31). Fast: `kernel: 'auto'`, which selects the fused
+ *   `filter-bank` kernel (WebAssembly sweeps, `K` on the bank's WebAssembly loops); generic:
+ *   `kernel: 'js-f64'` with the same bank on its JavaScript loops (`backend: 'js'`).
  *
  * `speedup_vs_generic` = generic / fast median over the repeats, the two paths timed alternately
  * solve by solve in this run (so load on the machine affects both alike); `kernel` is what the

@@ -267,7 +267,7 @@ const bankSchema = z
  * (docs/math/piggyback.md#assembly-with-paramvjp). `norm()` is a provable bound, the smaller of
  * the frequency-response bound `sup_ω σ_max(K̂(ω))` (certified from a grid; times `‖E‖ = 2` for
  * symmetric/reflect, whose norms can exceed the supremum) and the Schur test on the kernels'
- * absolute values (docs/math/operator-norms.md), cached until `setParams`.
+ * absolute values (docs/math/operator-norms.md), cached for the current θ.
  *
  * The loops run in WebAssembly SIMD (`wasm/filter-bank.wat`, one instance and memory per
  * operator) when the runtime has it, else in JavaScript (the reference; see
@@ -299,7 +299,7 @@ export class ConvFilterBank implements ParametricOperator {
   private readonly kernel: FilterBankKernel | undefined;
   private readonly nIn: number;
   private readonly nOut: number;
-  private readonly normCache = new NormCache();
+  private readonly normCache: NormCache;
 
   /**
    * @param options channels, image size, kernel size, boundary (default `zero`), initial kernels
@@ -321,6 +321,7 @@ export class ConvFilterBank implements ParametricOperator {
     } else {
       this.params = new Float64Array(nParams);
     }
+    this.normCache = new NormCache(this.params);
     this.engine = new ConvEngine(o.height, o.width, k, k, o.boundary, o.inChannels);
     const { outHeight, outWidth } = this.engine;
     this.domain = Object.freeze([o.inChannels, o.height, o.width]);
@@ -362,7 +363,7 @@ export class ConvFilterBank implements ParametricOperator {
   }
 
   /**
-   * A certified bound on `‖K_θ‖` (kind `upper-bound`), cached until `setParams`: the frequency
+   * A certified bound on `‖K_θ‖` (kind `upper-bound`), cached for the current θ: the frequency
    * response bound of docs/math/operator-norms.md#by-boundary-rule (for zero, valid and periodic
    * boundaries within a few percent of the norm), or {@link ConvFilterBank.schurBound} where that
    * is smaller.
@@ -421,10 +422,9 @@ export class ConvFilterBank implements ParametricOperator {
     return names;
   }
 
-  /** Copy `θ` into the kernels; invalidates the cached norm. */
+  /** Copy `θ` into the kernels (the cached norm is kept for the same θ, recomputed for another). */
   setParams(theta: ArrayLike<number>): void {
     copyParams('ConvFilterBank', this.params, theta);
-    this.normCache.invalidate();
   }
 
   /**

@@ -36,7 +36,7 @@ export class DenseMatrix implements ParametricOperator {
   readonly rows: number;
   /** Number of columns. */
   readonly cols: number;
-  private readonly normCache = new NormCache();
+  private readonly normCache: NormCache;
 
   /**
    * @param rows number of rows (range size)
@@ -56,6 +56,7 @@ export class DenseMatrix implements ParametricOperator {
     this.range = shapes.range ? sized(parseShape(shapes.range, 'DenseMatrix range'), o.rows, 'range', 'rows') : Object.freeze([o.rows]);
     checkData('DenseMatrix data', data, o.rows * o.cols);
     this.params = Float64Array.from(data);
+    this.normCache = new NormCache(this.params);
   }
 
   /** `out = A x`. */
@@ -84,7 +85,7 @@ export class DenseMatrix implements ParametricOperator {
     return out;
   }
 
-  /** Power-iteration estimate of `σ_max(A)` (kind `estimate`), cached until `setParams`. */
+  /** Power-iteration estimate of `σ_max(A)` (kind `estimate`), cached for the current entries. */
   norm(): OperatorNorm {
     return this.normCache.get(() => estimateNorm(this));
   }
@@ -96,10 +97,9 @@ export class DenseMatrix implements ParametricOperator {
     return names;
   }
 
-  /** Copy `θ` (row-major entries) into `params`; invalidates the cached norm. */
+  /** Copy `θ` (row-major entries) into `params` (the cached norm is kept for the same θ, recomputed for another). */
   setParams(theta: ArrayLike<number>): void {
     copyParams('DenseMatrix', this.params, theta);
-    this.normCache.invalidate();
   }
 
   /** `grad += scale · y xᵀ` (row-major). */

@@ -1,5 +1,5 @@
 /**
- * Helpers for `norm()`: a cache that `setParams` invalidates, the provenance rules of combined
+ * Helpers for `norm()`: a cache kept for the current parameters, the provenance rules of combined
  * norms, and the seeded power iteration used where no closed form or provable bound is known.
  * @module
  */
@@ -22,13 +22,37 @@ export function isProvable(n: OperatorNorm | undefined): n is OperatorNorm {
   return n !== undefined && (n.kind === 'exact' || n.kind === 'upper-bound');
 }
 
-/** A lazily computed norm, recomputed after {@link NormCache.invalidate}. */
+/**
+ * A lazily computed norm, recomputed after {@link NormCache.invalidate} and, for a learnable
+ * operator (its `params` given), whenever the parameters differ from those it was computed for:
+ * `setParams` with the same θ (a re-evaluation at the same point: a loss, then its gradient, or
+ * a backtracking re-solve) keeps it, and writes into `params` are seen.
+ */
 export class NormCache {
   private value: OperatorNorm | undefined;
+  /** The parameters the cached value belongs to (a copy). */
+  private readonly at: Float64Array | undefined;
 
-  /** The cached norm, computing it with `compute` on first use. */
+  /** @param params the operator's live parameters, when the norm depends on them */
+  constructor(private readonly params?: Float64Array) {
+    this.at = params ? new Float64Array(params.length) : undefined;
+  }
+
+  /** The cached norm, computing it with `compute` on first use (and when the parameters changed). */
   get(compute: () => OperatorNorm): OperatorNorm {
-    if (this.value === undefined) this.value = compute();
+    const { params, at } = this;
+    if (this.value !== undefined && params && at) {
+      for (let i = 0; i < params.length; i++) {
+        if (params[i] !== at[i]) {
+          this.value = undefined;
+          break;
+        }
+      }
+    }
+    if (this.value === undefined) {
+      this.value = compute();
+      if (params && at) at.set(params);
+    }
     return this.value;
   }
 

@@ -83,6 +83,18 @@ describe('combinations', () => {
     expect(compose(new DenseMatrix(2, 2, Float64Array.of(1, 2, 3, 4)), new Identity([2])).norm!().kind).toBe('estimate');
   });
 
+  it('DenseMatrix keeps its estimate for the same entries and recomputes it for others (setParams or writes)', () => {
+    const A = new DenseMatrix(2, 2, Float64Array.of(1, 0, 0, 2));
+    const first = A.norm();
+    expect(first.value).toBeCloseTo(2, 6);
+    A.setParams([1, 0, 0, 2]);
+    expect(A.norm()).toBe(first);
+    A.setParams([5, 0, 0, 2]);
+    expect(A.norm().value).toBeCloseTo(5, 6);
+    A.params[3] = 7;
+    expect(A.norm().value).toBeCloseTo(7, 6);
+  });
+
   it('recompute estimated norms after setParams, also when a leaf is changed directly', () => {
     const A = new DenseMatrix(2, 2, Float64Array.of(1, 0, 0, 2));
     const op = compose(A, new DenseMatrix(2, 2, Float64Array.of(1, 0, 0, 1)));

@@ -232,11 +232,16 @@ describe('ConvFilterBank against a naive reference', () => {
     }
   });
 
-  it('setParams invalidates the cached norm', () => {
+  it('the cached norm belongs to the current θ: setParams with another θ or a write into params recomputes it, the same θ keeps it', () => {
     const K = new ConvFilterBank({ inChannels: 1, outChannels: 1, height: 4, width: 4, kernelSize: 3, boundary: 'periodic', kernels: gaussianKernel(3, 1) });
-    expect(K.norm().value).toBeCloseTo(1, 14);
+    const first = K.norm();
+    expect(first.value).toBeCloseTo(1, 14);
+    K.setParams(gaussianKernel(3, 1));
+    expect(K.norm()).toBe(first);
     K.setParams(gaussianKernel(3, 1).map((v) => 3 * v));
     expect(K.norm().value).toBeCloseTo(3, 14);
+    K.params.set(gaussianKernel(3, 1).map((v) => 2 * v));
+    expect(K.norm().value).toBeCloseTo(2, 14);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * `@bilevel/solvers`: the PDHG engine (plain, accelerated, linear-rate, diagonally preconditioned)
- * with fused kernels registered by problem description (WebAssembly Huber-TV), the piggyback
+ * with fused kernels registered by problem description (WebAssembly Huber-TV, filter banks), the piggyback
  * solver, FISTA and gradient descent for strongly convex smooth problems, as resumable state
  * machines (`init` / `step` / `certificate`) with a-posteriori certificates.
  * They run with the run loop and the stopping criteria of `@bilevel/core` (`run`, `tolerance`,
@@ -28,7 +28,7 @@ export {
   type SaddleCertificateWorkspace,
 } from './certificate.js';
 export { Pdhg, type PdhgOptions, type PdhgState, type PdhgWork, type GenericPdhgWork, type PdhgCertificate } from './pdhg.js';
-export { primalDualUpdate, type PrimalDualMaps, type PrimalDualArrays } from './primal-dual.js';
+export { primalDualUpdate, proxSteps, type PrimalDualMaps, type PrimalDualArrays, type PrimalDualSteps } from './primal-dual.js';
 export {
   Piggyback,
   adjointCertificate,
@@ -44,12 +44,14 @@ export {
   type AdjointCertificateWorkspace,
 } from './piggyback.js';
 export { HuberTvKernel, type HuberTvParams, type HuberTvSums } from './wasm/huber-tv-kernel.js';
+export { SeparableHuberKernel, type SeparableHuberParams } from './separable-huber-kernel.js';
 export {
   describedHuberConjugate,
   describedQuadratic,
   describedScale,
   describedSquaredError,
   huberTvParams,
+  filterBankHuberParams,
   registerBuiltinKernels,
   selectKernel,
   type FusedSaddleKernel,

@@ -20,13 +20,15 @@ import {
   type Vec,
 } from '@bilevel/core';
 import type { SaddleCertificateParts } from './certificate.js';
+import { SeparableHuberKernel, type SeparableHuberParams } from './separable-huber-kernel.js';
 import { HuberTvKernel, type HuberTvParams } from './wasm/huber-tv-kernel.js';
 
 /**
- * A synchronous fused kernel of the PDHG engine: its own memory with the iterates (stable views),
- * one call per iteration, its certificates in a few sweeps. Work is charged to `cost` as the
- * generic composition would count it (one `apply`, one `adjoint` of `K` per use), so costs
- * compare across kernels.
+ * A synchronous fused kernel of the PDHG engine: its own memory with the iterates, one call per
+ * iteration, its certificates in a few sweeps. The iterates are views of the kernel's arrays,
+ * which a kernel may exchange in a step (as the generic composition exchanges `x` and `xPrev`):
+ * read them after each step. Work is charged to `cost` as the generic composition would count
+ * it (one `apply`, one `adjoint` of `K` per use), so costs compare across kernels.
  */
 export interface FusedSaddleKernel {
   /** Which kernel this is. */
@@ -59,8 +61,11 @@ export interface FusedSaddleKernel {
 /** The algorithms the engine runs: PDHG alone, or PDHG with the piggyback adjoint. */
 export type EngineAlgorithm = 'pdhg' | 'piggyback';
 
-/** A factory of fused kernels, as registered under {@link EngineAlgorithm}s. */
-export type FusedKernelFactory = (description: SaddleDescription) => FusedSaddleKernel;
+/**
+ * A factory of fused kernels, as registered under {@link EngineAlgorithm}s: the kernel of a
+ * matching description, with the live problem (whose operators a kernel may apply).
+ */
+export type FusedKernelFactory = (description: SaddleDescription, problem: SaddleProblem) => FusedSaddleKernel;
 
 /**
  * Which kernels a solver may use: `auto` (a fused `wasm-f64` kernel when one matches; never a
@@ -215,6 +220,32 @@ function huberTvKernel(algorithm: EngineAlgorithm, params: (d: SaddleDescription
   };
 }
 
+/** Output rows and columns of a filter bank on `H×W` images (`valid`: the positions where the whole window fits). */
+function bankOutput(K: { readonly height: number; readonly width: number; readonly kernelSize: number; readonly boundary: string }): number {
+  const shrink = K.boundary === 'valid' ? K.kernelSize - 1 : 0;
+  return (K.height - shrink) * (K.width - shrink);
+}
+
+/**
+ * The separable Huber problem a description states, or `undefined`: `K` a filter bank, `g` a
+ * quadratic with a constant curvature, `f*` the Huber conjugate entry by entry (one `α`, one
+ * `ε > 0`); with `piggyback` also a squared-error loss.
+ */
+export function filterBankHuberParams(d: SaddleDescription, piggyback: boolean): SeparableHuberParams | undefined {
+  const K = asKind(d.K, 'filter-bank');
+  if (!K) return undefined;
+  const n = K.inChannels * K.height * K.width;
+  const m = K.outChannels * bankOutput(K);
+  const g = describedQuadratic(d.g, n);
+  const huber = asKind(d.fStar, 'huber-conjugate');
+  if (!g || !huber || huber.size !== m || huber.groupSize !== 1 || huber.alpha.length !== 1 || !(huber.epsilon[0]! > 0)) return undefined;
+  const params = { n, m, ...g, alpha: huber.alpha[0]!, epsilon: huber.epsilon[0]! };
+  if (!piggyback) return params;
+  const loss = asKind(d.loss, 'squared-error');
+  if (!loss || !d.target || d.target.length !== n) return undefined;
+  return { ...params, loss: { scale: loss.reduction === 'mean' ? 1 / n : 1, target: d.target } };
+}
+
 let registered = false;
 
 /** Register the built-in WebAssembly kernels (once; they match only where WebAssembly SIMD runs). */
@@ -229,6 +260,26 @@ export function registerBuiltinKernels(): void {
       backend: 'wasm-f64',
       matches: (d) => HuberTvKernel.available() && params(d) !== undefined,
       create: huberTvKernel(algorithm, params),
+    });
+  }
+  for (const algorithm of ['pdhg', 'piggyback'] as const) {
+    const piggyback = algorithm === 'piggyback';
+    const memo = new WeakMap<SaddleDescription, SeparableHuberParams | null>();
+    const params = (d: SaddleDescription): SeparableHuberParams | undefined => {
+      let p = memo.get(d);
+      if (p === undefined) memo.set(d, (p = filterBankHuberParams(d, piggyback) ?? null));
+      return p ?? undefined;
+    };
+    kernelRegistry.register<FusedKernelFactory>({
+      name: 'filter-bank',
+      algorithm,
+      backend: 'wasm-f64',
+      matches: (d) => SeparableHuberKernel.available() && params(d) !== undefined,
+      create: (d, problem) => {
+        const p = params(d);
+        if (!p) throw new ValidationError('filter-bank kernel: the problem is not a filter bank with a separable Huber dual term');
+        return new SeparableHuberKernel(problem.K, p, piggyback);
+      },
     });
   }
 }
@@ -248,7 +299,7 @@ export function selectKernel(
   registerBuiltinKernels();
   const description = describeSaddle(problem);
   const entry = kernelRegistry.find<FusedKernelFactory>(algorithm, description, choice === 'auto' ? AUTO_BACKENDS : [choice]);
-  if (entry) return entry.create(description!);
+  if (entry) return entry.create(description!, problem);
   if (choice !== 'auto') {
     const registered = kernelRegistry.list(algorithm).filter((k) => k.backend === choice);
     const need =

@@ -24,7 +24,7 @@ import {
 import { saddleCertificate, createSaddleCertificateWorkspace, saddleDistances, type SaddleCertificate, type SaddleCertificateWorkspace } from './certificate.js';
 import { assertSameSize, copyWarm, copyWarmScalars, norm2, proxDiagonalOf, type DiagonalProximable } from './internal.js';
 import { kernelInfo, selectKernel, type EngineAlgorithm, type FusedSaddleKernel, type KernelChoice } from './kernels.js';
-import { primalDualUpdate, type PrimalDualArrays, type PrimalDualMaps } from './primal-dual.js';
+import { primalDualUpdate, proxSteps, type PrimalDualArrays, type PrimalDualMaps, type PrimalDualSteps } from './primal-dual.js';
 import { endPdhgStep, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, type PdhgSteps } from './steps.js';
 
 /** @internal zod schema of {@link PdhgOptions}. */
@@ -62,6 +62,8 @@ export interface GenericPdhgWork {
   cert: SaddleCertificateWorkspace | null;
   /** The maps of the update: `prox_{σf*}`, `prox_{τg}` and their diagonal forms. */
   readonly maps: PrimalDualMaps;
+  /** The halves of the update built from `maps` (and the step vectors). */
+  readonly steps: PrimalDualSteps;
   /** The arrays of the update (references pointed at the current ones before each step). */
   readonly pair: PrimalDualArrays;
 }
@@ -264,6 +266,12 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
     const kx = new Float64Array(m);
     const kxPrev = new Float64Array(m);
     const kty = new Float64Array(n);
+    const maps: PrimalDualMaps = {
+      dual: (wi, sig, out) => fStar.prox(wi, sig, out),
+      primal: (vj, t, out) => g.prox(vj, t, out),
+      dualDiagonal: proxDiagFStar,
+      primalDiagonal: proxDiagG,
+    };
     const generic: GenericPdhgWork = {
       kx,
       kxPrev,
@@ -271,12 +279,8 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
       tauVec,
       sigmaVec,
       cert: null,
-      maps: {
-        dual: (wi, sig, out) => fStar.prox(wi, sig, out),
-        primal: (vj, t, out) => g.prox(vj, t, out),
-        dualDiagonal: proxDiagFStar,
-        primalDiagonal: proxDiagG,
-      },
+      maps,
+      steps: proxSteps(maps, tauVec, sigmaVec),
       pair: { xOld: x, xNew: xPrev, y, w, v, kx, kxNew: kxPrev, kty },
     };
     return this.newState(x, xPrev, y, w, v, steps, { problem, steps, kernel: kernelInfo(null), fused: null, generic, hostCertificate: null });
@@ -350,6 +354,8 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
     if (fused) {
       change = fused.step(tau, sigma, s.theta);
       s.primalChange = change;
+      s.x = fused.x;
+      s.xPrev = fused.xPrev;
     } else {
       const gw = work.generic!;
       const a = gw.pair;
@@ -358,7 +364,7 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
       a.xNew = s.xPrev;
       a.kx = gw.kx;
       a.kxNew = gw.kxPrev;
-      change = primalDualUpdate(work.problem.K, gw.maps, a, tau, sigma, s.theta, null, gw.tauVec, gw.sigmaVec);
+      change = primalDualUpdate(work.problem.K, gw.steps, a, tau, sigma, s.theta, null);
       s.x = a.xNew;
       s.xPrev = a.xOld;
       gw.kx = a.kxNew;

@@ -24,7 +24,7 @@ import {
 import { createSaddleCertificateWorkspace, saddleCertificate, saddleDistances, type SaddleCertificate, type SaddleCertificateWorkspace } from './certificate.js';
 import type { KernelChoice } from './kernels.js';
 import { Pdhg, type PdhgState, type PdhgWork } from './pdhg.js';
-import { primalDualUpdate, type PrimalDualArrays, type PrimalDualMaps } from './primal-dual.js';
+import { primalDualUpdate, proxSteps, type PrimalDualArrays, type PrimalDualMaps, type PrimalDualSteps } from './primal-dual.js';
 import type { PdhgStepOptions } from './steps.js';
 
 /**
@@ -78,6 +78,8 @@ export interface PiggybackAdjointWork {
   readonly r2: Vec;
   /** The maps of the adjoint update: the prox Jacobians at PDHG's prox inputs. */
   readonly maps: PrimalDualMaps;
+  /** The halves of the adjoint update built from `maps`. */
+  readonly steps: PrimalDualSteps;
   /** The arrays of the adjoint update. */
   readonly pair: PrimalDualArrays;
 }
@@ -214,6 +216,9 @@ export class Piggyback implements Solver<PiggybackProblem, PiggybackState, Piggy
     const a = s.work.adjoint;
     if (!a) {
       // the fused kernel ran the adjoint in the same sweep
+      const fused = s.work.fused!;
+      s.X = fused.X;
+      s.XPrev = fused.XPrev;
       countAdjointStep(s.cost);
       return;
     }
@@ -224,7 +229,7 @@ export class Piggyback implements Solver<PiggybackProblem, PiggybackState, Piggy
     p.xNew = s.XPrev;
     p.kx = a.kx;
     p.kxNew = a.kxPrev;
-    primalDualUpdate(K, a.maps, p, s.tauLast, s.sigmaLast, theta, a.gl, null, null);
+    primalDualUpdate(K, a.steps, p, s.tauLast, s.sigmaLast, theta, a.gl);
     s.X = p.xNew;
     s.XPrev = p.xOld;
     a.kx = p.kxNew;
@@ -297,17 +302,19 @@ function adjointWork(problem: PiggybackProblem, base: PdhgState, X: Vec, XPrev: 
   // PDHG's prox inputs w, v are fixed arrays of its (generic) state, so the maps can close over them.
   const w = base.w!;
   const v = base.v!;
+  const maps: PrimalDualMaps = {
+    dual: (t, sigma, out) => fStar.proxJvp(w, sigma, t, out),
+    primal: (u, tau, out) => g.proxJvp(v, tau, u, out),
+    dualDiagonal: null,
+    primalDiagonal: null,
+  };
   return {
     kx,
     kxPrev,
     kty,
     ...scratch,
-    maps: {
-      dual: (t, sigma, out) => fStar.proxJvp(w, sigma, t, out),
-      primal: (u, tau, out) => g.proxJvp(v, tau, u, out),
-      dualDiagonal: null,
-      primalDiagonal: null,
-    },
+    maps,
+    steps: proxSteps(maps, null, null),
     pair: { xOld: X, xNew: XPrev, y: Y, w: scratch.ran, v: scratch.dom, kx, kxNew: kxPrev, kty },
   };
 }

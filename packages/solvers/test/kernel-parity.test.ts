@@ -2,11 +2,12 @@
  * Parity suite: every fused kernel registered by `@bilevel/solvers` against the generic
  * composition (backend js-f64) of the same problem — iterates to 1e-12, certificates to 1e-9
  * (relative to max(1, |value|)), identical cost counters — on odd sizes, widths 1–3 and several
- * channels. A kernel registered without cases here fails the suite.
+ * channels (and for filter banks every boundary, kernel sizes 3–7, several input channels). A
+ * kernel registered without cases here fails the suite.
  */
 import { describe, expect, it } from 'vitest';
 import { Rng, describeSaddle, kernelRegistry, type Loss, type SaddleProblem, type Vec } from '@bilevel/core';
-import { ExpScaledOperator, Gradient2D } from '@bilevel/operators';
+import { ConvFilterBank, ExpScaledOperator, Gradient2D, type FilterBankBoundary } from '@bilevel/operators';
 import { HuberConjugate, L2InfBall, QuadraticFidelity } from '@bilevel/prox';
 import { Pdhg, Piggyback, registerBuiltinKernels, type FusedKernelFactory, type PdhgOptions, type PiggybackProblem } from '@bilevel/solvers';
 
@@ -79,6 +80,50 @@ function problemOf(c: Case, seed: number): { problem: PiggybackProblem; b: Vec }
   return { problem: { ...saddle, loss: squared(c.reduction ?? 'sum'), target }, b };
 }
 
+interface BankCase {
+  readonly name: string;
+  /** `[C_in, H, W]`. */
+  readonly shape: readonly [number, number, number];
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly boundary: FilterBankBoundary;
+  /** `g`: `½‖x − b‖² + (μ/2)‖x‖²`, or with a constant diagonal `d`. */
+  readonly mu?: number;
+  readonly diagonal?: number;
+  readonly reduction?: 'sum' | 'mean';
+}
+
+/** Filter banks (FoE): `f*` the Huber conjugate entry by entry; every boundary, odd sizes, widths 1–3, 1–3 input channels. */
+const bankCases: BankCase[] = [
+  { name: '4×3×3 reflect', shape: [1, 9, 11], filters: 4, kernelSize: 3, boundary: 'reflect' },
+  { name: '3×5×5 symmetric, mean loss', shape: [1, 11, 7], filters: 3, kernelSize: 5, boundary: 'symmetric', reduction: 'mean' },
+  { name: '5×7×7 zero, ridge', shape: [1, 13, 9], filters: 5, kernelSize: 7, boundary: 'zero', mu: 0.2 },
+  { name: '2×3×3 periodic, diagonal', shape: [1, 7, 7], filters: 2, kernelSize: 3, boundary: 'periodic', diagonal: 1.4 },
+  { name: '3×3×3 valid', shape: [1, 9, 7], filters: 3, kernelSize: 3, boundary: 'valid' },
+  { name: 'colour 3×3×3×3 reflect', shape: [3, 7, 5], filters: 3, kernelSize: 3, boundary: 'reflect', reduction: 'mean' },
+  { name: '2 channels, 1 filter 5×5 zero', shape: [2, 9, 9], filters: 1, kernelSize: 5, boundary: 'zero' },
+  { name: 'width 1, 3×3 symmetric', shape: [1, 9, 1], filters: 3, kernelSize: 3, boundary: 'symmetric' },
+  { name: 'width 2, 2×3×3 zero', shape: [1, 7, 2], filters: 2, kernelSize: 3, boundary: 'zero', diagonal: 0.7, mu: 0.1 },
+  { name: 'width 3, 7×7 reflect', shape: [1, 5, 3], filters: 2, kernelSize: 7, boundary: 'reflect' },
+];
+
+function bankProblemOf(c: BankCase, seed: number): { problem: PiggybackProblem; b: Vec } {
+  const [C, H, W] = c.shape;
+  const N = C * H * W;
+  const rng = Rng.seeded(seed);
+  const k = c.kernelSize;
+  const kernels = Float64Array.from({ length: c.filters * C * k * k }, () => 0.4 * rng.normal());
+  const K = new ConvFilterBank({ inChannels: C, outChannels: c.filters, height: H, width: W, kernelSize: k, boundary: c.boundary, kernels });
+  const b = Float64Array.from({ length: N }, (_, i) => (i % 5 < 2 ? 0.2 : 0.7) + 0.2 * rng.normal());
+  const target = Float64Array.from({ length: N }, (_, i) => (i % 5 < 2 ? 0.2 : 0.7));
+  const diagonal = c.diagonal === undefined ? undefined : new Float64Array(N).fill(c.diagonal);
+  const g = new QuadraticFidelity({ shape: K.domain, data: b, ...(c.mu ? { mu: c.mu } : {}), ...(diagonal ? { diagonal } : {}) });
+  // α, ε so that part of the duals sits on the constraint and part inside
+  const fStar = new HuberConjugate({ shape: K.range, alpha: 0.3, epsilon: 0.05 });
+  const saddle: SaddleProblem = { K, g, fStar, f: fStar.conjugate(), gStar: g.conjugate() };
+  return { problem: { ...saddle, loss: squared(c.reduction ?? 'sum'), target }, b };
+}
+
 const CERTIFICATE_KEYS = ['distance', 'epsX', 'epsY', 'primalStationarity', 'dualStationarity', 'gap', 'primalObjective', 'dualObjective'] as const;
 
 function expectCertificates(fused: Record<string, number>, generic: Record<string, number>, keys: readonly string[]): void {
@@ -87,17 +132,23 @@ function expectCertificates(fused: Record<string, number>, generic: Record<strin
   }
 }
 
+/** A parity case: the problem, the warm start of `x` and whether the linear-rate scheme applies (`μ_f* > 0`). */
+interface Built {
+  readonly problem: PiggybackProblem;
+  readonly b: Vec;
+  readonly linear: boolean;
+}
+
 /** PDHG: fused vs generic, every step rule, certificates along the way. */
-function pdhgParity(c: Case, seed: number): void {
-  const { problem, b } = problemOf(c, seed);
-  const rules: PdhgOptions[] = [{ scheme: 'plain' }, { scheme: 'accelerated', muFStar: 0 }, ...(c.fStar === 'tv' ? [] : [{ scheme: 'linear' } as const])];
+function pdhgParity(kernel: string, { problem, b, linear }: Built): void {
+  const rules: PdhgOptions[] = [{ scheme: 'plain' }, { scheme: 'accelerated', muFStar: 0 }, ...(linear ? [{ scheme: 'linear' } as const] : [])];
   for (const rule of rules) {
     const generic = new Pdhg({ ...rule, backend: 'js-f64' });
     const fused = new Pdhg({ ...rule, backend: 'wasm-f64' });
-    const warm = { x: b, y: new Float64Array(2 * b.length).fill(0.01) };
+    const warm = { x: b, y: new Float64Array(problem.fStar.shape.reduce((p, q) => p * q, 1)).fill(0.01) };
     const gs = generic.init(problem, warm);
     const fs = fused.init(problem, warm);
-    expect(fs.work.kernel).toEqual({ name: 'huber-tv', backend: 'wasm-f64' });
+    expect(fs.work.kernel).toEqual({ name: kernel, backend: 'wasm-f64' });
     expect(gs.work.kernel.backend).toBe('js-f64');
     for (let k = 1; k <= 120; k++) {
       generic.step(gs);
@@ -116,14 +167,13 @@ function pdhgParity(c: Case, seed: number): void {
 }
 
 /** Piggyback: fused joint iteration vs the generic one, Lemma 2 and Lemma 3 certificates. */
-function piggybackParity(c: Case, seed: number): void {
-  const { problem, b } = problemOf(c, seed);
+function piggybackParity(kernel: string, { problem, b }: Built): void {
   const generic = new Piggyback({ backend: 'js-f64' });
   const fused = new Piggyback({ backend: 'wasm-f64' });
   const warmAdjoint = { X: Float64Array.from(b, (v) => 0.1 * v), Y: new Float64Array(problem.fStar.shape.reduce((p, q) => p * q, 1)).fill(0.01) };
   const gs = generic.init(problem, { x: b, ...warmAdjoint });
   const fs = fused.init(problem, { x: b, ...warmAdjoint });
-  expect(fs.work.kernel.name).toBe('huber-tv');
+  expect(fs.work.kernel.name).toBe(kernel);
   for (let k = 1; k <= 120; k++) {
     generic.step(gs);
     fused.step(fs);
@@ -135,8 +185,17 @@ function piggybackParity(c: Case, seed: number): void {
 
 describe('fused kernels against the generic composition', () => {
   registerBuiltinKernels();
-  const cases: Record<string, { pdhg: Case[]; piggyback: Case[] }> = {
-    'huber-tv': { pdhg: huberTvCases, piggyback: huberTvCases.filter((c) => c.fStar !== 'tv') },
+  const huberTv = (c: Case, seed: number): Built => ({ ...problemOf(c, seed), linear: c.fStar !== 'tv' });
+  const bank = (c: BankCase, seed: number): Built => ({ ...bankProblemOf(c, seed), linear: true });
+  const cases: Record<string, { pdhg: [string, () => Built][]; piggyback: [string, () => Built][] }> = {
+    'huber-tv': {
+      pdhg: huberTvCases.map((c, k) => [`${c.name} (${c.shape.join('×')})`, () => huberTv(c, 10 + k)]),
+      piggyback: huberTvCases.filter((c) => c.fStar !== 'tv').map((c, k) => [`${c.name} (${c.shape.join('×')})`, () => huberTv(c, 40 + k)]),
+    },
+    'filter-bank': {
+      pdhg: bankCases.map((c, k) => [`${c.name} (${c.shape.join('×')})`, () => bank(c, 70 + k)]),
+      piggyback: bankCases.map((c, k) => [`${c.name} (${c.shape.join('×')})`, () => bank(c, 90 + k)]),
+    },
   };
 
   it('every registered fused kernel has parity cases', () => {
@@ -147,13 +206,12 @@ describe('fused kernels against the generic composition', () => {
   });
 
   for (const [name, byAlgorithm] of Object.entries(cases)) {
-    byAlgorithm.pdhg.forEach((c, k) => {
-      it(`${name} pdhg, ${c.name} (${c.shape.join('×')}): iterates ≤ 1e-12, certificates ≤ 1e-9, same costs`, () => pdhgParity(c, 10 + k));
-    });
-    byAlgorithm.piggyback.forEach((c, k) => {
-      it(`${name} piggyback, ${c.name} (${c.shape.join('×')}): iterates and adjoints ≤ 1e-12, Lemma 2/3 certificates ≤ 1e-9, same costs`, () =>
-        piggybackParity(c, 40 + k));
-    });
+    for (const [what, build] of byAlgorithm.pdhg) {
+      it(`${name} pdhg, ${what}: iterates ≤ 1e-12, certificates ≤ 1e-9, same costs`, () => pdhgParity(name, build()));
+    }
+    for (const [what, build] of byAlgorithm.piggyback) {
+      it(`${name} piggyback, ${what}: iterates and adjoints ≤ 1e-12, Lemma 2/3 certificates ≤ 1e-9, same costs`, () => piggybackParity(name, build()));
+    }
   }
 
   it('problems the kernel does not state run on the generic composition (auto) or are refused (wasm-f64)', () => {
@@ -179,7 +237,7 @@ describe('fused kernels against the generic composition', () => {
         algorithm,
         backend: 'gpujs-f32',
         matches: (d) => builtin.matches(d),
-        create: (d) => ({ ...builtin.create(d), certificate: undefined, info: { name: 'huber-tv-uncertified', backend: 'gpujs-f32' } }),
+        create: (d, p) => ({ ...builtin.create(d, p), certificate: undefined, info: { name: 'huber-tv-uncertified', backend: 'gpujs-f32' } }),
       });
     });
     try {
