@@ -43,13 +43,15 @@ export {
   type AdjointCertificateInput,
   type AdjointCertificateWorkspace,
 } from './piggyback.js';
-export { HuberTvKernel, type HuberTvParams, type HuberTvSums } from './wasm/huber-tv-kernel.js';
+export { HuberTvKernel, huberTvThreads, MIN_PIXELS_PER_THREAD, type HuberTvParams, type HuberTvSums } from './wasm/huber-tv-kernel.js';
 export {
   huberTvParams,
   registerBuiltinKernels,
   selectKernel,
+  MAX_THREADS,
   type FusedSaddleKernel,
   type FusedKernelFactory,
+  type FusedKernelOptions,
   type EngineAlgorithm,
   type KernelChoice,
 } from './kernels.js';
