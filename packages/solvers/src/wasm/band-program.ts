@@ -105,14 +105,15 @@ export function waitFor(ctl: Int32Array, index: number, target: number): void {
 /** Write `phases` as the program of the next generation. */
 export function writeProgram(ctl: Int32Array, phases: readonly Phase[]): void {
   if (phases.length > MAX_PHASES) throw new RangeError(`band program: at most ${MAX_PHASES} phases`);
-  phases.forEach((phase, p) => {
+  for (let p = 0; p < phases.length; p++) {
+    const phase = phases[p]!;
     const at = CONTROL.program + p * PHASE_WORDS;
     if (phase.args.length > MAX_ARGS) throw new RangeError(`band program: at most ${MAX_ARGS} arguments`);
     ctl[at] = phase.fn;
     ctl[at + 1] = phase.wait;
     ctl[at + 2] = phase.args.length;
-    phase.args.forEach((a, k) => (ctl[at + 3 + k] = a));
-  });
+    for (let k = 0; k < phase.args.length; k++) ctl[at + 3 + k] = phase.args[k]!;
+  }
   ctl[CONTROL.phases] = phases.length;
 }
 

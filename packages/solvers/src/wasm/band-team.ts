@@ -67,15 +67,20 @@ function spawn(wt: WorkerThreads): PooledWorker {
   return pooled;
 }
 
-/** Take `count` workers: idle ones first, then new ones. */
+/** Take `count` workers: idle ones first, then new ones (none when a thread cannot be started). */
 function take(wt: WorkerThreads, count: number): PooledWorker[] {
   const out: PooledWorker[] = [];
-  while (out.length < count) {
-    const w = idle.pop() ?? spawn(wt);
-    if (w.idleTimer) clearTimeout(w.idleTimer);
-    delete w.idleTimer;
-    busy.add(w);
-    out.push(w);
+  try {
+    while (out.length < count) {
+      const w = idle.pop() ?? spawn(wt);
+      if (w.idleTimer) clearTimeout(w.idleTimer);
+      delete w.idleTimer;
+      busy.add(w);
+      out.push(w);
+    }
+  } catch (e) {
+    giveBack(out);
+    throw e;
   }
   return out;
 }

@@ -162,6 +162,8 @@ export class HuberTvKernel {
   private readonly lender: WasmKernel<Exports>;
   /** The worker threads of bands 1… (`null` on one band). */
   private readonly team: BandTeam | null;
+  /** The band programs of a step and of a certificate (built once: a step allocates nothing). */
+  private readonly programs: { readonly step: readonly Phase[]; readonly certificate: readonly Phase[] };
 
   /**
    * @param p the problem (arrays copied into the instance)
@@ -259,6 +261,7 @@ export class HuberTvKernel {
     f[48] = 1 / p.lambda;
     f[49] = 0.5 / p.lambda;
     this.adjoint = adjoint ? 1 : 0;
+    this.programs = { step: stepProgram(this.adjoint), certificate: certificateProgram(this.adjoint) };
     this.team = null;
     if (P > 1) {
       const exports = instance.exports as unknown as Record<string, BandExport>;
@@ -301,7 +304,7 @@ export class HuberTvKernel {
     f[22] = theta;
     f[23] = tau * (this.p.loss?.scale ?? 0);
     if (!this.team) return this.exports.step(this.adjoint);
-    this.team.run(stepProgram(this.adjoint));
+    this.team.run(this.programs.step);
     return this.exports.sumRows();
   }
 
@@ -309,7 +312,7 @@ export class HuberTvKernel {
   certificate(): HuberTvSums {
     if (!this.lease) released();
     if (this.team) {
-      this.team.run(certificateProgram(this.adjoint));
+      this.team.run(this.programs.certificate);
       this.exports.certSums(this.adjoint);
     } else {
       this.exports.certificate(this.adjoint);
