@@ -2,8 +2,8 @@
  * The caller's side of a kernel run in row bands on several threads: a team of worker threads
  * (`band-worker.ts`), each with its own instance of the kernel's module on the kernel's shared
  * memory, driven through the control block of `band-program.ts` — the caller writes a program,
- * advances the generation and runs band 0 itself; workers run the other bands; `Atomics`
- * waits order the phases. Workers come from a pool of idle threads of this process and go back
+ * advances the generation and takes part as thread 0; the threads claim the bands; `Atomics`
+ * waits order the stages. Workers come from a pool of idle threads of this process and go back
  * to it when the team is detached (`release` of the kernel), so repeated solves do not start
  * threads each time. Every worker is `unref`'d (an idle pool never keeps a process alive) and an
  * idle worker ends after {@link IDLE_MS}.
@@ -16,7 +16,21 @@
 import { BilevelError, workerEntry } from '@bilevel/core';
 import type * as NodeWorkerThreads from 'node:worker_threads';
 import type { Worker } from 'node:worker_threads';
-import { BandFailure, CONTROL, OP, controlWords, fail, progressIndex, runProgram, waitFor, writeProgram, type BandExport, type Phase } from './band-program.js';
+import {
+  BandFailure,
+  CONTROL,
+  OP,
+  awaitStage,
+  controlWords,
+  fail,
+  programScratch,
+  runProgram,
+  waitFor,
+  writeProgram,
+  type BandExport,
+  type ProgramScratch,
+  type Stage,
+} from './band-program.js';
 import type { AttachMessage } from './band-worker.js';
 
 /** Milliseconds an idle worker thread is kept for the next team before it ends. */
@@ -121,7 +135,9 @@ export interface BandTeamSpec {
   readonly memory: { readonly buffer: ArrayBuffer };
   /** Byte offset of a zeroed region of {@link controlBytes} bytes in the memory (4-aligned). */
   readonly control: number;
-  /** Number of bands (≥ 2): the caller runs band 0, a worker thread each other band. */
+  /** Number of threads (≥ 2): the caller and `threads − 1` worker threads. */
+  readonly threads: number;
+  /** Number of bands (≥ `threads`). */
   readonly bands: number;
   /** The caller's exports that programs call, by index. */
   readonly exports: readonly BandExport[];
@@ -137,13 +153,16 @@ export function controlBytes(bands: number): number {
 }
 
 /**
- * `bands − 1` worker threads attached to a kernel's shared memory, running the programs the
- * caller gives {@link BandTeam.run}. Detach (`detach`) before the memory is reused: the workers
- * wait on the memory's control block until then.
+ * `threads − 1` worker threads attached to a kernel's shared memory, running with the caller the
+ * programs it gives {@link BandTeam.run}. Detach (`detach`) before the memory is reused: the
+ * workers wait on the memory's control block until then.
  */
 export class BandTeam {
   private readonly ctl: Int32Array;
   private workers: PooledWorker[] | null;
+  /** The serial of the next stage (serials only grow; the claims of a zeroed block are 0). */
+  private serial = 1;
+  private readonly scratch: ProgramScratch;
 
   /**
    * Attach workers (taking idle ones, starting new ones) and wait until each has instantiated the
@@ -154,11 +173,21 @@ export class BandTeam {
     const wt = workerThreads();
     if (!wt || !threadsAvailable()) throw new BilevelError(`${spec.who}: worker threads need Node's worker_threads (Node ≥ 20.16); use threads 1`);
     this.ctl = new Int32Array(spec.memory.buffer, spec.control, controlWords(spec.bands));
-    const workers = take(wt, spec.bands - 1);
+    this.scratch = programScratch(spec.bands);
+    const workers = take(wt, spec.threads - 1);
     this.workers = workers;
     const generation = Atomics.load(this.ctl, CONTROL.generation);
     workers.forEach((w, k) => {
-      const message: AttachMessage = { module: spec.module, memory: spec.memory, control: spec.control, band: k + 1, bands: spec.bands, names: spec.names, generation };
+      const message: AttachMessage = {
+        module: spec.module,
+        memory: spec.memory,
+        control: spec.control,
+        thread: k + 1,
+        threads: spec.threads,
+        bands: spec.bands,
+        names: spec.names,
+        generation,
+      };
       w.worker.postMessage(message);
     });
     const deadline = Date.now() + START_MS;
@@ -174,19 +203,20 @@ export class BandTeam {
     }
   }
 
-  /** Run `phases` on every band (band 0 on this thread) and return once every band has finished. */
-  run(phases: readonly Phase[]): void {
+  /** Run `stages` on every band (this thread taking part) and return once every band has finished. */
+  run(stages: readonly Stage[]): void {
     if (!this.workers) throw new BilevelError(`${this.spec.who}: its threads were released`);
     const ctl = this.ctl;
     if (Atomics.load(ctl, CONTROL.failed) !== 0) this.failed();
-    writeProgram(ctl, phases);
+    const serial = this.serial;
+    this.serial = (serial + stages.length) | 0;
+    writeProgram(ctl, stages, serial);
     Atomics.store(ctl, CONTROL.op, OP.run);
-    const base = Atomics.load(ctl, progressIndex(0));
     Atomics.add(ctl, CONTROL.generation, 1);
     Atomics.notify(ctl, CONTROL.generation);
     try {
-      runProgram(ctl, this.spec.exports, 0, this.spec.bands);
-      for (let k = 1; k < this.spec.bands; k++) waitFor(ctl, progressIndex(k), (base + phases.length) | 0);
+      runProgram(ctl, this.spec.exports, 0, this.spec.threads, this.spec.bands, this.scratch);
+      awaitStage(ctl, this.spec.bands, (serial + stages.length - 1) | 0);
     } catch (e) {
       if (e instanceof BandFailure) this.failed();
       fail(ctl, this.spec.bands);

@@ -1,12 +1,12 @@
 /**
  * The entry of a worker thread of `band-team.ts`: for each attach message, an instance of the
  * posted WebAssembly module on the posted shared memory, then the programs of the control block
- * (`band-program.ts`) as band `band` until the caller detaches; then back to waiting for the next
+ * (`band-program.ts`) as thread `thread` until the caller detaches; then back to waiting for the next
  * attach (the thread is reused by later solves).
  * @module
  */
 import { parentPort } from 'node:worker_threads';
-import { BandFailure, CONTROL, OP, controlWords, fail, runProgram, waitFor, type BandExport } from './band-program.js';
+import { BandFailure, CONTROL, OP, controlWords, fail, programScratch, runProgram, waitFor, type BandExport } from './band-program.js';
 
 /** What the caller posts to attach a worker to a memory (see `BandTeam`). */
 export interface AttachMessage {
@@ -16,8 +16,10 @@ export interface AttachMessage {
   readonly memory: { readonly buffer: ArrayBuffer };
   /** Byte offset of the control block in the memory. */
   readonly control: number;
-  /** This worker's band (≥ 1; the caller runs band 0). */
-  readonly band: number;
+  /** This worker's thread index (≥ 1; the caller is thread 0). */
+  readonly thread: number;
+  /** Number of threads (the caller and the workers). */
+  readonly threads: number;
   /** Number of bands. */
   readonly bands: number;
   /** The exports a program may call, by index. */
@@ -46,12 +48,14 @@ function serve(m: AttachMessage): void {
   Atomics.add(ctl, CONTROL.attached, 1);
   Atomics.notify(ctl, CONTROL.attached);
   let seen = m.generation;
+  const scratch = programScratch(m.bands);
   try {
     for (;;) {
       waitFor(ctl, CONTROL.generation, (seen + 1) | 0);
-      seen = (seen + 1) | 0;
+      // a late thread skips the programs it missed: the others have run them
+      seen = Atomics.load(ctl, CONTROL.generation);
       if (Atomics.load(ctl, CONTROL.op) === OP.detach) break;
-      runProgram(ctl, fns, m.band, m.bands);
+      runProgram(ctl, fns, m.thread, m.threads, m.bands, scratch);
     }
   } catch (e) {
     if (!(e instanceof BandFailure)) {

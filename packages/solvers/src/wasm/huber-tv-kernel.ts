@@ -11,7 +11,7 @@
  * @module
  */
 import { BilevelError, WasmKernel, assertLength, type Vec, type WasmInstance } from '@bilevel/core';
-import { WAIT, type BandExport, type Phase } from './band-program.js';
+import type { BandExport, Stage } from './band-program.js';
 import { BandTeam, controlBytes, threadsAvailable } from './band-team.js';
 import { wasmBase64, wasmSharedBase64 } from './huber-tv.wasm.js';
 
@@ -19,8 +19,9 @@ import { wasmBase64, wasmSharedBase64 } from './huber-tv.wasm.js';
 interface Exports {
   step(adjoint: number): number;
   certificate(adjoint: number): void;
-  stepBand(adjoint: number, band: number): void;
-  stepBandFirst(adjoint: number, band: number): void;
+  stepBandHead(adjoint: number, band: number): void;
+  stepBandBody(adjoint: number, band: number): void;
+  stepBandNext(adjoint: number, band: number): void;
   sumRows(): number;
   certBand(pass: number, band: number): void;
   certSums(adjoint: number): void;
@@ -36,20 +37,28 @@ const kernel = new WasmKernel<Exports>(wasmBase64, WHO, FALLBACK);
 const sharedKernel = new WasmKernel<Exports>(wasmSharedBase64, WHO, FALLBACK, { shared: true });
 
 /** The exports a band program calls, by index (the indices of {@link stepProgram}, {@link certificateProgram}). */
-const BAND_EXPORTS = ['stepBand', 'stepBandFirst', 'certBand'] as const;
+const BAND_EXPORTS = ['stepBandHead', 'stepBandBody', 'stepBandNext', 'certBand'] as const;
 
-/** One iteration: every band's `stepBand`, then its `stepBandFirst` once the band above has finished its `stepBand`. */
-function stepProgram(adjoint: number): Phase[] {
-  return [
-    { fn: 0, wait: WAIT.none, args: [adjoint] },
-    { fn: 1, wait: WAIT.previous, args: [adjoint] },
-  ];
+/**
+ * One iteration: on every band, its first row (`stepBandHead`), its other rows (`stepBandBody`),
+ * then the next band's first primal row (`stepBandNext`) once the next band has finished its
+ * head — the only wait within a step, and a short one.
+ */
+function stepProgram(adjoint: number): Stage[] {
+  return [{ first: 0, rest: 1, link: 2, args: [adjoint] }];
 }
 
 /** The certificate passes (3, with the adjoint 6), each started once every band has finished the one before. */
-function certificateProgram(adjoint: number): Phase[] {
-  return Array.from({ length: adjoint ? 6 : 3 }, (_, k) => ({ fn: 2, wait: k === 0 ? WAIT.none : WAIT.all, args: [k + 1] }));
+function certificateProgram(adjoint: number): Stage[] {
+  return Array.from({ length: adjoint ? 6 : 3 }, (_, k) => ({ first: 3, args: [k + 1] }));
 }
+
+/**
+ * Row bands per thread: a thread's share of the rows is cut into this many bands, so that a
+ * thread that starts a step late (another process holds its core) leaves whole bands to the
+ * others instead of making them wait (see `band-program.ts`).
+ */
+const BANDS_PER_THREAD = 4;
 
 /**
  * Pixels (`C·H·W`) per thread below which a solve runs on fewer threads than asked: a step
@@ -151,7 +160,7 @@ export class HuberTvKernel {
   readonly XPrev: Float64Array;
   /** `Yⁿ`. */
   readonly Y: Float64Array;
-  /** Threads (row bands) the iterations run on: 1, or the requested bands (at most one per row) where threads are available. */
+  /** Threads the iterations run on: 1, or the requested number (at most one per row) where worker threads are available. */
   readonly threads: number;
   private readonly exports: Exports;
   private readonly f64: Float64Array;
@@ -163,12 +172,12 @@ export class HuberTvKernel {
   /** The worker threads of bands 1… (`null` on one band). */
   private readonly team: BandTeam | null;
   /** The band programs of a step and of a certificate (built once: a step allocates nothing). */
-  private readonly programs: { readonly step: readonly Phase[]; readonly certificate: readonly Phase[] };
+  private readonly programs: { readonly step: readonly Stage[]; readonly certificate: readonly Stage[] };
 
   /**
    * @param p the problem (arrays copied into the instance)
    * @param adjoint run the piggyback iteration (needs `p.loss`)
-   * @param bands row bands, each run by a thread of its own (this one and worker threads): at
+   * @param threads threads to run on (this one and worker threads), each taking row bands: at
    *   most `C·H` (one row each); 1 where worker threads are not available (no error). The
    *   iterates and certificates are bit-identical for any number. See {@link huberTvThreads} for
    *   the number that pays off.
@@ -176,12 +185,13 @@ export class HuberTvKernel {
   constructor(
     readonly p: HuberTvParams,
     adjoint: boolean,
-    bands = 1,
+    threads = 1,
   ) {
     const { C, H, W } = p;
     const N = C * H * W;
     const R = C * H;
-    const P = Number.isInteger(bands) && bands > 1 && threadsAvailable() && sharedKernel.available() ? Math.min(bands, R) : 1;
+    const T = Number.isInteger(threads) && threads > 1 && threadsAvailable() && sharedKernel.available() ? Math.min(threads, R) : 1;
+    const P = T > 1 ? Math.min(R, T * BANDS_PER_THREAD) : 1;
     const row = W + 2;
     const arrays: [string, number][] = [
       ['x', N], ['xPrev', N], ['y', 2 * N], ['c', N],
@@ -205,7 +215,7 @@ export class HuberTvKernel {
     const instance = this.lender.acquire(bytes, what);
     this.lease = instance;
     this.exports = instance.exports;
-    this.threads = P;
+    this.threads = T;
     const buffer = instance.buffer;
     const view = (name: string, n: number): Float64Array => new Float64Array(buffer, at[name]!, n);
     this.x = view('x', N);
@@ -270,6 +280,7 @@ export class HuberTvKernel {
           module: sharedKernel.module(),
           memory: instance.memory,
           control: at['control']!,
+          threads: T,
           bands: P,
           exports: BAND_EXPORTS.map((name) => exports[name]!),
           names: BAND_EXPORTS,

@@ -13,16 +13,17 @@
 ;; Every array is surrounded by padding, so no access leaves the memory.
 ;;
 ;; Row bands (threads): the rows of all channels (global row r = channel·H + i) are split into P
-;; bands, band b the rows bands[b] ≤ r < bands[b + 1]; each band has its own ring. A step is
-;; `stepBand` of every band (x̄, dual and primal steps of its rows, except the primal step of its
-;; first row), then `stepBandFirst` of every band (that primal step: it reads y of the row above,
-;; which the band above updates, and writes the x that the band above reads for its last x̄),
-;; then `sumRows`. The bands may run in parallel (worker threads, one instance each on a shared
-;; memory): band b's `stepBandFirst` waits only for band b − 1's `stepBand`. Every row computes
-;; exactly what it computes in the one-band order, and the sums are kept per row and added in row
-;; order (`sumRows`, `certSums`), so the results are bit-identical for any number of bands. A
-;; certificate is `certBand` of every band for each pass (all bands finish a pass before the next
-;; starts), then `certSums`.
+;; bands, band b the rows bands[b] ≤ r < bands[b + 1]; each band has its own ring. A step is, for
+;; each band, `stepBandHead` (x̄ and dual step of its first row), `stepBandBody` (x̄, dual and
+;; primal steps of its other rows) and `stepBandNext` (the primal step of the next band's first
+;; row: it reads y of that row, which the next band's head updates, and of the band's last row,
+;; and overwrites the x that both bands read for their x̄ of that row), then `sumRows`. The bands
+;; may run in parallel (worker threads, one instance each on a shared memory): band b's
+;; `stepBandNext` waits only for band b + 1's `stepBandHead`, usually long done. Every row
+;; computes exactly what it computes in the one-band order, and the sums are kept per row and
+;; added in row order (`sumRows`, `certSums`), so the results are bit-identical for any number of
+;; bands. A certificate is `certBand` of every band for each pass (all bands finish a pass before
+;; the next starts), then `certSums`.
 ;;
 ;; @shared-memory-variant (assembled a second time with a shared memory, for the worker threads)
 ;;
@@ -365,25 +366,23 @@
         (call $p (i32.const 64)) (call $p (i32.const 68)) (call $p (i32.const 72)) (local.get $n)
         (call $f (i32.const 152)) (call $f (i32.const 160)) (call $f (i32.const 168))))))
 
-  ;; Band b's part of one PDHG iteration (adjoint = 0) or piggyback iteration (adjoint = 1), in a
-  ;; single sweep over its rows: x̄ of row r + 1 into the band's ring (from x, x_prev not yet
+  ;; Rows from ≤ r < to of band b of one PDHG iteration (adjoint = 0) or piggyback iteration
+  ;; (adjoint = 1), in one sweep: x̄ of row r + 1 into the band's ring (from x, x_prev not yet
   ;; updated), the dual step of row r (x̄ rows r, r + 1), then the primal step of row r (y rows r,
-  ;; r − 1, already updated), its Σ(x⁺ − x)² into the row sums; the band's first row has only its
-  ;; x̄ and dual step here (its primal step is `stepBandFirst`).
-  (func $stepBand (export "stepBand") (param $adjoint i32) (param $b i32)
-    (local $H i32) (local $n i32) (local $rs i32) (local $ring i32) (local $band i32) (local $rows i32)
-    (local $r i32) (local $r0 i32) (local $r1 i32) (local $i i32) (local $o i32) (local $cur i32) (local $nxt i32) (local $dW i32)
+  ;; r − 1, already updated) with its Σ(x⁺ − x)² into the row sums — except for the band's first
+  ;; row when b > 0: that primal step is the band above's (`stepBandNext`).
+  (func $stepRows (param $adjoint i32) (param $b i32) (param $from i32) (param $to i32)
+    (local $H i32) (local $n i32) (local $rs i32) (local $ring i32) (local $rows i32)
+    (local $r i32) (local $r0 i32) (local $i i32) (local $o i32) (local $cur i32) (local $nxt i32) (local $dW i32)
     (local.set $H (call $p (i32.const 4)))
     (local.set $n (i32.shl (call $p (i32.const 8)) (i32.const 3)))
     (local.set $rs (i32.add (local.get $n) (i32.const 16)))
-    (local.set $band (i32.add (call $p (i32.const 400)) (i32.shl (local.get $b) (i32.const 2))))
-    (local.set $r0 (i32.load (local.get $band)))
-    (local.set $r1 (i32.load offset=4 (local.get $band)))
+    (local.set $r0 (i32.load (i32.add (call $p (i32.const 400)) (i32.shl (local.get $b) (i32.const 2)))))
     (local.set $rows (call $p (i32.const 124)))
     (local.set $ring (i32.add (call $p (i32.const 56)) (i32.mul (local.get $b) (i32.shl (local.get $rs) (i32.const 2)))))
-    (local.set $r (local.get $r0))
+    (local.set $r (local.get $from))
     (block $done (loop $l
-      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+      (br_if $done (i32.ge_u (local.get $r) (local.get $to)))
       (local.set $i (i32.rem_u (local.get $r) (local.get $H)))
       (local.set $o (i32.mul (local.get $r) (local.get $n)))
       (local.set $cur (i32.add (local.get $ring) (i32.mul (i32.and (local.get $i) (i32.const 1)) (local.get $rs))))
@@ -396,18 +395,34 @@
         (local.set $dW (i32.sub (local.get $nxt) (local.get $cur)))
         (call $xbarSlot (local.get $adjoint) (local.get $nxt) (i32.add (local.get $o) (local.get $n)))))
       (call $dualRow (local.get $adjoint) (local.get $cur) (local.get $dW) (local.get $o))
-      (if (i32.ne (local.get $r) (local.get $r0)) (then
+      (if (i32.or (i32.ne (local.get $r) (local.get $r0)) (i32.eqz (local.get $b))) (then
         (f64.store (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))
           (call $primalRow (local.get $adjoint) (local.get $i) (local.get $o)))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $l))))
 
-  ;; The primal step of band b's first row (after `stepBand` of bands b − 1 and b), its sum into the row sums.
-  (func $stepBandFirst (export "stepBandFirst") (param $adjoint i32) (param $b i32)
-    (local $band i32) (local $r i32)
+  ;; Band b's first row (x̄, dual step; band 0 also its primal step).
+  (func $stepBandHead (export "stepBandHead") (param $adjoint i32) (param $b i32)
+    (local $band i32) (local $r0 i32)
     (local.set $band (i32.add (call $p (i32.const 400)) (i32.shl (local.get $b) (i32.const 2))))
+    (local.set $r0 (i32.load (local.get $band)))
+    (call $stepRows (local.get $adjoint) (local.get $b) (local.get $r0)
+      (select (i32.add (local.get $r0) (i32.const 1)) (local.get $r0) (i32.lt_u (local.get $r0) (i32.load offset=4 (local.get $band))))))
+
+  ;; Band b's other rows.
+  (func $stepBandBody (export "stepBandBody") (param $adjoint i32) (param $b i32)
+    (local $band i32)
+    (local.set $band (i32.add (call $p (i32.const 400)) (i32.shl (local.get $b) (i32.const 2))))
+    (call $stepRows (local.get $adjoint) (local.get $b) (i32.add (i32.load (local.get $band)) (i32.const 1)) (i32.load offset=4 (local.get $band))))
+
+  ;; The primal step of band b + 1's first row, its sum into the row sums (after band b's last x̄,
+  ;; which read the x it overwrites, and band b + 1's `stepBandHead`, which updated the y it reads).
+  (func $stepBandNext (export "stepBandNext") (param $adjoint i32) (param $b i32)
+    (local $band i32) (local $r i32)
+    (local.set $band (i32.add (call $p (i32.const 400)) (i32.shl (i32.add (local.get $b) (i32.const 1)) (i32.const 2))))
     (local.set $r (i32.load (local.get $band)))
-    (if (i32.lt_u (local.get $r) (i32.load offset=4 (local.get $band))) (then
+    (if (i32.and (i32.lt_u (i32.add (local.get $b) (i32.const 1)) (call $p (i32.const 408)))
+                 (i32.lt_u (local.get $r) (i32.load offset=4 (local.get $band)))) (then
       (f64.store (i32.add (call $p (i32.const 124)) (i32.shl (local.get $r) (i32.const 3)))
         (call $primalRow (local.get $adjoint) (i32.rem_u (local.get $r) (call $p (i32.const 4)))
           (i32.mul (local.get $r) (i32.shl (call $p (i32.const 8)) (i32.const 3))))))))
@@ -425,22 +440,23 @@
     (f64.store (i32.const 256) (local.get $sum))
     (local.get $sum))
 
-  ;; One iteration on this thread: every band's `stepBand`, then every band's `stepBandFirst`
-  ;; (the order the threads keep), then `sumRows`. Returns Σ(x⁺ − x)².
+  ;; One iteration on this thread: every band's `stepBandHead`, `stepBandBody`, then
+  ;; `stepBandNext` (an order the threads also keep), then `sumRows`. Returns Σ(x⁺ − x)².
   (func (export "step") (param $adjoint i32) (result f64)
-    (local $b i32) (local $P i32)
+    (local $b i32) (local $P i32) (local $phase i32)
     (local.set $P (call $p (i32.const 408)))
-    (block $d1 (loop $l1
-      (br_if $d1 (i32.ge_u (local.get $b) (local.get $P)))
-      (call $stepBand (local.get $adjoint) (local.get $b))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $l1)))
-    (local.set $b (i32.const 0))
-    (block $d2 (loop $l2
-      (br_if $d2 (i32.ge_u (local.get $b) (local.get $P)))
-      (call $stepBandFirst (local.get $adjoint) (local.get $b))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $l2)))
+    (block $pdone (loop $ploop
+      (br_if $pdone (i32.ge_u (local.get $phase) (i32.const 3)))
+      (local.set $b (i32.const 0))
+      (block $bdone (loop $bloop
+        (br_if $bdone (i32.ge_u (local.get $b) (local.get $P)))
+        (if (i32.eqz (local.get $phase)) (then (call $stepBandHead (local.get $adjoint) (local.get $b))))
+        (if (i32.eq (local.get $phase) (i32.const 1)) (then (call $stepBandBody (local.get $adjoint) (local.get $b))))
+        (if (i32.eq (local.get $phase) (i32.const 2)) (then (call $stepBandNext (local.get $adjoint) (local.get $b))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bloop)))
+      (local.set $phase (i32.add (local.get $phase) (i32.const 1)))
+      (br $ploop)))
     (call $sumRows))
 
   ;; ---- certificates: sweeps over the rows, each row's sums stored at its row certificate (out + 0 … 72 for 264 … 336) ----
