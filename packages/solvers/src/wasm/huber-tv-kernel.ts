@@ -4,10 +4,10 @@
  * few scalars into the parameter block and copies nothing. Instances are lent from the kernel's
  * pool and given back by `release`, so repeated short solves reuse their memories.
  *
- * With more than one band the rows are split into bands run by as many threads: this thread and
- * worker threads (`band-team.ts`), each with an instance of the shared-memory variant of the
- * module on one shared memory, synchronised by `Atomics` waits on a control block in it; the
- * results are bit-identical to one band (see `huber-tv.wat`, *Row bands*).
+ * With more than one thread the rows are cut into bands (four per thread) that the threads claim
+ * — this thread and worker threads (`band-team.ts`), each with an instance of the shared-memory
+ * variant of the module on one shared memory, synchronised by `Atomics` waits on a control block
+ * in it; the results are bit-identical to one thread (see `huber-tv.wat`, *Row bands*).
  * @module
  */
 import { BilevelError, WasmKernel, assertLength, type Vec, type WasmInstance } from '@bilevel/core';
@@ -69,7 +69,7 @@ const BANDS_PER_THREAD = 4;
 export const MIN_PIXELS_PER_THREAD = 2 ** 15;
 
 /**
- * The threads (row bands) a solve with the option `threads` runs on: `threads`, but at most one
+ * The threads a solve with the option `threads` runs on: `threads`, but at most one
  * per {@link MIN_PIXELS_PER_THREAD} pixels and one per row (`C·H` rows), and 1 where worker
  * threads are not available (browsers, Node < 20.16).
  */
@@ -169,7 +169,7 @@ export class HuberTvKernel {
   private lease: WasmInstance<Exports> | null;
   /** The lending kernel: the one-band module, or its shared-memory variant. */
   private readonly lender: WasmKernel<Exports>;
-  /** The worker threads of bands 1… (`null` on one band). */
+  /** The worker threads (`null` on one thread). */
   private readonly team: BandTeam | null;
   /** The band programs of a step and of a certificate (built once: a step allocates nothing). */
   private readonly programs: { readonly step: readonly Stage[]; readonly certificate: readonly Stage[] };
