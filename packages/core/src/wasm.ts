@@ -22,12 +22,14 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   readonly Module: new (bytes: Uint8Array) => object;
   readonly Instance: new (module: object, imports: object) => { readonly exports: object };
-  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
+  readonly Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
 
-/** A WebAssembly memory (the part of the JS API used here). */
-interface WasmMemory {
+/** A WebAssembly memory (the part of the JS API used here): a `WebAssembly.Memory`. */
+export interface WasmMemory {
+  /** Its bytes (an `ArrayBuffer`, or a `SharedArrayBuffer` for a shared memory). */
   readonly buffer: ArrayBuffer;
+  /** Grow by `pages` pages; returns the previous size in pages. */
   grow(pages: number): number;
 }
 
@@ -49,6 +51,17 @@ export interface WasmInstance<E> {
   readonly exports: E;
   /** The instance's memory (it never grows, so views of it stay valid). */
   readonly buffer: ArrayBuffer;
+  /** The memory object (to instantiate the module on it elsewhere, e.g. in a worker thread when shared). */
+  readonly memory: WasmMemory;
+}
+
+/** Options of a {@link WasmKernel}. */
+export interface WasmKernelOptions {
+  /**
+   * The module imports a shared memory (`(memory n 65536 shared)`): instances get a shared
+   * memory of at most 4 GiB, whose buffer is a `SharedArrayBuffer` (default false).
+   */
+  readonly shared?: boolean;
 }
 
 /**
@@ -69,20 +82,34 @@ export class WasmKernel<E> {
    * @param who the user-facing name of the kernel, e.g. `the fused Huber-TV kernel`
    * @param fallback what to use without WebAssembly SIMD or for images too large, e.g.
    *   `the generic Pdhg`
+   * @param options whether the module imports a shared memory
    */
   constructor(
     private readonly base64: string,
     private readonly who: string,
     private readonly fallback: string,
+    private readonly options: WasmKernelOptions = {},
   ) {}
 
-  /** Whether this runtime has WebAssembly with SIMD (the module validates). */
+  /** Whether this runtime has WebAssembly with SIMD (the module validates; a shared one also needs `SharedArrayBuffer`). */
   available(): boolean {
     if (this.simd === undefined) {
       const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-      this.simd = api !== undefined && typeof api.validate === 'function' && api.validate(this.bytes());
+      this.simd =
+        api !== undefined &&
+        typeof api.validate === 'function' &&
+        (!this.options.shared || typeof SharedArrayBuffer === 'function') &&
+        api.validate(this.bytes());
     }
     return this.simd;
+  }
+
+  /**
+   * The compiled module (a `WebAssembly.Module`, compiled on first use), e.g. to send to a worker
+   * thread that instantiates it on a shared memory. Errors as {@link WasmKernel.instantiate}.
+   */
+  module(): object {
+    return this.compile().module;
   }
 
   /**
@@ -94,7 +121,7 @@ export class WasmKernel<E> {
    */
   instantiate(bytes: number, what: string): WasmInstance<E> {
     const { exports, memory } = this.create(bytes, what);
-    return { exports, buffer: memory.buffer };
+    return { exports, buffer: memory.buffer, memory };
   }
 
   /**
@@ -120,7 +147,7 @@ export class WasmKernel<E> {
       if (have < bytes) pooled.memory.grow(Math.ceil((bytes - have) / WASM_PAGE_BYTES));
       new Uint8Array(pooled.memory.buffer, 0, bytes).fill(0);
     }
-    const lease: WasmInstance<E> = { exports: pooled.exports, buffer: pooled.memory.buffer };
+    const lease: WasmInstance<E> = { exports: pooled.exports, buffer: pooled.memory.buffer, memory: pooled.memory };
     this.lent.set(lease, pooled);
     return lease;
   }
@@ -143,7 +170,8 @@ export class WasmKernel<E> {
   private create(bytes: number, what: string): Pooled<E> {
     this.checkBytes(bytes, what);
     const { api, module } = this.compile();
-    const memory = new api.Memory({ initial: Math.ceil(bytes / WASM_PAGE_BYTES) });
+    const initial = Math.ceil(bytes / WASM_PAGE_BYTES);
+    const memory = new api.Memory(this.options.shared ? { initial, maximum: WASM_MAX_BYTES / WASM_PAGE_BYTES, shared: true } : { initial });
     return { exports: new api.Instance(module, { env: { memory } }).exports as E, memory };
   }
 

@@ -18,6 +18,14 @@ const PEEK = Buffer.from(
 
 const peekKernel = (): WasmKernel<{ peek(at: number): number }> => new WasmKernel(PEEK, 'the peek kernel', 'nothing');
 
+/** The same kernel importing a shared memory, `(memory 1 65536 shared)`: limits flag 3, maximum 65536 (LEB128). */
+const SHARED_PEEK = Buffer.from(
+  Buffer.from(PEEK, 'base64')
+    .toString('hex')
+    .replace('020f0103656e76066d656d6f7279020001', '02120103656e76066d656d6f72790203018080' + '04'),
+  'hex',
+).toString('base64');
+
 describe('WasmKernel pool', () => {
   it('lends a released instance again, its memory zeroed, and never one that is lent', () => {
     const kernel = peekKernel();
@@ -62,5 +70,27 @@ describe('WasmKernel pool', () => {
 
   it('refuses sizes beyond 4 GiB before allocating, as instantiate', () => {
     expect(() => peekKernel().acquire(2 ** 33, '1×2¹⁶×2¹⁶')).toThrow(ShapeError);
+  });
+
+  it('lends shared memories (a SharedArrayBuffer, growable to 4 GiB) to a module that imports one, with its compiled module', () => {
+    const kernel = new WasmKernel<{ peek(at: number): number }>(SHARED_PEEK, 'the shared peek kernel', 'nothing', { shared: true });
+    expect(kernel.available()).toBe(true);
+    expect(new WasmKernel(SHARED_PEEK, 'shared, instantiated unshared', 'nothing').available()).toBe(true);
+    expect(() => new WasmKernel(SHARED_PEEK, 'shared, instantiated unshared', 'nothing').acquire(10, 'x')).toThrow();
+    const a = kernel.acquire(10, 'a');
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(a.memory.buffer).toBe(a.buffer);
+    new Int32Array(a.buffer)[1] = 9;
+    expect(a.exports.peek(4)).toBe(9);
+    kernel.release(a);
+    const b = kernel.acquire(3 * WASM_PAGE_BYTES, 'b');
+    expect(b.exports).toBe(a.exports);
+    expect(b.buffer.byteLength).toBeGreaterThanOrEqual(3 * WASM_PAGE_BYTES);
+    expect(b.exports.peek(4)).toBe(0);
+    // a second instance of the compiled module on the same memory (as a worker thread makes)
+    const api = (globalThis as unknown as { WebAssembly: { Instance: new (module: object, imports: object) => { exports: object } } }).WebAssembly;
+    const other = new api.Instance(kernel.module(), { env: { memory: b.memory } }).exports as { peek(at: number): number };
+    new Int32Array(b.buffer)[2] = 5;
+    expect(other.peek(8)).toBe(5);
   });
 });

@@ -8,9 +8,8 @@
  * @module
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { BilevelError, ValidationError } from '@bilevel/core';
+import { BilevelError, ValidationError, workerEntry } from '@bilevel/core';
 import { errorFromData, type ErrorData } from './errors.js';
-import { workerEntry } from './loader.js';
 
 /** The states of the shared flag. */
 export const FLAG = { idle: 0, answered: 1, dead: 2 } as const;
@@ -33,7 +32,7 @@ export class SyncBridge {
     engine: unknown,
     private readonly log: (line: string) => void = () => {},
   ) {
-    const entry = workerEntry('bridge-worker');
+    const entry = workerEntry('bridge-worker', import.meta.url);
     const shared = new SharedArrayBuffer(4);
     this.flag = new Int32Array(shared);
     const { port1, port2 } = new MessageChannel();

@@ -6,9 +6,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
+import { workerEntry } from '@bilevel/core';
 import { WorkerLostError, type Delivery, type Transport, type WorkMessage } from './dispatch.js';
 import { payloadBytes } from './frame.js';
-import { workerEntry } from './loader.js';
 import type { SampleOutcome } from './task.js';
 
 /** Options of {@link ThreadsTransport}. */
@@ -22,9 +22,9 @@ export interface ThreadsOptions {
 /**
  * A pool of one long-lived thread whose tasks run the default export of the worker module `name`
  * (relative to `base`, by default this package's `src`/`dist`), loaded as an ES module — from the
- * sources through `ts-entry.mjs` (see {@link workerEntry}).
+ * sources through `ts-entry.mjs` of `@bilevel/core` (see `workerEntry` there).
  */
-export function threadPool(name: string, workerData: Record<string, unknown>, base?: string | URL): Piscina {
+export function threadPool(name: string, workerData: Record<string, unknown>, base: string | URL = import.meta.url): Piscina {
   const entry = workerEntry(name, base);
   return new Piscina({
     filename: entry.url.href,

@@ -2,16 +2,19 @@
  * Huber-TV denoising PDHG at 256², 512², 1024² (float64): g = ½‖x − b‖², K = 2-D gradient
  * (Neumann), f* = isotropic Huber conjugate. Median milliseconds per iteration of `Pdhg` on the
  * generic composition (backend js-f64, on `Gradient2D`, `HuberConjugate`, `QuadraticFidelity`)
- * and on the fused WebAssembly kernel the same problem dispatches to (backend wasm-f64), each
- * also with the certificate every 10 iterations; and, when a C compiler is on the machine, of
- * the same sweep in C (`huber-tv.c`, `-O3 -march=native -fno-math-errno`, one thread), compiled
- * and timed here: `ratio_to_c` is fused / C (absent without a compiler).
+ * and on the fused WebAssembly kernel the same problem dispatches to (backend wasm-f64), on one
+ * thread and with the option `threads: 2` (row bands on a worker thread; the `threads` field is
+ * what ran), each also with the certificate every 10 iterations; and, when a C compiler is on the
+ * machine, of the same sweep in C (`huber-tv.c`, `-O3 -march=native -fno-math-errno`, one
+ * thread), compiled and timed here: `ratio_to_c` is fused / C (absent without a compiler), for
+ * both thread counts against the same C run. `load_avg_1m` is the machine's load when the row
+ * was measured (other processes share the cores).
  *
  * Run: `cd packages/solvers && npx tsx --conditions=@bilevel/source bench/huber-tv.ts [sizes…]`
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, type SaddleProblem } from '@bilevel/core';
@@ -130,16 +133,22 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
   const generic = new Pdhg({ backend: 'js-f64' });
   const gs = generic.init(problem);
   const [tGeneric, tGenericCert] = timeBlocks(generic, gs, opts);
-  const fused = new Pdhg({ backend: 'wasm-f64' });
-  const fs = fused.init(problem);
-  const [tFused, tFusedCert] = timeBlocks(fused, fs, opts);
+  const fusedRuns = [1, 2].map((threads) => {
+    const fused = new Pdhg({ backend: 'wasm-f64', threads });
+    const fs = fused.init(problem);
+    const [steps, withCertificate] = timeBlocks(fused, fs, opts);
+    const run = { threads: fs.work.fused!.threads, steps, withCertificate, load: loadavg()[0]!, tau: fs.tau, sigma: fs.sigma };
+    fused.release(fs);
+    return run;
+  });
+  const tFused = fusedRuns[0]!.steps;
 
   const nx = new Float64Array(n * n);
   const nxb = new Float64Array(n * n);
   const ny = new Float64Array(2 * n * n);
   const nd = new Float64Array(n * n);
   const tNaive = measure(() => {
-    for (let k = 0; k < block; k++) naiveStep(n, nx, nxb, ny, nd, b, fs.tau, fs.sigma);
+    for (let k = 0; k < block; k++) naiveStep(n, nx, nxb, ny, nd, b, fusedRuns[0]!.tau, fusedRuns[0]!.sigma);
   }, opts);
 
   const N = n * n;
@@ -161,24 +170,28 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
     size,
     ...perIteration(tGeneric, tGenericCert),
   });
-  report({
-    bench: 'huber-tv-pdhg-fused',
-    size,
-    ...perIteration(tFused, tFusedCert),
-    speedup_vs_generic: sig(tGeneric.median_ms / tFused.median_ms),
-    ratio_to_naive_loop: sig(tFused.median_ms / tNaive.median_ms),
-    ratio_to_naive_loop_min: sig(tFused.min_ms / tNaive.min_ms),
-    effective_GB_per_s: sig(bytes / (tFused.median_ms / block) / 1e6),
-    copy_of_same_bytes_GB_per_s: sig(bytes / tCopy.median_ms / 1e6),
-    threads: 1,
-    ...(cTime
-      ? {
-          c_median_ms_per_iter: sig(cTime.median),
-          ratio_to_c: sig(tFused.median_ms / block / cTime.median),
-          ratio_to_c_min: sig(tFused.min_ms / block / cTime.min),
-          c_flags: C_FLAGS.join(' '),
-        }
-      : { note: c ? 'the C reference failed to run: ratio_to_c skipped' : 'no C compiler (cc, gcc, clang): ratio_to_c skipped' }),
-  });
+  for (const { threads, steps, withCertificate, load } of fusedRuns) {
+    report({
+      bench: 'huber-tv-pdhg-fused',
+      size,
+      threads,
+      ...perIteration(steps, withCertificate),
+      speedup_vs_generic: sig(tGeneric.median_ms / steps.median_ms),
+      ...(threads > 1 ? { speedup_vs_one_thread: sig(tFused.median_ms / steps.median_ms) } : {}),
+      ratio_to_naive_loop: sig(steps.median_ms / tNaive.median_ms),
+      ratio_to_naive_loop_min: sig(steps.min_ms / tNaive.min_ms),
+      effective_GB_per_s: sig(bytes / (steps.median_ms / block) / 1e6),
+      copy_of_same_bytes_GB_per_s: sig(bytes / tCopy.median_ms / 1e6),
+      load_avg_1m: sig(load),
+      ...(cTime
+        ? {
+            c_median_ms_per_iter: sig(cTime.median),
+            ratio_to_c: sig(steps.median_ms / block / cTime.median),
+            ratio_to_c_min: sig(steps.min_ms / block / cTime.min),
+            c_flags: C_FLAGS.join(' '),
+          }
+        : { note: c ? 'the C reference failed to run: ratio_to_c skipped' : 'no C compiler (cc, gcc, clang): ratio_to_c skipped' }),
+    });
+  }
 }
 c?.dispose();

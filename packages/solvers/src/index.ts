@@ -43,7 +43,7 @@ export {
   type AdjointCertificateInput,
   type AdjointCertificateWorkspace,
 } from './piggyback.js';
-export { HuberTvKernel, type HuberTvParams, type HuberTvSums } from './wasm/huber-tv-kernel.js';
+export { HuberTvKernel, huberTvThreads, MIN_PIXELS_PER_THREAD, type HuberTvParams, type HuberTvSums } from './wasm/huber-tv-kernel.js';
 export { SeparableHuberKernel, type SeparableHuberParams } from './separable-huber-kernel.js';
 export {
   describedHuberConjugate,
@@ -54,8 +54,10 @@ export {
   filterBankHuberParams,
   registerBuiltinKernels,
   selectKernel,
+  MAX_THREADS,
   type FusedSaddleKernel,
   type FusedKernelFactory,
+  type FusedKernelOptions,
   type EngineAlgorithm,
   type KernelChoice,
 } from './kernels.js';

@@ -21,7 +21,7 @@ import {
 } from '@bilevel/core';
 import type { SaddleCertificateParts } from './certificate.js';
 import { SeparableHuberKernel, type SeparableHuberParams } from './separable-huber-kernel.js';
-import { HuberTvKernel, type HuberTvParams } from './wasm/huber-tv-kernel.js';
+import { HuberTvKernel, huberTvThreads, type HuberTvParams } from './wasm/huber-tv-kernel.js';
 
 /**
  * A synchronous fused kernel of the PDHG engine: its own memory with the iterates, one call per
@@ -33,6 +33,8 @@ import { HuberTvKernel, type HuberTvParams } from './wasm/huber-tv-kernel.js';
 export interface FusedSaddleKernel {
   /** Which kernel this is. */
   readonly info: KernelInfo;
+  /** Threads the iterations and certificates run on (1 unless the kernel splits the work, see {@link FusedKernelOptions}). */
+  readonly threads: number;
   /** `xⁿ` (a view of the kernel's memory). */
   readonly x: Vec;
   /** `xⁿ⁻¹`. */
@@ -61,11 +63,25 @@ export interface FusedSaddleKernel {
 /** The algorithms the engine runs: PDHG alone, or PDHG with the piggyback adjoint. */
 export type EngineAlgorithm = 'pdhg' | 'piggyback';
 
+/** The largest `threads` option of a solver. */
+export const MAX_THREADS = 64;
+
+/** What a solver asks of the fused kernel it creates. */
+export interface FusedKernelOptions {
+  /**
+   * Threads a kernel may split one solve over (row bands on worker threads, results
+   * bit-identical to one thread); a kernel may use fewer (small images, no worker threads) and
+   * one that does not split ignores it. Default 1.
+   */
+  readonly threads?: number;
+}
+
 /**
  * A factory of fused kernels, as registered under {@link EngineAlgorithm}s: the kernel of a
- * matching description, with the live problem (whose operators a kernel may apply).
+ * matching description, with the live problem (whose operators a kernel may apply) and what the
+ * solver asks of it (its threads).
  */
-export type FusedKernelFactory = (description: SaddleDescription, problem: SaddleProblem) => FusedSaddleKernel;
+export type FusedKernelFactory = (description: SaddleDescription, problem: SaddleProblem, options?: FusedKernelOptions) => FusedSaddleKernel;
 
 /**
  * Which kernels a solver may use: `auto` (a fused `wasm-f64` kernel when one matches; never a
@@ -171,16 +187,17 @@ function memoHuberTvParams(piggyback: boolean): (d: SaddleDescription) => HuberT
 
 /** The fused Huber-TV kernel of `algorithm` on a matching description. */
 function huberTvKernel(algorithm: EngineAlgorithm, params: (d: SaddleDescription) => HuberTvParams | undefined): FusedKernelFactory {
-  return (description) => {
+  return (description, _problem, options = {}) => {
     const adjoint = algorithm === 'piggyback';
     const p = params(description);
     if (!p) throw new ValidationError('huber-tv kernel: the problem is not a Huber-TV problem');
-    const k = new HuberTvKernel(p, adjoint);
+    const k = new HuberTvKernel(p, adjoint, huberTvThreads(options.threads ?? 1, p.C, p.H, p.W));
     const N = p.C * p.H * p.W;
     const kappa = p.epsilon / p.alpha;
     const smooth = p.epsilon > 0;
     return {
       info: { name: 'huber-tv', backend: 'wasm-f64' },
+      threads: k.threads,
       x: k.x,
       xPrev: k.xPrev,
       y: k.y,
@@ -288,18 +305,20 @@ export function registerBuiltinKernels(): void {
  * The fused kernel for `problem` (with the loss and target of a piggyback solve), or `null` for
  * the generic composition: `choice` `js-f64` never fuses; `wasm-f64` or `gpujs-f32` require a
  * registered kernel of that backend that matches (a `ValidationError` otherwise); `auto` fuses
- * when a registered `wasm-f64` kernel matches — it never picks a float32 kernel.
+ * when a registered `wasm-f64` kernel matches — it never picks a float32 kernel. The kernel is
+ * created with `options` (its threads).
  */
 export function selectKernel(
   algorithm: EngineAlgorithm,
   problem: SaddleProblem & { readonly loss?: Loss; readonly target?: Vec },
   choice: KernelChoice,
+  options: FusedKernelOptions = {},
 ): FusedSaddleKernel | null {
   if (choice === 'js-f64') return null;
   registerBuiltinKernels();
   const description = describeSaddle(problem);
   const entry = kernelRegistry.find<FusedKernelFactory>(algorithm, description, choice === 'auto' ? AUTO_BACKENDS : [choice]);
-  if (entry) return entry.create(description!, problem);
+  if (entry) return entry.create(description!, problem, options);
   if (choice !== 'auto') {
     const registered = kernelRegistry.list(algorithm).filter((k) => k.backend === choice);
     const need =

@@ -23,7 +23,7 @@ import {
 } from '@bilevel/core';
 import { saddleCertificate, createSaddleCertificateWorkspace, saddleDistances, type SaddleCertificate, type SaddleCertificateWorkspace } from './certificate.js';
 import { assertSameSize, copyWarm, copyWarmScalars, norm2, proxDiagonalOf, type DiagonalProximable } from './internal.js';
-import { kernelInfo, selectKernel, type EngineAlgorithm, type FusedSaddleKernel, type KernelChoice } from './kernels.js';
+import { MAX_THREADS, kernelInfo, selectKernel, type EngineAlgorithm, type FusedSaddleKernel, type KernelChoice } from './kernels.js';
 import { primalDualUpdate, proxSteps, type PrimalDualArrays, type PrimalDualMaps, type PrimalDualSteps } from './primal-dual.js';
 import { endPdhgStep, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, type PdhgSteps } from './steps.js';
 
@@ -31,6 +31,12 @@ import { endPdhgStep, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, ty
 export const pdhgOptionsSchema = pdhgStepOptionsSchema.extend({
   gap: z.boolean().default(true),
   backend: z.enum(['auto', ...KERNEL_BACKENDS]).default('auto'),
+  threads: z
+    .number()
+    .int('threads must be a whole number')
+    .min(1, 'threads must be at least 1')
+    .max(MAX_THREADS, `threads must be at most ${MAX_THREADS}`)
+    .default(1),
 });
 
 /** Options of {@link Pdhg}: the step rule ({@link PdhgStepOptions}), certificate and kernel options. */
@@ -44,6 +50,14 @@ export interface PdhgOptions extends PdhgStepOptions {
    * registered fused kernel of that backend (gpu.js kernels register through `@bilevel/kernels`).
    */
   readonly backend?: KernelChoice;
+  /**
+   * Threads a fused kernel splits one solve over (default 1; an integer from 1 to 64): the
+   * Huber-TV kernel runs row bands on worker threads with iterates and certificates
+   * bit-identical to one thread, on at most one thread per 2¹⁵ pixels and per row (fewer pay
+   * nothing: see `huberTvThreads`), and on one thread where worker threads are not available
+   * (browsers). The generic composition ignores it. `state.work.fused.threads` says how many run.
+   */
+  readonly threads?: number;
 }
 
 /** The generic composition's derived data: operator images, step vectors, maps and workspace. */
@@ -188,7 +202,7 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
   /** @param options step rule, certificate and kernel options (validated with zod). */
   constructor(options: PdhgOptions = {}) {
     this.options = parseOrThrow(pdhgOptionsSchema, options, 'pdhg options');
-    const { gap: _gap, backend: _backend, ...stepOptions } = options;
+    const { gap: _gap, backend: _backend, threads: _threads, ...stepOptions } = options;
     this.stepOptions = stepOptions;
   }
 
@@ -214,7 +228,7 @@ export class Pdhg implements Solver<SaddleProblem, PdhgState, PdhgCertificate> {
     if (problem.gStar) assertSameSize('pdhg', problem.gStar.shape, 'gStar', K.domain, 'the domain of K');
     const steps = pdhgSteps(problem, this.stepOptions);
     const choice = steps.kind === 'preconditioned' ? 'js-f64' : this.options.backend;
-    const fused = selectKernel(algorithm, described, choice);
+    const fused = selectKernel(algorithm, described, choice, { threads: this.options.threads });
     const state = fused ? this.fusedState(problem, steps, fused) : this.genericState(problem, steps);
     if (warm) this.applyWarm(state, warm);
     const cost = state.cost;

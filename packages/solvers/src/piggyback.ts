@@ -47,6 +47,8 @@ export interface PiggybackOptions extends PdhgStepOptions {
    * registered fused kernel of that backend.
    */
   readonly backend?: KernelChoice;
+  /** Threads the fused kernel splits one solve over (default 1; see `PdhgOptions.threads`). */
+  readonly threads?: number;
   /**
    * Run the adjoint alongside PDHG (default true). Without it the solver is PDHG with the
    * piggyback certificate (`δ_X = δ_Y = 0`) and empty adjoint arrays: a loss-only solve.

@@ -85,6 +85,8 @@ const ACTIVE_BAND = 1e-10;
  */
 export class SeparableHuberKernel implements FusedSaddleKernel {
   readonly info: KernelInfo = { name: 'filter-bank', backend: 'wasm-f64' };
+  /** One thread: this kernel does not split a solve. */
+  readonly threads = 1;
   private readonly count: number;
   /** `[x; X]` now and before (exchanged every step). */
   private xs: [Stack, Stack];

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ShapeError } from '@bilevel/core';
 import { assemble, wasmDir } from '@bilevel/tooling/wasm';
 import { HuberTvKernel, type HuberTvParams } from '../src/wasm/huber-tv-kernel.js';
-import { wasmBase64 } from '../src/wasm/huber-tv.wasm.js';
+import { wasmBase64, wasmSharedBase64 } from '../src/wasm/huber-tv.wasm.js';
 
 const params = (C: number, H: number, W: number, c = new Float64Array(C * H * W)): HuberTvParams => ({
   C,
@@ -21,9 +21,10 @@ const params = (C: number, H: number, W: number, c = new Float64Array(C * H * W)
 });
 
 describe('WebAssembly Huber-TV kernel', () => {
-  it('the embedded binary is the assembled huber-tv.wat (run `pnpm wasm` after editing it)', async () => {
-    const bytes = await assemble(join(wasmDir(join(dirname(fileURLToPath(import.meta.url)), '..')), 'huber-tv.wat'));
-    expect(Buffer.from(wasmBase64, 'base64').equals(Buffer.from(bytes))).toBe(true);
+  it('the embedded binaries are the assembled huber-tv.wat and its shared-memory variant (run `pnpm wasm` after editing it)', async () => {
+    const wat = join(wasmDir(join(dirname(fileURLToPath(import.meta.url)), '..')), 'huber-tv.wat');
+    expect(Buffer.from(wasmBase64, 'base64').equals(Buffer.from(await assemble(wat)))).toBe(true);
+    expect(Buffer.from(wasmSharedBase64, 'base64').equals(Buffer.from(await assemble(wat, { shared: true })))).toBe(true);
   });
 
   it('its iterates are views of one memory, the data copied in; the adjoint arrays only with the adjoint', () => {

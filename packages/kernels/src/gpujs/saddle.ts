@@ -281,10 +281,10 @@ export class GpuJsSaddleKernel {
 
   /**
    * The kernel for the engine of `@bilevel/solvers`: its iterates and `step`; no certificate
-   * sweeps (the engine certifies the iterates) and nothing to release (the compiled kernels and
-   * pipelines belong to the backend).
+   * sweeps (the engine certifies the iterates), nothing to release (the compiled kernels and
+   * pipelines belong to the backend) and one host thread (the device parallelises).
    */
   fused(): FusedSaddleKernel {
-    return { info: this.info, ...this.iterates, step: (tau, sigma, theta) => this.step(tau, sigma, theta), release: () => undefined };
+    return { info: this.info, threads: 1, ...this.iterates, step: (tau, sigma, theta) => this.step(tau, sigma, theta), release: () => undefined };
   }
 }

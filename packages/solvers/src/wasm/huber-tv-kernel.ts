@@ -3,19 +3,83 @@
  * owning a memory with every array of the iteration and of its certificates, so a step writes a
  * few scalars into the parameter block and copies nothing. Instances are lent from the kernel's
  * pool and given back by `release`, so repeated short solves reuse their memories.
+ *
+ * With more than one thread the rows are cut into bands (four per thread) that the threads claim
+ * — this thread and worker threads (`band-team.ts`), each with an instance of the shared-memory
+ * variant of the module on one shared memory, synchronised by `Atomics` waits on a control block
+ * in it; the results are bit-identical to one thread (see `huber-tv.wat`, *Row bands*).
  * @module
  */
 import { BilevelError, WasmKernel, assertLength, type Vec, type WasmInstance } from '@bilevel/core';
-import { wasmBase64 } from './huber-tv.wasm.js';
+import type { BandExport, Stage } from './band-program.js';
+import { BandTeam, controlBytes, threadsAvailable } from './band-team.js';
+import { wasmBase64, wasmSharedBase64 } from './huber-tv.wasm.js';
 
 /** Exports of `huber-tv.wat` (everything else goes through the parameter block). */
 interface Exports {
   step(adjoint: number): number;
   certificate(adjoint: number): void;
+  stepBandHead(adjoint: number, band: number): void;
+  stepBandBody(adjoint: number, band: number): void;
+  stepBandNext(adjoint: number, band: number): void;
+  sumRows(): number;
+  certBand(pass: number, band: number): void;
+  certSums(adjoint: number): void;
 }
 
-/** The compiled kernel, shared by every instance. */
-const kernel = new WasmKernel<Exports>(wasmBase64, 'the fused Huber-TV kernel', 'the generic composition (backend js-f64)');
+const WHO = 'the fused Huber-TV kernel';
+const FALLBACK = 'the generic composition (backend js-f64)';
+
+/** The compiled kernel, shared by every one-band instance. */
+const kernel = new WasmKernel<Exports>(wasmBase64, WHO, FALLBACK);
+
+/** Its shared-memory variant, for instances run in row bands on several threads. */
+const sharedKernel = new WasmKernel<Exports>(wasmSharedBase64, WHO, FALLBACK, { shared: true });
+
+/** The exports a band program calls, by index (the indices of {@link stepProgram}, {@link certificateProgram}). */
+const BAND_EXPORTS = ['stepBandHead', 'stepBandBody', 'stepBandNext', 'certBand'] as const;
+
+/**
+ * One iteration: on every band, its first row (`stepBandHead`), its other rows (`stepBandBody`),
+ * then the next band's first primal row (`stepBandNext`) once the next band has finished its
+ * head — the only wait within a step, and a short one.
+ */
+function stepProgram(adjoint: number): Stage[] {
+  return [{ first: 0, rest: 1, link: 2, args: [adjoint] }];
+}
+
+/** The certificate passes (3, with the adjoint 6), each started once every band has finished the one before. */
+function certificateProgram(adjoint: number): Stage[] {
+  return Array.from({ length: adjoint ? 6 : 3 }, (_, k) => ({ first: 3, args: [k + 1] }));
+}
+
+/**
+ * Row bands per thread: a thread's share of the rows is cut into this many bands, so that a
+ * thread that starts a step late (another process holds its core) leaves whole bands to the
+ * others instead of making them wait (see `band-program.ts`).
+ */
+const BANDS_PER_THREAD = 4;
+
+/**
+ * Pixels (`C·H·W`) per thread below which a solve runs on fewer threads than asked: a step
+ * synchronises the threads twice, which costs about as much as a few thousand pixels of work
+ * (measured by `bench/huber-tv.ts`), so each thread gets at least 2¹⁵ pixels (a 181² image for
+ * two threads).
+ */
+export const MIN_PIXELS_PER_THREAD = 2 ** 15;
+
+/**
+ * The threads a solve with the option `threads` runs on: `threads`, but at most one
+ * per {@link MIN_PIXELS_PER_THREAD} pixels and one per row (`C·H` rows), and 1 where worker
+ * threads are not available (browsers, Node < 20.16).
+ */
+export function huberTvThreads(threads: number, C: number, H: number, W: number): number {
+  if (threads <= 1 || !threadsAvailable()) return 1;
+  return Math.max(1, Math.min(threads, C * H, Math.floor((C * H * W) / MIN_PIXELS_PER_THREAD)));
+}
+
+/** Kernels with threads that were never released: their workers are detached when the kernel is collected. */
+const unreleased = new FinalizationRegistry<BandTeam>((team) => team.detach());
 
 /**
  * A Huber-TV problem as the kernel sees it:
@@ -96,29 +160,47 @@ export class HuberTvKernel {
   readonly XPrev: Float64Array;
   /** `Yⁿ`. */
   readonly Y: Float64Array;
+  /** Threads the iterations run on: 1, or the requested number (at most one per row) where worker threads are available. */
+  readonly threads: number;
   private readonly exports: Exports;
   private readonly f64: Float64Array;
   private readonly adjoint: number;
   /** The lent instance, `null` once released. */
   private lease: WasmInstance<Exports> | null;
+  /** The lending kernel: the one-band module, or its shared-memory variant. */
+  private readonly lender: WasmKernel<Exports>;
+  /** The worker threads (`null` on one thread). */
+  private readonly team: BandTeam | null;
+  /** The band programs of a step and of a certificate (built once: a step allocates nothing). */
+  private readonly programs: { readonly step: readonly Stage[]; readonly certificate: readonly Stage[] };
 
   /**
    * @param p the problem (arrays copied into the instance)
    * @param adjoint run the piggyback iteration (needs `p.loss`)
+   * @param threads threads to run on (this one and worker threads), each taking row bands: at
+   *   most `C·H` (one row each); 1 where worker threads are not available (no error). The
+   *   iterates and certificates are bit-identical for any number. See {@link huberTvThreads} for
+   *   the number that pays off.
    */
   constructor(
     readonly p: HuberTvParams,
     adjoint: boolean,
+    threads = 1,
   ) {
     const { C, H, W } = p;
     const N = C * H * W;
+    const R = C * H;
+    const T = Number.isInteger(threads) && threads > 1 && threadsAvailable() && sharedKernel.available() ? Math.min(threads, R) : 1;
+    const P = T > 1 ? Math.min(R, T * BANDS_PER_THREAD) : 1;
     const row = W + 2;
     const arrays: [string, number][] = [
       ['x', N], ['xPrev', N], ['y', 2 * N], ['c', N],
       ...(adjoint ? ([['X', N], ['XPrev', N], ['Y', 2 * N], ['t', N]] as [string, number][]) : []),
-      ['ring', 4 * row], ['zero', row], ['mX', row], ['mL', row], ['mV', row],
+      ['ring', 4 * row * P], ['zero', row], ['mX', row], ['mL', row], ['mV', row],
       ['E0', N], ['E1', N], ['Q0', N], ['Q1', N], ['D', N], ['F0', N], ['F1', N], ['H0', N], ['H1', N],
       ...(adjoint ? ([['R0', N], ['R1', N]] as [string, number][]) : []),
+      ['rows', R], ['rowCert', 10 * R], ['bands', Math.ceil((P + 1) / 2)],
+      ...(P > 1 ? ([['control', Math.ceil(controlBytes(P) / 8)]] as [string, number][]) : []),
     ];
     let bytes = BLOCK;
     const at: Record<string, number> = {};
@@ -129,9 +211,11 @@ export class HuberTvKernel {
     const what = `${C}×${H}×${W}`;
     kernel.checkBytes(bytes, what);
     assertLength('HuberTvKernel c', p.c, N);
-    const instance = kernel.acquire(bytes, what);
+    this.lender = P > 1 ? sharedKernel : kernel;
+    const instance = this.lender.acquire(bytes, what);
     this.lease = instance;
     this.exports = instance.exports;
+    this.threads = T;
     const buffer = instance.buffer;
     const view = (name: string, n: number): Float64Array => new Float64Array(buffer, at[name]!, n);
     this.x = view('x', N);
@@ -155,6 +239,12 @@ export class HuberTvKernel {
     }
     const i32 = new Int32Array(buffer, 0, BLOCK / 4);
     i32.set([C, H, W], 0);
+    // band b: rows ⌊bR/P⌋ … ⌊(b+1)R/P⌋ − 1 of the C·H rows (channel-major)
+    new Int32Array(buffer, at['bands']!, P + 1).set(Array.from({ length: P + 1 }, (_, b) => Math.floor((b * R) / P)));
+    i32[31] = at['rows']!;
+    i32[100] = at['bands']!;
+    i32[101] = at['rowCert']!;
+    i32[102] = P;
     const pointers = ['x', 'xPrev', 'y', 'y', 'c', 'X', 'XPrev', 'Y', 'Y', 't', 'ring', 'zero', 'mX', 'mL', 'mV', 'E0', 'E1', 'Q0', 'Q1', 'R0', 'R1', 'D'];
     pointers.forEach((name, k) => {
       // y1 and Y1 are the second halves of y and Y
@@ -181,6 +271,27 @@ export class HuberTvKernel {
     f[48] = 1 / p.lambda;
     f[49] = 0.5 / p.lambda;
     this.adjoint = adjoint ? 1 : 0;
+    this.programs = { step: stepProgram(this.adjoint), certificate: certificateProgram(this.adjoint) };
+    this.team = null;
+    if (P > 1) {
+      const exports = instance.exports as unknown as Record<string, BandExport>;
+      try {
+        this.team = new BandTeam({
+          module: sharedKernel.module(),
+          memory: instance.memory,
+          control: at['control']!,
+          threads: T,
+          bands: P,
+          exports: BAND_EXPORTS.map((name) => exports[name]!),
+          names: BAND_EXPORTS,
+          who: WHO,
+        });
+      } catch (e) {
+        this.release();
+        throw e;
+      }
+      unreleased.register(this, this.team, this);
+    }
   }
 
   /** Whether this runtime can run the kernel (WebAssembly with SIMD). */
@@ -203,23 +314,35 @@ export class HuberTvKernel {
     f[21] = 1 / (1 + tau * lambda);
     f[22] = theta;
     f[23] = tau * (this.p.loss?.scale ?? 0);
-    return this.exports.step(this.adjoint);
+    if (!this.team) return this.exports.step(this.adjoint);
+    this.team.run(this.programs.step);
+    return this.exports.sumRows();
   }
 
   /** The certificate sums at the current iterates (Lemma 3 with the adjoint). */
   certificate(): HuberTvSums {
     if (!this.lease) released();
-    this.exports.certificate(this.adjoint);
+    if (this.team) {
+      this.team.run(this.programs.certificate);
+      this.exports.certSums(this.adjoint);
+    } else {
+      this.exports.certificate(this.adjoint);
+    }
     const f = this.f64;
     return { reg: f[33]!, rx2: f[34]!, gval: f[35]!, gstar: f[36]!, ry2: f[37]!, yy: f[38]!, maxNorm2: f[39]!, eX2: f[40]!, eY2: f[41]!, outside: f[42]! };
   }
 
   /**
-   * Give the instance back to the kernel's pool: the iterate views must not be used afterwards
-   * (stepping throws). Releasing twice does nothing.
+   * Give the instance back to the kernel's pool and the worker threads (if any) to the pool of
+   * idle threads: the iterate views must not be used afterwards (stepping throws). Releasing twice
+   * does nothing.
    */
   release(): void {
-    if (this.lease) kernel.release(this.lease);
+    if (this.team) {
+      this.team.detach();
+      unreleased.unregister(this);
+    }
+    if (this.lease) this.lender.release(this.lease);
     this.lease = null;
   }
 }

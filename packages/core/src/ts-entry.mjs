@@ -2,7 +2,7 @@
 // apply `--import` hooks given in a worker's `execArgv` to the worker's ES module loader, so this
 // JavaScript entry registers tsx's ESM hooks itself and then imports the TypeScript module named
 // in `workerData.tsModule` as an ES module, like the trainer's thread does; its default export is
-// this entry's (a piscina task function). A pool must not be given the `.ts` file itself: piscina
+// this entry's (a piscina task function; see `worker-entry.ts`). A pool must not be given the `.ts` file itself: piscina
 // loads a task module with `require()` first, and tsx then compiles the sources to CommonJS,
 // whose cross-module calls go through export getters (about twice the CPU in the solvers' loops).
 // Built packages start their `.js` modules directly and never use this file. A module that fails
