@@ -61,10 +61,12 @@ function certificateProgram(adjoint: number): Stage[] {
 const BANDS_PER_THREAD = 4;
 
 /**
- * Pixels (`C·H·W`) per thread below which a solve runs on fewer threads than asked: a step
- * synchronises the threads twice, which costs about as much as a few thousand pixels of work
- * (measured by `bench/huber-tv.ts`), so each thread gets at least 2¹⁵ pixels (a 181² image for
- * two threads).
+ * Pixels (`C·H·W`) per thread below which a solve runs on fewer threads than asked (2¹⁵: two
+ * threads from a 256² image on). A step wakes the worker threads and waits for them, which costs tens of
+ * microseconds: measured on 2 cores with the second one free, two threads took 0.7× the time of
+ * one at 128² (2¹³ pixels each), 0.55–0.7× at 256² and 0.5× at 512² and 1024²; with the second
+ * core busy with another process, 1.0–1.5× at 128²–256² and 0.9–1.0× beyond — so a thread pays
+ * off from about 2¹⁵ pixels.
  */
 export const MIN_PIXELS_PER_THREAD = 2 ** 15;
 
