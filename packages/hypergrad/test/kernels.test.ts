@@ -77,6 +77,9 @@ describe('PiggybackOracle on the fused kernels', () => {
     { shape: [1, 13, 11], filters: 5, filterSize: 7, boundary: 'zero', reduction: 'sum' },
     { shape: [3, 7, 5], filters: 3, filterSize: 3, boundary: 'periodic', reduction: 'mean' },
     { shape: [1, 9, 3], filters: 2, filterSize: 3, boundary: 'symmetric', reduction: 'sum' },
+    { shape: [1, 11, 9], filters: 3, filterSize: 5, boundary: 'valid', reduction: 'mean' },
+    { shape: [3, 9, 7], filters: 2, filterSize: 3, boundary: 'valid', reduction: 'sum' },
+    { shape: [1, 7, 3], filters: 2, filterSize: 3, boundary: 'valid', reduction: 'sum' },
   ] as const;
   for (const c of bankCases) {
     const [C, H, W] = c.shape;
