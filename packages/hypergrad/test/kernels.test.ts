@@ -98,4 +98,13 @@ describe('PiggybackOracle on the fused kernels', () => {
     auto.evaluate(theta, [0], { epsilon: 1e-3, delta: 1e-3 });
     expect(auto.lastKernel?.backend).toBe('js-f64');
   });
+
+  it('kernel: every backend the solver takes; gpujs-f32 reaches the registry (no gpu.js kernel registered here), a backend it does not know is refused', () => {
+    const model = trained({ kind: 'huber-tv', options: { huber: 0.01 }, theta: [-2] }, [1, 6, 6], pairs(1, 6, 6, 1, 3)).saddle();
+    const theta = Float64Array.from(model.params);
+    const oracle = new PiggybackOracle({ model, loss: squaredError(), kernel: 'gpujs-f32' });
+    // the solver's registry lists the wasm-f64 kernels it has and says how to register gpu.js ones
+    expect(() => oracle.evaluate(theta, [0], { epsilon: 1e-3, delta: 1e-3 })).toThrow(/no gpujs-f32 kernel runs this piggyback problem \(registered: none; register gpu\.js kernels/);
+    expect(() => new PiggybackOracle({ model, loss: squaredError(), kernel: 'webgl' as never })).toThrow(/kernel.*"auto"\|"wasm-f64"\|"gpujs-f32"\|"js-f64"/s);
+  });
 });
