@@ -45,9 +45,9 @@ import {
   piggybackTolerance,
   pdhgSteps,
   createSaddleCertificateWorkspace,
+  kernelChoiceSchema,
   saddleCertificate,
   type AdjointCertificateWorkspace,
-  type KernelChoice,
   type PiggybackState,
 } from '@bilevel/solvers';
 import { applyQuery, meanGradient, meanLoss, type SampleGradient, type SampleLoss } from './batch.js';
@@ -80,14 +80,15 @@ export const piggybackOptionsSchema = z.strictObject({
   /** Overrides of the Theorem 2 constants (default: from the model's functionals and operator). */
   constants: constantsSchema.default({}),
   /**
-   * The kernel of the synchronous solves: `auto` (default) a fused `wasm-f64` kernel when one is
-   * registered for the sample's problem and loss (Huber-TV), else the generic composition;
-   * `js-f64` always the generic composition; `wasm-f64` requires a fused kernel. Learnable `f*`
-   * parameters always use the generic composition.
+   * The kernel of the synchronous solves, any choice the `Piggyback` solver takes
+   * (`kernelChoiceSchema` of `@bilevel/solvers`): `auto` (default) a fused `wasm-f64` kernel when
+   * one is registered for the sample's problem and loss (Huber-TV, Huber filter banks), else the
+   * generic composition; `js-f64` always the generic composition; `wasm-f64` or `gpujs-f32`
+   * require a registered fused kernel of that backend (gpu.js kernels register through
+   * `GpuJsBackend.register()` of `@bilevel/kernels`; a `ValidationError` of the registry names what
+   * is missing). Learnable `f*` parameters always use the generic composition.
    */
-  kernel: z
-    .custom<KernelChoice>((v) => v === 'auto' || v === 'wasm-f64' || v === 'js-f64', "must be 'auto', 'wasm-f64' or 'js-f64'")
-    .default('auto'),
+  kernel: kernelChoiceSchema.default('auto'),
   /**
    * A compute backend (e.g. from `@bilevel/kernels`) used by {@link PiggybackOracle.evaluateAsync}
    * for samples the model can describe declaratively (`DeclarativeSaddleModel.saddleSpec`);

@@ -77,6 +77,9 @@ describe('PiggybackOracle on the fused kernels', () => {
     { shape: [1, 13, 11], filters: 5, filterSize: 7, boundary: 'zero', reduction: 'sum' },
     { shape: [3, 7, 5], filters: 3, filterSize: 3, boundary: 'periodic', reduction: 'mean' },
     { shape: [1, 9, 3], filters: 2, filterSize: 3, boundary: 'symmetric', reduction: 'sum' },
+    { shape: [1, 11, 9], filters: 3, filterSize: 5, boundary: 'valid', reduction: 'mean' },
+    { shape: [3, 9, 7], filters: 2, filterSize: 3, boundary: 'valid', reduction: 'sum' },
+    { shape: [1, 7, 3], filters: 2, filterSize: 3, boundary: 'valid', reduction: 'sum' },
   ] as const;
   for (const c of bankCases) {
     const [C, H, W] = c.shape;
@@ -94,5 +97,14 @@ describe('PiggybackOracle on the fused kernels', () => {
     const auto = new PiggybackOracle({ model, loss: squaredError() });
     auto.evaluate(theta, [0], { epsilon: 1e-3, delta: 1e-3 });
     expect(auto.lastKernel?.backend).toBe('js-f64');
+  });
+
+  it('kernel: every backend the solver takes; gpujs-f32 reaches the registry (no gpu.js kernel registered here), a backend it does not know is refused', () => {
+    const model = trained({ kind: 'huber-tv', options: { huber: 0.01 }, theta: [-2] }, [1, 6, 6], pairs(1, 6, 6, 1, 3)).saddle();
+    const theta = Float64Array.from(model.params);
+    const oracle = new PiggybackOracle({ model, loss: squaredError(), kernel: 'gpujs-f32' });
+    // the solver's registry lists the wasm-f64 kernels it has and says how to register gpu.js ones
+    expect(() => oracle.evaluate(theta, [0], { epsilon: 1e-3, delta: 1e-3 })).toThrow(/no gpujs-f32 kernel runs this piggyback problem \(registered: none; register gpu\.js kernels/);
+    expect(() => new PiggybackOracle({ model, loss: squaredError(), kernel: 'webgl' as never })).toThrow(/kernel.*"auto"\|"wasm-f64"\|"gpujs-f32"\|"js-f64"/s);
   });
 });

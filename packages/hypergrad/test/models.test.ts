@@ -67,9 +67,9 @@ describe('Huber-TV (saddle form, real crops)', () => {
 });
 
 describe('Fields of Experts (saddle form, real crops)', () => {
-  it('piggyback matches finite differences to 1e-6 and the unrolled gradient', () => {
+  it.each(['symmetric', 'valid'])('boundary %s: piggyback matches finite differences to 1e-6 and the unrolled gradient', (boundary) => {
     // three random 3×3 filters, made zero-mean by the model's own projection (as after each training step)
-    const options = { potential: 'huber', filters: 3, filterSize: 3, huber: 0.05, boundary: 'symmetric' };
+    const options = { potential: 'huber', filters: 3, filterSize: 3, huber: 0.05, boundary };
     const kernels = Rng.seeded(3).normalVec(3 * 3 * 3).map((t) => 0.3 * t);
     for (const project of models.build({ kind: 'foe', options, theta: [...kernels] }, [1, S, S]).projections) project(kernels);
     const model = trained({ kind: 'foe', options, theta: [...kernels] }, [1, S, S], pairs.slice(0, 1)).saddle();
@@ -85,13 +85,13 @@ describe('Smoothed TV (smooth form, real crops)', () => {
 });
 
 describe('Smooth Fields of Experts (smooth form, real crops, random filters)', () => {
-  it('implicit matches finite differences to 1e-6; its MAID bound is certified and covers the true error', () => {
+  it.each(['reflect', 'valid'])('boundary %s: implicit matches finite differences to 1e-6; its MAID bound is certified and covers the true error', (boundary) => {
     const rng = Rng.seeded(5);
     const m = 2;
     const k = 3;
     const kernels = rng.normalVec(m * k * k).map((t) => 0.4 * t);
     const theta = [-0.5, ...Array.from({ length: m }, () => -0.5 + rng.uniform()), ...Array.from({ length: m }, () => -2.5 + rng.uniform()), ...kernels];
-    const model = trained({ kind: 'foe', options: { potential: 'smooth', filters: m, filterSize: k }, theta }, [1, S, S], pairs).smooth();
+    const model = trained({ kind: 'foe', options: { potential: 'smooth', filters: m, filterSize: k, boundary }, theta }, [1, S, S], pairs).smooth();
     expectImplicitCertified(model, [1e-1, 1e-2, 1e-3, 1e-5]);
   });
 });

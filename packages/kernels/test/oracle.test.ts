@@ -2,7 +2,8 @@
  * The piggyback estimator on a compute backend through its one `backend` option: the training
  * set describes each sample (the one problem description, with the loss ½‖x − x†‖²) and the
  * gpu.js backend (float32) runs it, agreeing with the float64 oracle within the float32 tolerance
- * tier of the saddle hypergradient.
+ * tier of the saddle hypergradient; and the same through its `kernel` option (`gpujs-f32`: the
+ * registered gpu.js kernel inside the solver's synchronous solves).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '@bilevel/core';
@@ -53,5 +54,19 @@ describe('PiggybackOracle with a compute backend', () => {
     expect(r.epsilon).toBeLessThanOrEqual(1e-4);
     expect(r.cost.iterations).toBeLessThan(2 * 3000);
     expect(backend.mode).toBe('webasm');
+  });
+
+  it("kernel 'gpujs-f32': the synchronous solves run the registered gpu.js kernel and agree within the float32 tier (1e-4 relative)", async () => {
+    const unregister = (await gpu).register();
+    try {
+      const oracle = new PiggybackOracle({ model, loss: squaredError(), kernel: 'gpujs-f32', maxIterations: 3000 });
+      const r = oracle.evaluate(theta, [0, 1], { epsilon: 1e-4, delta: 1e-4 });
+      expect(oracle.lastKernel).toEqual({ name: 'gpujs-webasm', backend: 'gpujs-f32' });
+      expect(relativeDistance(r.gradient, reference.gradient)).toBeLessThan(1e-4);
+      expect(r.epsilon).toBeLessThanOrEqual(1e-4);
+      expect(r.cost.iterations).toBeLessThan(2 * 3000);
+    } finally {
+      unregister();
+    }
   });
 });

@@ -125,6 +125,8 @@ const CASES: [string, number, number, number, string, number][] = [
   ['gray, 4 filters 3×3, reflect', 1, 4, 3, 'reflect', 8],
   ['gray, 3 filters 5×5, symmetric', 1, 3, 5, 'symmetric', 8],
   ['colour, 3 filters 3×3×3, zero', 3, 3, 3, 'zero', 5],
+  ['gray, 3 filters 3×3, valid', 1, 3, 3, 'valid', 8],
+  ['colour, 2 filters 3×3×3, valid', 3, 2, 3, 'valid', 5],
 ];
 
 describe('fieldsOfExpertsBoundConstants (smooth FoE, certified)', () => {

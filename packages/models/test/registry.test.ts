@@ -88,3 +88,23 @@ describe('the model registry', () => {
     expect(() => new ModelRegistry(builtinKinds).register(builtinKinds[0]!)).toThrow(/already registered/);
   });
 });
+
+describe('foe with boundary valid', () => {
+  it('builds both forms on the positions where the whole filter fits, and names a too small image', () => {
+    for (const potential of ['huber', 'smooth'] as const) {
+      const options = { filters: 2, filterSize: 3, potential, boundary: 'valid' };
+      const spec = models.initial('foe', options, {}, { rng: Rng.seeded(2), seed: 2, shape: [1, 7, 9] });
+      const model = models.build(spec, [1, 7, 9]);
+      expect(model.spec().options.boundary).toBe('valid');
+      if (potential === 'huber') expect(model.saddle!.K.range).toEqual([2, 5, 7]);
+      else {
+        const x = Rng.seeded(1).normalVec(63);
+        expect(model.smooth!.R.gradient(x, new Float64Array(63)).every(Number.isFinite)).toBe(true);
+        expect(model.smooth!.certified).toBe(true);
+      }
+      expect(() => models.build(models.initial('foe', { ...options, filterSize: 5 }, {}, { rng: Rng.seeded(2), seed: 2, shape: [1, 4, 9] }), [1, 4, 9])).toThrow(
+        /boundary 'valid' has no output pixel: height and width must be ≥ kernelSize/,
+      );
+    }
+  });
+});

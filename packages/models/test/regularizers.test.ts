@@ -30,6 +30,10 @@ const foe = (): FieldsOfExperts =>
 const foeRgb = (): FieldsOfExperts =>
   new FieldsOfExperts({ shape: [...RGB], filters: 2, kernelSize: 3, boundary: 'symmetric', seed: 5, smoothing: 0.6, weight: 2 });
 
+/** Valid boundary: the experts sum over the 4×5 positions where a whole 3×3×2 filter fits in the 6×7 image. */
+const foeValid = (): FieldsOfExperts =>
+  new FieldsOfExperts({ shape: [2, 6, 7], filters: 3, kernelSize: 3, boundary: 'valid', seed: 6, weight: 1.3, filterWeights: [0.8, 1.5, 1], smoothing: [0.4, 0.6, 0.3] });
+
 const denoise = (reg: AnalysisRegularizer): ReturnType<typeof smoothObjective> => {
   const n = shapeSize(reg.domain);
   return smoothObjective({ data: new QuadraticFidelity({ shape: reg.domain, data: Rng.seeded(31).normalVec(n) }), regularizer: reg });
@@ -43,8 +47,10 @@ const cases: FunctionalCase[] = [
   { name: 'SmoothedTV isotropic, smooth form', make: () => new SmoothedTV({ shape: [...RGB], mode: 'isotropic', weight: 0.4, nu: 0.2 }).smooth() },
   { name: 'FieldsOfExperts 3 filters 3×3 reflect, smooth form', make: () => foe().smooth() },
   { name: 'FieldsOfExperts 2→2 channels symmetric, smooth form', make: () => foeRgb().smooth() },
+  { name: 'FieldsOfExperts 2→3 channels valid, smooth form', make: () => foeValid().smooth() },
   { name: 'smoothObjective ½‖x−b‖² + SmoothedTV', make: () => denoise(smoothedTV()) },
   { name: 'smoothObjective ½‖x−b‖² + FieldsOfExperts', make: () => denoise(foe()) },
+  { name: 'smoothObjective ½‖x−b‖² + FieldsOfExperts valid', make: () => denoise(foeValid()) },
   { name: 'smoothObjective ½‖x−b‖² + HuberTV', make: () => denoise(huberTV()) },
   { name: 'TotalVariation saddle fStar (L2InfBall)', make: () => new TotalVariation({ shape: [...IMG], weight: 0.6 }).saddle().fStar },
   { name: 'HuberTV saddle f (GroupHuber)', make: () => huberTV().saddle().f },
@@ -64,6 +70,7 @@ describeFunctionalSuite('prox regularizers', cases);
 describeOperatorSuite('prox operators', [
   { name: 'fixedOperator(Gradient2D 2×4×5)', make: () => fixedOperator(new Gradient2D({ channels: 2, height: 4, width: 5 })) },
   { name: 'FieldsOfExperts saddle K (filter bank)', make: () => foe().saddle().K },
+  { name: 'FieldsOfExperts saddle K (filter bank, valid)', make: () => foeValid().saddle().K },
 ]);
 
 /**
@@ -109,6 +116,7 @@ describe('saddle forms', () => {
     ['SmoothedTV', smoothedTV],
     ['FieldsOfExperts', foe],
     ['FieldsOfExperts RGB', foeRgb],
+    ['FieldsOfExperts valid', foeValid],
   ] as const)('%s: gatherGradient of K.paramVjp, fStar.proxParamVjp and f.valueParamGrad matches FD over θ', (_, make) => {
     expect(saddleGradientError(make, 3)).toBeLessThan(1e-7);
   });

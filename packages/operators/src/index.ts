@@ -7,7 +7,7 @@
  * - {@link Gradient2D}: forward differences, Neumann or periodic; adjoint `−div`;
  * - {@link ConvFilterBank} (learnable kernels) and {@link Convolution2D} (fixed, per channel;
  *   blur with {@link gaussianKernel}, {@link boxKernel}, {@link motionKernel}), boundary rules
- *   `zero`, `symmetric`, `reflect`, `periodic`;
+ *   `zero`, `symmetric`, `reflect`, `periodic`, and `valid` for filter banks;
  * - sampling: {@link Mask}, {@link Subsample}, {@link Crop}, {@link ZeroPad}, {@link AvgPool};
  * - algebra: {@link compose}, {@link sum}, {@link scaled}, {@link vstack}, {@link blockDiag},
  *   {@link transpose};
@@ -30,6 +30,7 @@ export {
   type ConvFilterBankOptions,
   type Convolution2DOptions,
 } from './convolution.js';
+export { BANK_BOUNDARIES as FILTER_BANK_BOUNDARIES } from './validate.js';
 export { gaussianKernel, boxKernel, motionKernel } from './kernels.js';
 export {
   Mask,

@@ -54,6 +54,7 @@ export {
   filterBankHuberParams,
   registerBuiltinKernels,
   selectKernel,
+  kernelChoiceSchema,
   MAX_THREADS,
   type FusedSaddleKernel,
   type FusedKernelFactory,

@@ -6,6 +6,7 @@
  */
 import {
   GENERIC_KERNEL,
+  KERNEL_BACKENDS,
   ValidationError,
   asKind,
   describeSaddle,
@@ -18,6 +19,7 @@ import {
   type SaddleDescription,
   type SaddleProblem,
   type Vec,
+  z,
 } from '@bilevel/core';
 import type { SaddleCertificateParts } from './certificate.js';
 import { SeparableHuberKernel, type SeparableHuberParams } from './separable-huber-kernel.js';
@@ -89,6 +91,12 @@ export type FusedKernelFactory = (description: SaddleDescription, problem: Saddl
  * `js-f64` is the generic composition).
  */
 export type KernelChoice = 'auto' | KernelBackend;
+
+/**
+ * The zod schema of a {@link KernelChoice}: `auto` or any backend of the kernel registry
+ * (`KERNEL_BACKENDS` of `@bilevel/core`), for every option that passes the choice on to a solver.
+ */
+export const kernelChoiceSchema: z.ZodType<KernelChoice> = z.enum(['auto', ...KERNEL_BACKENDS]);
 
 /** The backends `auto` tries, in order: exact (float64) fused kernels only. */
 const AUTO_BACKENDS: readonly KernelBackend[] = ['wasm-f64'];

@@ -6,7 +6,6 @@
  * @module
  */
 import {
-  KERNEL_BACKENDS,
   ShapeError,
   parseOrThrow,
   shapeSize,
@@ -23,14 +22,14 @@ import {
 } from '@bilevel/core';
 import { saddleCertificate, createSaddleCertificateWorkspace, saddleDistances, type SaddleCertificate, type SaddleCertificateWorkspace } from './certificate.js';
 import { assertSameSize, copyWarm, copyWarmScalars, norm2, proxDiagonalOf, type DiagonalProximable } from './internal.js';
-import { MAX_THREADS, kernelInfo, selectKernel, type EngineAlgorithm, type FusedSaddleKernel, type KernelChoice } from './kernels.js';
+import { MAX_THREADS, kernelChoiceSchema, kernelInfo, selectKernel, type EngineAlgorithm, type FusedSaddleKernel, type KernelChoice } from './kernels.js';
 import { primalDualUpdate, proxSteps, type PrimalDualArrays, type PrimalDualMaps, type PrimalDualSteps } from './primal-dual.js';
 import { endPdhgStep, pdhgStepOptionsSchema, pdhgSteps, type PdhgStepOptions, type PdhgSteps } from './steps.js';
 
 /** @internal zod schema of {@link PdhgOptions}. */
 export const pdhgOptionsSchema = pdhgStepOptionsSchema.extend({
   gap: z.boolean().default(true),
-  backend: z.enum(['auto', ...KERNEL_BACKENDS]).default('auto'),
+  backend: kernelChoiceSchema.default('auto'),
   threads: z
     .number()
     .int('threads must be a whole number')

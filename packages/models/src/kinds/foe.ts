@@ -10,12 +10,13 @@
  * Filters start zero-mean Xavier-normal (MAID `FoE.py`), optionally with the first two as forward
  * differences (a TV-like start), and are projected to zero mean after every update. With
  * `channels: 3` every filter spans the colour channels (`7×7×3`: a `ConvFilterBank` with
- * `inChannels` 3), so the experts couple the channels. The smooth form has certified constants of
+ * `inChannels` 3), so the experts couple the channels. `boundary: 'valid'` (both potentials) sums
+ * over the positions `p` where the whole filter lies in the image: no boundary extension. The smooth form has certified constants of
  * MAID's bound ({@link fieldsOfExpertsBoundConstants}), so MAID trains it.
  * @module
  */
 import { ValidationError, nrm2, z, type Rng } from '@bilevel/core';
-import { ConvFilterBank } from '@bilevel/operators';
+import { ConvFilterBank, FILTER_BANK_BOUNDARIES } from '@bilevel/operators';
 import { HuberConjugate } from '@bilevel/prox';
 import { thetaLayout, type ThetaLayout } from '../layout.js';
 import { analysisRegularizerParts, makeModel, type ThetaProjection } from '../model.js';
@@ -39,7 +40,10 @@ const options = z.strictObject({
     .default('smooth')
     .describe('"smooth": √(t² + ν²) potential in the smooth form (implicit differentiation, MAID FoE); "huber": Huber potential in saddle form (piggyback).'),
   huber: positiveOption.default(0.05).describe('Huber smoothing ε (potential "huber").'),
-  boundary: z.enum(['zero', 'symmetric', 'reflect', 'periodic']).default('reflect').describe('Boundary rule of the filters.'),
+  boundary: z
+    .enum(FILTER_BANK_BOUNDARIES)
+    .default('reflect')
+    .describe('Boundary rule of the filters: zero, symmetric, reflect or periodic extension of the image, or valid (no extension: the experts sum over the positions where the whole filter lies in the image; images at least filterSize wide).'),
   zeroMean: z.boolean().default(true).describe('Project the filters to zero mean after every update (ISGD code).'),
 });
 

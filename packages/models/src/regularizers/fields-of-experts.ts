@@ -4,7 +4,7 @@
  * @module
  */
 import { Rng, z, type Shape } from '@bilevel/core';
-import { ConvFilterBank, type ConvBoundary } from '@bilevel/operators';
+import { ConvFilterBank, FILTER_BANK_BOUNDARIES, type FilterBankBoundary } from '@bilevel/operators';
 import { GroupHuber } from '@bilevel/prox';
 import type { HuberConjugate } from '@bilevel/prox';
 import { SmoothAbs } from '@bilevel/prox';
@@ -20,8 +20,11 @@ export interface FieldsOfExpertsOptions {
   readonly filters: number;
   /** Odd kernel side `k` (7 in MAID). */
   readonly kernelSize: number;
-  /** Boundary rule of the filter bank (default `reflect`, as MAID's reflect padding). */
-  readonly boundary?: ConvBoundary;
+  /**
+   * Boundary rule of the filter bank (default `reflect`, as MAID's reflect padding); `valid`
+   * sums the experts over the positions where the whole filter lies in the image.
+   */
+  readonly boundary?: FilterBankBoundary;
   /**
    * Initial kernels, `m·C·k·k` entries laid out `[filter][channel][row][col]`. Default: Xavier
    * normal (`std = √(2/((C + m)k²))`) with each filter's mean removed (MAID's initialisation),
@@ -42,7 +45,7 @@ const schema = z.strictObject({
   shape: z.tuple([positiveInteger, positiveInteger, positiveInteger], { error: 'must be an image shape [C, H, W] of positive integers' }),
   filters: positiveInteger,
   kernelSize: positiveInteger.refine((k) => k % 2 === 1, { message: 'must be odd (centred kernels: 3, 5, 7, …)' }),
-  boundary: z.enum(['zero', 'symmetric', 'reflect', 'periodic']).optional(),
+  boundary: z.enum(FILTER_BANK_BOUNDARIES).optional(),
   kernels: z.custom<ArrayLike<number>>((v) => v instanceof Float64Array || Array.isArray(v), { message: 'must be an array of numbers' }).optional(),
   seed: z.number().int().optional(),
   weight: positiveNumber.optional(),
@@ -66,7 +69,8 @@ function defaultKernels(m: number, C: number, k: number, seed: number): Float64A
 
 /**
  * Fields of Experts `R_θ(x) = ½e^{θ₀} Σ_{i<m} e^{θ_i} Σ_p φ_i((k_i ⋆ x)_p)` with the filter bank
- * `K x = (k_i ⋆ x)_i` ({@link ConvFilterBank}, `[C,H,W] → [m,H,W]`).
+ * `K x = (k_i ⋆ x)_i` ({@link ConvFilterBank}, `[C,H,W] → [m,H,W]`; with the boundary `valid`
+ * `[m, H−k+1, W−k+1]`, every pixel `p` a position where the whole filter lies in the image).
  *
  * `θ` layout (MAID order, `1 + m + m + m·C·k²` entries; 2449 for MAID's 48 filters of 7×7):
  * `[θ₀ (log_weight), θ_1..θ_m (log_filter_weight[i]), s_1..s_m (log_smoothing[i]),
