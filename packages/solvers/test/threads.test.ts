@@ -4,8 +4,9 @@
  * anisotropic, TV, PDHG and piggyback; odd sizes, several channels, fewer rows than threads,
  * width 1), through the kernel and through `Pdhg` / `Piggyback` with the `threads` option; the
  * option's validation and size rule; the fallback to one thread without worker threads; and the
- * lifecycle: workers go back to an idle pool on release, a failing worker is an error (not a
- * hang), and a process that used threads exits by itself.
+ * lifecycle: workers go back to an idle pool on release, a failing worker is an error of the
+ * caller carrying the worker's error as its cause (not a hang, nothing on stderr), and a process
+ * that used threads exits by itself.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -264,7 +265,13 @@ describe('worker threads lifecycle', () => {
     expect(bandWorkerCounts()).toEqual({ busy: 0, idle: 0 });
   });
 
-  it('a failing worker is an error of the caller, not a hang, and the team still detaches', () => {
+  it('a failing worker is an error of the caller, not a hang, carrying the worker\'s error, and the team still detaches', async () => {
+    // the worker's error reaches the caller as the cause of its error, not as a line on stderr
+    const written: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
     const kernel = new WasmKernel<Record<string, never>>(wasmSharedBase64, 'a test team', 'nothing', { shared: true });
     const lease = kernel.acquire(65536, 'test');
     const control = 1024;
@@ -281,11 +288,23 @@ describe('worker threads lifecycle', () => {
       names: ['no such export'],
       who: 'a test team',
     });
-    expect(() => team.run([{ first: 0, args: [] }])).toThrow(BilevelError);
-    expect(() => team.run([{ first: 0, args: [] }])).toThrow(/worker thread failed/);
+    let thrown: unknown;
+    try {
+      team.run([{ first: 0, args: [] }]);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(BilevelError);
+    expect((thrown as Error).message).toMatch(/a worker thread failed: TypeError: .* is not a function/);
+    expect(((thrown as Error).cause as Error).name).toBe('TypeError');
+    expect(() => team.run([{ first: 0, args: [] }])).toThrow(/worker thread failed: TypeError/);
     team.detach();
     expect(bandWorkerCounts().busy).toBe(0);
     kernel.release(lease);
+    // a worker's stderr reaches this thread through its event loop: give it a few turns
+    for (let k = 0; k < 20; k++) await new Promise((resolve) => setTimeout(resolve, 10));
+    stderr.mockRestore();
+    expect(written.join('')).not.toMatch(/is not a function/);
   });
 
   it('a process that solved with threads (released or not) exits by itself', () => {

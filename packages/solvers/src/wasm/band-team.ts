@@ -15,7 +15,7 @@
  */
 import { BilevelError, workerEntry } from '@bilevel/core';
 import type * as NodeWorkerThreads from 'node:worker_threads';
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import {
   BandFailure,
   CONTROL,
@@ -31,7 +31,7 @@ import {
   type ProgramScratch,
   type Stage,
 } from './band-program.js';
-import type { AttachMessage } from './band-worker.js';
+import type { AttachMessage, WorkerFailure } from './band-worker.js';
 
 /** Milliseconds an idle worker thread is kept for the next team before it ends. */
 export const IDLE_MS = 10_000;
@@ -163,6 +163,13 @@ export class BandTeam {
   /** The serial of the next stage (serials only grow; the claims of a zeroed block are 0). */
   private serial = 1;
   private readonly scratch: ProgramScratch;
+  /** The caller's ends of the workers' error channels (see {@link AttachMessage.errors}). */
+  private readonly errors: MessagePort[];
+  /** The first error a worker reported, once read from {@link BandTeam.errors}. */
+  private failure: WorkerFailure | undefined;
+  /** Whether {@link BandTeam.failure} was thrown to the caller. */
+  private thrown = false;
+  private readonly wt: WorkerThreads;
 
   /**
    * Attach workers (taking idle ones, starting new ones) and wait until each has instantiated the
@@ -172,12 +179,16 @@ export class BandTeam {
   constructor(private readonly spec: BandTeamSpec) {
     const wt = workerThreads();
     if (!wt || !threadsAvailable()) throw new BilevelError(`${spec.who}: worker threads need Node's worker_threads (Node ≥ 20.16); use threads 1`);
+    this.wt = wt;
     this.ctl = new Int32Array(spec.memory.buffer, spec.control, controlWords(spec.bands));
     this.scratch = programScratch(spec.bands);
     const workers = take(wt, spec.threads - 1);
     this.workers = workers;
+    this.errors = [];
     const generation = Atomics.load(this.ctl, CONTROL.generation);
     workers.forEach((w, k) => {
+      const channel = new wt.MessageChannel();
+      this.errors.push(channel.port1);
       const message: AttachMessage = {
         module: spec.module,
         memory: spec.memory,
@@ -187,8 +198,9 @@ export class BandTeam {
         bands: spec.bands,
         names: spec.names,
         generation,
+        errors: channel.port2,
       };
-      w.worker.postMessage(message);
+      w.worker.postMessage(message, [channel.port2]);
     });
     const deadline = Date.now() + START_MS;
     for (;;) {
@@ -196,7 +208,9 @@ export class BandTeam {
       if (attached >= workers.length) break;
       const dead = workers.some((w) => Atomics.load(w.flag, 0) === 2) || Atomics.load(this.ctl, CONTROL.failed) !== 0;
       if (dead || Date.now() > deadline) {
+        const failure = this.reported();
         this.abandon();
+        if (failure) throw this.error(`a worker thread failed to start: ${failure.name}: ${failure.message}; use threads 1`, failure);
         throw new BilevelError(`${spec.who}: a worker thread did ${dead ? 'not load (see the error above)' : `not start within ${START_MS / 1000} s`}; use threads 1`);
       }
       Atomics.wait(this.ctl, CONTROL.attached, attached, 50);
@@ -244,6 +258,10 @@ export class BandTeam {
       // failed: every worker leaves its loop on the failure flag; wait for them without the check
       while (Atomics.load(ctl, CONTROL.detached) < attached) Atomics.wait(ctl, CONTROL.detached, Atomics.load(ctl, CONTROL.detached), 50);
     }
+    // a failure no run threw (none is expected: a worker fails in a band the caller waits for) is not dropped
+    const failure = this.reported();
+    if (failure && !this.thrown) console.error(`${this.spec.who}: a worker thread failed: ${failure.stack ?? `${failure.name}: ${failure.message}`}`);
+    for (const port of this.errors) port.close();
     giveBack(workers);
   }
 
@@ -252,13 +270,37 @@ export class BandTeam {
     const workers = this.workers ?? [];
     this.workers = null;
     fail(this.ctl, this.spec.bands);
+    for (const port of this.errors) port.close();
     for (const w of workers) {
       busy.delete(w);
       void w.worker.terminate();
     }
   }
 
+  /**
+   * The first error a worker reported, if any: a worker posts it before it sets the failure flag,
+   * so once the flag is seen it is in the port's queue (read synchronously: this thread does not
+   * return to its event loop while it waits for the bands).
+   */
+  private reported(): WorkerFailure | undefined {
+    for (const port of this.errors) {
+      if (this.failure) break;
+      const received = this.wt.receiveMessageOnPort(port);
+      if (received) this.failure = received.message as WorkerFailure;
+    }
+    return this.failure;
+  }
+
+  /** A {@link BilevelError} of this team saying `what`, with the worker's error as its `cause`. */
+  private error(what: string, failure: WorkerFailure): BilevelError {
+    const cause = Object.assign(new Error(failure.message), { name: failure.name, ...(failure.stack === undefined ? {} : { stack: failure.stack }) });
+    return new BilevelError(`${this.spec.who}: ${what}`, { cause });
+  }
+
   private failed(): never {
+    const failure = this.reported();
+    this.thrown = failure !== undefined;
+    if (failure) throw this.error(`a worker thread failed: ${failure.name}: ${failure.message}; release the state and use threads 1`, failure);
     throw new BilevelError(`${this.spec.who}: a worker thread failed (see the error above); release the state and use threads 1`);
   }
 }

@@ -5,7 +5,7 @@
  * attach (the thread is reused by later solves).
  * @module
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { BandFailure, CONTROL, OP, controlWords, fail, programScratch, runProgram, waitFor, type BandExport } from './band-program.js';
 
 /** What the caller posts to attach a worker to a memory (see `BandTeam`). */
@@ -26,6 +26,26 @@ export interface AttachMessage {
   readonly names: readonly string[];
   /** The generation counter when the caller posted this message. */
   readonly generation: number;
+  /** Where this worker reports its error ({@link WorkerFailure}) before it sets the failure flag: the caller reads it synchronously. */
+  readonly errors: MessagePort;
+}
+
+/** A worker's error as it reaches the caller (the caller throws it as the `cause` of its error). */
+export interface WorkerFailure {
+  /** The error's name, e.g. `TypeError`. */
+  readonly name: string;
+  /** Its message. */
+  readonly message: string;
+  /** Its stack in the worker thread, when there is one. */
+  readonly stack?: string;
+}
+
+/** Report `e` to the caller, then mark the bands failed (so the caller finds the report once it sees the flag). */
+function failWith(m: AttachMessage, ctl: Int32Array, e: unknown): void {
+  const failure: WorkerFailure =
+    e instanceof Error ? { name: e.name, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) } : { name: 'Error', message: String(e) };
+  m.errors.postMessage(failure);
+  fail(ctl, m.bands);
 }
 
 /** The WebAssembly JS API used here (typed locally: the ES lib does not declare it). */
@@ -39,8 +59,7 @@ function serve(m: AttachMessage): void {
     const exports = new wasm.Instance(m.module, { env: { memory: m.memory } }).exports;
     fns = m.names.map((name) => exports[name]!);
   } catch (e) {
-    console.error(e);
-    fail(ctl, m.bands);
+    failWith(m, ctl, e);
     Atomics.add(ctl, CONTROL.detached, 1);
     Atomics.notify(ctl, CONTROL.detached);
     return;
@@ -58,10 +77,7 @@ function serve(m: AttachMessage): void {
       runProgram(ctl, fns, m.thread, m.threads, m.bands, scratch);
     }
   } catch (e) {
-    if (!(e instanceof BandFailure)) {
-      console.error(e);
-      fail(ctl, m.bands);
-    }
+    if (!(e instanceof BandFailure)) failWith(m, ctl, e);
   } finally {
     Atomics.add(ctl, CONTROL.detached, 1);
     Atomics.notify(ctl, CONTROL.detached);
