@@ -56,7 +56,7 @@ describe('pretrained models', () => {
     const got = JSON.parse(r.out) as { images: number; input_psnr: number; tv_psnr: number; learned_psnr: number };
     expect(got.images).toBe(p.results.images);
     for (const k of ['input_psnr', 'tv_psnr', 'learned_psnr'] as const) expect(got[k], k).toBeCloseTo(p.results[k], 6);
-  }, 600_000);
+  }, 1_200_000);
 
   it('`--images stdlib:test` are the bundled test photographs; unknown names are refused with the list', async () => {
     const a = loadEvaluationImages('stdlib:test', { gray: true, maxSide: 64 });
