@@ -29,6 +29,7 @@ export const EXPERIMENT_ORDER: readonly string[] = [
   'foe-denoising-adam',
   'deblurring',
   'icnn-denoising',
+  'conv-icnn-denoising',
 ];
 
 function rank(id: string): number {

@@ -110,6 +110,69 @@ describe('the conv-icnn kind', () => {
     expect(() => models.options('conv-icnn', { ...options, hiddenFilterSize: 4 })).toThrow(/hiddenFilterSize/);
   });
 
+  it('TV-like start with pairs: ± pairs of random filters of norm r·w·√2, every feature weighted c(1 ± r), units distinct', () => {
+    const o = { filters: 7, filterSize: 3, hiddenFilterSize: 3, units: 3 };
+    const shape = [1, 8, 8];
+    const [w, c, r] = [0.7, 0.05, 0.2];
+    const start = (pairs: boolean) => Float64Array.from(models.initial('conv-icnn', o, { derivativeWeight: w, hiddenWeight: c, randomScale: r, pairs }, { rng: Rng.seeded(4), seed: 4, shape }).theta);
+    const layout = models.layout('conv-icnn', o, shape);
+    const kernels = layout.block('kernels');
+    const hidden = layout.block('hidden');
+    const filter = (theta: Float64Array, f: number) => Array.from(theta.subarray(kernels.offset + 9 * f, kernels.offset + 9 * (f + 1)));
+    const unit = (theta: Float64Array, m: number) => Array.from(theta.subarray(hidden.offset + m * 7 * 9, hidden.offset + (m + 1) * 7 * 9));
+    const norm = (v: number[]) => Math.hypot(...v);
+    const paired = start(true);
+    // filters 0–3: the differences, as without pairs
+    for (let f = 0; f < 4; f++) expect(filter(paired, f)).toEqual(filter(start(false), f));
+    expect(filter(paired, 0).filter((t) => t !== 0).sort()).toEqual([-w, w]);
+    // 4, 5 a ± pair; 6 alone; each of norm r·w·√2
+    expect(filter(paired, 5)).toEqual(filter(paired, 4).map((t) => -t));
+    for (const f of [4, 6]) expect(norm(filter(paired, f))).toBeCloseTo(r * w * Math.SQRT2, 12);
+    expect(filter(paired, 6)).not.toEqual(filter(paired, 4).map((t) => -t));
+    // every hidden weight in c·[1 − r, 1 + r], the units different
+    for (let t = hidden.offset; t < hidden.offset + hidden.size; t++) {
+      expect(paired[t]).toBeGreaterThanOrEqual(c * (1 - r));
+      expect(paired[t]).toBeLessThanOrEqual(c * (1 + r));
+    }
+    expect(unit(paired, 1)).not.toEqual(unit(paired, 0));
+    // without pairs the units start identical on the differences' features (the symmetry `pairs` breaks)
+    const plain = start(false);
+    expect(unit(plain, 1).slice(0, 36)).toEqual(unit(plain, 0).slice(0, 36));
+    expect(Math.max(...unit(plain, 0).slice(36))).toBeLessThan(r * (2 / 63) + 1e-15);
+  });
+
+  it('outputWeight a: a·h_{ω/a}(v/a) = h_ω(v), the same R with hidden weights W_A/a, and a dual better conditioned by 1/a²', () => {
+    const S = 8;
+    const shape = [1, S, S];
+    const rng = Rng.seeded(13);
+    const base = { ...options, smoothing: 0.02, hiddenSmoothing: 0.01, epigraphSmoothing: 0.5 };
+    const spec = models.initial('conv-icnn', base, { derivativeWeight: 1, hiddenWeight: 0.01 }, { rng, seed: 3, shape });
+    const a = 0.1;
+    const hidden = models.layout('conv-icnn', base, shape).block('hidden');
+    const scaled = {
+      ...spec,
+      options: { ...spec.options, outputWeight: a, hiddenSmoothing: base.hiddenSmoothing / a },
+      theta: spec.theta.map((t, i) => (i >= hidden.offset ? t / a : t)),
+    };
+    // R(x) = f(K(x, σ(W₀x + b₀))) (on the epigraph f_epi = 0): the same function of x
+    const regularizer = (s: typeof spec, x: Float64Array): number => {
+      const m = models.build(s, shape).saddle!;
+      const X = new Float64Array(x.length + m.lifting!.auxiliarySize);
+      X.set(x);
+      m.lifting!.start(x, X.subarray(x.length));
+      return m.f!.value(m.K.apply(X, new Float64Array(m.K.range[0]!)));
+    };
+    for (let trial = 0; trial < 3; trial++) {
+      const x = rng.normalVec(S * S).map((t) => 0.5 + 0.2 * t);
+      const r = regularizer(spec, x);
+      expect(r).toBeGreaterThan(0);
+      expect(Math.abs(regularizer(scaled, x) - r)).toBeLessThan(1e-12 * r);
+    }
+    // μ_f* = min(ε, ω₁/a): 0.01 at a = 1, min(0.5, 0.1/0.1) = 0.5 at a = 0.1
+    expect(models.build(spec, shape).saddle!.fStar.strongConvexity).toBeCloseTo(0.01, 12);
+    expect(models.build(scaled, shape).saddle!.fStar.strongConvexity).toBeCloseTo(0.5, 12);
+  });
+
   it('lifts exactly: at z = σ(W₀x + b₀), g(x, z) + f(K(x, z)) = ½‖x − b‖² + R(x) + (γ/2)‖z‖²', () => {
     const S = 8;
     const rng = Rng.seeded(12);

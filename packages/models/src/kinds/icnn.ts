@@ -23,6 +23,7 @@ export const icnnSharedOptions = z.strictObject({
   slope: z.number().min(0, 'must be ≥ 0').lt(1, 'must be < 1').default(0.2).describe('Negative slope of the leaky ReLU.'),
   smoothing: nonNegativeOption.default(0.05).describe('Smoothing of the leaky ReLU (0: the kinked activation).'),
   hiddenSmoothing: positiveOption.default(0.05).describe('Smoothing of the hidden ReLU (> 0: strongly convex conjugate).'),
+  outputWeight: positiveOption.default(1).describe('Fixed output weight a of every hidden unit (R = Σ a·h(v)); below 1 it lets the hidden layer work at a larger scale, so the dual is better conditioned: μ_f*,hid = hiddenSmoothing/a.'),
   zWeight: positiveOption.default(0.1).describe('γ of γ/2‖z‖² on the auxiliary variable (μ_g > 0).'),
   epigraphSmoothing: positiveOption.default(0.1).describe('Moreau smoothing ε of the epigraph constraint (μ_f* > 0).'),
 });
@@ -51,6 +52,7 @@ export function icnnNetwork(
     slope: o.slope,
     smoothing: o.smoothing,
     hiddenSmoothing: o.hiddenSmoothing,
+    outputWeights: o.outputWeight,
     seed,
     ...hidden,
   });
@@ -68,20 +70,54 @@ function layoutOf(o: IcnnKindOptions, shape: Shape): ThetaLayout {
   ]);
 }
 
+/** The TV-like start's options (the kinds' `init`). */
+export interface TvStartOptions {
+  /** `w`: weight of the forward differences of filters 0–3. */
+  readonly derivativeWeight: number;
+  /** `c`: hidden weight of the features of the derivative (and, with `pairs`, the paired) filters. */
+  readonly hiddenWeight: number;
+  /** `r`: scale of the other filters and hidden weights (relative to `w` and `c` with `pairs`). */
+  readonly randomScale: number;
+  /** The other filters as `±` pairs of random filters, every feature weighted by `c`, each unit's weights jittered (default false). */
+  readonly pairs?: boolean;
+}
+
 /**
  * The TV-like start (in place on θ): filters 0–3 the forward differences ±w·∂ₓ, ±w·∂ᵧ
  * (`σ(t) + σ(−t) = (1 − a)|t|` for the leaky ReLU, up to its smoothing; on every input channel),
  * hidden weight `c` on their features (pooled cells, or hidden kernel taps) in every unit, the
  * other filters and hidden weights scaled by `r`.
+ *
+ * With `pairs` the other filters become `±` pairs `(k, −k)` of the seeded random filters, scaled
+ * to norm `r·w·√2` (`r` times a difference filter's), so each pair adds an expert `(1 − a)|k ⋆ x|`,
+ * and every feature gets the hidden weight `c·(1 + r·(2u − 1))`, `u` the seeded uniform draw of
+ * the default initialisation (normalised to `[0, 1]`). Without it the units start identical and
+ * get identical gradients (they stay one unit), and the random filters' features, weighted by
+ * `r` times the random hidden weights, contribute so little that the projection `W_A ≥ 0`
+ * switches them off for good within a few steps (their filters then get no gradient).
  */
-export function tvStart(theta: Float64Array, R: IcnnRegularizer, init: { derivativeWeight: number; hiddenWeight: number; randomScale: number }): void {
+export function tvStart(theta: Float64Array, R: IcnnRegularizer, init: TvStartOptions): void {
   const { kernels, hidden } = R.layout;
   const k = R.kernelSize;
   const per = kernels.length / R.filters;
   const channels = per / (k * k);
   const centre = ((k - 1) / 2) * (k + 1);
   const w = init.derivativeWeight;
-  for (let t = kernels.offset + 4 * per; t < kernels.offset + kernels.length; t++) theta[t] = theta[t]! * init.randomScale;
+  const r = init.randomScale;
+  const pairs = init.pairs ?? false;
+  for (let f = 4; f < R.filters; f++) {
+    const o = kernels.offset + f * per;
+    if (!pairs) {
+      for (let t = o; t < o + per; t++) theta[t] = theta[t]! * r;
+    } else if ((f - 4) % 2 === 1) {
+      for (let t = 0; t < per; t++) theta[o + t] = -theta[o - per + t]!;
+    } else {
+      let norm = 0;
+      for (let t = o; t < o + per; t++) norm += theta[t]! ** 2;
+      const scale = norm > 0 ? (r * w * Math.SQRT2) / Math.sqrt(norm) : 0;
+      for (let t = o; t < o + per; t++) theta[t] = theta[t]! * scale;
+    }
+  }
   [
     [1, 1],
     [1, -1],
@@ -96,10 +132,15 @@ export function tvStart(theta: Float64Array, R: IcnnRegularizer, init: { derivat
     }
   });
   const cells = hidden.length / (R.units * R.filters);
+  // the default hidden weights are uniform on [0, 2/P], P = F·cells the weights per unit
+  const top = 2 / (R.filters * cells);
   for (let u = 0; u < R.units; u++) {
     for (let f = 0; f < R.filters; f++) {
       const o = hidden.offset + (u * R.filters + f) * cells;
-      for (let t = o; t < o + cells; t++) theta[t] = f < 4 ? init.hiddenWeight : theta[t]! * init.randomScale;
+      for (let t = o; t < o + cells; t++) {
+        if (pairs) theta[t] = init.hiddenWeight * (1 + r * (2 * Math.min(1, theta[t]! / top) - 1));
+        else theta[t] = f < 4 ? init.hiddenWeight : theta[t]! * r;
+      }
     }
   }
 }
@@ -157,6 +198,7 @@ export const icnnInit = z.strictObject({
       .describe('> 0: a TV-like start: filters 0–3 become ±w·∂ₓ, ±w·∂ᵧ, every unit weights their pooled features by hiddenWeight, the other filters and hidden weights are scaled by randomScale (needs ≥ 4 filters). 0: all random.'),
     hiddenWeight: initScale(positiveOption).default(0.4).describe('Hidden weight of the derivative filters’ pooled features (TV-like start).'),
     randomScale: initScale(nonNegativeOption).default(0.1).describe('Scale of the remaining random filters and hidden weights (TV-like start).'),
+    pairs: z.boolean().default(false).describe('TV-like start: the other filters as ± pairs of random filters of norm randomScale·√2·derivativeWeight, every feature weighted by hiddenWeight with a per-unit jitter of ±randomScale (distinct units, no filter switched off by the W_A ≥ 0 projection).'),
   });
 
 /** θ₀ of an ICNN kind: the network's seeded initialisation, with the TV-like start when asked. */
