@@ -7,7 +7,10 @@
  * what ran), each also with the certificate every 10 iterations; and, when a C compiler is on the
  * machine, of the same sweep in C (`huber-tv.c`, `-O3 -march=native -fno-math-errno`, one
  * thread), compiled and timed here: `ratio_to_c` is fused / C (absent without a compiler), for
- * both thread counts against the same C run. `load_avg_1m` is the machine's load when the row
+ * both thread counts against the same C run. `ratio_to_c_128` compares with the same C source
+ * built for 128-bit vectors without fused multiply-add (`-mno-avx -mno-fma`: SSE4.2, the vector
+ * width and instruction set WebAssembly SIMD has), which separates the cost of the narrower
+ * vectors from the cost of WebAssembly itself. `load_avg_1m` is the machine's load when the row
  * was measured (other processes share the cores).
  *
  * Run: `cd packages/solvers && npx tsx --conditions=@bilevel/source bench/huber-tv.ts [sizes…]`
@@ -24,14 +27,16 @@ import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
 import { Pdhg } from '@bilevel/solvers';
 
 const C_FLAGS = ['-O3', '-march=native', '-fno-math-errno'];
+/** The same build limited to 128-bit vectors and no FMA (what WebAssembly SIMD offers). */
+const C_FLAGS_128 = [...C_FLAGS, '-mno-avx', '-mno-fma'];
 
-/** Compile `huber-tv.c` with the first C compiler that works; `undefined` without one. */
-function compileC(): { run(n: number, iterations: number, blocks: number): { median: number; min: number } | undefined; dispose(): void } | undefined {
+/** Compile `huber-tv.c` with `flags` by the first C compiler that works; `undefined` without one. */
+function compileC(flags: readonly string[]): { run(n: number, iterations: number, blocks: number): { median: number; min: number } | undefined; dispose(): void } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'bilevel-bench-'));
   const exe = join(dir, 'huber-tv');
   const source = join(dirname(fileURLToPath(import.meta.url)), 'huber-tv.c');
   for (const cc of ['cc', 'gcc', 'clang']) {
-    const r = spawnSync(cc, [...C_FLAGS, '-o', exe, source, '-lm'], { encoding: 'utf8' });
+    const r = spawnSync(cc, [...flags, '-o', exe, source, '-lm'], { encoding: 'utf8' });
     if (r.status === 0) {
       return {
         run(n, iterations, blocks) {
@@ -47,7 +52,8 @@ function compileC(): { run(n: number, iterations: number, blocks: number): { med
   rmSync(dir, { recursive: true, force: true });
   return undefined;
 }
-const c = compileC();
+const c = compileC(C_FLAGS);
+const c128 = compileC(C_FLAGS_128);
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const alpha = 0.1;
@@ -158,6 +164,7 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
   const bytes = 72 * N;
   // the C sweep right after the fused kernel, so both see the same machine load
   const cTime = c?.run(n, block, opts.repeats);
+  const c128Time = c128?.run(n, block, opts.repeats);
 
   const size = `${n}x${n}`;
   report({
@@ -189,9 +196,17 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
             ratio_to_c: sig(steps.median_ms / block / cTime.median),
             ratio_to_c_min: sig(steps.min_ms / block / cTime.min),
             c_flags: C_FLAGS.join(' '),
+            ...(c128Time
+              ? {
+                  c_128_median_ms_per_iter: sig(c128Time.median),
+                  ratio_to_c_128: sig(steps.median_ms / block / c128Time.median),
+                  c_128_flags: C_FLAGS_128.join(' '),
+                }
+              : {}),
           }
         : { note: c ? 'the C reference failed to run: ratio_to_c skipped' : 'no C compiler (cc, gcc, clang): ratio_to_c skipped' }),
     });
   }
 }
 c?.dispose();
+c128?.dispose();
