@@ -15,7 +15,8 @@
 ;; pixels with its accumulators in registers and store each output once. Blocks compute two
 ;; outputs per source load: two filters j, j + 1 at one row, or, for a lone filter, two rows
 ;; y, y + 1 (source row y + s meets kernel row s for row y and s − 1 for row y + 1: kh + 1
-;; source rows against the zero-bordered kernel, whose zero rows stand for the missing terms). A block that ends
+;; source rows against the zero-bordered kernel, whose zero rows stand for the missing terms; the
+;; blocks of 8 pixels skip those terms, $rowPair4). A block that ends
 ;; in the middle of a lane pair ("half") computes the pair and stores one lane, so loads may
 ;; read one double past a row (the host keeps guard bytes after the last array).
 (module
@@ -69,6 +70,83 @@
           (br_if $lb (local.tee $b (i32.sub (local.get $b) (i32.const 1)))))
         (local.set $sp (i32.add (local.get $sp) (local.get $rowSkip)))
         (br_if $la (local.tee $a (i32.sub (local.get $a) (i32.const 1)))))
+      (local.set $sp (i32.add (local.get $sp) (local.get $planeSkip)))
+      (local.set $wp (i32.add (local.get $wp) (local.get $wSkip)))
+      (br_if $li (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
+    (v128.store align=8 (local.get $d0) (local.get $p0))
+    (v128.store offset=16 align=8 (local.get $d0) (local.get $p1))
+    (v128.store offset=32 align=8 (local.get $d0) (local.get $p2))
+    (v128.store offset=48 align=8 (local.get $d0) (local.get $p3))
+    (v128.store align=8 (local.get $d1) (local.get $q0))
+    (v128.store offset=16 align=8 (local.get $d1) (local.get $q1))
+    (v128.store offset=32 align=8 (local.get $d1) (local.get $q2))
+    (v128.store offset=48 align=8 (local.get $d1) (local.get $q3)))
+
+  ;; $pair4 for two rows y, y + 1 of one filter (kh + 1 source rows): $head says that the first
+  ;; source row meets the zero kernel row for row y + 1, $tail that the last meets it for row y;
+  ;; those rows go to one output only. It skips only terms s·0, which leave the sums unchanged
+  ;; (they start at +0 and never become −0), so the result is $pair4's bit for bit, with 1/(kh + 1)
+  ;; fewer multiply-adds. (Separate from $pair4: the extra parameters slow the filter pairs.)
+  (func $rowPair4 (param $sp i32) (param $wp i32) (param $ws i32) (param $d0 i32) (param $d1 i32)
+               (param $cin i32) (param $kh i32) (param $kw i32) (param $rowSkip i32) (param $planeSkip i32) (param $wSkip i32)
+               (param $head i32) (param $tail i32)
+    (local $i i32) (local $a i32) (local $b i32) (local $mid i32)
+    (local $w0 v128) (local $w1 v128) (local $s v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
+    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
+    (local.set $mid (i32.sub (i32.sub (local.get $kh) (local.get $head)) (local.get $tail)))
+    (local.set $i (local.get $cin))
+    (loop $li
+      (if (local.get $head)
+        (then
+          (local.set $b (local.get $kw))
+          (loop $hb
+            (local.set $w0 (v128.load64_splat align=8 (local.get $wp)))
+            (local.set $p0 (f64x2.add (local.get $p0) (f64x2.mul (v128.load align=8 (local.get $sp)) (local.get $w0))))
+            (local.set $p1 (f64x2.add (local.get $p1) (f64x2.mul (v128.load offset=16 align=8 (local.get $sp)) (local.get $w0))))
+            (local.set $p2 (f64x2.add (local.get $p2) (f64x2.mul (v128.load offset=32 align=8 (local.get $sp)) (local.get $w0))))
+            (local.set $p3 (f64x2.add (local.get $p3) (f64x2.mul (v128.load offset=48 align=8 (local.get $sp)) (local.get $w0))))
+            (local.set $wp (i32.add (local.get $wp) (i32.const 8)))
+            (local.set $sp (i32.add (local.get $sp) (i32.const 8)))
+            (br_if $hb (local.tee $b (i32.sub (local.get $b) (i32.const 1)))))
+          (local.set $sp (i32.add (local.get $sp) (local.get $rowSkip)))))
+      (local.set $a (local.get $mid))
+      (if (local.get $a) (then
+      (loop $la
+        (local.set $b (local.get $kw))
+        (loop $lb
+          (local.set $w0 (v128.load64_splat align=8 (local.get $wp)))
+          (local.set $w1 (v128.load64_splat align=8 (i32.add (local.get $wp) (local.get $ws))))
+          (local.set $s (v128.load align=8 (local.get $sp)))
+          (local.set $p0 (f64x2.add (local.get $p0) (f64x2.mul (local.get $s) (local.get $w0))))
+          (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (local.get $s) (local.get $w1))))
+          (local.set $s (v128.load offset=16 align=8 (local.get $sp)))
+          (local.set $p1 (f64x2.add (local.get $p1) (f64x2.mul (local.get $s) (local.get $w0))))
+          (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul (local.get $s) (local.get $w1))))
+          (local.set $s (v128.load offset=32 align=8 (local.get $sp)))
+          (local.set $p2 (f64x2.add (local.get $p2) (f64x2.mul (local.get $s) (local.get $w0))))
+          (local.set $q2 (f64x2.add (local.get $q2) (f64x2.mul (local.get $s) (local.get $w1))))
+          (local.set $s (v128.load offset=48 align=8 (local.get $sp)))
+          (local.set $p3 (f64x2.add (local.get $p3) (f64x2.mul (local.get $s) (local.get $w0))))
+          (local.set $q3 (f64x2.add (local.get $q3) (f64x2.mul (local.get $s) (local.get $w1))))
+          (local.set $wp (i32.add (local.get $wp) (i32.const 8)))
+          (local.set $sp (i32.add (local.get $sp) (i32.const 8)))
+          (br_if $lb (local.tee $b (i32.sub (local.get $b) (i32.const 1)))))
+        (local.set $sp (i32.add (local.get $sp) (local.get $rowSkip)))
+        (br_if $la (local.tee $a (i32.sub (local.get $a) (i32.const 1)))))))
+      (if (local.get $tail)
+        (then
+          (local.set $b (local.get $kw))
+          (loop $tb
+            (local.set $w1 (v128.load64_splat align=8 (i32.add (local.get $wp) (local.get $ws))))
+            (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (v128.load align=8 (local.get $sp)) (local.get $w1))))
+            (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul (v128.load offset=16 align=8 (local.get $sp)) (local.get $w1))))
+            (local.set $q2 (f64x2.add (local.get $q2) (f64x2.mul (v128.load offset=32 align=8 (local.get $sp)) (local.get $w1))))
+            (local.set $q3 (f64x2.add (local.get $q3) (f64x2.mul (v128.load offset=48 align=8 (local.get $sp)) (local.get $w1))))
+            (local.set $wp (i32.add (local.get $wp) (i32.const 8)))
+            (local.set $sp (i32.add (local.get $sp) (i32.const 8)))
+            (br_if $tb (local.tee $b (i32.sub (local.get $b) (i32.const 1)))))
+          (local.set $sp (i32.add (local.get $sp) (local.get $rowSkip)))))
       (local.set $sp (i32.add (local.get $sp) (local.get $planeSkip)))
       (local.set $wp (i32.add (local.get $wp) (local.get $wSkip)))
       (br_if $li (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
@@ -211,13 +289,21 @@
   ;; One row of pixels [0, ow) of two outputs: blocks of 8, then 4, then pairs, then a last one.
   (func $pairRow (param $sp i32) (param $wp i32) (param $ws i32) (param $d0 i32) (param $d1 i32) (param $ow i32)
                  (param $cin i32) (param $kh i32) (param $kw i32) (param $rowSkip i32) (param $planeSkip i32) (param $wSkip i32)
+                 (param $head i32) (param $tail i32)
     (local $x i32)
     (block $d8
       (loop $l8
         (br_if $d8 (i32.gt_s (i32.add (local.get $x) (i32.const 8)) (local.get $ow)))
-        (call $pair4 (i32.add (local.get $sp) (i32.shl (local.get $x) (i32.const 3))) (local.get $wp) (local.get $ws)
-          (i32.add (local.get $d0) (i32.shl (local.get $x) (i32.const 3))) (i32.add (local.get $d1) (i32.shl (local.get $x) (i32.const 3)))
-          (local.get $cin) (local.get $kh) (local.get $kw) (local.get $rowSkip) (local.get $planeSkip) (local.get $wSkip))
+        (if (i32.or (local.get $head) (local.get $tail))
+          (then
+            (call $rowPair4 (i32.add (local.get $sp) (i32.shl (local.get $x) (i32.const 3))) (local.get $wp) (local.get $ws)
+              (i32.add (local.get $d0) (i32.shl (local.get $x) (i32.const 3))) (i32.add (local.get $d1) (i32.shl (local.get $x) (i32.const 3)))
+              (local.get $cin) (local.get $kh) (local.get $kw) (local.get $rowSkip) (local.get $planeSkip) (local.get $wSkip)
+              (local.get $head) (local.get $tail)))
+          (else
+            (call $pair4 (i32.add (local.get $sp) (i32.shl (local.get $x) (i32.const 3))) (local.get $wp) (local.get $ws)
+              (i32.add (local.get $d0) (i32.shl (local.get $x) (i32.const 3))) (i32.add (local.get $d1) (i32.shl (local.get $x) (i32.const 3)))
+              (local.get $cin) (local.get $kh) (local.get $kw) (local.get $rowSkip) (local.get $planeSkip) (local.get $wSkip))))
         (local.set $x (i32.add (local.get $x) (i32.const 8)))
         (br $l8)))
     (if (i32.le_s (i32.add (local.get $x) (i32.const 4)) (local.get $ow))
@@ -291,7 +377,10 @@
       (local.get $d0) (local.get $d1) (local.get $ow) (local.get $cin) (local.get $n) (local.get $kw)
       (i32.sub (local.get $rowBytes) (local.get $kwBytes))
       (i32.mul (i32.sub (local.get $ph) (local.get $n)) (local.get $rowBytes))
-      (i32.mul (i32.sub (i32.add (local.get $kh) (i32.const 2)) (local.get $n)) (local.get $kwBytes))))
+      (i32.mul (i32.sub (i32.add (local.get $kh) (i32.const 2)) (local.get $n)) (local.get $kwBytes))
+      ;; two rows: whether the first / last source row meets a zero kernel row
+      (i32.and (i32.gt_s (local.get $span) (local.get $kh)) (i32.eqz (local.get $s0)))
+      (i32.and (i32.gt_s (local.get $span) (local.get $kh)) (i32.eq (i32.add (local.get $s0) (local.get $n)) (local.get $span)))))
 
   ;; One output row from kh kernel rows, trimmed like $trimmedPair.
   (func $trimmedSingle (param $src i32) (param $y i32) (param $z0 i32) (param $z1 i32)
