@@ -23,6 +23,7 @@ export * from './warm.js';
 export * from './cg.js';
 export * from './shared-params.js';
 export * from './wasm.js';
+export * from './thread-error.js';
 export * from './worker-entry.js';
 export * from './contracts/operator.js';
 export * from './contracts/functional.js';

@@ -8,7 +8,7 @@
  * @module
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { BilevelError, ValidationError, workerEntry } from '@bilevel/core';
+import { ValidationError, threadFailure, workerEntry } from '@bilevel/core';
 import { errorFromData, type ErrorData } from './errors.js';
 
 /** The states of the shared flag. */
@@ -58,7 +58,7 @@ export class SyncBridge {
       }
       if (Atomics.load(this.flag, 0) === FLAG.dead) {
         this.closed = true;
-        throw new BilevelError('parallel engine: its thread stopped unexpectedly (see the error above); the run cannot continue');
+        throw threadFailure('parallel engine', 'its thread stopped unexpectedly', 'the run cannot continue');
       }
     }
   }

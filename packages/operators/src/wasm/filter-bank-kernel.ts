@@ -15,7 +15,7 @@ import { wasmBase64 } from './filter-bank.wasm.js';
 
 /** Exports of `filter-bank.wat` (all arguments are `i32`: sizes, and byte offsets into memory). */
 interface Exports {
-  correlate(cin: number, cout: number, ph: number, pw: number, oh: number, ow: number, kh: number, kw: number, src: number, w: number, dst: number, rows: number, z0: number, z1: number): void;
+  correlate(cin: number, cout: number, ph: number, pw: number, oh: number, ow: number, kh: number, kw: number, src: number, w: number, dst: number, rows: number, z0: number, z1: number, c1: number): void;
   gradient(cin: number, cout: number, ph: number, pw: number, oh: number, ow2: number, kh: number, kw: number, src: number, v: number, g: number, rows: number): void;
   place(n: number, h: number, w: number, src: number, dst: number, dh: number, dw: number, top: number, left: number): void;
 }
@@ -163,7 +163,7 @@ export class FilterBankKernel {
 
   /**
    * `out[o] = Σ_i C(E x[i], k[o, i])` (`out` may alias `x`). Rows of zero padding in `E x`
-   * are skipped.
+   * are skipped, and so are the right padding's columns where a block's taps read only those.
    */
   apply(k: Float64Array, x: Float64Array, out: Float64Array): void {
     const { cin, cout, kh, kw, ext, outHeight: OH, outWidth: OW } = this.g;
@@ -172,7 +172,7 @@ export class FilterBankKernel {
     const z1 = this.g.zeroPadded ? ext.rh + ext.height : ext.paddedHeight;
     this.extend(x);
     this.stage(k, this.at.wf, false);
-    this.exports.correlate(cin, cout, ext.paddedHeight, ext.paddedWidth, OH, OW, kh, kw, this.at.x, this.at.wf, this.at.y, this.rows.apply, z0, z1);
+    this.exports.correlate(cin, cout, ext.paddedHeight, ext.paddedWidth, OH, OW, kh, kw, this.at.x, this.at.wf, this.at.y, this.rows.apply, z0, z1, this.g.zeroPadded ? ext.rw + ext.width : ext.paddedWidth);
     out.set(this.yView);
   }
 
@@ -181,7 +181,8 @@ export class FilterBankKernel {
    * `kh − 1` rows and `kw − 1` columns of zeros with the kernels rotated by 180°, then `Eᵀ`
    * (`out` may alias `y`). With zero padding `Eᵀ` keeps only the interior of the full grid,
    * which is the correlation of `y` between `(kh − 1)/2` rows and `(kw − 1)/2` columns of
-   * zeros: computed directly, without the border band.
+   * zeros: computed directly, without the border band. The correlation skips the zero rows, and
+   * the zero columns on the right where a block's taps read only those.
    */
   adjoint(k: Float64Array, y: Float64Array, out: Float64Array): void {
     const { cin, cout, kh, kw, ext, outHeight: OH, outWidth: OW } = this.g;
@@ -195,7 +196,7 @@ export class FilterBankKernel {
     // the correlation's output: the interior H×W (zero padding) or the whole grid to fold
     const oh = ph - kh + 1;
     const ow = pw - kw + 1;
-    this.exports.correlate(cout, cin, ph, pw, oh, ow, kh, kw, at.yp, at.wa, at.x, this.rows.adjoint, top, top + OH);
+    this.exports.correlate(cout, cin, ph, pw, oh, ow, kh, kw, at.yp, at.wa, at.x, this.rows.adjoint, top, top + OH, left + OW);
     if (this.g.zeroPadded) {
       out.set(this.xHead);
       return;

@@ -15,7 +15,8 @@
 ;; pixels with its accumulators in registers and store each output once. Blocks compute two
 ;; outputs per source load: two filters j, j + 1 at one row, or, for a lone filter, two rows
 ;; y, y + 1 (source row y + s meets kernel row s for row y and s − 1 for row y + 1: kh + 1
-;; source rows against the zero-bordered kernel, whose zero rows stand for the missing terms). A block that ends
+;; source rows against the zero-bordered kernel, whose zero rows stand for the missing terms; the
+;; blocks of 8 pixels skip those terms, $rowPair4). A block that ends
 ;; in the middle of a lane pair ("half") computes the pair and stores one lane, so loads may
 ;; read one double past a row (the host keeps guard bytes after the last array).
 (module
@@ -81,9 +82,88 @@
     (v128.store offset=32 align=8 (local.get $d1) (local.get $q2))
     (v128.store offset=48 align=8 (local.get $d1) (local.get $q3)))
 
-  ;; Two outputs, 4 pixels.
+  ;; $pair4 for two rows y, y + 1 of one filter (kh + 1 source rows): $head says that the first
+  ;; source row meets the zero kernel row for row y + 1, $tail that the last meets it for row y;
+  ;; those rows go to one output only. It skips only terms s·0, which leave the sums unchanged
+  ;; (they start at +0 and never become −0), so the result is $pair4's bit for bit, with 1/(kh + 1)
+  ;; fewer multiply-adds. (Separate from $pair4: the extra parameters slow the filter pairs.)
+  (func $rowPair4 (param $sp i32) (param $wp i32) (param $ws i32) (param $d0 i32) (param $d1 i32)
+               (param $cin i32) (param $kh i32) (param $kw i32) (param $rowSkip i32) (param $planeSkip i32) (param $wSkip i32)
+               (param $head i32) (param $tail i32)
+    (local $i i32) (local $a i32) (local $b i32) (local $mid i32)
+    (local $w0 v128) (local $w1 v128) (local $s v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
+    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
+    (local.set $mid (i32.sub (i32.sub (local.get $kh) (local.get $head)) (local.get $tail)))
+    (local.set $i (local.get $cin))
+    (loop $li
+      (if (local.get $head)
+        (then
+          (local.set $b (local.get $kw))
+          (loop $hb
+            (local.set $w0 (v128.load64_splat align=8 (local.get $wp)))
+            (local.set $p0 (f64x2.add (local.get $p0) (f64x2.mul (v128.load align=8 (local.get $sp)) (local.get $w0))))
+            (local.set $p1 (f64x2.add (local.get $p1) (f64x2.mul (v128.load offset=16 align=8 (local.get $sp)) (local.get $w0))))
+            (local.set $p2 (f64x2.add (local.get $p2) (f64x2.mul (v128.load offset=32 align=8 (local.get $sp)) (local.get $w0))))
+            (local.set $p3 (f64x2.add (local.get $p3) (f64x2.mul (v128.load offset=48 align=8 (local.get $sp)) (local.get $w0))))
+            (local.set $wp (i32.add (local.get $wp) (i32.const 8)))
+            (local.set $sp (i32.add (local.get $sp) (i32.const 8)))
+            (br_if $hb (local.tee $b (i32.sub (local.get $b) (i32.const 1)))))
+          (local.set $sp (i32.add (local.get $sp) (local.get $rowSkip)))))
+      (local.set $a (local.get $mid))
+      (if (local.get $a) (then
+      (loop $la
+        (local.set $b (local.get $kw))
+        (loop $lb
+          (local.set $w0 (v128.load64_splat align=8 (local.get $wp)))
+          (local.set $w1 (v128.load64_splat align=8 (i32.add (local.get $wp) (local.get $ws))))
+          (local.set $s (v128.load align=8 (local.get $sp)))
+          (local.set $p0 (f64x2.add (local.get $p0) (f64x2.mul (local.get $s) (local.get $w0))))
+          (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (local.get $s) (local.get $w1))))
+          (local.set $s (v128.load offset=16 align=8 (local.get $sp)))
+          (local.set $p1 (f64x2.add (local.get $p1) (f64x2.mul (local.get $s) (local.get $w0))))
+          (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul (local.get $s) (local.get $w1))))
+          (local.set $s (v128.load offset=32 align=8 (local.get $sp)))
+          (local.set $p2 (f64x2.add (local.get $p2) (f64x2.mul (local.get $s) (local.get $w0))))
+          (local.set $q2 (f64x2.add (local.get $q2) (f64x2.mul (local.get $s) (local.get $w1))))
+          (local.set $s (v128.load offset=48 align=8 (local.get $sp)))
+          (local.set $p3 (f64x2.add (local.get $p3) (f64x2.mul (local.get $s) (local.get $w0))))
+          (local.set $q3 (f64x2.add (local.get $q3) (f64x2.mul (local.get $s) (local.get $w1))))
+          (local.set $wp (i32.add (local.get $wp) (i32.const 8)))
+          (local.set $sp (i32.add (local.get $sp) (i32.const 8)))
+          (br_if $lb (local.tee $b (i32.sub (local.get $b) (i32.const 1)))))
+        (local.set $sp (i32.add (local.get $sp) (local.get $rowSkip)))
+        (br_if $la (local.tee $a (i32.sub (local.get $a) (i32.const 1)))))))
+      (if (local.get $tail)
+        (then
+          (local.set $b (local.get $kw))
+          (loop $tb
+            (local.set $w1 (v128.load64_splat align=8 (i32.add (local.get $wp) (local.get $ws))))
+            (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (v128.load align=8 (local.get $sp)) (local.get $w1))))
+            (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul (v128.load offset=16 align=8 (local.get $sp)) (local.get $w1))))
+            (local.set $q2 (f64x2.add (local.get $q2) (f64x2.mul (v128.load offset=32 align=8 (local.get $sp)) (local.get $w1))))
+            (local.set $q3 (f64x2.add (local.get $q3) (f64x2.mul (v128.load offset=48 align=8 (local.get $sp)) (local.get $w1))))
+            (local.set $wp (i32.add (local.get $wp) (i32.const 8)))
+            (local.set $sp (i32.add (local.get $sp) (i32.const 8)))
+            (br_if $tb (local.tee $b (i32.sub (local.get $b) (i32.const 1)))))
+          (local.set $sp (i32.add (local.get $sp) (local.get $rowSkip)))))
+      (local.set $sp (i32.add (local.get $sp) (local.get $planeSkip)))
+      (local.set $wp (i32.add (local.get $wp) (local.get $wSkip)))
+      (br_if $li (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
+    (v128.store align=8 (local.get $d0) (local.get $p0))
+    (v128.store offset=16 align=8 (local.get $d0) (local.get $p1))
+    (v128.store offset=32 align=8 (local.get $d0) (local.get $p2))
+    (v128.store offset=48 align=8 (local.get $d0) (local.get $p3))
+    (v128.store align=8 (local.get $d1) (local.get $q0))
+    (v128.store offset=16 align=8 (local.get $d1) (local.get $q1))
+    (v128.store offset=32 align=8 (local.get $d1) (local.get $q2))
+    (v128.store offset=48 align=8 (local.get $d1) (local.get $q3)))
+
+  ;; Two outputs, 4 pixels. $kw taps of each kernel row ($wRowSkip bytes to the next row: a block
+  ;; at the right end of a row skips the taps that read only zero columns).
   (func $pair2 (param $sp i32) (param $wp i32) (param $ws i32) (param $d0 i32) (param $d1 i32)
                (param $cin i32) (param $kh i32) (param $kw i32) (param $rowSkip i32) (param $planeSkip i32) (param $wSkip i32)
+               (param $wRowSkip i32)
     (local $i i32) (local $a i32) (local $b i32)
     (local $w0 v128) (local $w1 v128) (local $s v128)
     (local $p0 v128) (local $p1 v128) (local $q0 v128) (local $q1 v128)
@@ -105,6 +185,7 @@
           (local.set $sp (i32.add (local.get $sp) (i32.const 8)))
           (br_if $lb (local.tee $b (i32.sub (local.get $b) (i32.const 1)))))
         (local.set $sp (i32.add (local.get $sp) (local.get $rowSkip)))
+        (local.set $wp (i32.add (local.get $wp) (local.get $wRowSkip)))
         (br_if $la (local.tee $a (i32.sub (local.get $a) (i32.const 1)))))
       (local.set $sp (i32.add (local.get $sp) (local.get $planeSkip)))
       (local.set $wp (i32.add (local.get $wp) (local.get $wSkip)))
@@ -114,9 +195,10 @@
     (v128.store align=8 (local.get $d1) (local.get $q0))
     (v128.store offset=16 align=8 (local.get $d1) (local.get $q1)))
 
-  ;; Two outputs, 2 pixels (1 if $half).
+  ;; Two outputs, 2 pixels (1 if $half); taps as $pair2.
   (func $pair1 (param $sp i32) (param $wp i32) (param $ws i32) (param $d0 i32) (param $d1 i32)
                (param $cin i32) (param $kh i32) (param $kw i32) (param $rowSkip i32) (param $planeSkip i32) (param $wSkip i32)
+               (param $wRowSkip i32)
                (param $half i32)
     (local $i i32) (local $a i32) (local $b i32) (local $s v128) (local $p0 v128) (local $q0 v128)
     (local.set $i (local.get $cin))
@@ -133,6 +215,7 @@
           (local.set $sp (i32.add (local.get $sp) (i32.const 8)))
           (br_if $lb (local.tee $b (i32.sub (local.get $b) (i32.const 1)))))
         (local.set $sp (i32.add (local.get $sp) (local.get $rowSkip)))
+        (local.set $wp (i32.add (local.get $wp) (local.get $wRowSkip)))
         (br_if $la (local.tee $a (i32.sub (local.get $a) (i32.const 1)))))
       (local.set $sp (i32.add (local.get $sp) (local.get $planeSkip)))
       (local.set $wp (i32.add (local.get $wp) (local.get $wSkip)))
@@ -209,32 +292,59 @@
       (else (v128.store align=8 (local.get $d0) (local.get $p0)))))
 
   ;; One row of pixels [0, ow) of two outputs: blocks of 8, then 4, then pairs, then a last one.
+  ;; Source columns from $c1 on are zero: the blocks of 4 and 2 pixels at the right end skip the
+  ;; taps that read only those (blocks of 8 end before c1 in both uses, and read at least one
+  ;; non-zero column at every tap up to 7 × 7 kernels).
   (func $pairRow (param $sp i32) (param $wp i32) (param $ws i32) (param $d0 i32) (param $d1 i32) (param $ow i32)
                  (param $cin i32) (param $kh i32) (param $kw i32) (param $rowSkip i32) (param $planeSkip i32) (param $wSkip i32)
-    (local $x i32)
+                 (param $head i32) (param $tail i32) (param $c1 i32)
+    (local $x i32) (local $skip i32)
     (block $d8
       (loop $l8
         (br_if $d8 (i32.gt_s (i32.add (local.get $x) (i32.const 8)) (local.get $ow)))
-        (call $pair4 (i32.add (local.get $sp) (i32.shl (local.get $x) (i32.const 3))) (local.get $wp) (local.get $ws)
-          (i32.add (local.get $d0) (i32.shl (local.get $x) (i32.const 3))) (i32.add (local.get $d1) (i32.shl (local.get $x) (i32.const 3)))
-          (local.get $cin) (local.get $kh) (local.get $kw) (local.get $rowSkip) (local.get $planeSkip) (local.get $wSkip))
+        (if (i32.or (local.get $head) (local.get $tail))
+          (then
+            (call $rowPair4 (i32.add (local.get $sp) (i32.shl (local.get $x) (i32.const 3))) (local.get $wp) (local.get $ws)
+              (i32.add (local.get $d0) (i32.shl (local.get $x) (i32.const 3))) (i32.add (local.get $d1) (i32.shl (local.get $x) (i32.const 3)))
+              (local.get $cin) (local.get $kh) (local.get $kw) (local.get $rowSkip) (local.get $planeSkip) (local.get $wSkip)
+              (local.get $head) (local.get $tail)))
+          (else
+            (call $pair4 (i32.add (local.get $sp) (i32.shl (local.get $x) (i32.const 3))) (local.get $wp) (local.get $ws)
+              (i32.add (local.get $d0) (i32.shl (local.get $x) (i32.const 3))) (i32.add (local.get $d1) (i32.shl (local.get $x) (i32.const 3)))
+              (local.get $cin) (local.get $kh) (local.get $kw) (local.get $rowSkip) (local.get $planeSkip) (local.get $wSkip))))
         (local.set $x (i32.add (local.get $x) (i32.const 8)))
         (br $l8)))
     (if (i32.le_s (i32.add (local.get $x) (i32.const 4)) (local.get $ow))
       (then
+        (local.set $skip (call $zeroTaps (local.get $x) (local.get $kw) (local.get $c1)))
         (call $pair2 (i32.add (local.get $sp) (i32.shl (local.get $x) (i32.const 3))) (local.get $wp) (local.get $ws)
           (i32.add (local.get $d0) (i32.shl (local.get $x) (i32.const 3))) (i32.add (local.get $d1) (i32.shl (local.get $x) (i32.const 3)))
-          (local.get $cin) (local.get $kh) (local.get $kw) (local.get $rowSkip) (local.get $planeSkip) (local.get $wSkip))
+          (local.get $cin) (local.get $kh) (i32.sub (local.get $kw) (local.get $skip))
+          (i32.add (local.get $rowSkip) (i32.shl (local.get $skip) (i32.const 3))) (local.get $planeSkip) (local.get $wSkip)
+          (i32.shl (local.get $skip) (i32.const 3)))
         (local.set $x (i32.add (local.get $x) (i32.const 4)))))
     (block $d2
       (loop $l2
         (br_if $d2 (i32.ge_s (local.get $x) (local.get $ow)))
+        (local.set $skip (call $zeroTaps (local.get $x) (local.get $kw) (local.get $c1)))
         (call $pair1 (i32.add (local.get $sp) (i32.shl (local.get $x) (i32.const 3))) (local.get $wp) (local.get $ws)
           (i32.add (local.get $d0) (i32.shl (local.get $x) (i32.const 3))) (i32.add (local.get $d1) (i32.shl (local.get $x) (i32.const 3)))
-          (local.get $cin) (local.get $kh) (local.get $kw) (local.get $rowSkip) (local.get $planeSkip) (local.get $wSkip)
+          (local.get $cin) (local.get $kh) (i32.sub (local.get $kw) (local.get $skip))
+          (i32.add (local.get $rowSkip) (i32.shl (local.get $skip) (i32.const 3))) (local.get $planeSkip) (local.get $wSkip)
+          (i32.shl (local.get $skip) (i32.const 3))
           (i32.eq (i32.add (local.get $x) (i32.const 1)) (local.get $ow)))
         (local.set $x (i32.add (local.get $x) (i32.const 2)))
         (br $l2))))
+
+  ;; The last taps of a kernel row that a block from column $x on reads in zero columns only
+  ;; (source columns from $c1 on): kw − (c1 − x), between 0 and kw − 1 (a block whose every tap
+  ;; reads zeros keeps its first, which gives the zero it must).
+  (func $zeroTaps (param $x i32) (param $kw i32) (param $c1 i32) (result i32)
+    (local $n i32)
+    (local.set $n (i32.sub (local.get $kw) (i32.sub (local.get $c1) (local.get $x))))
+    (if (i32.lt_s (local.get $n) (i32.const 0)) (then (local.set $n (i32.const 0))))
+    (if (i32.ge_s (local.get $n) (local.get $kw)) (then (local.set $n (i32.sub (local.get $kw) (i32.const 1)))))
+    (local.get $n))
 
   ;; One row of pixels [0, ow) of one output: blocks of 16, then pairs, then a last one.
   (func $singleRow (param $sp i32) (param $wp i32) (param $d0 i32) (param $ow i32)
@@ -274,7 +384,7 @@
   ;; trimmed to the non-zero source rows; both outputs are zero when no row is.
   (func $trimmedPair (param $src i32) (param $y i32) (param $span i32) (param $z0 i32) (param $z1 i32)
                      (param $wp i32) (param $ws i32) (param $d0 i32) (param $d1 i32) (param $ow i32)
-                     (param $cin i32) (param $kh i32) (param $kw i32) (param $ph i32) (param $rowBytes i32)
+                     (param $cin i32) (param $kh i32) (param $kw i32) (param $ph i32) (param $rowBytes i32) (param $c1 i32)
     (local $s0 i32) (local $n i32) (local $kwBytes i32)
     (call $active (local.get $y) (local.get $span) (local.get $z0) (local.get $z1))
     (local.set $n)
@@ -291,7 +401,11 @@
       (local.get $d0) (local.get $d1) (local.get $ow) (local.get $cin) (local.get $n) (local.get $kw)
       (i32.sub (local.get $rowBytes) (local.get $kwBytes))
       (i32.mul (i32.sub (local.get $ph) (local.get $n)) (local.get $rowBytes))
-      (i32.mul (i32.sub (i32.add (local.get $kh) (i32.const 2)) (local.get $n)) (local.get $kwBytes))))
+      (i32.mul (i32.sub (i32.add (local.get $kh) (i32.const 2)) (local.get $n)) (local.get $kwBytes))
+      ;; two rows: whether the first / last source row meets a zero kernel row
+      (i32.and (i32.gt_s (local.get $span) (local.get $kh)) (i32.eqz (local.get $s0)))
+      (i32.and (i32.gt_s (local.get $span) (local.get $kh)) (i32.eq (i32.add (local.get $s0) (local.get $n)) (local.get $span)))
+      (local.get $c1)))
 
   ;; One output row from kh kernel rows, trimmed like $trimmedPair.
   (func $trimmedSingle (param $src i32) (param $y i32) (param $z0 i32) (param $z1 i32)
@@ -316,13 +430,14 @@
 
   ;; dst[j, y, x] = Σ_i Σ_{a,b} w[j, i, a, b]·src[i, y + a, x + b] for j < cout, y < oh, x < ow:
   ;; `cin` source planes ph×pw at $src (pw = ow + kw − 1, ph = oh + kh − 1) whose rows outside
-  ;; [z0, z1) are zero (their taps are skipped), weights [cout][cin][kh + 2][kw] at $w (kernel
-  ;; rows 1…kh, rows 0 and kh + 1 zero), `cout` planes oh×ow at $dst. Rows go in bands of
+  ;; [z0, z1) and columns from c1 on are zero (their taps are skipped: the rows', and the columns'
+  ;; at the right end of a row), weights [cout][cin][kh + 2][kw] at $w (kernel rows 1…kh, rows 0
+  ;; and kh + 1 zero), `cout` planes oh×ow at $dst. Rows go in bands of
   ;; `rows` (even); within a band filters go in pairs at each row, and a last, unpaired filter
   ;; goes in pairs of rows.
   (func (export "correlate") (param $cin i32) (param $cout i32) (param $ph i32) (param $pw i32)
         (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32)
-        (param $src i32) (param $w i32) (param $dst i32) (param $rows i32) (param $z0 i32) (param $z1 i32)
+        (param $src i32) (param $w i32) (param $dst i32) (param $rows i32) (param $z0 i32) (param $z1 i32) (param $c1 i32)
     (local $ws i32) (local $kwBytes i32) (local $dPlane i32) (local $rowBytes i32)
     (local $y0 i32) (local $y1 i32) (local $y i32) (local $j i32) (local $wp i32) (local $dRow i32)
     (local.set $kwBytes (i32.shl (local.get $kw) (i32.const 3)))
@@ -346,7 +461,7 @@
                 (i32.shl (i32.mul (local.get $y) (local.get $ow)) (i32.const 3))))
               (call $trimmedPair (local.get $src) (local.get $y) (local.get $kh) (local.get $z0) (local.get $z1)
                 (local.get $wp) (local.get $ws) (local.get $dRow) (i32.add (local.get $dRow) (local.get $dPlane)) (local.get $ow)
-                (local.get $cin) (local.get $kh) (local.get $kw) (local.get $ph) (local.get $rowBytes))
+                (local.get $cin) (local.get $kh) (local.get $kw) (local.get $ph) (local.get $rowBytes) (local.get $c1))
               (local.set $y (i32.add (local.get $y) (i32.const 1)))
               (br_if $row (i32.lt_s (local.get $y) (local.get $y1))))
             (local.set $j (i32.add (local.get $j) (i32.const 2)))
@@ -365,7 +480,7 @@
                 (call $trimmedPair (local.get $src) (local.get $y) (i32.add (local.get $kh) (i32.const 1)) (local.get $z0) (local.get $z1)
                   (local.get $wp) (i32.sub (i32.const 0) (local.get $kwBytes))
                   (local.get $dRow) (i32.add (local.get $dRow) (i32.shl (local.get $ow) (i32.const 3))) (local.get $ow)
-                  (local.get $cin) (local.get $kh) (local.get $kw) (local.get $ph) (local.get $rowBytes))
+                  (local.get $cin) (local.get $kh) (local.get $kw) (local.get $ph) (local.get $rowBytes) (local.get $c1))
                 (local.set $y (i32.add (local.get $y) (i32.const 2)))
                 (br $rowPair)))
             (if (i32.lt_s (local.get $y) (local.get $y1))

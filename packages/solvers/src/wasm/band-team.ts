@@ -13,7 +13,7 @@
  * {@link threadsAvailable} is false and kernels run on one thread.
  * @module
  */
-import { BilevelError, workerEntry } from '@bilevel/core';
+import { BilevelError, threadFailure, workerEntry, type ThreadErrorData } from '@bilevel/core';
 import type * as NodeWorkerThreads from 'node:worker_threads';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import {
@@ -31,7 +31,7 @@ import {
   type ProgramScratch,
   type Stage,
 } from './band-program.js';
-import type { AttachMessage, WorkerFailure } from './band-worker.js';
+import type { AttachMessage } from './band-worker.js';
 
 /** Milliseconds an idle worker thread is kept for the next team before it ends. */
 export const IDLE_MS = 10_000;
@@ -166,7 +166,7 @@ export class BandTeam {
   /** The caller's ends of the workers' error channels (see {@link AttachMessage.errors}). */
   private readonly errors: MessagePort[];
   /** The first error a worker reported, once read from {@link BandTeam.errors}. */
-  private failure: WorkerFailure | undefined;
+  private failure: ThreadErrorData | undefined;
   /** Whether {@link BandTeam.failure} was thrown to the caller. */
   private thrown = false;
   private readonly wt: WorkerThreads;
@@ -210,8 +210,8 @@ export class BandTeam {
       if (dead || Date.now() > deadline) {
         const failure = this.reported();
         this.abandon();
-        if (failure) throw this.error(`a worker thread failed to start: ${failure.name}: ${failure.message}; use threads 1`, failure);
-        throw new BilevelError(`${spec.who}: a worker thread did ${dead ? 'not load (see the error above)' : `not start within ${START_MS / 1000} s`}; use threads 1`);
+        if (!dead && !failure) throw new BilevelError(`${spec.who}: a worker thread did not start within ${START_MS / 1000} s; use threads 1`);
+        throw threadFailure(spec.who, 'a worker thread failed to start', 'use threads 1', failure);
       }
       Atomics.wait(this.ctl, CONTROL.attached, attached, 50);
     }
@@ -282,25 +282,18 @@ export class BandTeam {
    * so once the flag is seen it is in the port's queue (read synchronously: this thread does not
    * return to its event loop while it waits for the bands).
    */
-  private reported(): WorkerFailure | undefined {
+  private reported(): ThreadErrorData | undefined {
     for (const port of this.errors) {
       if (this.failure) break;
       const received = this.wt.receiveMessageOnPort(port);
-      if (received) this.failure = received.message as WorkerFailure;
+      if (received) this.failure = received.message as ThreadErrorData;
     }
     return this.failure;
-  }
-
-  /** A {@link BilevelError} of this team saying `what`, with the worker's error as its `cause`. */
-  private error(what: string, failure: WorkerFailure): BilevelError {
-    const cause = Object.assign(new Error(failure.message), { name: failure.name, ...(failure.stack === undefined ? {} : { stack: failure.stack }) });
-    return new BilevelError(`${this.spec.who}: ${what}`, { cause });
   }
 
   private failed(): never {
     const failure = this.reported();
     this.thrown = failure !== undefined;
-    if (failure) throw this.error(`a worker thread failed: ${failure.name}: ${failure.message}; release the state and use threads 1`, failure);
-    throw new BilevelError(`${this.spec.who}: a worker thread failed (see the error above); release the state and use threads 1`);
+    throw threadFailure(this.spec.who, 'a worker thread failed', 'release the state and use threads 1', failure);
   }
 }

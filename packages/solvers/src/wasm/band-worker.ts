@@ -5,6 +5,7 @@
  * attach (the thread is reused by later solves).
  * @module
  */
+import type { ThreadErrorData } from '@bilevel/core';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { BandFailure, CONTROL, OP, controlWords, fail, programScratch, runProgram, waitFor, type BandExport } from './band-program.js';
 
@@ -26,23 +27,13 @@ export interface AttachMessage {
   readonly names: readonly string[];
   /** The generation counter when the caller posted this message. */
   readonly generation: number;
-  /** Where this worker reports its error ({@link WorkerFailure}) before it sets the failure flag: the caller reads it synchronously. */
+  /** Where this worker reports its error (`ThreadErrorData` of `@bilevel/core`) before it sets the failure flag: the caller reads it synchronously. */
   readonly errors: MessagePort;
-}
-
-/** A worker's error as it reaches the caller (the caller throws it as the `cause` of its error). */
-export interface WorkerFailure {
-  /** The error's name, e.g. `TypeError`. */
-  readonly name: string;
-  /** Its message. */
-  readonly message: string;
-  /** Its stack in the worker thread, when there is one. */
-  readonly stack?: string;
 }
 
 /** Report `e` to the caller, then mark the bands failed (so the caller finds the report once it sees the flag). */
 function failWith(m: AttachMessage, ctl: Int32Array, e: unknown): void {
-  const failure: WorkerFailure =
+  const failure: ThreadErrorData =
     e instanceof Error ? { name: e.name, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) } : { name: 'Error', message: String(e) };
   m.errors.postMessage(failure);
   fail(ctl, m.bands);
