@@ -35,7 +35,7 @@ export { smoothedTvBoundConstants, PSI3 } from './kinds/smooth-tv.js';
 export { fieldsOfExpertsBoundConstants } from './kinds/foe-bound.js';
 export * from './regularizers/index.js';
 export { IcnnRegularizer, type IcnnHiddenLayer, type IcnnOptions, type IcnnParamLayout } from './icnn/regularizer.js';
-export { icnnModel } from './kinds/icnn.js';
+export { icnnModel, tvStartHiddenWeight, type TvStartOptions } from './kinds/icnn.js';
 export { IcnnLiftedOperator } from './icnn/lifted-operator.js';
 export { PooledDense, type PooledDenseOptions } from './icnn/pooled-dense.js';
 

@@ -9,7 +9,7 @@ import { Rng } from '@bilevel/core';
 import type { FunctionalCase, OperatorCase } from '@bilevel/core/testing';
 import { describeFunctionalSuite, describeOperatorSuite } from '@bilevel/core/testing/vitest';
 import { leakyRelu, smoothRelu } from '@bilevel/prox';
-import { IcnnRegularizer, TrainingSet, icnnModel, models } from '@bilevel/models';
+import { IcnnRegularizer, TrainingSet, icnnModel, models, type ModelSpec } from '@bilevel/models';
 import { convexityViolation } from './convexity.js';
 import { expectExactLifting } from './lifting.js';
 
@@ -88,6 +88,14 @@ describe('IcnnRegularizer with a convolutional hidden layer', () => {
 
 describe('the conv-icnn kind', () => {
   const options = { filters: 4, filterSize: 3, hiddenFilterSize: 3, units: 2 };
+  // R(x) = f(K(x, σ(W₀x + b₀))) (on the epigraph f_epi = 0): the model's regularizer at x
+  const regularizer = (s: ModelSpec, shape: readonly number[], x: Float64Array): number => {
+    const m = models.build(s, shape).saddle!;
+    const X = new Float64Array(x.length + m.lifting!.auxiliarySize);
+    X.set(x);
+    m.lifting!.start(x, X.subarray(x.length));
+    return m.f!.value(m.K.apply(X, new Float64Array(m.K.range[0]!)));
+  };
 
   it('has a θ that does not depend on the image size: one model data builds on every size', () => {
     const spec = models.initial('conv-icnn', options, { derivativeWeight: 0.5 }, { rng: Rng.seeded(1), seed: 1, shape: [1, 8, 8] });
@@ -154,23 +162,86 @@ describe('the conv-icnn kind', () => {
       options: { ...spec.options, outputWeight: a, hiddenSmoothing: base.hiddenSmoothing / a },
       theta: spec.theta.map((t, i) => (i >= hidden.offset ? t / a : t)),
     };
-    // R(x) = f(K(x, σ(W₀x + b₀))) (on the epigraph f_epi = 0): the same function of x
-    const regularizer = (s: typeof spec, x: Float64Array): number => {
-      const m = models.build(s, shape).saddle!;
-      const X = new Float64Array(x.length + m.lifting!.auxiliarySize);
-      X.set(x);
-      m.lifting!.start(x, X.subarray(x.length));
-      return m.f!.value(m.K.apply(X, new Float64Array(m.K.range[0]!)));
-    };
     for (let trial = 0; trial < 3; trial++) {
       const x = rng.normalVec(S * S).map((t) => 0.5 + 0.2 * t);
-      const r = regularizer(spec, x);
+      const r = regularizer(spec, shape, x);
       expect(r).toBeGreaterThan(0);
-      expect(Math.abs(regularizer(scaled, x) - r)).toBeLessThan(1e-12 * r);
+      expect(Math.abs(regularizer(scaled, shape, x) - r)).toBeLessThan(1e-12 * r);
     }
     // μ_f* = min(ε, ω₁/a): 0.01 at a = 1, min(0.5, 0.1/0.1) = 0.5 at a = 0.1
     expect(models.build(spec, shape).saddle!.fStar.strongConvexity).toBeCloseTo(0.01, 12);
     expect(models.build(scaled, shape).saddle!.fStar.strongConvexity).toBeCloseTo(0.5, 12);
+  });
+
+  it('tvWeight start: R_θ(x) is TV of weight λ over D directions in closed form, λ·(π/2D)·Σ_p Σ_k |n_k·∇x_p| up to the hidden smoothing', () => {
+    const [H, W] = [7, 9];
+    const shape = [1, H, W];
+    const rng = Rng.seeded(21);
+    const lambda = 0.2;
+    const base = { filters: 10, filterSize: 3, hiddenFilterSize: 3, units: 2, slope: 0.2, smoothing: 0, hiddenSmoothing: 1e-4, outputWeight: 0.3 };
+    // forward differences with Neumann boundary (the last column / row has ∂ = 0): `Gradient2D`'s, and the symmetric boundary's
+    const gradient = (x: Float64Array, i: number, j: number): [number, number] => [
+      j + 1 < W ? x[i * W + j + 1]! - x[i * W + j]! : 0,
+      i + 1 < H ? x[(i + 1) * W + j]! - x[i * W + j]! : 0,
+    ];
+    const directions = { 2: [[1, 0], [0, 1]], 4: [[1, 0], [0, 1], [Math.SQRT1_2, Math.SQRT1_2], [Math.SQRT1_2, -Math.SQRT1_2]] };
+    for (const D of [2, 4] as const) {
+      const spec = models.initial('conv-icnn', base, { derivativeWeight: 0.7, tvWeight: lambda, directions: D, randomScale: 0, pairs: true }, { rng, seed: 5, shape });
+      for (let trial = 0; trial < 3; trial++) {
+        const x = rng.normalVec(H * W).map((t) => 0.5 + 0.3 * t);
+        let anisotropic = 0;
+        let closed = 0;
+        let isotropic = 0;
+        for (let i = 0; i < H; i++) {
+          for (let j = 0; j < W; j++) {
+            const [gx, gy] = gradient(x, i, j);
+            const S = directions[D].reduce((s, [ax, ay]) => s + Math.abs(ax! * gx + ay! * gy), 0);
+            anisotropic += ((lambda * Math.PI) / (2 * D)) * S;
+            // each of the 2 units: a·h_ω₁(v) with v = c(1 − a)w·S = λ(π/2D)·S/(2a)
+            closed += 2 * base.outputWeight * smoothRelu(((lambda * Math.PI) / (2 * D)) * S / (2 * base.outputWeight), base.hiddenSmoothing);
+            isotropic += lambda * Math.hypot(gx, gy);
+          }
+        }
+        const r = regularizer(spec, shape, x);
+        expect(Math.abs(r - closed)).toBeLessThan(1e-12 * closed);
+        // the hidden smoothing shifts each pixel's value by at most Σ_m a_m·ω₁/2
+        expect(Math.abs(r - anisotropic)).toBeLessThanOrEqual(2 * base.outputWeight * (base.hiddenSmoothing / 2) * H * W + 1e-12);
+        // Σ_k |n_k·g|·π/(2D) over the directions of g: D = 2 in [1, √2]·(π/4)|g|, D = 4 in [1 + √2, 2(cos π/8 + cos 3π/8)]·(π/8)|g| = [0.948, 1.026]|g|
+        const [lo, hi] = D === 2 ? [Math.PI / 4, (Math.SQRT2 * Math.PI) / 4] : [((1 + Math.SQRT2) * Math.PI) / 8, (2 * (Math.cos(Math.PI / 8) + Math.cos((3 * Math.PI) / 8)) * Math.PI) / 8];
+        expect(anisotropic).toBeGreaterThanOrEqual(lo * isotropic);
+        expect(anisotropic).toBeLessThanOrEqual(hi * isotropic);
+      }
+    }
+    // D = 4 needs 8 difference filters; D is 2 or 4
+    expect(() => models.initial('conv-icnn', { ...base, filters: 6 }, { derivativeWeight: 1, tvWeight: lambda, directions: 4 }, { rng, seed: 1, shape })).toThrow(/needs filters ≥ 8, got 6/);
+    expect(() => models.initial('conv-icnn', base, { derivativeWeight: 1, directions: 3 }, { rng, seed: 1, shape })).toThrow(/directions/);
+  });
+
+  it('zeroMean: the projections make every first-layer filter zero-mean (R then ignores constants) and keep W_A ≥ 0; off, the filters keep their mean', () => {
+    const shape = [1, 8, 8];
+    const rng = Rng.seeded(23);
+    const spec = models.initial('conv-icnn', options, { derivativeWeight: 1, hiddenWeight: 0.1 }, { rng, seed: 2, shape });
+    const kernels = models.layout('conv-icnn', options, shape).block('kernels');
+    // an Adam-like step of +0.01 on every entry: each filter gains a mean, W_A stays ≥ 0
+    const stepped = Float64Array.from(spec.theta, (t) => t + 0.01);
+    const projected = (zeroMean: boolean) => {
+      const theta = Float64Array.from(stepped);
+      for (const p of models.build({ ...spec, options: { ...spec.options, zeroMean } }, shape).projections) p(theta);
+      return theta;
+    };
+    const mean = (theta: Float64Array, f: number) => theta.subarray(kernels.offset + 9 * f, kernels.offset + 9 * (f + 1)).reduce((a, b) => a + b, 0) / 9;
+    const on = projected(true);
+    const off = projected(false);
+    for (let f = 0; f < options.filters; f++) {
+      expect(Math.abs(mean(on, f))).toBeLessThan(1e-15);
+      expect(mean(off, f)).toBeCloseTo(mean(stepped, f), 15);
+    }
+    const x = rng.normalVec(64).map((t) => 0.5 + 0.2 * t);
+    const lifted = x.map((t) => t + 0.3);
+    const R = (theta: Float64Array, image: Float64Array) => regularizer({ ...spec, theta: Array.from(theta) }, shape, image);
+    expect(Math.abs(R(on, lifted) - R(on, x))).toBeLessThan(1e-12 * R(on, x));
+    // without the projection the filters respond to the intensity
+    expect(Math.abs(R(off, lifted) - R(off, x))).toBeGreaterThan(1e-3 * R(off, x));
   });
 
   it('lifts exactly: at z = σ(W₀x + b₀), g(x, z) + f(K(x, z)) = ½‖x − b‖² + R(x) + (γ/2)‖z‖²', () => {

@@ -113,8 +113,8 @@ function initialKernels(o: FoeOptions, filterScale: number, derivativeWeight: nu
   return w;
 }
 
-/** Subtract each filter's mean, in place on θ (the ISGD code's `zero_mean()`). */
-function zeroMeanFilters(offset: number, filters: number, per: number): ThetaProjection {
+/** Subtract each filter's mean, in place on θ (the ISGD code's `zero_mean()`): filters of `per` entries from `offset`. */
+export function zeroMeanFilters(offset: number, filters: number, per: number): ThetaProjection {
   return (theta) => {
     for (let f = 0; f < filters; f++) {
       const o = offset + f * per;

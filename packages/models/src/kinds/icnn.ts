@@ -14,6 +14,7 @@ import { thetaLayout, type ThetaLayout } from '../layout.js';
 import { makeModel, type VariationalModel } from '../model.js';
 import { defineModelKind } from '../registry.js';
 import { initScale, nonNegativeOption, oddSize, positiveOption } from '../schemas.js';
+import { zeroMeanFilters } from './foe.js';
 
 /** The options every ICNN kind shares (the pooled kind adds `poolFactor`, the convolutional one its hidden kernel). */
 export const icnnSharedOptions = z.strictObject({
@@ -26,6 +27,10 @@ export const icnnSharedOptions = z.strictObject({
   outputWeight: positiveOption.default(1).describe('Fixed output weight a of every hidden unit (R = Σ a·h(v)); below 1 it lets the hidden layer work at a larger scale, so the dual is better conditioned: μ_f*,hid = hiddenSmoothing/a.'),
   zWeight: positiveOption.default(0.1).describe('γ of γ/2‖z‖² on the auxiliary variable (μ_g > 0).'),
   epigraphSmoothing: positiveOption.default(0.1).describe('Moreau smoothing ε of the epigraph constraint (μ_f* > 0).'),
+  zeroMean: z
+    .boolean()
+    .default(false)
+    .describe('Project the first layer’s filters to zero mean after every update (as the FoE’s): R then ignores constant images, and an optimizer step cannot give a difference filter a response to the intensity (Adam’s first steps, ≈ stepSize per entry, do).'),
 });
 
 const options = icnnSharedOptions.extend({
@@ -80,13 +85,42 @@ export interface TvStartOptions {
   readonly randomScale: number;
   /** The other filters as `±` pairs of random filters, every feature weighted by `c`, each unit's weights jittered (default false). */
   readonly pairs?: boolean;
+  /**
+   * `λ > 0`: start at TV of weight `λ` (e.g. the TV weight tuned on the training crops): `c` is
+   * derived from `λ` (see {@link tvStartHiddenWeight}) and the hidden kernels start as centre taps,
+   * so `R_θ(x) = λ·(π/2D)·Σ_p Σ_k |n_k·∇x_p|` plus the other filters' experts, up to the smoothings.
+   */
+  readonly tvWeight?: number;
+  /** `D`: directions of the TV start, `2` (`∂ₓ`, `∂ᵧ`: anisotropic TV) or `4` (also `(∂ₓ ± ∂ᵧ)/√2`: between 0.948 and 1.026 times isotropic TV); default 2. */
+  readonly directions?: 2 | 4;
 }
 
 /**
- * The TV-like start (in place on θ): filters 0–3 the forward differences ±w·∂ₓ, ±w·∂ᵧ
- * (`σ(t) + σ(−t) = (1 − a)|t|` for the leaky ReLU, up to its smoothing; on every input channel),
- * hidden weight `c` on their features (pooled cells, or hidden kernel taps) in every unit, the
- * other filters and hidden weights scaled by `r`.
+ * The hidden weight `c` at which the TV start computes TV of weight `λ`:
+ * `c = λ·π/(2D) / (Σ_m a_m·(1 − a)·w·τ)`, with `τ` the weight a hidden unit gives one activation
+ * per unit of hidden weight (`1` for the centre taps of the convolutional layer, `1/s²` for the
+ * pooled layer's cells).
+ *
+ * Why: a `±w·∂` pair gives `σ(wt) + σ(−wt) = (1 − a)w|t|` (up to the smoothing `ω₀`, a Huber
+ * of width `ω₀/w` in `t`), each unit `m` adds it with hidden weight `c` and output weight
+ * `a_m` (in the linear piece of `h_{ω₁}`, i.e. up to its smoothing), and
+ * `Σ_{k<D}|n_k·g|` averages `2D/π·|g|` over the directions of `g` (`n_k` at angles `πk/D`), so the
+ * sum of `D` directional experts matches isotropic TV of weight `λ` on average over edge directions.
+ */
+export function tvStartHiddenWeight(R: IcnnRegularizer, init: Pick<TvStartOptions, 'derivativeWeight' | 'directions'>, lambda: number): number {
+  const D = init.directions ?? 2;
+  let outputWeights = 0;
+  for (const a of R.outputWeights) outputWeights += a;
+  const tau = R.hiddenKind === 'convolutional' ? 1 : 1 / R.poolFactor ** 2;
+  return (lambda * Math.PI) / (2 * D) / (outputWeights * (1 - R.slope) * init.derivativeWeight * tau);
+}
+
+/**
+ * The TV-like start (in place on θ): filters `0 … 2D − 1` the `±w`-scaled directional forward
+ * differences `±w·n_k·∇` (`D = 2`: `∂ₓ`, `∂ᵧ`; `D = 4`: also `(∂ₓ ± ∂ᵧ)/√2`; on every input
+ * channel; `σ(t) + σ(−t) = (1 − a)|t|` for the leaky ReLU, up to its smoothing), hidden weight `c`
+ * on their features (pooled cells, or hidden kernel taps) in every unit, the other filters and
+ * hidden weights scaled by `r`.
  *
  * With `pairs` the other filters become `±` pairs `(k, −k)` of the seeded random filters, scaled
  * to norm `r·w·√2` (`r` times a difference filter's), so each pair adds an expert `(1 − a)|k ⋆ x|`,
@@ -95,6 +129,11 @@ export interface TvStartOptions {
  * get identical gradients (they stay one unit), and the random filters' features, weighted by
  * `r` times the random hidden weights, contribute so little that the projection `W_A ≥ 0`
  * switches them off for good within a few steps (their filters then get no gradient).
+ *
+ * With `tvWeight` `λ` the start is TV of weight `λ`: `c` = {@link tvStartHiddenWeight}, the
+ * convolutional hidden kernels are centre taps (the difference features exactly `c`, the others
+ * `c·(1 + r(2u − 1))` with `pairs`, `c·r·u` without), so up to the smoothings
+ * `R_θ(x) = λ·(π/2D)·Σ_p Σ_k |n_k·∇x_p| + Σ_m a_m Σ_p (other experts) − const`.
  */
 export function tvStart(theta: Float64Array, R: IcnnRegularizer, init: TvStartOptions): void {
   const { kernels, hidden } = R.layout;
@@ -105,11 +144,13 @@ export function tvStart(theta: Float64Array, R: IcnnRegularizer, init: TvStartOp
   const w = init.derivativeWeight;
   const r = init.randomScale;
   const pairs = init.pairs ?? false;
-  for (let f = 4; f < R.filters; f++) {
+  const directions = TV_DIRECTIONS.slice(0, init.directions ?? 2);
+  const nd = 2 * directions.length;
+  for (let f = nd; f < R.filters; f++) {
     const o = kernels.offset + f * per;
     if (!pairs) {
       for (let t = o; t < o + per; t++) theta[t] = theta[t]! * r;
-    } else if ((f - 4) % 2 === 1) {
+    } else if ((f - nd) % 2 === 1) {
       for (let t = 0; t < per; t++) theta[o + t] = -theta[o - per + t]!;
     } else {
       let norm = 0;
@@ -118,32 +159,45 @@ export function tvStart(theta: Float64Array, R: IcnnRegularizer, init: TvStartOp
       for (let t = o; t < o + per; t++) theta[t] = theta[t]! * scale;
     }
   }
-  [
-    [1, 1],
-    [1, -1],
-    [k, 1],
-    [k, -1],
-  ].forEach(([step, sign], f) => {
-    const o = kernels.offset + f * per;
-    theta.fill(0, o, o + per);
-    for (let c = 0; c < channels; c++) {
-      theta[o + c * k * k + centre] = -sign! * w;
-      theta[o + c * k * k + centre + step!] = sign! * w;
+  directions.forEach(([ax, ay], d) => {
+    for (const [s, sign] of [1, -1].entries()) {
+      const o = kernels.offset + (2 * d + s) * per;
+      theta.fill(0, o, o + per);
+      for (let c = 0; c < channels; c++) {
+        const q = o + c * k * k + centre;
+        theta[q] = -sign * w * (ax + ay);
+        theta[q + 1] = theta[q + 1]! + sign * w * ax;
+        theta[q + k] = theta[q + k]! + sign * w * ay;
+      }
     }
   });
   const cells = hidden.length / (R.units * R.filters);
   // the default hidden weights are uniform on [0, 2/P], P = F·cells the weights per unit
   const top = 2 / (R.filters * cells);
+  const tv = init.tvWeight !== undefined;
+  const c = tv ? tvStartHiddenWeight(R, init, init.tvWeight!) : init.hiddenWeight;
+  // the tvWeight start on the convolutional layer: only the centre tap of each hidden kernel
+  const tap = tv && R.hiddenKind === 'convolutional' ? (cells - 1) / 2 : -1;
   for (let u = 0; u < R.units; u++) {
     for (let f = 0; f < R.filters; f++) {
       const o = hidden.offset + (u * R.filters + f) * cells;
       for (let t = o; t < o + cells; t++) {
-        if (pairs) theta[t] = init.hiddenWeight * (1 + r * (2 * Math.min(1, theta[t]! / top) - 1));
-        else theta[t] = f < 4 ? init.hiddenWeight : theta[t]! * r;
+        const draw = Math.min(1, theta[t]! / top);
+        if (tap >= 0 && t - o !== tap) theta[t] = 0;
+        else if (f < nd) theta[t] = pairs && !tv ? c * (1 + r * (2 * draw - 1)) : c;
+        else theta[t] = pairs ? c * (1 + r * (2 * draw - 1)) : tv ? c * r * draw : theta[t]! * r;
       }
     }
   }
 }
+
+/** Directions `n_k = (αₓ, αᵧ)` of the TV start's differences `n_k·∇ = αₓ∂ₓ + αᵧ∂ᵧ`, at angles `πk/4` in the order `0, π/2, π/4, 3π/4`. */
+const TV_DIRECTIONS: readonly (readonly [number, number])[] = [
+  [1, 0],
+  [0, 1],
+  [Math.SQRT1_2, Math.SQRT1_2],
+  [Math.SQRT1_2, -Math.SQRT1_2],
+];
 
 /**
  * The ICNN variational model of a network `R` (what the `icnn` and `conv-icnn` kinds build; also
@@ -184,7 +238,7 @@ export function icnnModel(
       trainable: true,
       lifting: { auxiliarySize: R.auxiliarySize, auxiliaryWeight: o.zWeight, start: (x, out) => R.activations(x, out) },
     },
-    projections: [R.project],
+    projections: o.zeroMean ? [R.project, zeroMeanFilters(R.layout.kernels.offset, R.filters, R.layout.kernels.length / R.filters)] : [R.project],
     formula:
       `R_θ(x), an ICNN (${R.filters} filters ${R.kernelSize}×${R.kernelSize}, leaky ReLU, ${hidden}), ` +
       `saddle form by the epigraph lifting with γ = ${o.zWeight}, ε = ${o.epigraphSmoothing}`,
@@ -195,17 +249,25 @@ export function icnnModel(
 export const icnnInit = z.strictObject({
     derivativeWeight: initScale(nonNegativeOption)
       .default(0)
-      .describe('> 0: a TV-like start: filters 0–3 become ±w·∂ₓ, ±w·∂ᵧ, every unit weights their pooled features by hiddenWeight, the other filters and hidden weights are scaled by randomScale (needs ≥ 4 filters). 0: all random.'),
+      .describe('> 0: a TV-like start: filters 0–3 become ±w·∂ₓ, ±w·∂ᵧ (0–7 with directions 4), every unit weights their pooled features by hiddenWeight, the other filters and hidden weights are scaled by randomScale (needs ≥ 4 filters). 0: all random.'),
     hiddenWeight: initScale(positiveOption).default(0.4).describe('Hidden weight of the derivative filters’ pooled features (TV-like start).'),
     randomScale: initScale(nonNegativeOption).default(0.1).describe('Scale of the remaining random filters and hidden weights (TV-like start).'),
     pairs: z.boolean().default(false).describe('TV-like start: the other filters as ± pairs of random filters of norm randomScale·√2·derivativeWeight, every feature weighted by hiddenWeight with a per-unit jitter of ±randomScale (distinct units, no filter switched off by the W_A ≥ 0 projection).'),
+    tvWeight: initScale(positiveOption)
+      .optional()
+      .describe('TV-like start at TV of this weight (e.g. the TV weight tuned on the training crops): the hidden weight is derived from it (hiddenWeight is ignored) and the hidden kernels start as centre taps, so R_θ = λ·(π/2D)·Σ_k |n_k·∇x| + the other filters’ small experts, up to the smoothings.'),
+    directions: z
+      .union([z.literal(2), z.literal(4)], { error: 'must be 2 (∂ₓ, ∂ᵧ) or 4 (also (∂ₓ ± ∂ᵧ)/√2)' })
+      .default(2)
+      .describe('Directions D of the TV-like start’s differences: 2 (anisotropic TV, filters 0–3) or 4 (also the diagonals (∂ₓ ± ∂ᵧ)/√2, filters 0–7: between 0.948 and 1.026 times isotropic TV).'),
   });
 
 /** θ₀ of an ICNN kind: the network's seeded initialisation, with the TV-like start when asked. */
 export function icnnInitialTheta(kind: string, R: IcnnRegularizer, init: z.output<typeof icnnInit>): Float64Array {
   const theta = Float64Array.from(R.params);
   if (init.derivativeWeight > 0) {
-    if (R.filters < 4) throw new ValidationError(`${kind} init: derivativeWeight > 0 (the TV-like start) needs filters ≥ 4, got ${R.filters}`);
+    const needed = 2 * init.directions;
+    if (R.filters < needed) throw new ValidationError(`${kind} init: derivativeWeight > 0 (the TV-like start with directions ${init.directions}) needs filters ≥ ${needed}, got ${R.filters}; add filters or use fewer directions`);
     tvStart(theta, R, init);
   }
   return theta;
