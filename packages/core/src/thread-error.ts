@@ -17,6 +17,12 @@ export interface ThreadErrorData {
   readonly stack?: string;
 }
 
+/** The data of any thrown value, as a worker posts it (a non-error becomes `Error` with its string). */
+export function threadErrorData(e: unknown): ThreadErrorData {
+  if (!(e instanceof Error)) return { name: 'Error', message: String(e) };
+  return { name: e.name, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) };
+}
+
 /**
  * The waiting thread's error for a worker thread that failed: `"<who>: <what>: <name>: <message>;
  * <remedy>"` with the worker's error (name, message, its stack in the worker) as `cause`, or,

@@ -4,7 +4,7 @@
  * as one inline.
  * @module
  */
-import { BilevelError, ConvergenceError, NumericalError, ShapeError, ValidationError } from '@bilevel/core';
+import { BilevelError, ConvergenceError, NumericalError, ShapeError, ValidationError, threadErrorData } from '@bilevel/core';
 
 /** An error as data. */
 export interface ErrorData {
@@ -16,10 +16,10 @@ export interface ErrorData {
 
 const CLASSES: Readonly<Record<string, new (message: string) => BilevelError>> = { NumericalError, ValidationError, ShapeError, ConvergenceError };
 
-/** The data of any thrown value. */
+/** The data of any thrown value (its name and message; the stack stays where it happened). */
 export function errorData(e: unknown): ErrorData {
-  const err = e instanceof Error ? e : new Error(String(e));
-  return { name: err.name, message: err.message };
+  const { name, message } = threadErrorData(e);
+  return { name, message };
 }
 
 /** The error of `data` with its class (`NumericalError`, …; `BilevelError` for others). */

@@ -5,7 +5,7 @@
  * attach (the thread is reused by later solves).
  * @module
  */
-import type { ThreadErrorData } from '@bilevel/core';
+import { threadErrorData } from '@bilevel/core';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { BandFailure, CONTROL, OP, controlWords, fail, programScratch, runProgram, waitFor, type BandExport } from './band-program.js';
 
@@ -33,9 +33,7 @@ export interface AttachMessage {
 
 /** Report `e` to the caller, then mark the bands failed (so the caller finds the report once it sees the flag). */
 function failWith(m: AttachMessage, ctl: Int32Array, e: unknown): void {
-  const failure: ThreadErrorData =
-    e instanceof Error ? { name: e.name, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) } : { name: 'Error', message: String(e) };
-  m.errors.postMessage(failure);
+  m.errors.postMessage(threadErrorData(e));
   fail(ctl, m.bands);
 }
 
