@@ -19,10 +19,11 @@ import { ValidationError, nrm2, z, type Rng } from '@bilevel/core';
 import { ConvFilterBank, FILTER_BANK_BOUNDARIES } from '@bilevel/operators';
 import { HuberConjugate } from '@bilevel/prox';
 import { thetaLayout, type ThetaLayout } from '../layout.js';
-import { analysisRegularizerParts, makeModel, type ThetaProjection } from '../model.js';
+import { analysisRegularizerParts, makeModel } from '../model.js';
 import { defineModelKind, type FilterBank } from '../registry.js';
 import { FieldsOfExperts } from '../regularizers/fields-of-experts.js';
 import { initScale, logParameter, nonNegativeOption, oddSize, positiveOption } from '../schemas.js';
+import { zeroMeanFilters } from '../zero-mean.js';
 import { fieldsOfExpertsBoundConstants } from './foe-bound.js';
 
 const options = z.strictObject({
@@ -92,12 +93,7 @@ function initialKernels(o: FoeOptions, filterScale: number, derivativeWeight: nu
   const per = filterEntries(o);
   const std = filterScale * Math.sqrt(2 / ((o.channels + o.filters) * k * k));
   const w = rng.fillNormal(new Float64Array(o.filters * per), 0, std);
-  for (let i = 0; i < o.filters; i++) {
-    let mean = 0;
-    for (let t = 0; t < per; t++) mean += w[i * per + t]!;
-    mean /= per;
-    for (let t = 0; t < per; t++) w[i * per + t] = w[i * per + t]! - mean;
-  }
+  zeroMeanFilters(0, o.filters, per)(w);
   if (derivativeWeight > 0) {
     const centre = ((k - 1) / 2) * (k + 1);
     for (let f = 0; f < Math.min(2, o.filters); f++) {
@@ -111,19 +107,6 @@ function initialKernels(o: FoeOptions, filterScale: number, derivativeWeight: nu
     }
   }
   return w;
-}
-
-/** Subtract each filter's mean, in place on θ (the ISGD code's `zero_mean()`): filters of `per` entries from `offset`. */
-export function zeroMeanFilters(offset: number, filters: number, per: number): ThetaProjection {
-  return (theta) => {
-    for (let f = 0; f < filters; f++) {
-      const o = offset + f * per;
-      let mean = 0;
-      for (let t = 0; t < per; t++) mean += theta[o + t]!;
-      mean /= per;
-      for (let t = 0; t < per; t++) theta[o + t] = theta[o + t]! - mean;
-    }
-  };
 }
 
 /** The filters of θ with an effective weight each: `½e^{θ₀+θᵢ}‖kᵢ‖` (smooth) or `‖kᵢ‖` (Huber). */

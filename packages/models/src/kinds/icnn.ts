@@ -14,7 +14,7 @@ import { thetaLayout, type ThetaLayout } from '../layout.js';
 import { makeModel, type VariationalModel } from '../model.js';
 import { defineModelKind } from '../registry.js';
 import { initScale, nonNegativeOption, oddSize, positiveOption } from '../schemas.js';
-import { zeroMeanFilters } from './foe.js';
+import { zeroMeanFilters } from '../zero-mean.js';
 
 /** The options every ICNN kind shares (the pooled kind adds `poolFactor`, the convolutional one its hidden kernel). */
 export const icnnSharedOptions = z.strictObject({

@@ -9,6 +9,7 @@ import { GroupHuber } from '@bilevel/prox';
 import type { HuberConjugate } from '@bilevel/prox';
 import { SmoothAbs } from '@bilevel/prox';
 import { dataArray, parseOptions, positiveInteger, positiveNumber, positiveOrPerBlock, perBlock } from '@bilevel/core';
+import { zeroMeanFilters } from '../zero-mean.js';
 import { AnalysisRegularizer } from './analysis.js';
 import { ParamMap, type ExpLink } from './param-map.js';
 
@@ -58,12 +59,7 @@ function defaultKernels(m: number, C: number, k: number, seed: number): Float64A
   const per = C * k * k;
   const std = Math.sqrt(2 / ((C + m) * k * k));
   const w = Rng.seeded(seed).fillNormal(new Float64Array(m * per), 0, std);
-  for (let i = 0; i < m; i++) {
-    let mean = 0;
-    for (let t = 0; t < per; t++) mean += w[i * per + t]!;
-    mean /= per;
-    for (let t = 0; t < per; t++) w[i * per + t] = w[i * per + t]! - mean;
-  }
+  zeroMeanFilters(0, m, per)(w);
   return w;
 }
 
