@@ -9,7 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { BilevelError, NumericalError, ValidationError, asFileSystemError, stringifyJson } from '@bilevel/core';
 import { PHOTOGRAPHS } from '@bilevel/imaging';
 import { applyModel } from './apply.js';
-import { loadExperimentConfig } from './config/load.js';
+import { loadExperimentConfig } from './config/experiment-file.js';
 import { experimentJsonSchema } from './config/schema.js';
 import { compareRuns, runComparison, writeComparison, type ComparisonResult } from './compare.js';
 import { configDirOf } from './data.js';

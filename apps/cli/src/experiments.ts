@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadExperimentConfig } from './config/load.js';
+import { loadExperimentConfig } from './config/experiment-file.js';
 import type { ExperimentConfig } from './config/schema.js';
 
 /** Absolute path of the folder of bundled experiment configs (next to `src/` and `dist/`). */

@@ -27,7 +27,8 @@ export {
  */
 export { parseExperimentConfig, experimentJsonSchema, scheduleConfigSchema } from './config/schema.js';
 /** Read a config file (JSON syntax errors with line and column) and validate it; read any JSON file. */
-export { loadExperimentConfig, readJsonFile } from './config/load.js';
+export { readJsonFile } from './config/load.js';
+export { loadExperimentConfig, resolveModelReferences } from './config/experiment-file.js';
 /**
  * Build the seeded training/test pairs of an experiment from its files (`buildDataset`: the
  * images of `data.source`, split, then cropped and degraded by `imagePairs` of

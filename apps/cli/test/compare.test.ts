@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ValidationError } from '@bilevel/core';
 import { describe, expect, it } from 'vitest';
 import { compareRuns, type ComparisonResult } from '../src/compare.js';
-import { loadExperimentConfig } from '../src/config/load.js';
+import { loadExperimentConfig } from '../src/config/experiment-file.js';
 import { COMPARISONS_DIR } from '../src/experiments.js';
 import { readJsonLines } from '../src/run/files.js';
 import { readStatus } from '../src/run/status.js';

@@ -24,7 +24,7 @@ export {
   type ThetaProjection,
   type VariationalModel,
 } from './model.js';
-export { ModelRegistry, defineModelKind, type AnyModelKind, type FilterBank, type InitContext, type ModelKind } from './registry.js';
+export { ModelRegistry, defineModelKind, type AnyModelKind, type Experts, type FilterBank, type InitContext, type ModelKind } from './registry.js';
 export { saddleReconstruction, smoothReconstruction, measurementImage, type SaddleReconstruction, type SmoothReconstruction } from './problem.js';
 /** Per-sample data operators as data (defined in `@bilevel/operators`, re-exported for the training sets built here). */
 export { dataOperator, dataOperatorSpecSchema, type DataOperatorSpec } from '@bilevel/operators';
@@ -36,6 +36,7 @@ export { fieldsOfExpertsBoundConstants } from './kinds/foe-bound.js';
 export * from './regularizers/index.js';
 export { IcnnRegularizer, type IcnnHiddenLayer, type IcnnOptions, type IcnnParamLayout } from './icnn/regularizer.js';
 export { icnnModel, tvStartHiddenWeight, type TvStartOptions } from './kinds/icnn.js';
+export { expertStart, expertsSchema } from './kinds/expert-start.js';
 export { IcnnLiftedOperator } from './icnn/lifted-operator.js';
 export { PooledDense, type PooledDenseOptions } from './icnn/pooled-dense.js';
 

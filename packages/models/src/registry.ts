@@ -36,6 +36,26 @@ export interface FilterBank {
 }
 
 /**
+ * A regularizer as a sum of experts `R(x) = Σ_i c_i Σ_p φ_{ν_i}((k_i ⋆ x)_p)`, `φ_ν` a smoothed
+ * absolute value (`≈ |t|`, quadratic within `ν` of 0: `√(t² + ν²)` or the Huber function of width
+ * `ν`), as another kind can start from it (the ICNN kinds' `init.experts`).
+ */
+export interface Experts {
+  /** Number of experts. */
+  readonly count: number;
+  /** Side of each square filter. */
+  readonly size: number;
+  /** Channels each filter spans. */
+  readonly channels: number;
+  /** `count·channels·size·size` filter entries `k_i`, `[expert][channel][row][col]`, row-major. */
+  readonly kernels: Float64Array;
+  /** Weights `c_i > 0`. */
+  readonly weights: Float64Array;
+  /** Smoothings `ν_i > 0` (the width of each expert's quadratic zone). */
+  readonly smoothings: Float64Array;
+}
+
+/**
  * One registered regularizer family: options schema `OS` and initialisation schema `IS`
  * (strict zod objects with defaults), θ layout, default θ₀ and builder. Write one with
  * {@link defineModelKind} so the option types are inferred.
@@ -59,6 +79,8 @@ export interface ModelKind<OS extends z.ZodObject = z.ZodObject, IS extends z.Zo
   report?(options: z.output<OS>, theta: Float64Array): Record<string, number>;
   /** The learned filters, for kinds that have them. */
   filters?(options: z.output<OS>, theta: Float64Array): FilterBank;
+  /** The model as a sum of {@link Experts}, for kinds that are one. */
+  experts?(options: z.output<OS>, theta: Float64Array): Experts;
 }
 
 /** A {@link ModelKind} with its option types inferred from its schemas. */
@@ -149,5 +171,13 @@ export class ModelRegistry {
   filters(spec: ModelSpec): FilterBank | undefined {
     const k = this.get(spec.kind);
     return k.filters?.(this.options(spec.kind, spec.options), Float64Array.from(spec.theta));
+  }
+
+  /** A model as a sum of experts, for another kind to start from (a `ValidationError` for kinds that are not one). */
+  experts(spec: ModelSpec): Experts {
+    const s = parseModelSpec(spec);
+    const k = this.get(s.kind);
+    if (!k.experts) throw new ValidationError(`${s.kind} model: not a sum of experts c_i·φ(k_i ⋆ x) (the foe kind is); it cannot start another model's experts`);
+    return k.experts(this.options(s.kind, s.options), Float64Array.from(s.theta));
   }
 }

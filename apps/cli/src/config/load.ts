@@ -6,7 +6,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FileSystemError, ValidationError, fileSystemError, parseJson, systemErrorCode } from '@bilevel/core';
-import { parseExperimentConfig, type ExperimentConfig } from './schema.js';
 
 /** Line and column (1-based) of a character offset in `text`. */
 function lineColumn(text: string, offset: number): { line: number; column: number } {
@@ -125,12 +124,4 @@ export function readJsonFile(path: string, what = 'JSON file'): unknown {
     const where = offset >= 0 ? (({ line, column }) => ` at line ${line}, column ${column}`)(lineColumn(text, offset)) : '';
     throw new ValidationError(`${what} ${path} is not valid JSON${where}: ${msg.split('\n')[0]}`);
   }
-}
-
-/**
- * Load an experiment config file: read, parse JSON, validate with the schema (unknown keys and
- * wrong types are reported with their paths) and fill in defaults.
- */
-export function loadExperimentConfig(path: string): ExperimentConfig {
-  return parseExperimentConfig(readJsonFile(path, 'config file'), path);
 }

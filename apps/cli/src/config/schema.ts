@@ -119,6 +119,18 @@ const dataSchema = strict({
 // model
 
 /**
+ * A kind's `init` schema in a config file: an `experts` start may also name a model (a
+ * pretrained name, a model file or a run directory), which loading the file resolves
+ * (`resolveModelReferences`).
+ */
+function withModelReferences(init: z.ZodObject): z.ZodObject {
+  const experts = init.shape['experts'] as z.ZodType | undefined;
+  if (!experts) return init;
+  const reference = z.string().min(1).describe('A model to start at: a pretrained model’s name, or a model file or run directory relative to the config file (resolved to its experts when the config file is loaded).');
+  return init.extend({ experts: z.union([reference, experts]).optional() });
+}
+
+/**
  * One model section per registered kind of `@bilevel/models`: `kind`, the kind's options (at
  * the top level of the section), its initialisation options under `init`, and the data term's
  * `ridge`. The kinds' schemas give the fields, defaults and messages.
@@ -129,7 +141,7 @@ function modelSection(name: string) {
     kind: z.literal(name).describe(k.summary),
     ...(k.options as z.ZodObject).shape,
     /** Initial parameters. */
-    init: (k.init as z.ZodObject).prefault({}).describe('Initial parameters.'),
+    init: withModelReferences(k.init as z.ZodObject).prefault({}).describe('Initial parameters.'),
     /** μ ≥ 0: adds μ/2‖x‖² to the data term (strong convexity for deblurring; 0 for denoising). */
     ridge: nonNegative.default(0).describe('μ ≥ 0: adds μ/2‖x‖² to the data term (strong convexity for deblurring; 0 for denoising).'),
   });
@@ -268,8 +280,12 @@ const optimizerSchema = kindUnion('optimizer', [maidOptimizer, adaptivePiggyback
 // budget, eval, whole config
 
 const budgetSchema = strict({
-  /** Upper-level iterations. */
-  iterations: positiveInt.describe('Upper-level iterations.'),
+  /** Upper-level iterations (0: no optimizer step; the run evaluates its start, e.g. a model started at another's experts). */
+  iterations: z
+    .number()
+    .int('must be an integer')
+    .nonnegative('must be ≥ 0')
+    .describe('Upper-level iterations (0: no optimizer step; the run evaluates its start, e.g. a model started at another’s experts).'),
   /** Stop when the total work (lower-level + adjoint + CG iterations) reaches this. */
   lowerLevelIterations: positiveInt
     .optional()

@@ -20,7 +20,7 @@ import { ConvFilterBank, FILTER_BANK_BOUNDARIES } from '@bilevel/operators';
 import { HuberConjugate } from '@bilevel/prox';
 import { thetaLayout, type ThetaLayout } from '../layout.js';
 import { analysisRegularizerParts, makeModel } from '../model.js';
-import { defineModelKind, type FilterBank } from '../registry.js';
+import { defineModelKind, type Experts, type FilterBank } from '../registry.js';
 import { FieldsOfExperts } from '../regularizers/fields-of-experts.js';
 import { initScale, logParameter, nonNegativeOption, oddSize, positiveOption } from '../schemas.js';
 import { zeroMeanFilters } from '../zero-mean.js';
@@ -122,6 +122,23 @@ function filterBank(o: FoeOptions, theta: Float64Array): FilterBank {
     return { count: o.filters, size: o.filterSize, channels: o.channels, data, weights };
   }
 
+/**
+ * The FoE as {@link Experts}: `c_i = ½e^{θ₀+θ_i}`, `ν_i = e^{s_i}` (smooth: `φ_ν = √(t² + ν²)`), or
+ * `c_i = 1`, `ν_i = ε` (Huber: `φ_ε = Huber_ε`).
+ */
+function foeExperts(o: FoeOptions, theta: Float64Array): Experts {
+  const m = o.filters;
+  const offset = kernelOffset(o);
+  const kernels = Float64Array.from(theta.subarray(offset, offset + m * filterEntries(o)));
+  const weights = new Float64Array(m);
+  const smoothings = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    weights[i] = o.potential === 'smooth' ? 0.5 * Math.exp(theta[0]! + theta[1 + i]!) : 1;
+    smoothings[i] = o.potential === 'smooth' ? Math.exp(theta[1 + m + i]!) : o.huber;
+  }
+  return { count: m, size: o.filterSize, channels: o.channels, kernels, weights, smoothings };
+}
+
 /** The `foe` kind. */
 export const foe = defineModelKind({
   kind: 'foe',
@@ -187,6 +204,7 @@ export const foe = defineModelKind({
     });
   },
   filters: filterBank,
+  experts: foeExperts,
   report(o, theta) {
     const bank = filterBank(o, theta);
     const norms = [...bank.weights].sort((a, b) => a - b);

@@ -15,15 +15,25 @@ import { makeModel, type VariationalModel } from '../model.js';
 import { defineModelKind } from '../registry.js';
 import { initScale, nonNegativeOption, oddSize, positiveOption } from '../schemas.js';
 import { zeroMeanFilters } from '../zero-mean.js';
+import { expertStart, expertsSchema } from './expert-start.js';
 
 /** The options every ICNN kind shares (the pooled kind adds `poolFactor`, the convolutional one its hidden kernel). */
 export const icnnSharedOptions = z.strictObject({
   filters: z.number().int('must be an integer').min(1, 'must be ≥ 1').max(64, 'must be ≤ 64').default(8).describe('Filters of the convolutional first layer.'),
   filterSize: oddSize.default(5).describe('Side of each (square, odd) filter.'),
+  boundary: z
+    .enum(['zero', 'symmetric', 'reflect', 'periodic'])
+    .default('symmetric')
+    .describe('Boundary rule of the convolutions: zero, symmetric, reflect or periodic extension of the image (a start at a FoE’s experts is exact with the FoE’s rule).'),
   units: z.number().int('must be an integer').min(1, 'must be ≥ 1').default(8).describe('Nonnegative hidden units after pooling.'),
   slope: z.number().min(0, 'must be ≥ 0').lt(1, 'must be < 1').default(0.2).describe('Negative slope of the leaky ReLU.'),
   smoothing: nonNegativeOption.default(0.05).describe('Smoothing of the leaky ReLU (0: the kinked activation).'),
   hiddenSmoothing: positiveOption.default(0.05).describe('Smoothing of the hidden ReLU (> 0: strongly convex conjugate).'),
+  hiddenBias: z
+    .number()
+    .min(0, 'must be ≥ 0')
+    .default(0)
+    .describe('Fixed bias b₁ of every hidden unit, h(v + b₁). At b₁ ≥ hiddenSmoothing a unit fed by ± pairs (v ≥ 0) stays in the linear piece of its smoothed ReLU, so its experts keep their slope at small responses instead of turning quadratic.'),
   outputWeight: positiveOption.default(1).describe('Fixed output weight a of every hidden unit (R = Σ a·h(v)); below 1 it lets the hidden layer work at a larger scale, so the dual is better conditioned: μ_f*,hid = hiddenSmoothing/a.'),
   zWeight: positiveOption.default(0.1).describe('γ of γ/2‖z‖² on the auxiliary variable (μ_g > 0).'),
   epigraphSmoothing: positiveOption.default(0.1).describe('Moreau smoothing ε of the epigraph constraint (μ_f* > 0).'),
@@ -58,6 +68,8 @@ export function icnnNetwork(
     smoothing: o.smoothing,
     hiddenSmoothing: o.hiddenSmoothing,
     outputWeights: o.outputWeight,
+    hiddenBias: o.hiddenBias,
+    boundary: o.boundary,
     seed,
     ...hidden,
   });
@@ -260,12 +272,18 @@ export const icnnInit = z.strictObject({
       .union([z.literal(2), z.literal(4)], { error: 'must be 2 (∂ₓ, ∂ᵧ) or 4 (also (∂ₓ ± ∂ᵧ)/√2)' })
       .default(2)
       .describe('Directions D of the TV-like start’s differences: 2 (anisotropic TV, filters 0–3) or 4 (also the diagonals (∂ₓ ± ∂ᵧ)/√2, filters 0–7: between 0.948 and 1.026 times isotropic TV).'),
+    experts: expertsSchema
+      .optional()
+      .describe('Start at a sum of experts c_i·Σ_p φ_ν_i(k_i ⋆ x) (models.experts of a trained foe model; the bilevel CLI also takes a model name or file here): each expert becomes a ± pair of filters (filters ≥ 2J) added by every unit, so R_θ = Σ_i c_i Σ_p Huber_ν_i(k_i ⋆ x) + const while the hidden units stay in their linear piece (hiddenBias ≥ hiddenSmoothing). Needs smoothing > 0; the other filters are scaled by randomScale with zero hidden weights.'),
   });
 
 /** θ₀ of an ICNN kind: the network's seeded initialisation, with the TV-like start when asked. */
 export function icnnInitialTheta(kind: string, R: IcnnRegularizer, init: z.output<typeof icnnInit>): Float64Array {
   const theta = Float64Array.from(R.params);
-  if (init.derivativeWeight > 0) {
+  if (init.experts) {
+    if (init.derivativeWeight > 0) throw new ValidationError(`${kind} init: experts and derivativeWeight > 0 are two different starts; give one`);
+    expertStart(theta, R, init.experts, init.randomScale);
+  } else if (init.derivativeWeight > 0) {
     const needed = 2 * init.directions;
     if (R.filters < needed) throw new ValidationError(`${kind} init: derivativeWeight > 0 (the TV-like start with directions ${init.directions}) needs filters ≥ ${needed}, got ${R.filters}; add filters or use fewer directions`);
     tvStart(theta, R, init);
