@@ -96,6 +96,22 @@ describe('Smooth Fields of Experts (smooth form, real crops, random filters)', (
   });
 });
 
+describe('Convolutional ICNN in smooth form (real crops)', () => {
+  // ∇R is only C¹ (piecewise-quadratic smoothings), so the hypergradient, which holds ∇²R, jumps where
+  // an activation crosses a piece boundary and central differences lose their O(h²): 1e-5, not 1e-6
+  it('implicit differentiation (CG on ∇²R, the mixed derivatives of IcnnRegularizer) matches finite differences to 1e-5; no certified bound', () => {
+    const options = { form: 'smooth', filters: 4, filterSize: 3, hiddenFilterSize: 3, units: 2, smoothing: 0.2, hiddenSmoothing: 0.2, hiddenBias: 0.05, outputWeight: 0.5 };
+    const spec = models.initial('conv-icnn', options, { derivativeWeight: 0.5, hiddenWeight: 0.3, randomScale: 0.5 }, { rng: Rng.seeded(8), seed: 8, shape: [1, S, S] });
+    const model = trained(spec, [1, S, S], pairs).smooth();
+    const theta = Float64Array.from(model.params);
+    const exact = new ImplicitOracle({ model, loss: squaredError() }).evaluate(theta, [0, 1], { epsilon: 1e-12, delta: 1e-12 });
+    const fd = new FiniteDifferenceOracle(new ImplicitOracle({ model, loss: squaredError() }), { step: 1e-5, epsilon: 1e-12 }).evaluate(theta, [0, 1], { epsilon: 1e-12, delta: 1e-12 });
+    expect(nrm2(exact.gradient.length, exact.gradient)).toBeGreaterThan(0);
+    expect(relativeDistance(exact.gradient, fd.gradient)).toBeLessThan(1e-5);
+    expect(new ImplicitOracle({ model, loss: squaredError() }).evaluate(theta, [0, 1], { epsilon: 1e-3, delta: 1e-3 }).bound).toBe(Infinity);
+  }, 300_000);
+});
+
 describe('smoothedTvBoundConstants', () => {
   it('refuses the isotropic smoothed TV, for which its constants are not derived', () => {
     const reg = new SmoothedTV({ shape: [1, 8, 8], mode: 'isotropic' });

@@ -14,7 +14,7 @@
  * with `W_A ≥ 0` a second filter bank (`F → M` channels).
  * @module
  */
-import { Rng, shapeSize, ValidationError, type Learnable, type OperatorNorm, type ParametricOperator, type Shape, type TwiceSmooth, type Vec } from '@bilevel/core';
+import { Rng, shapeSize, ValidationError, type OperatorNorm, type ParametricOperator, type ParametricSmooth, type Shape, type Vec } from '@bilevel/core';
 import { ConvFilterBank, type ConvBoundary } from '@bilevel/operators';
 import { ensure } from '@bilevel/core';
 import { leakyRelu, leakyReluDerivative, leakyReluSecond, smoothRelu, smoothReluDerivative, smoothReluSecond } from '@bilevel/prox';
@@ -110,12 +110,14 @@ export interface IcnnParamLayout {
  * and the Lipschitz bound `L_R = ‖W₀‖²((1 − a_σ)/ω₀·max_j (|A|ᵀa)_j + max a/ω₁·‖A‖²)` (`|A|` the
  * layer with `|W_A|`; `max_j (|A|ᵀa)_j = max_col Σ_m a_m|W_A[m, col]|/s²` when pooled)
  * (`Infinity` when a smoothing is 0, where `gradient`/`hvp` return an a.e. derivative).
- * `valueParamGrad` gives `∇_θR(x)` (correlation of `g_u` with `x`, outer product `(a ⊙ h'(v))(Pz)ᵀ`).
+ * `valueParamGrad` gives `∇_θR(x)` (correlation of `g_u` with `x`, outer product `(a ⊙ h'(v))(Pz)ᵀ`);
+ * `mixedVjp`/`mixedJvp` the mixed derivative `B = ∂_θ∇ₓR` that implicit differentiation needs
+ * (docs/math/icnn.md#the-smooth-form-and-implicit-differentiation).
  *
  * **Saddle form**: {@link IcnnRegularizer.operator} is `K(x, z) = (W₀x, z, W_A P z)` (sharing the
  * parameters); the dual terms and the model are built by `icnnSaddleModel`.
  */
-export class IcnnRegularizer implements TwiceSmooth, Learnable {
+export class IcnnRegularizer implements ParametricSmooth {
   /** Image shape `[C_in, H, W]`. */
   readonly shape: Shape;
   /** The first layer `W₀` (learnable). */
@@ -166,6 +168,9 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
   private operatorCache: IcnnLiftedOperator | undefined;
   private absHidden: IcnnHiddenLayer | undefined;
   private readonly makeHidden: () => IcnnHiddenLayer;
+  private readonly makeConv: () => ConvFilterBank;
+  /** Layers holding a parameter direction `dθ` (`mixedJvp`) and its buffers, made on first use. */
+  private tangent: { conv: ConvFilterBank; hidden: IcnnHiddenLayer; z: Float64Array; v: Float64Array; x: Float64Array } | undefined;
 
   constructor(options: IcnnOptions) {
     const what = 'IcnnRegularizer';
@@ -210,7 +215,9 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
       }
     }
     const boundary = options.boundary ?? 'symmetric';
-    this.conv = new ConvFilterBank({ inChannels: C, outChannels: F, height: H, width: W, kernelSize: k, boundary, kernels });
+    this.makeConv = () => new ConvFilterBank({ inChannels: C, outChannels: F, height: H, width: W, kernelSize: k, boundary });
+    this.conv = this.makeConv();
+    this.conv.setParams(kernels);
     if (options.kernels === undefined) {
       // default initialisation: scale the bank so that its Schur bound is 1, like the identity block of K
       const bound = this.conv.schurBound();
@@ -391,6 +398,74 @@ export class IcnnRegularizer implements TwiceSmooth, Learnable {
     this.backward();
     this.conv.paramVjp(x, this.gu, grad.subarray(0, this.layout.kernels.length), scale);
     this.hidden.paramVjp(this.z, this.gv, grad.subarray(this.layout.hidden.offset), scale);
+  }
+
+  /**
+   * `grad += scale·Bᵀq = scale·∇_θ⟨∇R(x), q⟩`. With `δu = W₀q`, `δz = σ'(u) ⊙ δu`,
+   * `n = a ⊙ h''(v) ⊙ Aδz` and `e = σ''(u) ⊙ g_z ⊙ δu + σ'(u) ⊙ Aᵀn` (the Hessian's inner vector):
+   * `W₀`: correlation of `g_u` with `q` plus of `e` with `x`; `W_A`: `∇_{W_A}⟨Aδz, a ⊙ h'(v)⟩ + ∇_{W_A}⟨Az, n⟩`.
+   */
+  mixedVjp(x: Vec, q: Vec, grad: Float64Array, scale = 1): void {
+    if (grad.length !== this.layout.size) throw new ValidationError(`IcnnRegularizer.mixedVjp: grad has ${grad.length} entries, expected ${this.layout.size}`);
+    this.forward(x);
+    this.backward();
+    const gW0 = grad.subarray(0, this.layout.kernels.length);
+    const gA = grad.subarray(this.layout.hidden.offset);
+    const { u, z, gz, gu, du, v, gv, dv } = this;
+    const t = this.tangentLayers();
+    const [a, om] = [this.slope, this.smoothing];
+    this.conv.paramVjp(q, gu, gW0, scale);
+    this.conv.apply(q, du);
+    for (let i = 0; i < this.nz; i++) {
+      t.z[i] = leakyReluSecond(u[i]!, a, om) * gz[i]! * du[i]!;
+      du[i] = leakyReluDerivative(u[i]!, a, om) * du[i]!;
+    }
+    this.hidden.paramVjp(du, gv, gA, scale);
+    this.hidden.apply(du, dv);
+    const B = this.unitBlock;
+    for (let j = 0; j < this.hiddenSize; j++) t.v[j] = this.outputWeights[(j / B) | 0]! * smoothReluSecond(v[j]!, this.hiddenSmoothing) * dv[j]!;
+    this.hidden.paramVjp(z, t.v, gA, scale);
+    this.hidden.adjoint(t.v, gz);
+    for (let i = 0; i < this.nz; i++) t.z[i] = t.z[i]! + leakyReluDerivative(u[i]!, a, om) * gz[i]!;
+    this.conv.paramVjp(x, t.z, gW0, scale);
+  }
+
+  /**
+   * `out = B·dθ = ∂_θ∇R(x)·dθ`, the transpose of {@link IcnnRegularizer.mixedVjp}: with `δu = δW₀x`,
+   * `δv = Aσ'(u)δu + δA z`, `n = a ⊙ h''(v) ⊙ δv`:
+   * `out = W₀ᵀ(σ''(u) ⊙ g_z ⊙ δu + σ'(u) ⊙ (Aᵀn + δAᵀ(a ⊙ h'(v)))) + δW₀ᵀg_u`; `out` must not alias `x`.
+   */
+  mixedJvp(x: Vec, dTheta: ArrayLike<number>, out: Vec): Vec {
+    if (dTheta.length !== this.layout.size) throw new ValidationError(`IcnnRegularizer.mixedJvp: dTheta has ${dTheta.length} entries, expected ${this.layout.size}`);
+    this.forward(x);
+    this.backward();
+    const t = this.tangentLayers();
+    const dT = Float64Array.from(dTheta);
+    t.conv.setParams(dT.subarray(0, this.layout.kernels.length));
+    t.hidden.setParams(dT.subarray(this.layout.hidden.offset));
+    const { u, z, gz, gu, du, v, gv, dv } = this;
+    const [a, om] = [this.slope, this.smoothing];
+    t.conv.apply(x, du);
+    for (let i = 0; i < this.nz; i++) {
+      t.z[i] = leakyReluSecond(u[i]!, a, om) * gz[i]! * du[i]!;
+      du[i] = leakyReluDerivative(u[i]!, a, om) * du[i]!;
+    }
+    this.hidden.apply(du, dv);
+    t.hidden.apply(z, t.v);
+    const B = this.unitBlock;
+    for (let j = 0; j < this.hiddenSize; j++) t.v[j] = this.outputWeights[(j / B) | 0]! * smoothReluSecond(v[j]!, this.hiddenSmoothing) * (dv[j]! + t.v[j]!);
+    this.hidden.adjoint(t.v, gz);
+    t.hidden.adjoint(gv, du);
+    for (let i = 0; i < this.nz; i++) t.z[i] = t.z[i]! + leakyReluDerivative(u[i]!, a, om) * (gz[i]! + du[i]!);
+    this.conv.adjoint(t.z, out);
+    t.conv.adjoint(gu, t.x);
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! + t.x[i]!;
+    return out;
+  }
+
+  private tangentLayers(): NonNullable<IcnnRegularizer['tangent']> {
+    this.tangent ??= { conv: this.makeConv(), hidden: this.makeHidden(), z: new Float64Array(this.nz), v: new Float64Array(this.hiddenSize), x: new Float64Array(shapeSize(this.shape)) };
+    return this.tangent;
   }
 
   /** Number of entries of `x`. */

@@ -11,7 +11,7 @@ import { ValidationError, z, type Shape } from '@bilevel/core';
 import { IcnnDualTerm, IcnnPotential, LeakyReluEpigraph, LeakyReluEpigraphConjugate, SmoothReluSum, SmoothReluSumConjugate } from '@bilevel/prox';
 import { IcnnRegularizer, type IcnnOptions } from '../icnn/regularizer.js';
 import { thetaLayout, type ThetaLayout } from '../layout.js';
-import { makeModel, type VariationalModel } from '../model.js';
+import { makeModel, type ThetaProjection, type VariationalModel } from '../model.js';
 import { defineModelKind } from '../registry.js';
 import { initScale, nonNegativeOption, oddSize, positiveOption } from '../schemas.js';
 import { zeroMeanFilters } from '../zero-mean.js';
@@ -37,6 +37,10 @@ export const icnnSharedOptions = z.strictObject({
   outputWeight: positiveOption.default(1).describe('Fixed output weight a of every hidden unit (R = Σ a·h(v)); below 1 it lets the hidden layer work at a larger scale, so the dual is better conditioned: μ_f*,hid = hiddenSmoothing/a.'),
   zWeight: positiveOption.default(0.1).describe('γ of γ/2‖z‖² on the auxiliary variable (μ_g > 0).'),
   epigraphSmoothing: positiveOption.default(0.1).describe('Moreau smoothing ε of the epigraph constraint (μ_f* > 0).'),
+  form: z
+    .enum(['saddle', 'smooth'])
+    .default('saddle')
+    .describe('The form the model is solved and trained in: "saddle" (the epigraph lifting: PDHG, piggyback; zWeight and epigraphSmoothing change the model slightly) or "smooth" (R_θ itself: FISTA and implicit differentiation by CG on the image alone; needs smoothing > 0; no certified bound, so not with MAID).'),
   zeroMean: z
     .boolean()
     .default(false)
@@ -223,16 +227,28 @@ export function icnnModel(
   layout: ThetaLayout = thetaLayout([{ name: 'theta', size: R.params.length, link: 'identity', description: '[W₀; W_A]', entry: (i) => R.paramNames()[i]! }]),
   kind = 'icnn',
 ): VariationalModel {
+  if (o.form === 'smooth') {
+    if (!(R.smoothing > 0)) throw new ValidationError(`${kind} model: form "smooth" needs smoothing > 0 (a C¹ leaky ReLU; ∇R_θ is then Lipschitz)`);
+    return makeModel({
+      kind,
+      options: o,
+      shape: R.shape,
+      layout,
+      get params() {
+        return R.params;
+      },
+      setParams: (theta) => R.setParams(theta),
+      smooth: { R, certified: false },
+      projections: icnnProjections(R, o),
+      formula: `R_θ(x), an ICNN (${R.filters} filters ${R.kernelSize}×${R.kernelSize}, smoothed leaky ReLU, ${hiddenDescription(R)}), smooth form`,
+    });
+  }
   const K = R.operator;
   const epi = { shape: [2, R.filters, ...R.shape.slice(1)], slope: R.slope, smoothing: R.smoothing, bias: R.convBias, epsilon: o.epigraphSmoothing };
   const hid = { shape: R.hidden.range, smoothing: R.hiddenSmoothing, weight: R.outputWeights, bias: R.hiddenBias };
   const fStar = new IcnnDualTerm(new LeakyReluEpigraphConjugate(epi), new SmoothReluSumConjugate(hid));
   // With ε = 0 the potential holds the epigraph constraint: no gradient, no primal certificate 6a.
   const f = o.epigraphSmoothing > 0 ? new IcnnPotential(new LeakyReluEpigraph(epi), new SmoothReluSum(hid)) : undefined;
-  const hidden =
-    R.hiddenKind === 'pooled'
-      ? `avg-pool ${R.poolFactor}, ${R.units} nonnegative units`
-      : `${R.units} nonnegative convolutional units ${Math.sqrt(R.hidden.params.length / (R.units * R.filters))}² summed over pixels`;
   return makeModel({
     kind,
     options: o,
@@ -250,11 +266,23 @@ export function icnnModel(
       trainable: true,
       lifting: { auxiliarySize: R.auxiliarySize, auxiliaryWeight: o.zWeight, start: (x, out) => R.activations(x, out) },
     },
-    projections: o.zeroMean ? [R.project, zeroMeanFilters(R.layout.kernels.offset, R.filters, R.layout.kernels.length / R.filters)] : [R.project],
+    projections: icnnProjections(R, o),
     formula:
-      `R_θ(x), an ICNN (${R.filters} filters ${R.kernelSize}×${R.kernelSize}, leaky ReLU, ${hidden}), ` +
+      `R_θ(x), an ICNN (${R.filters} filters ${R.kernelSize}×${R.kernelSize}, leaky ReLU, ${hiddenDescription(R)}), ` +
       `saddle form by the epigraph lifting with γ = ${o.zWeight}, ε = ${o.epigraphSmoothing}`,
   });
+}
+
+/** The hidden layer in words, for formulas. */
+function hiddenDescription(R: IcnnRegularizer): string {
+  return R.hiddenKind === 'pooled'
+    ? `avg-pool ${R.poolFactor}, ${R.units} nonnegative units`
+    : `${R.units} nonnegative convolutional units ${Math.sqrt(R.hidden.params.length / (R.units * R.filters))}² summed over pixels`;
+}
+
+/** The projections after every update: `W_A ≥ 0` (convexity), and zero-mean filters with `zeroMean`. */
+function icnnProjections(R: IcnnRegularizer, o: { readonly zeroMean?: boolean }): ThetaProjection[] {
+  return o.zeroMean ? [R.project, zeroMeanFilters(R.layout.kernels.offset, R.filters, R.layout.kernels.length / R.filters)] : [R.project];
 }
 
 /** The initialisation options every ICNN kind shares (the TV-like start). */
