@@ -76,6 +76,21 @@ describe('ICNN start at experts', () => {
     }
   }
 
+  it('form smooth: the same identity for R_θ itself (no lifting), FISTA/implicit-ready; smoothing 0 is refused', () => {
+    const foe = huberFoe(3, 5, 0.05);
+    const options = { ...icnnOptions, form: 'smooth', filters: 6 };
+    const spec = models.initial('conv-icnn', options, { experts: asData(models.experts(foe)) }, { rng, seed: 9, shape });
+    const model = models.build(spec, shape);
+    expect(model.saddle).toBeUndefined();
+    const R = model.smooth!.R;
+    expect(model.smooth!.certified).toBe(false);
+    const zero = R.value(new Float64Array(144));
+    const x = rng.normalVec(144).map((t) => 0.5 + 0.2 * t);
+    const expected = foeValue(foe, x);
+    expect(Math.abs(R.value(x) - zero - expected)).toBeLessThan(1e-12 * expected);
+    expect(() => models.build({ ...spec, options: { ...options, smoothing: 0 } }, shape)).toThrow(/form "smooth" needs smoothing > 0/);
+  });
+
   it('control: with hiddenBias 0 the units turn quadratic on flat regions and the identity fails', () => {
     const foe = huberFoe(3, 5, 0.05);
     const spec = models.initial('conv-icnn', { ...icnnOptions, hiddenBias: 0, filters: 6 }, { experts: asData(models.experts(foe)) }, { rng, seed: 9, shape });

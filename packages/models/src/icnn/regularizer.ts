@@ -89,7 +89,7 @@ export interface IcnnParamLayout {
  * convex, average pooling and `W_A ≥ 0` are nonnegative linear maps (they preserve convexity),
  * `h_{ω₁}` is convex and nondecreasing, and `a > 0`.
  *
- * **Parameters** `θ = [W₀; W_A]` (a {@link Learnable}; the layout is {@link IcnnRegularizer.layout}):
+ * **Parameters** `θ = [W₀; W_A]` (learnable; the layout is {@link IcnnRegularizer.layout}):
  * - `W0[f][c][i,j]`, `f < F`, `c < C_in`, `i, j < k`: the kernels of the filter bank
  *   (`@bilevel/operators` `ConvFilterBank`: `(W₀x)[f, p] = Σ_c Σ_q W0[f][c][q]·x̃[c, p + q]`);
  * - `WA[m][f,i,j]`, `m < M`, `f < F`, `i < H/s`, `j < W/s`: the hidden layer on the pooled features,
