@@ -170,7 +170,7 @@ export class IcnnRegularizer implements ParametricSmooth {
   private readonly makeHidden: () => IcnnHiddenLayer;
   private readonly makeConv: () => ConvFilterBank;
   /** Layers holding a parameter direction `dθ` (`mixedJvp`) and its buffers, made on first use. */
-  private tangent: { conv: ConvFilterBank; hidden: IcnnHiddenLayer; z: Float64Array; v: Float64Array; x: Float64Array } | undefined;
+  private tangent: { conv: ConvFilterBank; hidden: IcnnHiddenLayer; theta: Float64Array; z: Float64Array; v: Float64Array; x: Float64Array } | undefined;
 
   constructor(options: IcnnOptions) {
     const what = 'IcnnRegularizer';
@@ -356,21 +356,14 @@ export class IcnnRegularizer implements ParametricSmooth {
   hvp(x: Vec, w: Vec, out: Vec): Vec {
     this.forward(x);
     this.backward();
-    const { u, gz, gu, du, dv, gv } = this;
-    const a = this.slope;
-    const om = this.smoothing;
+    const { gz, gu, du, dv, gv } = this;
     this.conv.apply(w, du);
     // gu ← σ''(u)·gz·du (first term); du ← σ'(u)·du = dz
-    for (let i = 0; i < this.nz; i++) {
-      const d = du[i]!;
-      gu[i] = leakyReluSecond(u[i]!, a, om) * gz[i]! * d;
-      du[i] = leakyReluDerivative(u[i]!, a, om) * d;
-    }
+    this.firstLayerCurvature(gu);
     this.hidden.apply(du, dv);
-    const B = this.unitBlock;
-    for (let j = 0; j < this.hiddenSize; j++) gv[j] = this.outputWeights[(j / B) | 0]! * smoothReluSecond(this.v[j]!, this.hiddenSmoothing) * dv[j]!;
+    this.hiddenCurvature(dv, gv);
     this.hidden.adjoint(gv, gz);
-    for (let i = 0; i < this.nz; i++) gu[i] = gu[i]! + leakyReluDerivative(u[i]!, a, om) * gz[i]!;
+    this.addGated(gu, gz);
     return this.conv.adjoint(gu, out);
   }
 
@@ -411,22 +404,17 @@ export class IcnnRegularizer implements ParametricSmooth {
     this.backward();
     const gW0 = grad.subarray(0, this.layout.kernels.length);
     const gA = grad.subarray(this.layout.hidden.offset);
-    const { u, z, gz, gu, du, v, gv, dv } = this;
+    const { z, gz, gu, du, gv, dv } = this;
     const t = this.tangentLayers();
-    const [a, om] = [this.slope, this.smoothing];
     this.conv.paramVjp(q, gu, gW0, scale);
     this.conv.apply(q, du);
-    for (let i = 0; i < this.nz; i++) {
-      t.z[i] = leakyReluSecond(u[i]!, a, om) * gz[i]! * du[i]!;
-      du[i] = leakyReluDerivative(u[i]!, a, om) * du[i]!;
-    }
+    this.firstLayerCurvature(t.z);
     this.hidden.paramVjp(du, gv, gA, scale);
     this.hidden.apply(du, dv);
-    const B = this.unitBlock;
-    for (let j = 0; j < this.hiddenSize; j++) t.v[j] = this.outputWeights[(j / B) | 0]! * smoothReluSecond(v[j]!, this.hiddenSmoothing) * dv[j]!;
+    this.hiddenCurvature(dv, t.v);
     this.hidden.paramVjp(z, t.v, gA, scale);
     this.hidden.adjoint(t.v, gz);
-    for (let i = 0; i < this.nz; i++) t.z[i] = t.z[i]! + leakyReluDerivative(u[i]!, a, om) * gz[i]!;
+    this.addGated(t.z, gz);
     this.conv.paramVjp(x, t.z, gW0, scale);
   }
 
@@ -440,31 +428,52 @@ export class IcnnRegularizer implements ParametricSmooth {
     this.forward(x);
     this.backward();
     const t = this.tangentLayers();
-    const dT = Float64Array.from(dTheta);
-    t.conv.setParams(dT.subarray(0, this.layout.kernels.length));
-    t.hidden.setParams(dT.subarray(this.layout.hidden.offset));
-    const { u, z, gz, gu, du, v, gv, dv } = this;
-    const [a, om] = [this.slope, this.smoothing];
+    t.theta.set(dTheta);
+    t.conv.setParams(t.theta.subarray(0, this.layout.kernels.length));
+    t.hidden.setParams(t.theta.subarray(this.layout.hidden.offset));
+    const { z, gz, gu, du, gv, dv } = this;
     t.conv.apply(x, du);
-    for (let i = 0; i < this.nz; i++) {
-      t.z[i] = leakyReluSecond(u[i]!, a, om) * gz[i]! * du[i]!;
-      du[i] = leakyReluDerivative(u[i]!, a, om) * du[i]!;
-    }
+    this.firstLayerCurvature(t.z);
     this.hidden.apply(du, dv);
     t.hidden.apply(z, t.v);
-    const B = this.unitBlock;
-    for (let j = 0; j < this.hiddenSize; j++) t.v[j] = this.outputWeights[(j / B) | 0]! * smoothReluSecond(v[j]!, this.hiddenSmoothing) * (dv[j]! + t.v[j]!);
+    for (let j = 0; j < this.hiddenSize; j++) dv[j] = dv[j]! + t.v[j]!;
+    this.hiddenCurvature(dv, t.v);
     this.hidden.adjoint(t.v, gz);
     t.hidden.adjoint(gv, du);
-    for (let i = 0; i < this.nz; i++) t.z[i] = t.z[i]! + leakyReluDerivative(u[i]!, a, om) * (gz[i]! + du[i]!);
+    for (let i = 0; i < this.nz; i++) gz[i] = gz[i]! + du[i]!;
+    this.addGated(t.z, gz);
     this.conv.adjoint(t.z, out);
     t.conv.adjoint(gu, t.x);
     for (let i = 0; i < out.length; i++) out[i] = out[i]! + t.x[i]!;
     return out;
   }
 
+  /** After {@link forward}/{@link backward} with `δu` in `du`: `e ← σ''(u) ⊙ g_z ⊙ δu` and `du ← σ'(u) ⊙ δu = δz`. */
+  private firstLayerCurvature(e: Float64Array): void {
+    const { u, gz, du } = this;
+    const [a, om] = [this.slope, this.smoothing];
+    for (let i = 0; i < this.nz; i++) {
+      const d = du[i]!;
+      e[i] = leakyReluSecond(u[i]!, a, om) * gz[i]! * d;
+      du[i] = leakyReluDerivative(u[i]!, a, om) * d;
+    }
+  }
+
+  /** `out = a ⊙ h''(v) ⊙ δv` (the hidden layer's curvature at the last forward pass). */
+  private hiddenCurvature(dv: Float64Array, out: Float64Array): void {
+    const B = this.unitBlock;
+    for (let j = 0; j < this.hiddenSize; j++) out[j] = this.outputWeights[(j / B) | 0]! * smoothReluSecond(this.v[j]!, this.hiddenSmoothing) * dv[j]!;
+  }
+
+  /** `e += σ'(u) ⊙ s`. */
+  private addGated(e: Float64Array, s: Float64Array): void {
+    const { u } = this;
+    const [a, om] = [this.slope, this.smoothing];
+    for (let i = 0; i < this.nz; i++) e[i] = e[i]! + leakyReluDerivative(u[i]!, a, om) * s[i]!;
+  }
+
   private tangentLayers(): NonNullable<IcnnRegularizer['tangent']> {
-    this.tangent ??= { conv: this.makeConv(), hidden: this.makeHidden(), z: new Float64Array(this.nz), v: new Float64Array(this.hiddenSize), x: new Float64Array(shapeSize(this.shape)) };
+    this.tangent ??= { conv: this.makeConv(), hidden: this.makeHidden(), theta: new Float64Array(this.layout.size), z: new Float64Array(this.nz), v: new Float64Array(this.hiddenSize), x: new Float64Array(shapeSize(this.shape)) };
     return this.tangent;
   }
 

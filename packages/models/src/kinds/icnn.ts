@@ -7,11 +7,11 @@
  * pooled hidden layer has one weight per pooled cell, so θ's length depends on the image size.
  * @module
  */
-import { ValidationError, z, type Shape } from '@bilevel/core';
+import { ValidationError, z, type Shape, type Vec } from '@bilevel/core';
 import { IcnnDualTerm, IcnnPotential, LeakyReluEpigraph, LeakyReluEpigraphConjugate, SmoothReluSum, SmoothReluSumConjugate } from '@bilevel/prox';
 import { IcnnRegularizer, type IcnnOptions } from '../icnn/regularizer.js';
 import { thetaLayout, type ThetaLayout } from '../layout.js';
-import { makeModel, type ThetaProjection, type VariationalModel } from '../model.js';
+import { makeModel, type ModelParts, type ThetaProjection, type VariationalModel } from '../model.js';
 import { defineModelKind } from '../registry.js';
 import { initScale, nonNegativeOption, oddSize, positiveOption } from '../schemas.js';
 import { zeroMeanFilters } from '../zero-mean.js';
@@ -217,8 +217,9 @@ const TV_DIRECTIONS: readonly (readonly [number, number])[] = [
 
 /**
  * The ICNN variational model of a network `R` (what the `icnn` and `conv-icnn` kinds build; also
- * usable with a hand-made `IcnnRegularizer`): the saddle form over `(x, z)` with `γ = zWeight` and
- * the epigraph smoothing `ε`, θ = `R.operator.params`, projection `W_A ≥ 0`.
+ * usable with a hand-made `IcnnRegularizer`): with `form` `"smooth"` the smooth form `R_θ` itself,
+ * otherwise the saddle form over `(x, z)` with `γ = zWeight` and the epigraph smoothing `ε`;
+ * θ = `R.params` (shared with `R.operator`), projection `W_A ≥ 0` (and zero-mean filters with `zeroMean`).
  * @param kind the kind named in the model's data (default `icnn`)
  */
 export function icnnModel(
@@ -227,50 +228,42 @@ export function icnnModel(
   layout: ThetaLayout = thetaLayout([{ name: 'theta', size: R.params.length, link: 'identity', description: '[W₀; W_A]', entry: (i) => R.paramNames()[i]! }]),
   kind = 'icnn',
 ): VariationalModel {
-  if (o.form === 'smooth') {
-    if (!(R.smoothing > 0)) throw new ValidationError(`${kind} model: form "smooth" needs smoothing > 0 (a C¹ leaky ReLU; ∇R_θ is then Lipschitz)`);
-    return makeModel({
-      kind,
-      options: o,
-      shape: R.shape,
-      layout,
-      get params() {
-        return R.params;
-      },
-      setParams: (theta) => R.setParams(theta),
-      smooth: { R, certified: false },
-      projections: icnnProjections(R, o),
-      formula: `R_θ(x), an ICNN (${R.filters} filters ${R.kernelSize}×${R.kernelSize}, smoothed leaky ReLU, ${hiddenDescription(R)}), smooth form`,
-    });
-  }
-  const K = R.operator;
-  const epi = { shape: [2, R.filters, ...R.shape.slice(1)], slope: R.slope, smoothing: R.smoothing, bias: R.convBias, epsilon: o.epigraphSmoothing };
-  const hid = { shape: R.hidden.range, smoothing: R.hiddenSmoothing, weight: R.outputWeights, bias: R.hiddenBias };
-  const fStar = new IcnnDualTerm(new LeakyReluEpigraphConjugate(epi), new SmoothReluSumConjugate(hid));
-  // With ε = 0 the potential holds the epigraph constraint: no gradient, no primal certificate 6a.
-  const f = o.epigraphSmoothing > 0 ? new IcnnPotential(new LeakyReluEpigraph(epi), new SmoothReluSum(hid)) : undefined;
+  const network = `an ICNN (${R.filters} filters ${R.kernelSize}×${R.kernelSize}, ${o.form === 'smooth' ? 'smoothed ' : ''}leaky ReLU, ${hiddenDescription(R)})`;
+  const form = o.form === 'smooth' ? smoothForm(R, kind) : saddleForm(R, o);
   return makeModel({
     kind,
     options: o,
     shape: R.shape,
     layout,
-    // K.params is a snapshot of the two layers, refreshed on every read.
+    // R.params is a snapshot of the two layers, refreshed on every read (the lifted operator shares them).
     get params() {
-      return K.params;
+      return R.params;
     },
-    setParams: (theta) => K.setParams(theta),
-    saddle: {
-      K,
-      fStar,
-      ...(f ? { f } : {}),
-      trainable: true,
-      lifting: { auxiliarySize: R.auxiliarySize, auxiliaryWeight: o.zWeight, start: (x, out) => R.activations(x, out) },
-    },
+    setParams: (theta) => R.setParams(theta),
+    ...form.parts,
     projections: icnnProjections(R, o),
-    formula:
-      `R_θ(x), an ICNN (${R.filters} filters ${R.kernelSize}×${R.kernelSize}, leaky ReLU, ${hiddenDescription(R)}), ` +
-      `saddle form by the epigraph lifting with γ = ${o.zWeight}, ε = ${o.epigraphSmoothing}`,
+    formula: `R_θ(x), ${network}, ${form.formula}`,
   });
+}
+
+/** The smooth form: `R_θ` itself (FISTA, implicit differentiation), needing `ω₀ > 0`. */
+function smoothForm(R: IcnnRegularizer, kind: string): { parts: Pick<ModelParts, 'smooth'>; formula: string } {
+  if (!(R.smoothing > 0)) throw new ValidationError(`${kind} model: form "smooth" needs smoothing > 0 (a C¹ leaky ReLU; ∇R_θ is then Lipschitz)`);
+  return { parts: { smooth: { R, certified: false } }, formula: 'smooth form' };
+}
+
+/** The saddle form over `(x, z)` by the epigraph lifting, with `γ = zWeight` and the epigraph smoothing `ε`. */
+function saddleForm(R: IcnnRegularizer, o: Pick<IcnnKindOptions, 'zWeight' | 'epigraphSmoothing'>): { parts: Pick<ModelParts, 'saddle'>; formula: string } {
+  const epi = { shape: [2, R.filters, ...R.shape.slice(1)], slope: R.slope, smoothing: R.smoothing, bias: R.convBias, epsilon: o.epigraphSmoothing };
+  const hid = { shape: R.hidden.range, smoothing: R.hiddenSmoothing, weight: R.outputWeights, bias: R.hiddenBias };
+  const fStar = new IcnnDualTerm(new LeakyReluEpigraphConjugate(epi), new SmoothReluSumConjugate(hid));
+  // With ε = 0 the potential holds the epigraph constraint: no gradient, no primal certificate 6a.
+  const f = o.epigraphSmoothing > 0 ? new IcnnPotential(new LeakyReluEpigraph(epi), new SmoothReluSum(hid)) : undefined;
+  const lifting = { auxiliarySize: R.auxiliarySize, auxiliaryWeight: o.zWeight, start: (x: Vec, out: Vec) => R.activations(x, out) };
+  return {
+    parts: { saddle: { K: R.operator, fStar, ...(f ? { f } : {}), trainable: true, lifting } },
+    formula: `saddle form by the epigraph lifting with γ = ${o.zWeight}, ε = ${o.epigraphSmoothing}`,
+  };
 }
 
 /** The hidden layer in words, for formulas. */
