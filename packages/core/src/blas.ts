@@ -100,3 +100,18 @@ export function allFinite(n: number, x: ArrayLike<number>): boolean {
   for (let i = 0; i < n; i++) if (!Number.isFinite(x[i]!)) return false;
   return true;
 }
+
+/**
+ * Centre `count` consecutive groups of `size` entries from `offset`, in place: each group
+ * `x_g ← x_g − mean(x_g)`, the Euclidean projection onto zero-mean groups (e.g. filters with no
+ * response to a constant image).
+ */
+export function subtractGroupMeans(x: Vec, offset: number, count: number, size: number): Vec {
+  for (let g = 0, o = offset; g < count; g++, o += size) {
+    let mean = 0;
+    for (let t = 0; t < size; t++) mean += x[o + t]!;
+    mean /= size;
+    for (let t = 0; t < size; t++) x[o + t] = x[o + t]! - mean;
+  }
+  return x;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { amax, axpby, axpy, copy, dist2, dot, fill, nrm2, scal, sub, allFinite } from '@bilevel/core';
+import { amax, axpby, axpy, copy, dist2, dot, fill, nrm2, scal, sub, allFinite, subtractGroupMeans } from '@bilevel/core';
 
 describe('blas', () => {
   const x = Float64Array.from([1, -2, 3, 4]);
@@ -36,5 +36,16 @@ describe('blas', () => {
     expect(allFinite(4, w)).toBe(true);
     w[2] = NaN;
     expect(allFinite(4, w)).toBe(false);
+  });
+
+  it('subtractGroupMeans centres each group in place and leaves the rest (the projection onto zero-mean groups)', () => {
+    const x = Float64Array.from([9, 1, 2, 3, 10, 20, 30, 9]);
+    subtractGroupMeans(x, 1, 2, 3);
+    expect([...x]).toEqual([9, -1, 0, 1, -10, 0, 10, 9]);
+    // a projection: idempotent, and the removed part is orthogonal to the result
+    const y = Float64Array.from({ length: 12 }, (_, i) => Math.sin(3 * i) + i / 7);
+    const p = subtractGroupMeans(Float64Array.from(y), 0, 3, 4);
+    expect([...subtractGroupMeans(Float64Array.from(p), 0, 3, 4)].map((v, i) => v - p[i]!).every((d) => Math.abs(d) < 1e-15)).toBe(true);
+    expect(Math.abs(dot(12, p, Float64Array.from(y, (v, i) => v - p[i]!)))).toBeLessThan(1e-14);
   });
 });

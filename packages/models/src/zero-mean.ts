@@ -3,6 +3,7 @@
  * (`zero_mean()`), and the FoE initialisation of MAID (`FoE.py`) applies once.
  * @module
  */
+import { subtractGroupMeans } from '@bilevel/core';
 import type { ThetaProjection } from './model.js';
 
 /**
@@ -11,12 +12,6 @@ import type { ThetaProjection } from './model.js';
  */
 export function zeroMeanFilters(offset: number, filters: number, per: number): ThetaProjection {
   return (theta) => {
-    for (let f = 0; f < filters; f++) {
-      const o = offset + f * per;
-      let mean = 0;
-      for (let t = 0; t < per; t++) mean += theta[o + t]!;
-      mean /= per;
-      for (let t = 0; t < per; t++) theta[o + t] = theta[o + t]! - mean;
-    }
+    subtractGroupMeans(theta, offset, filters, per);
   };
 }

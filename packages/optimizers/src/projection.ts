@@ -4,7 +4,7 @@
  * A hook maps θ to a point of the constraint set in place; hooks compose left to right.
  * @module
  */
-import { ValidationError } from '@bilevel/core';
+import { ValidationError, subtractGroupMeans } from '@bilevel/core';
 import type { ParamLayout } from './params.js';
 
 /**
@@ -71,22 +71,16 @@ export function boxProjection(lower: number, upper: number, target?: BlockTarget
  */
 export function zeroMeanProjection(target: BlockTarget, options: { readonly groupSize?: number } = {}): Projection {
   const names = typeof target.blocks === 'string' ? [target.blocks] : target.blocks;
-  const groups: [number, number][] = [];
-  for (const n of names) {
+  const blocks = names.map((n) => {
     const b = target.layout.block(n);
     const g = options.groupSize ?? b.length;
     if (!Number.isInteger(g) || g < 1 || b.length % g !== 0) {
       throw new ValidationError(`zeroMeanProjection: groupSize ${g} must be a positive integer dividing block '${n}' length ${b.length}`);
     }
-    for (let a = b.offset; a < b.offset + b.length; a += g) groups.push([a, a + g]);
-  }
+    return { offset: b.offset, count: b.length / g, size: g };
+  });
   return (theta) => {
     target.layout.checkLength(theta);
-    for (const [a, b] of groups) {
-      let m = 0;
-      for (let i = a; i < b; i++) m += theta[i]!;
-      m /= b - a;
-      for (let i = a; i < b; i++) theta[i] = theta[i]! - m;
-    }
+    for (const b of blocks) subtractGroupMeans(theta, b.offset, b.count, b.size);
   };
 }
