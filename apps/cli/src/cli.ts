@@ -210,7 +210,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option('--epsilon <eps>', 'lower-level accuracy (default: the run config’s eval.epsilon)', positiveNumber)
       .option('--max-iterations <n>', 'lower-level iteration cap (default: eval.maxIterations)', positiveInteger)
       .option('--max-side <px>', 'shrink the input so its longer side is at most this', positiveInteger)
-      .option('--force', 'allow the output to be the input file (it is overwritten)')
+      .option('--force', `allow the output to be the input${task === 'inpaint' ? ' or mask' : ''} file (it is overwritten)`)
       .addOption(jsonOption())
       .action((...args: unknown[]) => {
         // commander passes the files (<in> [<mask>] <out>), then the options
