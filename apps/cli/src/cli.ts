@@ -1,5 +1,5 @@
 /**
- * The `bilevel` command line (commander): `train`, `eval`, `denoise`, `deblur`, `experiments`,
+ * The `bilevel` command line (commander): `train`, `eval`, `denoise`, `deblur`, `inpaint`, `experiments`,
  * `schema`. {@link runCli} runs it in-process and returns the exit code, so tests need no
  * subprocess; `main.ts` is the executable.
  * @module
@@ -189,28 +189,40 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       if (opts.json) printJson(io, { command: 'eval', runDir, ...result });
     });
 
-  for (const task of ['denoise', 'deblur'] as const) {
-    program
+  const applies = {
+    denoise: 'denoise an image with a learned denoising model',
+    deblur: 'deblur an image with a learned deblurring model',
+    inpaint: 'inpaint an image with a learned inpainting model: fill in the pixels its mask marks missing',
+  } as const;
+  for (const task of ['denoise', 'deblur', 'inpaint'] as const) {
+    const command = program
       .command(task)
-      .description(task === 'denoise' ? 'denoise an image with a learned denoising model' : 'deblur an image with a learned deblurring model')
+      .description(applies[task])
       .requiredOption('-m, --model <name|run-dir|model.json>', 'a pretrained model (`bilevel experiments --models`), a run directory of `bilevel train`, or a model JSON file (the registry’s model data, e.g. downloaded from the playground)')
-      .argument('<in>', 'input image (PNG or JPEG)')
+      .argument('<in>', 'input image (PNG or JPEG)');
+    if (task === 'inpaint') {
+      command
+        .argument('<mask>', 'mask image of the input’s size (PNG or JPEG): white (≥ 0.5) = known pixels, black = missing; colour masks by their luma, alpha composited over black')
+        .option('--invert-mask', 'black marks the known pixels, white the missing ones');
+    }
+    command
       .argument('<out>', 'output image: .png (keeps 16 bits and alpha) or .jpg/.jpeg (8 bits, gray or RGB)')
       .option('--epsilon <eps>', 'lower-level accuracy (default: the run config’s eval.epsilon)', positiveNumber)
       .option('--max-iterations <n>', 'lower-level iteration cap (default: eval.maxIterations)', positiveInteger)
       .option('--max-side <px>', 'shrink the input so its longer side is at most this', positiveInteger)
-      .option('--force', 'allow the output to be the input file (it is overwritten)')
+      .option('--force', `allow the output to be the input${task === 'inpaint' ? ' or mask' : ''} file (it is overwritten)`)
       .addOption(jsonOption())
-      .action(
-        (input: string, output: string, opts: { model: string; epsilon?: number; maxIterations?: number; maxSide?: number; force?: boolean; json?: boolean }) => {
-          const { json, ...rest } = opts;
-          const r = applyModel({ task, input, output, ...rest, write: messages(io, json) });
-          if (json) {
-            const { image, ...fields } = r;
-            printJson(io, { command: task, input, output, channels: image.channels, height: image.height, width: image.width, ...fields });
-          }
-        },
-      );
+      .action((...args: unknown[]) => {
+        // commander passes the files (<in> [<mask>] <out>), then the options
+        const files = args.slice(0, task === 'inpaint' ? 3 : 2) as string[];
+        const [input, mask, output] = task === 'inpaint' ? files : [files[0], undefined, files[1]];
+        const { json, ...rest } = args[files.length] as { model: string; epsilon?: number; maxIterations?: number; maxSide?: number; force?: boolean; invertMask?: boolean; json?: boolean };
+        const r = applyModel({ task, input: input!, output: output!, ...(mask !== undefined ? { mask } : {}), ...rest, write: messages(io, json) });
+        if (json) {
+          const { image, ...fields } = r;
+          printJson(io, { command: task, input, ...(mask !== undefined ? { mask } : {}), output, channels: image.channels, height: image.height, width: image.width, ...fields });
+        }
+      });
   }
 
   program

@@ -84,8 +84,8 @@ export {
   type TvBaseline,
   type TvGridPoint,
 } from './eval.js';
-/** `bilevel denoise` / `bilevel deblur`: apply a learned model to an image file. */
-export { applyModel, type ApplyOptions, type ApplyResult } from './apply.js';
+/** `bilevel denoise` / `deblur` / `inpaint`: apply a learned model to an image file (and a mask); `readMask` reads the mask of `inpaint`. */
+export { applyModel, readMask, type ApplyOptions, type ApplyResult, type InpaintMask } from './apply.js';
 /** `bilevel eval --model … --images …`: a learned model against its stored TV baseline on any folder of images. */
 export { evaluateModelOnFolder, loadEvaluationImages, withNoiseLevel, type FolderEvalOptions, type FolderEvalResult, type FolderImageMetrics, type FolderMetrics } from './eval-folder.js';
 /** `report.md` of a run, rebuilt from its files. */
@@ -105,6 +105,7 @@ export {
   shippedModelPath,
   MODELS_DIR,
   type LearnedModel,
+  type ModelTask,
   type Provenance,
   type TvBaselineMeta,
 } from './model-source.js';

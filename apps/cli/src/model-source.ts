@@ -1,5 +1,5 @@
 /**
- * Where `bilevel denoise --model` / `bilevel deblur --model` find a learned model: a run
+ * Where `bilevel denoise --model` / `deblur --model` / `inpaint --model` find a learned model: a run
  * directory of `bilevel train` (its config and params), or a model JSON file — the registry's
  * model data `{ kind, options, theta, meta }` of `@bilevel/models`, as the playground downloads it
  * and as `bilevel train` writes it to `model.json` — whose `meta` says what it was trained for.
@@ -75,14 +75,17 @@ export interface TvBaselineMeta {
   readonly trainCrops: number;
 }
 
+/** What a learned model was trained for, named as the command that applies it. */
+export type ModelTask = 'denoise' | 'deblur' | 'inpaint';
+
 /** A learned model with what applying it needs. */
 export interface LearnedModel {
   /** The model as data. */
   readonly spec: ModelSpec;
   /** A name for messages. */
   readonly name: string;
-  /** What it was trained for. */
-  readonly task: 'denoise' | 'deblur';
+  /** What it was trained for (the command that applies it): noise → `denoise`, blur → `deblur`, inpainting → `inpaint`. */
+  readonly task: ModelTask;
   /** The degradation it was trained for (its forward operator is the data term's). */
   readonly degradation: DegradationConfig | undefined;
   /** `μ` of the data term. */
@@ -184,7 +187,7 @@ function fromSpec(spec: ModelSpec, fallbackName: string): LearnedModel {
   return {
     spec,
     name: meta.name ?? fallbackName,
-    task: degradation?.kind === 'blur' ? 'deblur' : 'denoise',
+    task: degradation?.kind === 'blur' ? 'deblur' : degradation?.kind === 'inpainting' ? 'inpaint' : 'denoise',
     degradation,
     ridge: meta.ridge ?? 0,
     epsilon: meta.epsilon ?? 1e-4,

@@ -148,14 +148,24 @@ export function degradeSample(clean: Image, degradation: DegradationInput, rng: 
   const shape = imageShape(clean);
   if (d.kind === 'inpainting') {
     const mask = randomMask(clean.height, clean.width, { keepRatio: 1 - d.fraction, seed: rng });
-    const degraded = applyMask(addGaussianNoise(clean, { sigma: d.noise, seed: rng, clamp: d.clamp }), mask);
-    const operator: DataOperatorSpec = { kind: 'mask', mask: applyMask({ ...clean, data: new Float64Array(clean.data.length).fill(1) }, mask).data };
-    return { degraded, operator, forward: dataOperator(operator, shape)! };
+    return maskedSample(addGaussianNoise(clean, { sigma: d.noise, seed: rng, clamp: d.clamp }), mask);
   }
   const operator = degradationOperator(d);
   const forward = dataOperator(operator, shape);
   const sigma = d.kind === 'noise' ? d.sigma : d.noise;
   return { degraded: degrade(clean, { ...(forward ? { forward } : {}), sigma, seed: rng, clamp: d.clamp }), operator, ...(forward ? { forward } : {}) };
+}
+
+/**
+ * The inpainting sample of an image and a mask: the measurement `y = M x` (missing pixels 0) and
+ * the data operator `M` of the data term `½‖Mx − y‖²`, the `Mask` of `@bilevel/operators` — what
+ * {@link degradeSample} makes of its random mask (from the noisy image) and `bilevel inpaint` of a
+ * user's mask. `mask`: 1 channel of 0/1 (1 = observed), shared by every channel of `image`, or
+ * one per channel.
+ */
+export function maskedSample(image: Image, mask: Image): DegradedSample {
+  const operator: DataOperatorSpec = { kind: 'mask', mask: applyMask({ ...image, data: new Float64Array(image.data.length).fill(1) }, mask).data };
+  return { degraded: applyMask(image, mask), operator, forward: dataOperator(operator, imageShape(image))! };
 }
 
 /** The measurement of {@link degradeSample} alone. */

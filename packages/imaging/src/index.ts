@@ -38,7 +38,7 @@ export type { NoiseOptions, DegradeOptions, MaskOptions, NoisyCrop } from './deg
 export { addGaussianNoise, degrade, noisyCrops, randomMask, applyMask } from './degrade.js';
 export type { Degradation, DegradationInput, DegradedSample } from './degradation.js';
 export {
-  degradationSchema, BLUR_BOUNDARY, blurKernel, blurOperator, degradationOperator, forwardOperator, degradeSample, degradeImage, degradedLabel,
+  degradationSchema, BLUR_BOUNDARY, blurKernel, blurOperator, degradationOperator, forwardOperator, degradeSample, maskedSample, degradeImage, degradedLabel,
 } from './degradation.js';
 export type { SeedUse, CropSpec, ImagePairsOptions, ImagePair } from './pipeline.js';
 export { SEED_OFFSETS, seedFor, streamFor, cropSpecSchema, imagePairs } from './pipeline.js';
