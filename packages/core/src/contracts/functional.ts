@@ -13,7 +13,11 @@ export interface Functional {
   readonly shape: Shape;
   /** `f(x)`; `Infinity` outside the domain (indicators). */
   value(x: Vec): number;
-  /** Modulus `μ ≥ 0` of strong convexity: `f − μ/2‖·‖²` is convex (0 when not strongly convex). */
+  /**
+   * Modulus `μ` of strong convexity: `f − μ/2‖·‖²` is convex (0 when not strongly convex). Only the
+   * smooth terms of a smooth lower level may report `μ < 0` (a `|μ|`-weakly convex regularizer,
+   * docs/math/regularizers.md#weakly-convex-experts), when their sum with the data term stays positive.
+   */
   readonly strongConvexity: number;
   /**
    * True when this functional's prox is derived through the Moreau identity

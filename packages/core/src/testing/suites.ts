@@ -276,8 +276,9 @@ export function functionalChecks(c: FunctionalCase): NamedCheck[] {
         },
       },
     );
-    if (probe.strongConvexity > 0) {
+    if (probe.strongConvexity !== 0) {
       checks.push({
+        // also for a negative (weak convexity) modulus: f(y) ≥ f(x) + ⟨∇f(x), y − x⟩ + μ/2‖y − x‖²
         name: 'strong convexity modulus is a lower bound',
         run: () => {
           const f = make();

@@ -5,7 +5,11 @@
  *   `K_θ` the filter bank (θ = its kernels; a filter's norm is its weight),
  *   `f*(y) = (ε/2)‖y‖² + ι{|y| ≤ 1}`;
  * - potential `smooth`, smooth form (MAID's FoE, implicit differentiation):
- *   `R_θ(x) = ½e^{θ₀} Σ_i e^{θ_i} Σ_p √((k_i ⋆ x)_p² + e^{2s_i})`.
+ *   `R_θ(x) = ½e^{θ₀} Σ_i e^{θ_i} Σ_p √((k_i ⋆ x)_p² + e^{2s_i})`;
+ * - potential `weakly-convex`, smooth form: each expert less a wider one,
+ *   `φ_i(t) = c_i√(t² + ν_i²) − d_i√(t² + η_i²)` (docs/math/regularizers.md#weakly-convex-experts),
+ *   kept `ρ`-weakly convex with `ρ ≤ maxWeakConvexity` after every update, so that
+ *   `½‖x − y‖² + R_θ` stays `(1 − ρ)`-strongly convex.
  *
  * Filters start zero-mean Xavier-normal (MAID `FoE.py`), optionally with the first two as forward
  * differences (a TV-like start), and are projected to zero mean after every update. With
@@ -15,15 +19,16 @@
  * MAID's bound ({@link fieldsOfExpertsBoundConstants}), so MAID trains it.
  * @module
  */
-import { ValidationError, nrm2, z, type Rng } from '@bilevel/core';
+import { ValidationError, nrm2, z, type Rng, type Shape } from '@bilevel/core';
 import { ConvFilterBank, FILTER_BANK_BOUNDARIES } from '@bilevel/operators';
 import { HuberConjugate } from '@bilevel/prox';
 import { thetaLayout, type ThetaLayout } from '../layout.js';
-import { analysisRegularizerParts, makeModel } from '../model.js';
+import { analysisRegularizerParts, makeModel, type ThetaProjection } from '../model.js';
 import { defineModelKind, type Experts, type FilterBank } from '../registry.js';
 import { FieldsOfExperts } from '../regularizers/fields-of-experts.js';
 import { initScale, logParameter, nonNegativeOption, oddSize, positiveOption } from '../schemas.js';
 import { zeroMeanFilters } from '../zero-mean.js';
+import { expertsSchema } from './expert-start.js';
 import { fieldsOfExpertsBoundConstants } from './foe-bound.js';
 
 const options = z.strictObject({
@@ -37,9 +42,15 @@ const options = z.strictObject({
     .default(1)
     .describe('Image channels each filter spans: 1 (gray) or 3 (colour; 7×7×3 filters coupling the channels).'),
   potential: z
-    .enum(['smooth', 'huber'])
+    .enum(['smooth', 'huber', 'weakly-convex'])
     .default('smooth')
-    .describe('"smooth": √(t² + ν²) potential in the smooth form (implicit differentiation, MAID FoE); "huber": Huber potential in saddle form (piggyback).'),
+    .describe('"smooth": √(t² + ν²) potential in the smooth form (implicit differentiation, MAID FoE); "huber": Huber potential in saddle form (piggyback); "weakly-convex": c√(t² + ν²) − d√(t² + η²), smooth form only, weakly convex up to maxWeakConvexity.'),
+  maxWeakConvexity: z
+    .number()
+    .gt(0, 'must be > 0')
+    .lt(1, 'must be < 1 (the modulus of the denoising data term ½‖x − y‖²)')
+    .default(0.5)
+    .describe('Potential "weakly-convex": after every update the concave weights d_i are scaled down so that ∇²R ⪰ −ρI with ρ ≤ this value (certified bound); the lower level ½‖x − y‖² + R is then (1 − ρ)-strongly convex.'),
   huber: positiveOption.default(0.05).describe('Huber smoothing ε (potential "huber").'),
   boundary: z
     .enum(FILTER_BANK_BOUNDARIES)
@@ -50,9 +61,9 @@ const options = z.strictObject({
 
 type FoeOptions = z.output<typeof options>;
 
-/** Entries before the kernels in θ: `1 + 2J` for the smooth potential, 0 for Huber. */
+/** Entries before the kernels in θ: `1 + 2J` for the smooth potential, `1 + 4J` for the weakly convex one, 0 for Huber. */
 function kernelOffset(o: FoeOptions): number {
-  return o.potential === 'smooth' ? 1 + 2 * o.filters : 0;
+  return o.potential === 'huber' ? 0 : o.potential === 'smooth' ? 1 + 2 * o.filters : 1 + 4 * o.filters;
 }
 
 /** Entries of one filter: `C·k²`. */
@@ -79,6 +90,12 @@ function layoutOf(o: FoeOptions): ThetaLayout {
     { name: 'log_weight', size: 1, link: 'exp', description: 'θ₀: every filter is weighted by ½e^θ₀' },
     { name: 'log_filter_weight', size: o.filters, link: 'exp', description: 'θ_i: filter i is weighted by e^θ_i' },
     { name: 'log_smoothing', size: o.filters, link: 'exp', description: 's_i: filter i is smoothed by e^{s_i}' },
+    ...(o.potential === 'weakly-convex'
+      ? [
+          { name: 'log_concave_weight', size: o.filters, link: 'exp' as const, description: 'r_i: filter i subtracts ½e^{θ₀+r_i}√(t² + η_i²)' },
+          { name: 'log_concave_smoothing', size: o.filters, link: 'exp' as const, description: 'q_i: the subtracted expert of filter i has width η_i = e^{q_i}' },
+        ]
+      : []),
     kernels,
   ]);
 }
@@ -117,7 +134,7 @@ function filterBank(o: FoeOptions, theta: Float64Array): FilterBank {
     const weights = new Float64Array(o.filters);
     for (let i = 0; i < o.filters; i++) {
       const norm = nrm2(per, data.subarray(i * per, (i + 1) * per));
-      weights[i] = o.potential === 'smooth' ? 0.5 * Math.exp(theta[0]! + theta[1 + i]!) * norm : norm;
+      weights[i] = o.potential === 'huber' ? norm : 0.5 * Math.exp(theta[0]! + theta[1 + i]!) * norm;
     }
     return { count: o.filters, size: o.filterSize, channels: o.channels, data, weights };
   }
@@ -127,6 +144,9 @@ function filterBank(o: FoeOptions, theta: Float64Array): FilterBank {
  * `c_i = 1`, `ν_i = ε` (Huber: `φ_ε = Huber_ε`).
  */
 function foeExperts(o: FoeOptions, theta: Float64Array): Experts {
+  if (o.potential === 'weakly-convex') {
+    throw new ValidationError('foe model with potential "weakly-convex": its experts c√(t² + ν²) − d√(t² + η²) are not a sum of convex experts c·φ_ν');
+  }
   const m = o.filters;
   const offset = kernelOffset(o);
   const kernels = Float64Array.from(theta.subarray(offset, offset + m * filterEntries(o)));
@@ -137,6 +157,60 @@ function foeExperts(o: FoeOptions, theta: Float64Array): Experts {
     smoothings[i] = o.potential === 'smooth' ? Math.exp(theta[1 + m + i]!) : o.huber;
   }
   return { count: m, size: o.filterSize, channels: o.channels, kernels, weights, smoothings };
+}
+
+/**
+ * `θ` (in place) at the experts `E`: `θ₀ = 0`, `θ_i = log 2c_i`, `s_i = log ν_i`, kernel `i` = `k_i`
+ * centred in the `filterSize` window (zero outside), so `R_θ = Σ_i c_i Σ_p √((k_i ⋆ x)_p² + ν_i²)`
+ * (less the subtracted experts of a weakly convex potential).
+ */
+function startAtExperts(o: FoeOptions, theta: Float64Array, E: z.output<typeof expertsSchema>): void {
+  const m = o.filters;
+  const k = o.filterSize;
+  if (E.count !== m || E.channels !== o.channels || E.size > k) {
+    throw new ValidationError(
+      `foe init: the experts (${E.count} of ${E.size}×${E.size}×${E.channels}) do not fit ${m} filters of ${k}×${k}×${o.channels}; use filters: ${E.count}, channels: ${E.channels} and filterSize ≥ ${E.size}`,
+    );
+  }
+  if (o.boundary === 'valid' && E.size !== k) {
+    throw new ValidationError(`foe init: with boundary "valid" the experts' ${E.size}×${E.size} filters would sum over other positions in ${k}×${k} filters; use filterSize: ${E.size} or another boundary`);
+  }
+  theta[0] = 0;
+  const offset = kernelOffset(o);
+  const per = filterEntries(o);
+  const pad = (k - E.size) / 2;
+  theta.fill(0, offset, offset + m * per);
+  for (let i = 0; i < m; i++) {
+    theta[1 + i] = Math.log(2 * E.weights[i]!);
+    theta[1 + m + i] = Math.log(E.smoothings[i]!);
+    for (let c = 0; c < o.channels; c++) {
+      for (let r = 0; r < E.size; r++) {
+        for (let s = 0; s < E.size; s++) {
+          theta[offset + i * per + c * k * k + (r + pad) * k + s + pad] = E.kernels[((i * o.channels + c) * E.size + r) * E.size + s]!;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The weak-convexity cap of the potential "weakly-convex": when `ρ(θ) > ρ_max`, every concave
+ * weight `d_i` is scaled by `ρ_max/ρ(θ)` (`r_i += log(ρ_max/ρ)`), which scales `ρ` — linear in
+ * the `d_i` — to `ρ_max`. Runs after the zero-mean projection (ρ depends on the kernels).
+ */
+function weakConvexityCap(o: FoeOptions, R: FieldsOfExperts): ThetaProjection {
+  const m = o.filters;
+  return (theta) => {
+    const rho = R.weakConvexityOf(theta);
+    if (!(rho > o.maxWeakConvexity)) return;
+    const shift = Math.log(o.maxWeakConvexity / rho) - 1e-12;
+    for (let i = 0; i < m; i++) theta[1 + 2 * m + i] = theta[1 + 2 * m + i]! + shift;
+  };
+}
+
+/** The regularizer of the potential "weakly-convex" on images of `shape` (θ set later). */
+function weaklyConvexExperts(o: FoeOptions, shape: Shape): FieldsOfExperts {
+  return new FieldsOfExperts({ shape, filters: o.filters, kernelSize: o.filterSize, boundary: o.boundary, concave: { weight: 1, smoothing: 1 } });
 }
 
 /** The `foe` kind. */
@@ -152,17 +226,34 @@ export const foe = defineModelKind({
     derivativeWeight: initScale(nonNegativeOption)
       .default(0)
       .describe('Start the first two filters as forward differences (x and y) scaled by this weight, so the initial model is an anisotropic Huber-TV of that weight (0: all filters random).'),
+    logConcaveWeight: logParameter.default(-8).describe('Per-filter log-weights r_i of the subtracted experts (potential "weakly-convex": d_i = ½e^{θ₀+r_i}).'),
+    logConcaveSmoothing: logParameter.default(-2).describe('Per-filter log-widths q_i of the subtracted experts (potential "weakly-convex": η_i = e^{q_i}).'),
+    experts: expertsSchema
+      .optional()
+      .describe('Start at a sum of experts c_i·Σ_p √((k_i ⋆ x)_p² + ν_i²) (models.experts of a trained smooth foe; the bilevel CLI also takes a model name or file here): θ₀ = 0, θ_i = log 2c_i, s_i = log ν_i, the kernels centred in the filters (potentials "smooth" and "weakly-convex"; as many experts as filters, of at most filterSize — exactly filterSize with boundary "valid" — and the same channels).'),
   }),
   layout: layoutOf,
-  initialTheta(o, init, { rng }) {
+  initialTheta(o, init, { rng, shape }) {
     const kernels = initialKernels(o, init.filterScale, init.derivativeWeight, rng);
+    if (init.experts) {
+      if (o.potential === 'huber') throw new ValidationError('foe init: experts start the smooth potentials ("smooth", "weakly-convex"), not "huber"');
+      if (init.derivativeWeight > 0) throw new ValidationError('foe init: experts and derivativeWeight > 0 are two different starts; give one');
+    }
     if (o.potential === 'huber') return kernels;
     const m = o.filters;
-    const theta = new Float64Array(1 + 2 * m + kernels.length);
+    const offset = kernelOffset(o);
+    const theta = new Float64Array(offset + kernels.length);
     theta[0] = init.logWeight;
     theta.fill(init.logFilterWeight, 1, 1 + m);
     theta.fill(init.logSmoothing, 1 + m, 1 + 2 * m);
-    theta.set(kernels, 1 + 2 * m);
+    if (o.potential === 'weakly-convex') {
+      theta.fill(init.logConcaveWeight, 1 + 2 * m, 1 + 3 * m);
+      theta.fill(init.logConcaveSmoothing, 1 + 3 * m, 1 + 4 * m);
+    }
+    theta.set(kernels, offset);
+    if (init.experts) startAtExperts(o, theta, init.experts);
+    // the start is capped as every update is: the lower level is strongly convex from the first solve
+    if (o.potential === 'weakly-convex') weakConvexityCap(o, weaklyConvexExperts(o, shape))(theta);
     return theta;
   },
   build(o, shape) {
@@ -191,6 +282,20 @@ export const foe = defineModelKind({
         formula: `Σᵢ Σₚ Huber_ε((kᵢ ⋆ x)ₚ), ε = ${o.huber} (${what}, saddle form K = filter bank)`,
       });
     }
+    if (o.potential === 'weakly-convex') {
+      const R = weaklyConvexExperts(o, shape);
+      return makeModel({
+        kind: 'foe',
+        options: o,
+        shape,
+        layout,
+        params: R.params,
+        setParams: (theta) => R.setParams(theta),
+        smooth: { R: R.smooth(), certified: false },
+        projections: [...projections, weakConvexityCap(o, R)],
+        formula: `½e^θ₀ Σᵢ Σₚ [e^θᵢ √((kᵢ ⋆ x)ₚ² + e^{2sᵢ}) − e^rᵢ √((kᵢ ⋆ x)ₚ² + e^{2qᵢ})], ρ ≤ ${o.maxWeakConvexity} (${what}, weakly convex)`,
+      });
+    }
     const R = new FieldsOfExperts({ shape, filters: o.filters, kernelSize: o.filterSize, boundary: o.boundary });
     return makeModel({
       kind: 'foe',
@@ -211,7 +316,7 @@ export const foe = defineModelKind({
     return {
       'largest filter weight': norms.at(-1)!,
       'median filter weight': norms[Math.floor(norms.length / 2)]!,
-      ...(o.potential === 'smooth' ? { 'global weight ½e^θ₀': 0.5 * Math.exp(theta[0]!) } : {}),
+      ...(o.potential === 'huber' ? {} : { 'global weight ½e^θ₀': 0.5 * Math.exp(theta[0]!) }),
     };
   },
 });

@@ -89,10 +89,15 @@ export interface AnalysisParts<F extends SaddlePotential = SaddlePotential> {
    * `mixedJvp` (valid because `K_κ` is linear in `κ`); omit when `K` has no parameters.
    */
   readonly tangent?: ParametricOperator;
-  /** Potential of the saddle form (its conjugate is `fStar`). */
-  readonly saddlePotential: F;
+  /** Potential of the saddle form (its conjugate is `fStar`); omit when there is none (a weakly convex potential). */
+  readonly saddlePotential?: F;
   /** Potential of the smooth form (omit when there is none, e.g. TV). */
   readonly smoothPotential?: SmoothPotential;
+  /**
+   * A bound `ρ ≥ 0` with `∇²R_θ ⪰ −ρI` for the current θ (`R_θ + ρ/2‖·‖²` convex): the smooth
+   * form's signed modulus is `−ρ`. Omit for convex potentials (`ρ = 0`).
+   */
+  readonly weakConvexity?: () => number;
   /** The map `θ ↦ (κ, φ)`. */
   readonly map: ParamMap;
   /** Initial `θ`. */
@@ -114,7 +119,7 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
   private readonly parts: AnalysisParts<F>;
   private readonly kappa: Float64Array;
   private readonly phi: Float64Array;
-  private readonly saddleForm: SaddleForm<FStar, F>;
+  private readonly saddleForm: SaddleForm<FStar, F> | undefined;
   private smoothForm: RegularizerSmooth | undefined;
 
   constructor(parts: AnalysisParts<F>) {
@@ -124,16 +129,20 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
     this.params = new Float64Array(parts.map.layout.thetaLength);
     this.kappa = new Float64Array(parts.map.layout.operatorLength);
     this.phi = new Float64Array(parts.map.layout.potential.length);
-    const fStar = parts.saddlePotential.conjugate() as FStar;
     const map = parts.map;
     const opLength = parts.operator.params.length;
-    this.saddleForm = {
-      K: parts.operator,
-      fStar,
-      f: parts.saddlePotential,
-      partGradients: () => ({ K: new Float64Array(opLength), fStar: new Float64Array(fStar.params.length) }),
-      gatherGradient: (g, grad, scale = 1) => map.pullback(g.K, g.fStar, grad, scale),
-    };
+    const f = parts.saddlePotential;
+    const fStar = f?.conjugate() as FStar | undefined;
+    this.saddleForm =
+      f && fStar
+        ? {
+            K: parts.operator,
+            fStar,
+            f,
+            partGradients: () => ({ K: new Float64Array(opLength), fStar: new Float64Array(fStar.params.length) }),
+            gatherGradient: (g, grad, scale = 1) => map.pullback(g.K, g.fStar, grad, scale),
+          }
+        : undefined;
     this.setParams(parts.theta);
   }
 
@@ -150,8 +159,8 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
     this.parts.map.forward(theta, this.kappa, this.phi);
     this.params.set(theta);
     if (this.kappa.length > 0) this.parts.operator.setParams(this.kappa);
-    this.parts.saddlePotential.setParams(this.phi);
-    this.saddleForm.fStar.setParams(this.phi);
+    this.parts.saddlePotential?.setParams(this.phi);
+    this.saddleForm?.fStar.setParams(this.phi);
     this.parts.smoothPotential?.setParams(this.phi);
   }
 
@@ -160,8 +169,14 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
     return this.parts.smoothPotential !== undefined;
   }
 
-  /** The saddle form `{ K, f, fStar, gatherGradient }` (same objects on every call). */
+  /** Whether the potential is convex, so that {@link AnalysisRegularizer.saddle} is available. */
+  get hasSaddleForm(): boolean {
+    return this.saddleForm !== undefined;
+  }
+
+  /** The saddle form `{ K, f, fStar, gatherGradient }` (same objects on every call); throws when the potential is not convex. */
   saddle(): SaddleForm<FStar, F> {
+    if (!this.saddleForm) throw new ValidationError(`${this.parts.what} has no saddle form (its potential is only weakly convex); use the smooth form`);
     return this.saddleForm;
   }
 
@@ -174,7 +189,7 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
     if (!p.smoothPotential) {
       throw new ValidationError(`${p.what} has no smooth form (its potential is not differentiable); use HuberTV or SmoothedTV`);
     }
-    this.smoothForm ??= new RegularizerSmooth(this, p.operator, p.tangent, p.smoothPotential, p.map);
+    this.smoothForm ??= new RegularizerSmooth(this, p.operator, p.tangent, p.smoothPotential, p.map, p.weakConvexity);
     return this.smoothForm;
   }
 }
@@ -184,7 +199,7 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
  * (docs/math/regularizers.md#mixed-derivatives, written for a general operator and potential):
  *
  * - `∇R = Kᵀ∇φ(u)`, `∇²R·v = Kᵀ∇²φ(u)Kv`, Lipschitz constant `L_φ‖K‖²` (`‖K‖` an upper bound),
- *   strong convexity 0;
+ *   strong convexity 0, or `−ρ` for a `ρ`-weakly convex potential (the regularizer's bound);
  * - `mixedVjp` (`Bᵀq = ∇_θ⟨∇R, q⟩`): operator part `∂_κ⟨∇φ(K_κx), K_κq⟩ =
  *   K.paramVjp(q, ∇φ(u)) + K.paramVjp(x, ∇²φ(u)Kq)`, potential part `φ.gradParamVjp(u, Kq)`,
  *   then the pull-back of the {@link ParamMap};
@@ -197,8 +212,6 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
 export class RegularizerSmooth extends SharedParams implements ParametricSmooth, Subdifferentiable {
   /** Shape of `x`. */
   readonly shape: Shape;
-  /** Not strongly convex. */
-  readonly strongConvexity = 0;
   private readonly u: Vec;
   private readonly g: Vec;
   private readonly a: Vec;
@@ -215,6 +228,7 @@ export class RegularizerSmooth extends SharedParams implements ParametricSmooth,
     private readonly tangent: ParametricOperator | undefined,
     private readonly potential: SmoothPotential,
     private readonly map: ParamMap,
+    private readonly weakConvexity?: () => number,
   ) {
     super();
     this.shape = K.domain;
@@ -233,6 +247,11 @@ export class RegularizerSmooth extends SharedParams implements ParametricSmooth,
   /** The owner of θ: the regularizer. */
   protected get paramOwner(): Partial<Learnable> {
     return this.owner;
+  }
+
+  /** 0 (convex), or `−ρ` with `∇²R ⪰ −ρI` for a weakly convex potential. */
+  get strongConvexity(): number {
+    return this.weakConvexity ? -this.weakConvexity() : 0;
   }
 
   /** `L_φ ‖K‖²`. */
@@ -360,9 +379,19 @@ export class SmoothObjective extends SharedParams implements ParametricSmooth, S
     hideMissing(this, (key) => key !== 'valueParamGrad' || hasMethod(this.regularizer, 'valueParamGrad'));
   }
 
-  /** `μ_data + μ_R`. */
+  /**
+   * `μ_data + μ_R` (`μ_R < 0` for a weakly convex regularizer); throws a `ValidationError` when
+   * that is not positive while `R` is only weakly convex, since nothing then makes `h` convex.
+   */
   get strongConvexity(): number {
-    return this.data.strongConvexity + this.regularizer.strongConvexity;
+    const muR = this.regularizer.strongConvexity;
+    const mu = this.data.strongConvexity + muR;
+    if (muR < 0 && !(mu > 0)) {
+      throw new ValidationError(
+        `smoothObjective: data + R is not strongly convex: the data term's modulus ${this.data.strongConvexity} does not exceed the regularizer's weak convexity ${-muR}; use a data term with a larger modulus (e.g. a ridge) or a smaller weak convexity (the FoE's maxWeakConvexity)`,
+      );
+    }
+    return mu;
   }
 
   /** `L_data + L_R`. */

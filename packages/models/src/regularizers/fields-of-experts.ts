@@ -12,6 +12,7 @@ import { dataArray, parseOptions, positiveInteger, positiveNumber, positiveOrPer
 import { zeroMeanFilters } from '../zero-mean.js';
 import { AnalysisRegularizer } from './analysis.js';
 import { ParamMap, type ExpLink } from './param-map.js';
+import { PotentialDifference } from './potential-difference.js';
 
 /** Options of {@link FieldsOfExperts}. */
 export interface FieldsOfExpertsOptions {
@@ -40,6 +41,13 @@ export interface FieldsOfExpertsOptions {
   readonly filterWeights?: number | ArrayLike<number>;
   /** Per-filter smoothings `ν_i = e^{s_i} > 0`, one value or `m` (default `e^{−3}`). */
   readonly smoothing?: number | ArrayLike<number>;
+  /**
+   * Weakly convex experts (docs/math/regularizers.md#weakly-convex-experts): subtract a wider
+   * smoothed absolute value from each expert, `φ_i(t) = c_i√(t² + ν_i²) − d_i√(t² + η_i²)` with
+   * `d_i = ½e^{θ₀+r_i}`, `η_i = e^{q_i}`. Given are the initial `d_i/(½e^{θ₀})` (`e^{r_i}`) and `η_i`,
+   * one value or `m` each. There is then no saddle form.
+   */
+  readonly concave?: { readonly weight: number | ArrayLike<number>; readonly smoothing: number | ArrayLike<number> };
 }
 
 const schema = z.strictObject({
@@ -52,6 +60,7 @@ const schema = z.strictObject({
   weight: positiveNumber.optional(),
   filterWeights: positiveOrPerBlock.optional(),
   smoothing: positiveOrPerBlock.optional(),
+  concave: z.strictObject({ weight: positiveOrPerBlock, smoothing: positiveOrPerBlock }).optional(),
 });
 
 /** Xavier-normal kernels with each filter's mean removed (MAID `FoE.py` initialisation). */
@@ -80,6 +89,12 @@ function defaultKernels(m: number, C: number, k: number, seed: number): Float64A
  *
  * `gatherGradient` maps `K.paramVjp` gradients onto the kernel slots and `f*` gradients
  * `(g_α, g_ε)` onto `θ₀ += Σ c_i g_{α_i}`, `θ_i += c_i g_{α_i}`, `s_i += ε_i g_{ε_i}`.
+ *
+ * With `concave` (weakly convex experts) `θ = [θ₀, θ_i, s_i, r_i, q_i, kernels]` and the smooth
+ * potential is `c_i√(t² + ν_i²) − d_i√(t² + η_i²)` ({@link PotentialDifference} of two
+ * {@link SmoothAbs}), `d_i = ½e^{θ₀+r_i}`, `η_i = e^{q_i}`: since `−d_i/η_i ≤ φ_i''`,
+ * `∇²R ⪰ −Σ_i (d_i/η_i)K_iᵀK_i ⪰ −‖K_β‖² I`, `K_β` the bank of the filters `√(d_i/η_i)·k_i`
+ * ({@link FieldsOfExperts.weakConvexity}); no saddle form.
  */
 export class FieldsOfExperts extends AnalysisRegularizer<HuberConjugate, GroupHuber> {
   constructor(options: FieldsOfExpertsOptions) {
@@ -100,30 +115,92 @@ export class FieldsOfExperts extends AnalysisRegularizer<HuberConjugate, GroupHu
         ...(init && { kernels: init }),
       });
     const K = bank(kernels);
+    const concave = o.concave;
+    const blocks = concave ? 4 : 2;
+    const offset = 1 + blocks * m;
     const links: ExpLink[] = [];
     for (let i = 0; i < m; i++) links.push({ sources: [0, 1 + i], factor: 0.5 });
     for (let i = 0; i < m; i++) links.push({ sources: [1 + m + i] });
+    if (concave) {
+      for (let i = 0; i < m; i++) links.push({ sources: [0, 1 + 2 * m + i], factor: 0.5 });
+      for (let i = 0; i < m; i++) links.push({ sources: [1 + 3 * m + i] });
+    }
+    const perFilter = (name: string) => Array.from({ length: m }, (_, i) => `${name}[${i}]`);
     const names = [
       'log_weight',
-      ...Array.from({ length: m }, (_, i) => `log_filter_weight[${i}]`),
-      ...Array.from({ length: m }, (_, i) => `log_smoothing[${i}]`),
+      ...perFilter('log_filter_weight'),
+      ...perFilter('log_smoothing'),
+      ...(concave ? [...perFilter('log_concave_weight'), ...perFilter('log_concave_smoothing')] : []),
       ...K.paramNames(),
     ];
-    const theta = new Float64Array(1 + 2 * m + nKernel);
+    const theta = new Float64Array(offset + nKernel);
     theta[0] = Math.log(o.weight ?? Math.exp(-3));
     theta.set(perBlock('FieldsOfExperts filterWeights', o.filterWeights ?? Math.exp(-3), m).map(Math.log), 1);
     theta.set(perBlock('FieldsOfExperts smoothing', o.smoothing ?? Math.exp(-3), m).map(Math.log), 1 + m);
-    theta.set(kernels, 1 + 2 * m);
+    if (concave) {
+      theta.set(perBlock('FieldsOfExperts concave.weight', concave.weight, m).map(Math.log), 1 + 2 * m);
+      theta.set(perBlock('FieldsOfExperts concave.smoothing', concave.smoothing, m).map(Math.log), 1 + 3 * m);
+    }
+    theta.set(kernels, offset);
     const range = K.range;
     const ones = new Float64Array(m).fill(1);
+    const smoothAbs = () => new SmoothAbs({ shape: range, weight: ones, nu: ones });
+    const scaled = bank();
+    const self: { R?: FieldsOfExperts } = {};
+    const weakConvexity = (): number => self.R!.weakConvexity();
     super({
       what: 'FieldsOfExperts',
       operator: K,
       tangent: bank(),
-      saddlePotential: new GroupHuber({ shape: range, alpha: ones, epsilon: ones }),
-      smoothPotential: new SmoothAbs({ shape: range, weight: ones, nu: ones }),
-      map: new ParamMap({ thetaLength: theta.length, operatorOffset: 1 + 2 * m, operatorLength: nKernel, potential: links, names }),
+      ...(concave
+        ? { smoothPotential: new PotentialDifference(smoothAbs(), smoothAbs()), weakConvexity }
+        : { saddlePotential: new GroupHuber({ shape: range, alpha: ones, epsilon: ones }), smoothPotential: smoothAbs() }),
+      map: new ParamMap({ thetaLength: theta.length, operatorOffset: offset, operatorLength: nKernel, potential: links, names }),
       theta,
     });
+    this.filters = m;
+    this.filterEntries = C * k * k;
+    this.concave = concave !== undefined;
+    this.scaled = scaled;
+    self.R = this;
+  }
+
+  private readonly filters: number;
+  private readonly filterEntries: number;
+  private readonly concave: boolean;
+  private readonly scaled: ConvFilterBank;
+  private cachedWeakConvexity: number | undefined;
+
+  /** Copy `θ` and update the parts (see {@link AnalysisRegularizer.setParams}). */
+  override setParams(theta: ArrayLike<number>): void {
+    super.setParams(theta);
+    this.cachedWeakConvexity = undefined;
+  }
+
+  /**
+   * `ρ(θ)` with `∇²R_θ ⪰ −ρI`: 0 for convex experts; with `concave`, the certified bound
+   * `‖K_β‖²` of the bank of filters `√(d_i/η_i)·k_i` (its frequency-response norm bound, which
+   * covers the boundary rule). Cached until the next `setParams`.
+   */
+  weakConvexity(): number {
+    this.cachedWeakConvexity ??= this.weakConvexityOf(this.params);
+    return this.cachedWeakConvexity;
+  }
+
+  /** {@link FieldsOfExperts.weakConvexity} at another `θ` of this layout (this regularizer's θ unchanged). */
+  weakConvexityOf(theta: ArrayLike<number>): number {
+    if (!this.concave) return 0;
+    const m = this.filters;
+    const per = this.filterEntries;
+    const offset = 1 + 4 * m;
+    const k = new Float64Array(m * per);
+    for (let i = 0; i < m; i++) {
+      // d_i/η_i = ½e^{θ₀ + r_i − q_i}
+      const s = Math.sqrt(0.5 * Math.exp(theta[0]! + theta[1 + 2 * m + i]! - theta[1 + 3 * m + i]!));
+      for (let t = 0; t < per; t++) k[i * per + t] = s * theta[offset + i * per + t]!;
+    }
+    this.scaled.setParams(k);
+    const n = this.scaled.norm().value;
+    return n * n;
   }
 }
