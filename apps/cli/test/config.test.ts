@@ -89,6 +89,19 @@ describe('experiment configs', () => {
   });
 });
 
+describe('probe configs (apps/cli/experiments/probes)', () => {
+  it('each is a valid experiment config whose model references resolve (the measurements the READMEs quote rerun from them)', () => {
+    const dir = join(EXPERIMENTS_DIR, 'probes');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(1);
+    for (const f of files) {
+      const config = loadExperimentConfig(join(dir, f));
+      expect(config.name, f).toBe(f.replace(/\.json$/, ''));
+      expect((config.model as { init?: { experts?: unknown } }).init?.experts, f).not.toBeTypeOf('string');
+    }
+  });
+});
+
 describe('bilevel experiments / usage', () => {
   it('lists the bundled experiments, one line each', async () => {
     const r = await cli('experiments');
