@@ -66,6 +66,7 @@ interface EvalCliOptions {
   maxSide?: number;
   tvWeight?: number;
   includeTraining?: boolean;
+  limit?: number;
   json?: boolean;
 }
 
@@ -173,6 +174,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--max-side <px>', 'shrink each image so its longer side is at most this first', positiveInteger)
     .option('--tv-weight <w>', 'TV weight of the baseline (default: the one stored with the model)', positiveNumber)
     .option('--include-training', 'with --model: keep images the model was trained on (left out by default, so the numbers are held out)')
+    .option('--limit <n>', 'with --model: evaluate only the first n images (or crops) of the full list, each with the same crop and noise as in the full evaluation', positiveInteger)
     .addOption(jsonOption())
     .action(async (runDir: string | undefined, opts: EvalCliOptions) => {
       const write = messages(io, opts.json);
@@ -185,6 +187,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         return;
       }
       if (runDir === undefined) throw new ValidationError('bilevel eval: give a run directory, or --model <model> --images <dir>');
+      if (opts.limit !== undefined) throw new ValidationError('bilevel eval: --limit goes with --model and --images (a run directory is evaluated on all its test crops)');
       const result = await evaluateRun(runDir, { write, ...(opts.compare ? { compare: opts.compare } : {}) });
       if (opts.json) printJson(io, { command: 'eval', runDir, ...result });
     });

@@ -5,7 +5,7 @@
  * PSNR/SSIM of the degraded input, TV and the learned model.
  * @module
  */
-import { ValidationError } from '@bilevel/core';
+import { ValidationError, parseOrThrow, positiveInteger, z } from '@bilevel/core';
 import { clampImage, degradeSample, sampleCrops, ssim, streamFor, type Image, type LoadOptions, type NamedImage } from '@bilevel/imaging';
 import { loadFolder, loadPhotographs } from '@bilevel/imaging/node';
 import type { DegradationConfig } from './config/schema.js';
@@ -34,6 +34,13 @@ export interface FolderEvalOptions {
   readonly includeTraining?: boolean;
   /** TV weight of the baseline (default: the model's stored `tvBaseline`). */
   readonly tvWeight?: number;
+  /**
+   * Evaluate only the first `limit` images (or crops) of the list the full evaluation runs over
+   * (a positive integer; default all). Crop `k` is the same crop with the same noise as in the
+   * full evaluation: crops are drawn for every image first, and the test-noise stream runs over
+   * the crops in order, so crop `k`'s draws follow those of crops `0 … k−1`, which a prefix keeps.
+   */
+  readonly limit?: number;
   /** Lower-level accuracy (default: the model's). */
   readonly epsilon?: number;
   /** Iteration cap per reconstruction (default: the model's). */
@@ -83,6 +90,9 @@ export interface FolderEvalResult extends FolderMetrics {
 }
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+
+/** The options of {@link evaluateModelOnFolder} that are checked here (the CLI's parsers check the others first). */
+const checkedOptionsSchema = z.looseObject({ limit: positiveInteger.optional() });
 
 /** The degradation of the model with the noise level replaced by `sigma` when given. */
 export function withNoiseLevel(d: DegradationConfig, sigma: number | undefined): DegradationConfig {
@@ -144,9 +154,11 @@ function evaluationImages(all: readonly NamedImage[], options: FolderEvalOptions
  * model's `channels` when it has that option), optionally take seeded crops, degrade each with
  * the model's degradation (σ overridable) from a fixed seed, reconstruct with the learned model
  * and with the TV baseline at the weight stored with the model (tuned on its training data),
- * and report mean and per-image PSNR/SSIM (estimates clipped to [0, 1]).
+ * and report mean and per-image PSNR/SSIM (estimates clipped to [0, 1]). `limit` keeps the
+ * first images (or crops) of that list, each with the numbers it has in the full evaluation.
  */
 export function evaluateModelOnFolder(options: FolderEvalOptions): FolderEvalResult {
+  parseOrThrow(checkedOptionsSchema, options, 'bilevel eval options');
   const write = options.write ?? stdoutLine;
   const learned = loadLearnedModel(options.model);
   const tvWeight = options.tvWeight ?? learned.tvBaseline?.weight;
@@ -169,10 +181,12 @@ export function evaluateModelOnFolder(options: FolderEvalOptions): FolderEvalRes
   if (wrong) {
     throw new ValidationError(`${options.images}/${wrong.name} has ${wrong.image.channels} channel(s) but the model ${learned.name} works on ${channels}; use ${channels === 3 ? 'RGB' : 'gray'} images`);
   }
-  const images = evaluationImages(all, options, seed);
+  const every = evaluationImages(all, options, seed);
+  const images = every.slice(0, options.limit);
   const opts = { epsilon: options.epsilon ?? learned.epsilon, maxIterations: options.maxIterations ?? learned.maxIterations };
   const noise = streamFor(seed, 'testNoise');
-  write(`evaluating ${learned.name} on ${images.length} image(s) of ${options.images} (TV weight ${tvWeight.toPrecision(3)}) …`);
+  const count = images.length < every.length ? `the first ${images.length} of ${every.length}` : `${images.length}`;
+  write(`evaluating ${learned.name} on ${count} image(s) of ${options.images} (TV weight ${tvWeight.toPrecision(3)}) …`);
   const perImage = images.map(({ name, image: clean }): FolderImageMetrics => {
     const { degraded, forward } = degradeSample(clean, degradation, noise);
     const tv = reconstructTvBaseline({ degradation, ridge: learned.ridge }, tvWeight, degraded, opts, forward).image;

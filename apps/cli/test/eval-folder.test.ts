@@ -1,13 +1,14 @@
 // `bilevel eval --model … --images <dir>`: a learned model against the TV weight stored with it,
 // on any folder of images degraded with a fixed seed; numbers checked against an independent
-// recomputation, and named errors for empty folders, unreadable images and models without a baseline.
+// recomputation, `--limit` against the full evaluation, and named errors for empty folders,
+// unreadable images, models without a baseline and bad limits.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { centerCrop, clampImage, crop, degradeImage, psnr, ssim, streamFor, toGray } from '@bilevel/imaging';
 import { loadPhotograph, readImage, writePng } from '@bilevel/imaging/node';
 import { modelFromJson, modelToJson } from '@bilevel/models';
-import { reconstructModel, reconstructTvBaseline } from '@bilevel/cli';
+import { evaluateModelOnFolder, reconstructModel, reconstructTvBaseline } from '@bilevel/cli';
 import { cli, tempDir, trainTiny } from './helpers.js';
 
 interface Result {
@@ -78,6 +79,32 @@ describe('eval --model --images', () => {
     const crops = await evalJson('--crops', '2', '--crop-size', '16');
     expect(crops.images).toBe(6);
     expect(crops.per_image.map((p) => p.name)).toEqual(['a.png#0', 'a.png#1', 'b.png#0', 'b.png#1', 'c.png#0', 'c.png#1']);
+  });
+
+  it('--limit n: exactly the first n entries of the full evaluation (same crops, same noise); other values refused by name', async () => {
+    const all = await evalJson('--crops', '2', '--crop-size', '16', '--seed', '5');
+    expect(all.images).toBe(6);
+    for (const n of [2, 3]) {
+      // 3 crosses to the second image: its crops and noise still follow the full run's
+      const first = await evalJson('--crops', '2', '--crop-size', '16', '--seed', '5', '--limit', `${n}`);
+      expect(first.images).toBe(n);
+      expect(first.per_image).toEqual(all.per_image.slice(0, n));
+      expect(first.learned_psnr).toBeCloseTo(all.per_image.slice(0, n).reduce((a, p) => a + p.learned_psnr, 0) / n, 12);
+    }
+    const r = await cli('eval', '--model', run, '--images', images, '--limit', '2');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/on the first 2 of 3 image\(s\)/);
+    expect((await evalJson('--limit', '50')).per_image).toEqual((await evalJson()).per_image);
+    for (const bad of ['0', '-1', '1.5', 'two']) {
+      const e = await cli('eval', '--model', run, '--images', images, '--limit', bad);
+      expect(e.code, bad).toBe(2);
+      expect(e.err).toMatch(new RegExp(`option '--limit <n>' argument '${bad.replace('.', '\\.')}' is invalid\\. must be an integer ≥ 1`));
+    }
+    // the library entry point checks it too, naming the option
+    for (const limit of [0, -1, 1.5]) expect(() => evaluateModelOnFolder({ model: run, images, limit, write: () => {} })).toThrow(/invalid bilevel eval options:\n {2}limit: must be/);
+    const e = await cli('eval', run, '--limit', '2');
+    expect(e.code).toBe(1);
+    expect(e.err).toMatch(/--limit goes with --model and --images/);
   });
 
   it('prints a human-readable summary without --json, and the run-dir form still works', async () => {
