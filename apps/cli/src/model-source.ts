@@ -15,6 +15,17 @@ import { RUN_FILES } from './run/files.js';
 import { readParams, readRunConfig } from './run/status.js';
 import { modelSpecOf } from './wiring/models.js';
 
+/** One image's (or crop's) numbers in `meta.provenance.results.per_image`: its name and PSNR (dB) / SSIM of the degraded input, tuned TV and the model. */
+const perImageSchema = z.strictObject({
+  name: z.string(),
+  input_psnr: z.number(),
+  tv_psnr: z.number(),
+  learned_psnr: z.number(),
+  input_ssim: z.number(),
+  tv_ssim: z.number(),
+  learned_ssim: z.number(),
+});
+
 /** What a model JSON's `meta` says about how to apply it (all optional). */
 const metaSchema = z.looseObject({
   /** A name for messages. */
@@ -59,8 +70,15 @@ const metaSchema = z.looseObject({
         maxSide: z.number().int().positive().optional(),
         seed: z.number().int().optional(),
       }),
-      /** The measured means (dB) on those images: degraded input, tuned TV, learned. */
-      results: z.looseObject({ images: z.number().int().positive(), input_psnr: z.number(), tv_psnr: z.number(), learned_psnr: z.number() }),
+      /** The measured means (dB) on those images: degraded input, tuned TV, learned; and the numbers of each image. */
+      results: z.looseObject({
+        images: z.number().int().positive(),
+        input_psnr: z.number(),
+        tv_psnr: z.number(),
+        learned_psnr: z.number(),
+        /** Per image (or crop), in evaluation order: the `per_image` of `bilevel eval --model <name> … --json` (`--limit n` reproduces the first n). */
+        per_image: z.array(perImageSchema).optional(),
+      }),
     })
     .optional(),
 });

@@ -44,7 +44,8 @@ export interface PretrainedOptions {
  * The model JSON of a pretrained model made from the completed run in `runDir`: its `model.json`
  * (θ bit for bit, the tuned TV baseline) with `meta.name` and `meta.provenance` = `{ command,
  * config, training, evaluation, results }`, the results measured now by `bilevel eval --model
- * <runDir>` with `options.evaluation`.
+ * <runDir>` with `options.evaluation`: the means and `per_image` (each crop's numbers, which
+ * `--limit n` reproduces for the first n).
  */
 export function pretrainedModelJson(runDir: string, options: PretrainedOptions): string {
   const status = readStatus(runDir);
@@ -84,6 +85,7 @@ export function pretrainedModelJson(runDir: string, options: PretrainedOptions):
       tv_ssim: r.tv_ssim,
       learned_ssim: r.learned_ssim,
       tv_weight: r.tv_weight,
+      per_image: r.per_image,
     },
   };
   return modelToJson({ ...spec, meta: { ...meta, name: options.name, provenance } });
