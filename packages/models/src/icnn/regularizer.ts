@@ -17,7 +17,8 @@
 import { Rng, shapeSize, ValidationError, type OperatorNorm, type ParametricOperator, type ParametricSmooth, type Shape, type Vec } from '@bilevel/core';
 import { ConvFilterBank, type ConvBoundary } from '@bilevel/operators';
 import { ensure } from '@bilevel/core';
-import { leakyRelu, leakyReluDerivative, leakyReluSecond, smoothRelu, smoothReluDerivative, smoothReluSecond } from '@bilevel/prox';
+import { leakyRelu } from '@bilevel/prox';
+import { gates, hCurvature, hSlope, hValue, type Gates } from './gates.js';
 import { IcnnLiftedOperator } from './lifted-operator.js';
 import { PooledDense } from './pooled-dense.js';
 import { blockValues, checkShape, checkSlope, dataArray, nonNegativeOption, positiveBlockValues, positiveIntegerOption } from '@bilevel/core';
@@ -160,6 +161,10 @@ export class IcnnRegularizer implements ParametricSmooth {
   private readonly gz: Float64Array;
   private readonly gu: Float64Array;
   private readonly du: Float64Array;
+  /** `σ'(u)` of the last forward pass. */
+  private readonly su: Float64Array;
+  /** Branch-free constants of `σ` (first layer) and `h_{ω₁}` (hidden units). */
+  private readonly gates: { readonly first: Gates; readonly hidden: Gates };
   private readonly v: Float64Array;
   private readonly gv: Float64Array;
   private readonly dv: Float64Array;
@@ -249,6 +254,8 @@ export class IcnnRegularizer implements ParametricSmooth {
     this.gz = new Float64Array(this.nz);
     this.gu = new Float64Array(this.nz);
     this.du = new Float64Array(this.nz);
+    this.su = new Float64Array(this.nz);
+    this.gates = Object.freeze({ first: gates(this.smoothing), hidden: gates(this.hiddenSmoothing) });
     this.v = new Float64Array(this.hiddenSize);
     this.gv = new Float64Array(this.hiddenSize);
     this.dv = new Float64Array(this.hiddenSize);
@@ -315,29 +322,45 @@ export class IcnnRegularizer implements ParametricSmooth {
     return out;
   }
 
-  /** Forward pass into `u`, `z`, `v`; returns `R(x)`. */
+  /**
+   * Forward pass into `u = W₀x + b₀`, `z = σ(u)`, `σ'(u)` (in `su`), `v = Az + b₁` and, from
+   * the same pass over `v`, `gv = a ⊙ h'(v)`; returns `R(x)`. Branch-free (`gates.ts`).
+   */
   private forward(x: Vec): number {
-    const { u, z, v } = this;
-    this.preActivations(x, u);
-    for (let i = 0; i < this.nz; i++) z[i] = leakyRelu(u[i]!, this.slope, this.smoothing);
+    const { u, z, su, v, gv, hw, unitBlock: B } = this;
+    const [a, rest] = [this.slope, 1 - this.slope];
+    const { cut, half, div, twoDiv } = this.gates.first;
+    this.conv.apply(x, u);
+    for (let f = 0, o = 0; f < this.filters; f++, o += hw) {
+      const b = this.convBias[f]!;
+      for (let p = o, end = o + hw; p < end; p++) {
+        const s = u[p]! + b;
+        u[p] = s;
+        z[p] = a * s + rest * hValue(s, cut, half, twoDiv);
+        su[p] = a + rest * hSlope(s, cut, div);
+      }
+    }
     this.hidden.apply(z, v);
+    const h = this.gates.hidden;
     let r = 0;
-    const B = this.unitBlock;
-    for (let j = 0; j < this.hiddenSize; j++) {
-      const m = (j / B) | 0;
-      v[j] = v[j]! + this.hiddenBias[m]!;
-      r += this.outputWeights[m]! * smoothRelu(v[j]!, this.hiddenSmoothing);
+    for (let m = 0, o = 0; m < this.units; m++, o += B) {
+      const b = this.hiddenBias[m]!;
+      const w = this.outputWeights[m]!;
+      for (let j = o, end = o + B; j < end; j++) {
+        const s = v[j]! + b;
+        v[j] = s;
+        r += w * hValue(s, h.cut, h.half, h.twoDiv);
+        gv[j] = w * hSlope(s, h.cut, h.div);
+      }
     }
     return r;
   }
 
-  /** Backward pass after {@link forward}: `gv = a ⊙ h'(v)`, `gz = PᵀW_Aᵀgv`, `gu = σ'(u) ⊙ gz`. */
+  /** Backward pass after {@link forward}: `gz = PᵀW_Aᵀgv`, `gu = σ'(u) ⊙ gz`. */
   private backward(): void {
-    const { u, gz, gu, v, gv } = this;
-    const B = this.unitBlock;
-    for (let j = 0; j < this.hiddenSize; j++) gv[j] = this.outputWeights[(j / B) | 0]! * smoothReluDerivative(v[j]!, this.hiddenSmoothing);
+    const { su, gz, gu, gv } = this;
     this.hidden.adjoint(gv, gz);
-    for (let i = 0; i < this.nz; i++) gu[i] = leakyReluDerivative(u[i]!, this.slope, this.smoothing) * gz[i]!;
+    for (let i = 0, n = this.nz; i < n; i++) gu[i] = su[i]! * gz[i]!;
   }
 
   /** `R_θ(x)`. */
@@ -450,26 +473,30 @@ export class IcnnRegularizer implements ParametricSmooth {
 
   /** After {@link forward}/{@link backward} with `δu` in `du`: `e ← σ''(u) ⊙ g_z ⊙ δu` and `du ← σ'(u) ⊙ δu = δz`. */
   private firstLayerCurvature(e: Float64Array): void {
-    const { u, gz, du } = this;
-    const [a, om] = [this.slope, this.smoothing];
-    for (let i = 0; i < this.nz; i++) {
+    const { u, su, gz, du } = this;
+    const rest = 1 - this.slope;
+    const { cut, div } = this.gates.first;
+    for (let i = 0, n = this.nz; i < n; i++) {
       const d = du[i]!;
-      e[i] = leakyReluSecond(u[i]!, a, om) * gz[i]! * d;
-      du[i] = leakyReluDerivative(u[i]!, a, om) * d;
+      e[i] = rest * hCurvature(u[i]!, cut, div) * gz[i]! * d;
+      du[i] = su[i]! * d;
     }
   }
 
   /** `out = a ⊙ h''(v) ⊙ δv` (the hidden layer's curvature at the last forward pass). */
   private hiddenCurvature(dv: Float64Array, out: Float64Array): void {
-    const B = this.unitBlock;
-    for (let j = 0; j < this.hiddenSize; j++) out[j] = this.outputWeights[(j / B) | 0]! * smoothReluSecond(this.v[j]!, this.hiddenSmoothing) * dv[j]!;
+    const { v, unitBlock: B } = this;
+    const { cut, div } = this.gates.hidden;
+    for (let m = 0, o = 0; m < this.units; m++, o += B) {
+      const w = this.outputWeights[m]!;
+      for (let j = o, end = o + B; j < end; j++) out[j] = w * hCurvature(v[j]!, cut, div) * dv[j]!;
+    }
   }
 
   /** `e += σ'(u) ⊙ s`. */
   private addGated(e: Float64Array, s: Float64Array): void {
-    const { u } = this;
-    const [a, om] = [this.slope, this.smoothing];
-    for (let i = 0; i < this.nz; i++) e[i] = e[i]! + leakyReluDerivative(u[i]!, a, om) * s[i]!;
+    const { su } = this;
+    for (let i = 0, n = this.nz; i < n; i++) e[i] = e[i]! + su[i]! * s[i]!;
   }
 
   private tangentLayers(): NonNullable<IcnnRegularizer['tangent']> {
