@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng, type Vec } from '@bilevel/core';
 import { leakyRelu, leakyReluDerivative, leakyReluSecond, smoothRelu, smoothReluDerivative, smoothReluSecond } from '@bilevel/prox';
 import { IcnnRegularizer } from '@bilevel/models';
-import { gates, hCurvature, hSlope, hValue } from '../src/icnn/gates.js';
+import { gates, leakyReluCurvature, leakyReluLayer, reluCurvature, reluUnits } from '../src/icnn/gates.js';
 
 /** Entry-wise `Object.is` (so `+0` and `−0` differ): the index of the first difference, or −1. */
 const firstDifference = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -17,25 +17,46 @@ const firstDifference = (a: ArrayLike<number>, b: ArrayLike<number>): number => 
   return -1;
 };
 
-describe('branch-free activations (gates.ts)', () => {
-  it('equal smoothRelu and its derivatives bit for bit at and around the pieces’ edges, for ω > 0 and ω = 0', () => {
+describe('element-wise loops (gates.ts)', () => {
+  it('equal @bilevel/prox’s activations bit for bit at and around the pieces’ edges, for ω > 0 and ω = 0', () => {
+    const rng = Rng.seeded(1);
     for (const omega of [3e-4, 0.01, 1, 0]) {
-      const { cut, half, div, twoDiv } = gates(omega);
+      const g = gates(omega);
       const edges = [0, -0, omega, omega / 2, omega * (1 + 2 ** -52), omega * (1 - 2 ** -53), -omega, 5e-324, -5e-324, 1e-160, 1e-300, 1e300, -1e300, 0.3, -0.7, 7];
-      const points = [...edges, ...Rng.seeded(1).normalVec(400).map((t) => t * (omega || 1))];
-      for (const s of points) {
-        expect(Object.is(hValue(s, cut, half, twoDiv), smoothRelu(s, omega)), `h(${s}), ω=${omega}`).toBe(true);
-        expect(Object.is(hSlope(s, cut, div), smoothReluDerivative(s, omega)), `h'(${s}), ω=${omega}`).toBe(true);
-        expect(Object.is(hCurvature(s, cut, div), smoothReluSecond(s, omega)), `h''(${s}), ω=${omega}`).toBe(true);
-        for (const a of [0, 0.2]) {
-          expect(Object.is(a * s + (1 - a) * hValue(s, cut, half, twoDiv), leakyRelu(s, a, omega))).toBe(true);
-          expect(Object.is(a + (1 - a) * hSlope(s, cut, div), leakyReluDerivative(s, a, omega))).toBe(true);
-          expect(Object.is((1 - a) * hCurvature(s, cut, div), leakyReluSecond(s, a, omega))).toBe(true);
-        }
+      const s = Float64Array.from([...edges, ...rng.normalVec(400).map((t) => t * (omega || 1))]);
+      const n = s.length;
+      const t = rng.normalVec(n);
+      const dt = rng.normalVec(n);
+      for (const [a, b] of [[0, 0], [0.2, 0], [0.2, omega / 3]] as const) {
+        // the first layer: u ← u + b, z = σ(u), su = σ'(u); its curvature
+        const u = Float64Array.from(s);
+        const [z, su] = [new Float64Array(n), new Float64Array(n)];
+        leakyReluLayer(u, z, su, 0, n, b, a, g);
+        const shifted = s.map((x) => (b !== 0 ? x + b : x));
+        expect(firstDifference(z, shifted.map((x) => leakyRelu(x, a, omega))), `σ, ω=${omega}, a=${a}, b=${b}`).toBe(-1);
+        expect(firstDifference(su, shifted.map((x) => leakyReluDerivative(x, a, omega))), `σ', ω=${omega}`).toBe(-1);
+        const [du, e] = [Float64Array.from(dt), new Float64Array(n)];
+        leakyReluCurvature(u, su, t, du, e, n, a, g);
+        expect(firstDifference(e, shifted.map((x, i) => leakyReluSecond(x, a, omega) * t[i]! * dt[i]!)), `σ'', ω=${omega}`).toBe(-1);
+        expect(firstDifference(du, shifted.map((x, i) => leakyReluDerivative(x, a, omega) * dt[i]!))).toBe(-1);
       }
-      // NaN stays NaN
-      expect(hValue(NaN, cut, half, twoDiv)).toBeNaN();
-      expect(hSlope(NaN, cut, div)).toBeNaN();
+      // the hidden units: v ← v + b, gv = w h'(v), r + Σ w h(v) in index order; their curvature
+      const [w, b] = [0.7, omega / 5];
+      const v = Float64Array.from(s);
+      const gv = new Float64Array(n);
+      const r = reluUnits(v, gv, 0, n, b, w, g, 0.25);
+      let expected = 0.25;
+      for (const x of s) expected += w * smoothRelu(x + b, omega);
+      expect(Object.is(r, expected)).toBe(true);
+      expect(firstDifference(gv, s.map((x) => w * smoothReluDerivative(x + b, omega)))).toBe(-1);
+      const out = new Float64Array(n);
+      reluCurvature(v, dt, out, 0, n, w, g);
+      expect(firstDifference(out, s.map((x, i) => w * smoothReluSecond(x + b, omega) * dt[i]!))).toBe(-1);
+      // a sub-range only
+      const part = new Float64Array(n);
+      reluCurvature(v, dt, part, 3, 9, w, g);
+      expect([...part.subarray(3, 9)]).toEqual([...out.subarray(3, 9)]);
+      expect(part.every((x, i) => (i >= 3 && i < 9) || x === 0)).toBe(true);
     }
   });
 });

@@ -1,20 +1,25 @@
 /**
- * Branch-free forms of the ICNN's activations for the hot loops of `IcnnRegularizer`: the
- * smoothed ReLU `h_ω` of `@bilevel/prox` (`smoothRelu` and its derivatives; the leaky ReLU is
- * `σ = a s + (1 − a) h_ω`), written with the piece indicators
+ * The element-wise loops of `IcnnRegularizer`'s smooth forms: the smoothed ReLU `h_ω` of
+ * `@bilevel/prox` (`smoothRelu` and its derivatives; the leaky ReLU is `σ = a s + (1 − a) h_ω`)
+ * without a branch on the sign of `s`, with the indicator `up = [s ≥ ω̂]` (`ω̂ = ω`, or the least
+ * positive double for `ω = 0`):
  * ```
- * up = [s ≥ ω̂],  in = [s > 0] − up = [0 < s < ω]   (ω̂ = ω, or the least positive double for ω = 0)
- * h_ω(s) = up·(s − ω/2) + (in·s)²/(2ω),  h_ω'(s) = up + in·s/ω,  h_ω''(s) = in/ω
+ * h_ω(s) = up·(s − ω/2) + 0,  h_ω'(s) = up       unless 0 < s < ω ([s > 0] ≠ up):  s²/(2ω), s/ω
+ * h_ω''(s) = ([s > 0] − up)/ω                    (for ω = 0 the division is by 1, of 0)
  * ```
- * (for `ω = 0` the divisions are by 1, where `in = 0`). Every term of a piece that does not
- * apply is an exact zero, so for finite `s` the values are `@bilevel/prox`'s bit for bit
- * (`icnn-gates.test.ts`); an infinite `s` gives NaN. Why: the pre-activations of a network
- * have random signs, so the branches of the piecewise forms mispredict about every other
- * entry, while `Number(s ≥ c)` compiles to a flag.
+ * The values are `@bilevel/prox`'s bit for bit (`icnn-gates.test.ts`; for finite `s`, an
+ * infinite one gives NaN). Why: the pre-activations of a network have random signs, so a branch
+ * on the sign mispredicts about every other entry, while `Number(s ≥ c)` compiles to a flag;
+ * the quadratic piece `(0, ω)` keeps its branch, taken rarely where `ω` is small against the
+ * pre-activations (as in the pretrained models), which saves the two divisions elsewhere.
+ *
+ * Whole loops live here rather than scalar helpers the caller's loops would inline: a call
+ * across modules per entry is slow where the sources are transpiled to CommonJS (tsx, the
+ * benches and tests).
  * @module
  */
 
-/** The constants of `h_ω` for {@link hValue}, {@link hSlope} and {@link hCurvature}. */
+/** The constants of `h_ω` for the branch-free forms. */
 export interface Gates {
   /** `ω̂`: `ω`, or the least positive double for `ω = 0` (then `up = [s > 0]`). */
   readonly cut: number;
@@ -33,20 +38,72 @@ export function gates(omega: number): Gates {
   return Object.freeze({ cut: smooth ? omega : Number.MIN_VALUE, half: 0.5 * omega, div, twoDiv: 2 * div });
 }
 
-/** `h_ω(s) = up·(s − ω/2) + (in·s)²/(2ω)` (`smoothRelu`). */
-export function hValue(s: number, cut: number, half: number, twoDiv: number): number {
-  const up = Number(s >= cut);
-  const m = (Number(s > 0) - up) * s;
-  return up * (s - half) + (m * m) / twoDiv;
-}
-
-/** `h_ω'(s) = up + in·s/ω` (`smoothReluDerivative`). */
-export function hSlope(s: number, cut: number, div: number): number {
-  const up = Number(s >= cut);
-  return up + ((Number(s > 0) - up) * s) / div;
-}
-
 /** `h_ω''(s) = in/ω` (`smoothReluSecond`). */
-export function hCurvature(s: number, cut: number, div: number): number {
+function hCurvature(s: number, cut: number, div: number): number {
   return (Number(s > 0) - Number(s >= cut)) / div;
+}
+
+/**
+ * The first layer on `[begin, end)` (one filter, bias `b`): `u ← u + b`, `z = σ(u)`,
+ * `su = σ'(u)`, with `σ = a s + (1 − a) h_ω` (`g` the {@link Gates} of `ω`).
+ */
+export function leakyReluLayer(u: Float64Array, z: Float64Array, su: Float64Array, begin: number, end: number, b: number, a: number, g: Gates): void {
+  const rest = 1 - a;
+  const { cut, half, div, twoDiv } = g;
+  for (let p = begin; p < end; p++) {
+    const s = u[p]! + b;
+    const up = Number(s >= cut);
+    // the linear pieces (`+ 0` makes the −0 of s ≤ 0 the +0 of @bilevel/prox), or the quadratic one
+    let h = up * (s - half) + 0;
+    let d = up;
+    if (Number(s > 0) !== up) {
+      h = (s * s) / twoDiv;
+      d = s / div;
+    }
+    u[p] = s;
+    z[p] = a * s + rest * h;
+    su[p] = a + rest * d;
+  }
+}
+
+/**
+ * The hidden units on `[begin, end)` (one unit: bias `b`, output weight `w`): `v ← v + b`,
+ * `gv = w h'(v)`; returns `r + Σ w h(v)` (summed in index order after `r`).
+ */
+export function reluUnits(v: Float64Array, gv: Float64Array, begin: number, end: number, b: number, w: number, g: Gates, r: number): number {
+  const { cut, half, div, twoDiv } = g;
+  for (let j = begin; j < end; j++) {
+    const s = v[j]! + b;
+    const up = Number(s >= cut);
+    let h = up * (s - half) + 0;
+    let d = up;
+    if (Number(s > 0) !== up) {
+      h = (s * s) / twoDiv;
+      d = s / div;
+    }
+    v[j] = s;
+    r += w * h;
+    gv[j] = w * d;
+  }
+  return r;
+}
+
+/**
+ * The first layer's curvature after {@link leakyReluLayer}, on `[0, n)`:
+ * `e = (1 − a)h''(u) ⊙ g_z ⊙ δu` (`σ''(u) g_z δu`) and `δu ← σ'(u) ⊙ δu` (`su` = `σ'(u)`).
+ */
+export function leakyReluCurvature(u: Float64Array, su: Float64Array, gz: Float64Array, du: Float64Array, e: Float64Array, n: number, a: number, g: Gates): void {
+  const rest = 1 - a;
+  const { cut, div } = g;
+  for (let i = 0; i < n; i++) {
+    const d = du[i]!;
+    e[i] = rest * hCurvature(u[i]!, cut, div) * gz[i]! * d;
+    du[i] = su[i]! * d;
+  }
+}
+
+/** The hidden units' curvature on `[begin, end)` (one unit, output weight `w`): `out = w h''(v) ⊙ δv`. */
+export function reluCurvature(v: Float64Array, dv: Float64Array, out: Float64Array, begin: number, end: number, w: number, g: Gates): void {
+  const { cut, div } = g;
+  for (let j = begin; j < end; j++) out[j] = w * hCurvature(v[j]!, cut, div) * dv[j]!;
 }

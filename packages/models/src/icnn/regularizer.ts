@@ -18,7 +18,7 @@ import { Rng, shapeSize, ValidationError, type OperatorNorm, type ParametricOper
 import { ConvFilterBank, type ConvBoundary } from '@bilevel/operators';
 import { ensure } from '@bilevel/core';
 import { leakyRelu } from '@bilevel/prox';
-import { gates, hCurvature, hSlope, hValue, type Gates } from './gates.js';
+import { gates, leakyReluCurvature, leakyReluLayer, reluCurvature, reluUnits, type Gates } from './gates.js';
 import { IcnnLiftedOperator } from './lifted-operator.js';
 import { PooledDense } from './pooled-dense.js';
 import { blockValues, checkShape, checkSlope, dataArray, nonNegativeOption, positiveBlockValues, positiveIntegerOption } from '@bilevel/core';
@@ -259,7 +259,7 @@ export class IcnnRegularizer implements ParametricSmooth {
     this.v = new Float64Array(this.hiddenSize);
     this.gv = new Float64Array(this.hiddenSize);
     this.dv = new Float64Array(this.hiddenSize);
-    this.unitBlock = this.hiddenSize / M;
+    this.unitBlock = (this.hiddenSize / M) | 0;
   }
 
   /** `θ = [W₀; W_A]` (a snapshot refreshed on every read; change it with `setParams`). */
@@ -324,35 +324,26 @@ export class IcnnRegularizer implements ParametricSmooth {
 
   /**
    * Forward pass into `u = W₀x + b₀`, `z = σ(u)`, `σ'(u)` (in `su`), `v = Az + b₁` and, from
-   * the same pass over `v`, `gv = a ⊙ h'(v)`; returns `R(x)`. Branch-free (`gates.ts`).
+   * the same pass over `v`, `gv = a ⊙ h'(v)`; returns `R(x)`. The loops are branch-free
+   * (`gates.ts`), each in a method of its own (compiled on its own, whatever ran before).
    */
   private forward(x: Vec): number {
-    const { u, z, su, v, gv, hw, unitBlock: B } = this;
-    const [a, rest] = [this.slope, 1 - this.slope];
-    const { cut, half, div, twoDiv } = this.gates.first;
-    this.conv.apply(x, u);
-    for (let f = 0, o = 0; f < this.filters; f++, o += hw) {
-      const b = this.convBias[f]!;
-      for (let p = o, end = o + hw; p < end; p++) {
-        const s = u[p]! + b;
-        u[p] = s;
-        z[p] = a * s + rest * hValue(s, cut, half, twoDiv);
-        su[p] = a + rest * hSlope(s, cut, div);
-      }
-    }
-    this.hidden.apply(z, v);
-    const h = this.gates.hidden;
+    this.conv.apply(x, this.u);
+    this.firstLayer();
+    this.hidden.apply(this.z, this.v);
+    return this.hiddenUnits();
+  }
+
+  /** `u ← u + b₀`, `z = σ(u)`, `su = σ'(u)`, filter by filter. */
+  private firstLayer(): void {
+    for (let f = 0, o = 0; f < this.filters; f++, o += this.hw) leakyReluLayer(this.u, this.z, this.su, o, o + this.hw, this.convBias[f]!, this.slope, this.gates.first);
+  }
+
+  /** `v ← v + b₁`, `gv = a ⊙ h'(v)`, unit by unit; returns `Σ_j a_j h(v_j)`. */
+  private hiddenUnits(): number {
+    const B = this.unitBlock;
     let r = 0;
-    for (let m = 0, o = 0; m < this.units; m++, o += B) {
-      const b = this.hiddenBias[m]!;
-      const w = this.outputWeights[m]!;
-      for (let j = o, end = o + B; j < end; j++) {
-        const s = v[j]! + b;
-        v[j] = s;
-        r += w * hValue(s, h.cut, h.half, h.twoDiv);
-        gv[j] = w * hSlope(s, h.cut, h.div);
-      }
-    }
+    for (let m = 0, o = 0; m < this.units; m++, o += B) r = reluUnits(this.v, this.gv, o, o + B, this.hiddenBias[m]!, this.outputWeights[m]!, this.gates.hidden, r);
     return r;
   }
 
@@ -473,24 +464,13 @@ export class IcnnRegularizer implements ParametricSmooth {
 
   /** After {@link forward}/{@link backward} with `δu` in `du`: `e ← σ''(u) ⊙ g_z ⊙ δu` and `du ← σ'(u) ⊙ δu = δz`. */
   private firstLayerCurvature(e: Float64Array): void {
-    const { u, su, gz, du } = this;
-    const rest = 1 - this.slope;
-    const { cut, div } = this.gates.first;
-    for (let i = 0, n = this.nz; i < n; i++) {
-      const d = du[i]!;
-      e[i] = rest * hCurvature(u[i]!, cut, div) * gz[i]! * d;
-      du[i] = su[i]! * d;
-    }
+    leakyReluCurvature(this.u, this.su, this.gz, this.du, e, this.nz, this.slope, this.gates.first);
   }
 
   /** `out = a ⊙ h''(v) ⊙ δv` (the hidden layer's curvature at the last forward pass). */
   private hiddenCurvature(dv: Float64Array, out: Float64Array): void {
-    const { v, unitBlock: B } = this;
-    const { cut, div } = this.gates.hidden;
-    for (let m = 0, o = 0; m < this.units; m++, o += B) {
-      const w = this.outputWeights[m]!;
-      for (let j = o, end = o + B; j < end; j++) out[j] = w * hCurvature(v[j]!, cut, div) * dv[j]!;
-    }
+    const B = this.unitBlock;
+    for (let m = 0, o = 0; m < this.units; m++, o += B) reluCurvature(this.v, dv, out, o, o + B, this.outputWeights[m]!, this.gates.hidden);
   }
 
   /** `e += σ'(u) ⊙ s`. */
