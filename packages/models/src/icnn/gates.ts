@@ -48,22 +48,32 @@ function hCurvature(s: number, cut: number, div: number): number {
  * `su = σ'(u)`, with `σ = a s + (1 − a) h_ω` (`g` the {@link Gates} of `ω`).
  */
 export function leakyReluLayer(u: Float64Array, z: Float64Array, su: Float64Array, begin: number, end: number, b: number, a: number, g: Gates): void {
-  const rest = 1 - a;
-  const { cut, half, div, twoDiv } = g;
-  for (let p = begin; p < end; p++) {
-    const s = u[p]! + b;
-    const up = Number(s >= cut);
-    // the linear pieces (`+ 0` makes the −0 of s ≤ 0 the +0 of @bilevel/prox), or the quadratic one
-    let h = up * (s - half) + 0;
-    let d = up;
-    if (Number(s > 0) !== up) {
-      h = (s * s) / twoDiv;
-      d = s / div;
-    }
-    u[p] = s;
-    z[p] = a * s + rest * h;
-    su[p] = a + rest * d;
+  let p = begin;
+  // four entries a step: V8 checks and counts per step, and a step of one entry spends more on that than on σ
+  for (; p + 3 < end; p += 4) {
+    leakyReluAt(u, z, su, p, b, a, g);
+    leakyReluAt(u, z, su, p + 1, b, a, g);
+    leakyReluAt(u, z, su, p + 2, b, a, g);
+    leakyReluAt(u, z, su, p + 3, b, a, g);
   }
+  for (; p < end; p++) leakyReluAt(u, z, su, p, b, a, g);
+}
+
+/** One entry of {@link leakyReluLayer}. */
+function leakyReluAt(u: Float64Array, z: Float64Array, su: Float64Array, p: number, b: number, a: number, g: Gates): void {
+  const s = u[p]! + b;
+  const up = Number(s >= g.cut);
+  // the linear pieces (`+ 0` makes the −0 of s ≤ 0 the +0 of @bilevel/prox), or the quadratic one
+  let h = up * (s - g.half) + 0;
+  let d = up;
+  if (Number(s > 0) !== up) {
+    h = (s * s) / g.twoDiv;
+    d = s / g.div;
+  }
+  const rest = 1 - a;
+  u[p] = s;
+  z[p] = a * s + rest * h;
+  su[p] = a + rest * d;
 }
 
 /**

@@ -351,7 +351,15 @@ export class IcnnRegularizer implements ParametricSmooth {
   private backward(): void {
     const { su, gz, gu, gv } = this;
     this.hidden.adjoint(gv, gz);
-    for (let i = 0, n = this.nz; i < n; i++) gu[i] = su[i]! * gz[i]!;
+    const n = this.nz;
+    let i = 0;
+    for (; i + 3 < n; i += 4) {
+      gu[i] = su[i]! * gz[i]!;
+      gu[i + 1] = su[i + 1]! * gz[i + 1]!;
+      gu[i + 2] = su[i + 2]! * gz[i + 2]!;
+      gu[i + 3] = su[i + 3]! * gz[i + 3]!;
+    }
+    for (; i < n; i++) gu[i] = su[i]! * gz[i]!;
   }
 
   /** `R_θ(x)`. */
@@ -369,8 +377,9 @@ export class IcnnRegularizer implements ParametricSmooth {
   /** `out = ∇²R(x)·w` (forward-over-reverse, see the class comment); `out` must not alias `x` or `w`. */
   hvp(x: Vec, w: Vec, out: Vec): Vec {
     this.forward(x);
-    this.backward();
     const { gz, gu, du, dv, gv } = this;
+    // g_z only: backward's g_u is not needed here
+    this.hidden.adjoint(gv, gz);
     this.conv.apply(w, du);
     // gu ← σ''(u)·gz·du (first term); du ← σ'(u)·du = dz
     this.firstLayerCurvature(gu);
