@@ -7,15 +7,16 @@
  * h_ω(s) = up·(s − ω/2) + 0,  h_ω'(s) = up       unless 0 < s < ω ([s > 0] ≠ up):  s²/(2ω), s/ω
  * h_ω''(s) = ([s > 0] − up)/ω                    (for ω = 0 the division is by 1, of 0)
  * ```
- * The values are `@bilevel/prox`'s bit for bit (`icnn-gates.test.ts`; for finite `s`, an
- * infinite one gives NaN). Why: the pre-activations of a network have random signs, so a branch
- * on the sign mispredicts about every other entry, while `Number(s ≥ c)` compiles to a flag;
- * the quadratic piece `(0, ω)` keeps its branch, taken rarely where `ω` is small against the
- * pre-activations (as in the pretrained models), which saves the two divisions elsewhere.
+ * The values are `@bilevel/prox`'s bit for bit (`icnn-gates.test.ts`; for `s > −∞`, where
+ * `h_ω(−∞)` gives NaN). Why: the pre-activations of a network have random signs, so a branch on
+ * the sign mispredicts about every other entry, while `Number(s ≥ c)` compiles to a flag; the
+ * quadratic piece `(0, ω)` keeps its branch, taken rarely where `ω` is small against the
+ * pre-activations (as in the pretrained models), which saves its two divisions elsewhere.
  *
- * Whole loops live here rather than scalar helpers the caller's loops would inline: a call
- * across modules per entry is slow where the sources are transpiled to CommonJS (tsx, the
- * benches and tests).
+ * Whole loops live here, each computing `up` once per entry, rather than scalar helpers inlined
+ * into the caller's loops: V8 compiled those several times slower when two inlined helpers
+ * repeated the same comparison, or when the helpers came from another module transpiled to
+ * CommonJS (as tsx does for sources loaded by `require`).
  * @module
  */
 
