@@ -87,15 +87,26 @@ export class BoundaryExtension {
 
   /** Write `E x` (the image at `x[xOff …]`) into `dst[dOff …]` (`paddedHeight·paddedWidth` entries). */
   extend(x: Float64Array, xOff: number, dst: Float64Array, dOff: number): void {
-    const { height: H, width: W, rh, rw, paddedWidth: PW, paddedHeight: PH, padCols, padColSrc } = this;
+    const { height: H, width: W, rh, rw, paddedWidth: PW } = this;
+    for (let i = 0; i < H; i++) {
+      const s = xOff + i * W;
+      const di = dOff + (i + rh) * PW + rw - s;
+      for (let k = s; k < s + W; k++) dst[k + di] = x[k]!;
+    }
+    this.pad(dst, dOff);
+  }
+
+  /**
+   * Complete `E x` at `dst[dOff …]` whose interior (rows `rh…`, columns `rw…`) already holds
+   * `x`: write the margins (copies of interior pixels, or zeros).
+   */
+  pad(dst: Float64Array, dOff: number): void {
+    const { height: H, rh, rw, paddedWidth: PW, paddedHeight: PH, padCols, padColSrc } = this;
     for (let i = 0; i < H; i++) {
       const d = dOff + (i + rh) * PW;
-      const s = xOff + i * W;
-      const di = d + rw - s;
-      for (let k = s; k < s + W; k++) dst[k + di] = x[k]!;
       for (let c = 0; c < padCols.length; c++) {
         const src = padColSrc[c]!;
-        dst[d + padCols[c]!] = src >= 0 ? x[s + src]! : 0;
+        dst[d + padCols[c]!] = src >= 0 ? dst[d + rw + src]! : 0;
       }
     }
     for (let a = 0; a < PH; a++) {
@@ -113,10 +124,26 @@ export class BoundaryExtension {
   /**
    * Write `Eᵀ z` (the padded array at `z[zOff …]`) into `out[oOff …]` (`H·W` entries): every
    * padded value is added to the pixel it was copied from, values of zero padding are dropped.
-   * `z` is used as workspace: its pad rows are folded into its interior rows in place.
+   * `z` is used as workspace ({@link BoundaryExtension.foldMargins}).
    */
   fold(z: Float64Array, zOff: number, out: Float64Array, oOff: number): void {
-    const { height: H, width: W, rh, rw, paddedWidth: PW, paddedHeight: PH, padCols, padColSrc } = this;
+    const { height: H, width: W, rh, rw, paddedWidth: PW } = this;
+    this.foldMargins(z, zOff);
+    for (let i = 0; i < H; i++) {
+      const o = oOff + i * W;
+      const di = zOff + (i + rh) * PW + rw - o;
+      for (let k = o; k < o + W; k++) out[k] = z[k + di]!;
+    }
+  }
+
+  /**
+   * `Eᵀ` in place: add the margins of the padded array at `z[zOff …]` into its interior (pad
+   * rows into interior rows, then pad columns into interior columns, each in index order), which
+   * then holds `Eᵀ z`. The pad rows keep their values; the pad columns of the interior rows
+   * then include the corners folded into them.
+   */
+  foldMargins(z: Float64Array, zOff: number): void {
+    const { height: H, rh, rw, paddedWidth: PW, paddedHeight: PH, padCols, padColSrc } = this;
     for (let a = 0; a < PH; a++) {
       if (a >= rh && a < rh + H) continue;
       const src = this.rowMap[a]!;
@@ -127,12 +154,9 @@ export class BoundaryExtension {
     }
     for (let i = 0; i < H; i++) {
       const s = zOff + (i + rh) * PW;
-      const o = oOff + i * W;
-      const di = s + rw - o;
-      for (let k = o; k < o + W; k++) out[k] = z[k + di]!;
       for (let c = 0; c < padCols.length; c++) {
         const src = padColSrc[c]!;
-        if (src >= 0) out[o + src] = out[o + src]! + z[s + padCols[c]!]!;
+        if (src >= 0) z[s + rw + src] = z[s + rw + src]! + z[s + padCols[c]!]!;
       }
     }
   }

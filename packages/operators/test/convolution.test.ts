@@ -2,6 +2,7 @@ import { checkNorm, maxAbsDifference } from '@bilevel/core/testing';
 import { dot, Rng } from '@bilevel/core';
 import {
   boundaryIndex,
+  BoundaryExtension,
   ConvFilterBank,
   Convolution2D,
   gaussianKernel,
@@ -143,6 +144,70 @@ describe('boundary rules', () => {
     expect(shifted('reflect', 4)).toEqual([3, 2, 1]);
     expect(shifted('periodic', 0)).toEqual([2, 3, 1]);
     expect(shifted('zero', 4)).toEqual([3, 0, 0]);
+  });
+});
+
+describe('BoundaryExtension', () => {
+  const cases = BOUNDARIES.flatMap((boundary) => [[5, 7, 2, 3], [4, 4, 1, 1], [3, 2, 4, 5], [1, 6, 0, 2], [6, 1, 3, 0]].map(([H, W, rh, rw]) => ({ boundary, H: H!, W: W!, rh: rh!, rw: rw! })));
+
+  it('extend, pad, fold and foldMargins against the index maps (at offsets, over garbage), bit for bit', () => {
+    const rng = Rng.seeded(21);
+    for (const { boundary, H, W, rh, rw } of cases) {
+      const what = `${boundary} ${H}×${W} pad ${rh},${rw}`;
+      const E = new BoundaryExtension(H, W, rh, rw, boundary);
+      const [PH, PW] = [E.paddedHeight, E.paddedWidth];
+      const source = (a: number, b: number): number => {
+        const [i, j] = [boundaryIndex(a - rh, H, boundary), boundaryIndex(b - rw, W, boundary)];
+        return i < 0 || j < 0 ? -1 : i * W + j;
+      };
+      const x = rng.normalVec(H * W + 3);
+      const expected = Array.from({ length: PH * PW }, (_, q) => {
+        const p = source(Math.floor(q / PW), q % PW);
+        return p < 0 ? 0 : x[3 + p]!;
+      });
+      const full = rng.normalVec(PH * PW + 2);
+      E.extend(x, 3, full, 2);
+      expect([...full.subarray(2)], `extend ${what}`).toEqual(expected);
+      // pad completes an array whose interior holds x
+      const part = rng.normalVec(PH * PW + 2);
+      for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) part[2 + (i + rh) * PW + rw + j] = x[3 + i * W + j]!;
+      E.pad(part, 2);
+      expect([...part.subarray(2)], `pad ${what}`).toEqual(expected);
+      // Eᵀz: every padded value added onto its source, pad rows first, then pad columns, in index order
+      const z = rng.normalVec(PH * PW + 1);
+      const adjoint = new Float64Array(H * W);
+      const order = (q: number): number => {
+        const [a, b] = [Math.floor(q / PW), q % PW];
+        const padRow = a < rh || a >= rh + H;
+        const padCol = b < rw || b >= rw + W;
+        return padRow ? 1 : padCol ? 2 : 0;
+      };
+      // the interior first, then the pad rows' values (each row onto the row it copies, whole), then the pad columns'
+      const rows = new Float64Array(z.subarray(1));
+      for (let a = 0; a < PH; a++) {
+        if (a >= rh && a < rh + H) continue;
+        const i = boundaryIndex(a - rh, H, boundary);
+        if (i >= 0) for (let b = 0; b < PW; b++) rows[(i + rh) * PW + b] = rows[(i + rh) * PW + b]! + z[1 + a * PW + b]!;
+      }
+      for (let q = 0; q < PH * PW; q++) {
+        if (order(q) !== 0) continue;
+        adjoint[source(Math.floor(q / PW), q % PW)] = rows[q]!;
+      }
+      for (let q = 0; q < PH * PW; q++) {
+        const [a, b] = [Math.floor(q / PW), q % PW];
+        if (order(q) !== 2 || a < rh || a >= rh + H) continue;
+        const p = source(a, b);
+        if (p >= 0) adjoint[p] = adjoint[p]! + rows[q]!;
+      }
+      const out = new Float64Array(H * W);
+      E.fold(Float64Array.from(z), 1, out, 0);
+      expect([...out], `fold ${what}`).toEqual([...adjoint]);
+      const w = Float64Array.from(z);
+      E.foldMargins(w, 1);
+      expect(Array.from({ length: H * W }, (_, p) => w[1 + (Math.floor(p / W) + rh) * PW + rw + (p % W)]), `foldMargins ${what}`).toEqual([...adjoint]);
+      // and Eᵀ is the adjoint of E
+      expect(dot(PH * PW, Float64Array.from(expected), z.subarray(1))).toBeCloseTo(dot(H * W, x.subarray(3), out), 10);
+    }
   });
 });
 

@@ -17,7 +17,8 @@
 import { Rng, shapeSize, ValidationError, type OperatorNorm, type ParametricOperator, type ParametricSmooth, type Shape, type Vec } from '@bilevel/core';
 import { ConvFilterBank, type ConvBoundary } from '@bilevel/operators';
 import { ensure } from '@bilevel/core';
-import { leakyRelu, leakyReluDerivative, leakyReluSecond, smoothRelu, smoothReluDerivative, smoothReluSecond } from '@bilevel/prox';
+import { leakyRelu } from '@bilevel/prox';
+import { gates, leakyReluCurvature, leakyReluLayer, reluCurvature, reluUnits, type Gates } from './gates.js';
 import { IcnnLiftedOperator } from './lifted-operator.js';
 import { PooledDense } from './pooled-dense.js';
 import { blockValues, checkShape, checkSlope, dataArray, nonNegativeOption, positiveBlockValues, positiveIntegerOption } from '@bilevel/core';
@@ -160,6 +161,10 @@ export class IcnnRegularizer implements ParametricSmooth {
   private readonly gz: Float64Array;
   private readonly gu: Float64Array;
   private readonly du: Float64Array;
+  /** `σ'(u)` of the last forward pass. */
+  private readonly su: Float64Array;
+  /** Branch-free constants of `σ` (first layer) and `h_{ω₁}` (hidden units). */
+  private readonly gates: { readonly first: Gates; readonly hidden: Gates };
   private readonly v: Float64Array;
   private readonly gv: Float64Array;
   private readonly dv: Float64Array;
@@ -249,10 +254,12 @@ export class IcnnRegularizer implements ParametricSmooth {
     this.gz = new Float64Array(this.nz);
     this.gu = new Float64Array(this.nz);
     this.du = new Float64Array(this.nz);
+    this.su = new Float64Array(this.nz);
+    this.gates = Object.freeze({ first: gates(this.smoothing), hidden: gates(this.hiddenSmoothing) });
     this.v = new Float64Array(this.hiddenSize);
     this.gv = new Float64Array(this.hiddenSize);
     this.dv = new Float64Array(this.hiddenSize);
-    this.unitBlock = this.hiddenSize / M;
+    this.unitBlock = (this.hiddenSize / M) | 0;
   }
 
   /** `θ = [W₀; W_A]` (a snapshot refreshed on every read; change it with `setParams`). */
@@ -315,29 +322,44 @@ export class IcnnRegularizer implements ParametricSmooth {
     return out;
   }
 
-  /** Forward pass into `u`, `z`, `v`; returns `R(x)`. */
+  /**
+   * Forward pass into `u = W₀x + b₀`, `z = σ(u)`, `σ'(u)` (in `su`), `v = Az + b₁` and, from
+   * the same pass over `v`, `gv = a ⊙ h'(v)`; returns `R(x)`. The loops are branch-free
+   * (`gates.ts`), each in a method of its own (compiled on its own, whatever ran before).
+   */
   private forward(x: Vec): number {
-    const { u, z, v } = this;
-    this.preActivations(x, u);
-    for (let i = 0; i < this.nz; i++) z[i] = leakyRelu(u[i]!, this.slope, this.smoothing);
-    this.hidden.apply(z, v);
-    let r = 0;
+    this.conv.apply(x, this.u);
+    this.firstLayer();
+    this.hidden.apply(this.z, this.v);
+    return this.hiddenUnits();
+  }
+
+  /** `u ← u + b₀`, `z = σ(u)`, `su = σ'(u)`, filter by filter. */
+  private firstLayer(): void {
+    for (let f = 0, o = 0; f < this.filters; f++, o += this.hw) leakyReluLayer(this.u, this.z, this.su, o, o + this.hw, this.convBias[f]!, this.slope, this.gates.first);
+  }
+
+  /** `v ← v + b₁`, `gv = a ⊙ h'(v)`, unit by unit; returns `Σ_j a_j h(v_j)`. */
+  private hiddenUnits(): number {
     const B = this.unitBlock;
-    for (let j = 0; j < this.hiddenSize; j++) {
-      const m = (j / B) | 0;
-      v[j] = v[j]! + this.hiddenBias[m]!;
-      r += this.outputWeights[m]! * smoothRelu(v[j]!, this.hiddenSmoothing);
-    }
+    let r = 0;
+    for (let m = 0, o = 0; m < this.units; m++, o += B) r = reluUnits(this.v, this.gv, o, o + B, this.hiddenBias[m]!, this.outputWeights[m]!, this.gates.hidden, r);
     return r;
   }
 
-  /** Backward pass after {@link forward}: `gv = a ⊙ h'(v)`, `gz = PᵀW_Aᵀgv`, `gu = σ'(u) ⊙ gz`. */
+  /** Backward pass after {@link forward}: `gz = PᵀW_Aᵀgv`, `gu = σ'(u) ⊙ gz`. */
   private backward(): void {
-    const { u, gz, gu, v, gv } = this;
-    const B = this.unitBlock;
-    for (let j = 0; j < this.hiddenSize; j++) gv[j] = this.outputWeights[(j / B) | 0]! * smoothReluDerivative(v[j]!, this.hiddenSmoothing);
+    const { su, gz, gu, gv } = this;
     this.hidden.adjoint(gv, gz);
-    for (let i = 0; i < this.nz; i++) gu[i] = leakyReluDerivative(u[i]!, this.slope, this.smoothing) * gz[i]!;
+    const n = this.nz;
+    let i = 0;
+    for (; i + 3 < n; i += 4) {
+      gu[i] = su[i]! * gz[i]!;
+      gu[i + 1] = su[i + 1]! * gz[i + 1]!;
+      gu[i + 2] = su[i + 2]! * gz[i + 2]!;
+      gu[i + 3] = su[i + 3]! * gz[i + 3]!;
+    }
+    for (; i < n; i++) gu[i] = su[i]! * gz[i]!;
   }
 
   /** `R_θ(x)`. */
@@ -355,8 +377,9 @@ export class IcnnRegularizer implements ParametricSmooth {
   /** `out = ∇²R(x)·w` (forward-over-reverse, see the class comment); `out` must not alias `x` or `w`. */
   hvp(x: Vec, w: Vec, out: Vec): Vec {
     this.forward(x);
-    this.backward();
     const { gz, gu, du, dv, gv } = this;
+    // g_z only: backward's g_u is not needed here
+    this.hidden.adjoint(gv, gz);
     this.conv.apply(w, du);
     // gu ← σ''(u)·gz·du (first term); du ← σ'(u)·du = dz
     this.firstLayerCurvature(gu);
@@ -450,26 +473,19 @@ export class IcnnRegularizer implements ParametricSmooth {
 
   /** After {@link forward}/{@link backward} with `δu` in `du`: `e ← σ''(u) ⊙ g_z ⊙ δu` and `du ← σ'(u) ⊙ δu = δz`. */
   private firstLayerCurvature(e: Float64Array): void {
-    const { u, gz, du } = this;
-    const [a, om] = [this.slope, this.smoothing];
-    for (let i = 0; i < this.nz; i++) {
-      const d = du[i]!;
-      e[i] = leakyReluSecond(u[i]!, a, om) * gz[i]! * d;
-      du[i] = leakyReluDerivative(u[i]!, a, om) * d;
-    }
+    leakyReluCurvature(this.u, this.su, this.gz, this.du, e, this.nz, this.slope, this.gates.first);
   }
 
   /** `out = a ⊙ h''(v) ⊙ δv` (the hidden layer's curvature at the last forward pass). */
   private hiddenCurvature(dv: Float64Array, out: Float64Array): void {
     const B = this.unitBlock;
-    for (let j = 0; j < this.hiddenSize; j++) out[j] = this.outputWeights[(j / B) | 0]! * smoothReluSecond(this.v[j]!, this.hiddenSmoothing) * dv[j]!;
+    for (let m = 0, o = 0; m < this.units; m++, o += B) reluCurvature(this.v, dv, out, o, o + B, this.outputWeights[m]!, this.gates.hidden);
   }
 
   /** `e += σ'(u) ⊙ s`. */
   private addGated(e: Float64Array, s: Float64Array): void {
-    const { u } = this;
-    const [a, om] = [this.slope, this.smoothing];
-    for (let i = 0; i < this.nz; i++) e[i] = e[i]! + leakyReluDerivative(u[i]!, a, om) * s[i]!;
+    const { su } = this;
+    for (let i = 0, n = this.nz; i < n; i++) e[i] = e[i]! + su[i]! * s[i]!;
   }
 
   private tangentLayers(): NonNullable<IcnnRegularizer['tangent']> {

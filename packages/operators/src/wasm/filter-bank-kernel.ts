@@ -17,7 +17,7 @@ import { wasmBase64 } from './filter-bank.wasm.js';
 interface Exports {
   correlate(cin: number, cout: number, ph: number, pw: number, oh: number, ow: number, kh: number, kw: number, src: number, w: number, dst: number, rows: number, z0: number, z1: number, c1: number): void;
   gradient(cin: number, cout: number, ph: number, pw: number, oh: number, ow2: number, kh: number, kw: number, src: number, v: number, g: number, rows: number): void;
-  place(n: number, h: number, w: number, src: number, dst: number, dh: number, dw: number, top: number, left: number): void;
+  copy(n: number, h: number, w: number, src: number, sh: number, sw: number, dst: number, dh: number, dw: number): void;
 }
 
 /** The compiled kernel, shared by every instance. */
@@ -65,7 +65,8 @@ function layout(g: BankGeometry) {
   const response = cout * OH * OW;
   const padded = cout * (OH + 2 * top) * (OW + 2 * left);
   const even = OW % 2 ? cout * OH * (OW + 1) : 0;
-  return { nk, bordered, extended, response, padded, even, doubles: nk + 2 * bordered + extended + response + padded + even };
+  const dense = cin * g.ext.height * g.ext.width;
+  return { nk, bordered, extended, response, padded, even, dense, doubles: nk + 2 * bordered + extended + response + padded + even + dense };
 }
 
 /**
@@ -75,7 +76,9 @@ function layout(g: BankGeometry) {
  * for the loops that compute two output rows per pass), the kernel gradient (`g`), the extended
  * input `E x` / the padded adjoint grid (`x`), the response `y` (`y`), `y` between the zero
  * margins of the adjoint (`yp`) and, for an odd output width, `y` with a zero column appended
- * (`ye`, rows of whole lane pairs for the gradient). The zero margins and rows of `wf`, `wa`,
+ * (`ye`, rows of whole lane pairs for the gradient), and the dense input `x` / result `Eᵀ…`
+ * of the adjoint (`xd`: one copy between the caller's array and the memory, the extension's
+ * interior placed or taken by the kernel's `copy`). The zero margins and rows of `wf`, `wa`,
  * `yp`, `ye` are never written: the memory starts zeroed.
  */
 export class FilterBankKernel {
@@ -84,8 +87,10 @@ export class FilterBankKernel {
   private readonly yView: Float64Array;
   /** The first `C_in·H·W` entries of the `x` array (the adjoint's result with zero padding). */
   private readonly xHead: Float64Array;
+  /** The `xd` array (`C_in·H·W` entries). */
+  private readonly xDense: Float64Array;
   /** Byte offsets. */
-  private readonly at: { wf: number; wa: number; g: number; x: number; y: number; yp: number; ye: number };
+  private readonly at: { xd: number; wf: number; wa: number; g: number; x: number; y: number; yp: number; ye: number };
   private readonly nk: number;
   /** Rows per band of the correlation and of the gradient. */
   private readonly rows: { apply: number; adjoint: number; gradient: number };
@@ -121,8 +126,10 @@ export class FilterBankKernel {
       next += 8 * doubles;
       return at;
     };
-    // x is followed by y: a load past the end of x reads y (finite), the last array by the guard
-    this.at = { wf: take(l.bordered), wa: take(l.bordered), g: take(l.nk), x: take(l.extended), y: take(l.response), yp: take(l.padded), ye: take(l.even) };
+    // x is followed by y: a load past the end of x reads y (finite), the last array by the guard;
+    // xd (the caller's values) is read by copy only, which stays within its rows
+    this.at = { xd: take(l.dense), wf: take(l.bordered), wa: take(l.bordered), g: take(l.nk), x: take(l.extended), y: take(l.response), yp: take(l.padded), ye: take(l.even) };
+    this.xDense = this.mem.subarray(this.at.xd / 8, this.at.xd / 8 + l.dense);
     this.yView = this.mem.subarray(this.at.y / 8, this.at.y / 8 + l.response);
     this.xHead = this.mem.subarray(this.at.x / 8, this.at.x / 8 + g.cin * g.ext.height * g.ext.width);
     // bands of an even number of rows (a lone filter goes in pairs of rows)
@@ -134,12 +141,19 @@ export class FilterBankKernel {
     };
   }
 
-  /** `E x` of every input channel into the `x` array. */
+  /** Byte offset of the interior (row `rh`, column `rw`) of the first plane of the `x` array. */
+  private get interior(): number {
+    const { ext } = this.g;
+    return this.at.x + 8 * (ext.rh * ext.paddedWidth + ext.rw);
+  }
+
+  /** `E x` of every input channel into the `x` array: `x` into `xd`, its planes into the interiors, then the margins. */
   private extend(x: Float64Array): void {
     const { ext, cin } = this.g;
-    const hw = ext.height * ext.width;
-    const ps = ext.paddedHeight * ext.paddedWidth;
-    for (let i = 0; i < cin; i++) ext.extend(x, i * hw, this.mem, this.at.x / 8 + i * ps);
+    const { paddedHeight: PH, paddedWidth: PW } = ext;
+    this.xDense.set(x);
+    this.exports.copy(cin, ext.height, ext.width, this.at.xd, ext.height, ext.width, this.interior, PH, PW);
+    for (let i = 0; i < cin; i++) ext.pad(this.mem, this.at.x / 8 + i * PH * PW);
   }
 
   /**
@@ -191,7 +205,7 @@ export class FilterBankKernel {
     const ph = OH + 2 * top;
     const pw = OW + 2 * left;
     this.yView.set(y);
-    this.exports.place(cout, OH, OW, at.y, at.yp, ph, pw, top, left);
+    this.exports.copy(cout, OH, OW, at.y, OH, OW, at.yp + 8 * (top * pw + left), ph, pw);
     this.stage(k, at.wa, true);
     // the correlation's output: the interior H×W (zero padding) or the whole grid to fold
     const oh = ph - kh + 1;
@@ -201,9 +215,11 @@ export class FilterBankKernel {
       out.set(this.xHead);
       return;
     }
-    const hw = ext.height * ext.width;
-    const ps = ext.paddedHeight * ext.paddedWidth;
-    for (let i = 0; i < cin; i++) ext.fold(mem, at.x / 8 + i * ps, out, i * hw);
+    // Eᵀ: the margins into the interiors, the interiors into xd, xd to out
+    const { paddedHeight: PH, paddedWidth: PW } = ext;
+    for (let i = 0; i < cin; i++) ext.foldMargins(mem, at.x / 8 + i * PH * PW);
+    this.exports.copy(cin, ext.height, ext.width, this.interior, PH, PW, at.xd, ext.height, ext.width);
+    out.set(this.xDense);
   }
 
   /** `grad[o, i, a, b] += scale·Σ_p y[o]_p (E x[i])_{p + (a, b)}`. */
@@ -217,7 +233,7 @@ export class FilterBankKernel {
     if (OW % 2 === 1) {
       // rows of even width (a zero appended) so the gradient loop runs over whole lane pairs
       ow2 = OW + 1;
-      this.exports.place(cout, OH, OW, at.y, at.ye, OH, ow2, 0, 0);
+      this.exports.copy(cout, OH, OW, at.y, OH, OW, at.ye, OH, ow2);
       v = at.ye;
     }
     this.exports.gradient(cin, cout, ext.paddedHeight, ext.paddedWidth, OH, ow2, kh, kw, at.x, v, at.g, this.rows.gradient);

@@ -8,7 +8,8 @@
 ;;              w[i, o] = k[o, i] rotated by 180°, dst = the padded grid that Eᵀ folds);
 ;;              weights are stored with a zero row above and below each kernel, kh + 2 rows
 ;;   gradient:  g[j, i, a, b] = Σ_{y, x} v[j, y, x]·src[i, y + a, x + b]   (v = y, src = E x)
-;;   place:     planes copied into the interiors of larger planes (zero margins)
+;;   copy:      blocks of planes copied between planes of other sizes (a plane into the interior
+;;              of a larger one with zero margins, the boundary extension's interior, and back)
 ;;
 ;; Addresses and strides are in bytes; planes are dense row-major. The pixels of a row are
 ;; processed two per f64x2 lane pair; the inner loops run over the taps (i, a, b) of a block of
@@ -712,39 +713,42 @@
         (br $band))))
 
   ;; ------------------------------------------------------------------------------------------
-  ;; The n planes h×w at $src into the interiors of the n planes dh×dw at $dst, at row $top,
-  ;; column $left. The margins are not written: the host keeps them zero (they are zero when
-  ;; the memory is created, and nothing else writes there).
-  (func (export "place") (param $n i32) (param $h i32) (param $w i32) (param $src i32)
-        (param $dst i32) (param $dh i32) (param $dw i32) (param $top i32) (param $left i32)
-    (local $rows i32) (local $r i32) (local $d i32) (local $e i32) (local $end2 i32) (local $dRowBytes i32)
-    (local $planeGap i32)
+  ;; A block of h rows × w columns of each of n planes: from the planes sh×sw whose block starts
+  ;; at $src into the planes dh×dw whose block starts at $dst (a plane into the interior of a
+  ;; larger one, or the interior out of it). The rest of the destination planes is not written.
+  (func (export "copy") (param $n i32) (param $h i32) (param $w i32) (param $src i32)
+        (param $sh i32) (param $sw i32) (param $dst i32) (param $dh i32) (param $dw i32)
+    (local $rows i32) (local $s i32) (local $d i32) (local $e i32) (local $end2 i32)
+    (local $sRow i32) (local $dRow i32) (local $sGap i32) (local $dGap i32)
     (local.set $rows (i32.mul (local.get $n) (local.get $h)))
     (if (i32.eqz (local.get $rows)) (then (return)))
-    (local.set $dRowBytes (i32.shl (local.get $dw) (i32.const 3)))
-    ;; from the last row of a plane to the first row of the next: the rows below and above
-    (local.set $planeGap (i32.mul (i32.add (i32.sub (local.get $dh) (local.get $h)) (i32.const 1)) (local.get $dRowBytes)))
-    (local.set $d (i32.add (local.get $dst)
-      (i32.shl (i32.add (i32.mul (local.get $top) (local.get $dw)) (local.get $left)) (i32.const 3))))
+    (local.set $sRow (i32.shl (local.get $sw) (i32.const 3)))
+    (local.set $dRow (i32.shl (local.get $dw) (i32.const 3)))
+    ;; from the last row of a block to the first row of the next plane's: the rows below and above
+    (local.set $sGap (i32.mul (i32.add (i32.sub (local.get $sh) (local.get $h)) (i32.const 1)) (local.get $sRow)))
+    (local.set $dGap (i32.mul (i32.add (i32.sub (local.get $dh) (local.get $h)) (i32.const 1)) (local.get $dRow)))
     (loop $row
-      (local.set $e (i32.add (local.get $src) (i32.shl (local.get $w) (i32.const 3))))
+      (local.set $s (local.get $src))
+      (local.set $d (local.get $dst))
+      (local.set $e (i32.add (local.get $d) (i32.shl (local.get $w) (i32.const 3))))
       (local.set $end2 (i32.sub (local.get $e) (i32.const 16)))
       ;; two doubles per step, then the last one
-      (local.set $r (local.get $d))
       (block $d2
         (loop $l2
-          (br_if $d2 (i32.gt_s (local.get $src) (local.get $end2)))
-          (v128.store align=8 (local.get $r) (v128.load align=8 (local.get $src)))
-          (local.set $src (i32.add (local.get $src) (i32.const 16)))
-          (local.set $r (i32.add (local.get $r) (i32.const 16)))
+          (br_if $d2 (i32.gt_s (local.get $d) (local.get $end2)))
+          (v128.store align=8 (local.get $d) (v128.load align=8 (local.get $s)))
+          (local.set $s (i32.add (local.get $s) (i32.const 16)))
+          (local.set $d (i32.add (local.get $d) (i32.const 16)))
           (br $l2)))
-      (if (i32.lt_s (local.get $src) (local.get $e))
-        (then
-          (f64.store (local.get $r) (f64.load (local.get $src)))
-          (local.set $src (local.get $e))))
+      (if (i32.lt_s (local.get $d) (local.get $e))
+        (then (f64.store (local.get $d) (f64.load (local.get $s)))))
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       ;; next row: the same plane, or (every h rows) the next plane
-      (local.set $d (i32.add (local.get $d)
-        (select (local.get $planeGap) (local.get $dRowBytes)
-          (i32.eqz (i32.rem_u (local.get $rows) (local.get $h))))))
+      (if (i32.eqz (i32.rem_u (local.get $rows) (local.get $h)))
+        (then
+          (local.set $src (i32.add (local.get $src) (local.get $sGap)))
+          (local.set $dst (i32.add (local.get $dst) (local.get $dGap))))
+        (else
+          (local.set $src (i32.add (local.get $src) (local.get $sRow)))
+          (local.set $dst (i32.add (local.get $dst) (local.get $dRow)))))
       (br_if $row (local.get $rows)))))
