@@ -93,11 +93,6 @@ export interface AnalysisParts<F extends SaddlePotential = SaddlePotential> {
   readonly saddlePotential?: F;
   /** Potential of the smooth form (omit when there is none, e.g. TV). */
   readonly smoothPotential?: SmoothPotential;
-  /**
-   * A bound `ρ ≥ 0` with `∇²R_θ ⪰ −ρI` for the current θ (`R_θ + ρ/2‖·‖²` convex): the smooth
-   * form's signed modulus is `−ρ`. Omit for convex potentials (`ρ = 0`).
-   */
-  readonly weakConvexity?: () => number;
   /** The map `θ ↦ (κ, φ)`. */
   readonly map: ParamMap;
   /** Initial `θ`. */
@@ -169,6 +164,15 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
     return this.parts.smoothPotential !== undefined;
   }
 
+  /**
+   * A bound `ρ ≥ 0` with `∇²R_θ ⪰ −ρI` for the current θ (`R_θ + ρ/2‖·‖²` convex), so that the
+   * smooth form's signed modulus is `−ρ`: 0 here (convex potentials); regularizers with a weakly
+   * convex potential override it.
+   */
+  weakConvexity(): number {
+    return 0;
+  }
+
   /** Whether the potential is convex, so that {@link AnalysisRegularizer.saddle} is available. */
   get hasSaddleForm(): boolean {
     return this.saddleForm !== undefined;
@@ -189,7 +193,7 @@ export class AnalysisRegularizer<FStar extends DualTerm = DualTerm, F extends Sa
     if (!p.smoothPotential) {
       throw new ValidationError(`${p.what} has no smooth form (its potential is not differentiable); use HuberTV or SmoothedTV`);
     }
-    this.smoothForm ??= new RegularizerSmooth(this, p.operator, p.tangent, p.smoothPotential, p.map, p.weakConvexity);
+    this.smoothForm ??= new RegularizerSmooth(this, p.operator, p.tangent, p.smoothPotential, p.map);
     return this.smoothForm;
   }
 }
@@ -228,7 +232,6 @@ export class RegularizerSmooth extends SharedParams implements ParametricSmooth,
     private readonly tangent: ParametricOperator | undefined,
     private readonly potential: SmoothPotential,
     private readonly map: ParamMap,
-    private readonly weakConvexity?: () => number,
   ) {
     super();
     this.shape = K.domain;
@@ -251,7 +254,8 @@ export class RegularizerSmooth extends SharedParams implements ParametricSmooth,
 
   /** 0 (convex), or `−ρ` with `∇²R ⪰ −ρI` for a weakly convex potential. */
   get strongConvexity(): number {
-    return this.weakConvexity ? -this.weakConvexity() : 0;
+    const rho = this.owner.weakConvexity();
+    return rho === 0 ? 0 : -rho;
   }
 
   /** `L_φ ‖K‖²`. */

@@ -145,30 +145,30 @@ export class FieldsOfExperts extends AnalysisRegularizer<HuberConjugate, GroupHu
     const range = K.range;
     const ones = new Float64Array(m).fill(1);
     const smoothAbs = () => new SmoothAbs({ shape: range, weight: ones, nu: ones });
-    const scaled = bank();
-    const self: { R?: FieldsOfExperts } = {};
-    const weakConvexity = (): number => self.R!.weakConvexity();
     super({
       what: 'FieldsOfExperts',
       operator: K,
       tangent: bank(),
       ...(concave
-        ? { smoothPotential: new PotentialDifference(smoothAbs(), smoothAbs()), weakConvexity }
+        ? { smoothPotential: new PotentialDifference(smoothAbs(), smoothAbs()) }
         : { saddlePotential: new GroupHuber({ shape: range, alpha: ones, epsilon: ones }), smoothPotential: smoothAbs() }),
       map: new ParamMap({ thetaLength: theta.length, operatorOffset: offset, operatorLength: nKernel, potential: links, names }),
       theta,
     });
     this.filters = m;
-    this.filterEntries = C * k * k;
+    this.kernelOffset = offset;
     this.concave = concave !== undefined;
-    this.scaled = scaled;
-    self.R = this;
+    this.scaled = bank();
+    this.scaledKernels = new Float64Array(nKernel);
   }
 
   private readonly filters: number;
-  private readonly filterEntries: number;
+  /** Where the kernels start in θ. */
+  private readonly kernelOffset: number;
   private readonly concave: boolean;
+  /** The bank of the filters `√(d_i/η_i)·k_i` and its kernels' buffer (weak-convexity bound). */
   private readonly scaled: ConvFilterBank;
+  private readonly scaledKernels: Float64Array;
   private cachedWeakConvexity: number | undefined;
 
   /** Copy `θ` and update the parts (see {@link AnalysisRegularizer.setParams}). */
@@ -182,7 +182,7 @@ export class FieldsOfExperts extends AnalysisRegularizer<HuberConjugate, GroupHu
    * `‖K_β‖²` of the bank of filters `√(d_i/η_i)·k_i` (its frequency-response norm bound, which
    * covers the boundary rule). Cached until the next `setParams`.
    */
-  weakConvexity(): number {
+  override weakConvexity(): number {
     this.cachedWeakConvexity ??= this.weakConvexityOf(this.params);
     return this.cachedWeakConvexity;
   }
@@ -191,9 +191,9 @@ export class FieldsOfExperts extends AnalysisRegularizer<HuberConjugate, GroupHu
   weakConvexityOf(theta: ArrayLike<number>): number {
     if (!this.concave) return 0;
     const m = this.filters;
-    const per = this.filterEntries;
-    const offset = 1 + 4 * m;
-    const k = new Float64Array(m * per);
+    const offset = this.kernelOffset;
+    const k = this.scaledKernels;
+    const per = k.length / m;
     for (let i = 0; i < m; i++) {
       // d_i/η_i = ½e^{θ₀ + r_i − q_i}
       const s = Math.sqrt(0.5 * Math.exp(theta[0]! + theta[1 + 2 * m + i]! - theta[1 + 3 * m + i]!));

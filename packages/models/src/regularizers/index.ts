@@ -29,4 +29,4 @@ export {
   type SmoothedTVOptions,
 } from './total-variation.js';
 export { FieldsOfExperts, type FieldsOfExpertsOptions } from './fields-of-experts.js';
-export { PotentialDifference, type DifferencePart } from './potential-difference.js';
+export { PotentialDifference } from './potential-difference.js';

@@ -4,14 +4,8 @@
  * different widths), built from the parts' own derivatives.
  * @module
  */
-import { ValidationError, shapeSize, type Shape, type Vec } from '@bilevel/core';
+import { ValidationError, assertLength, shapeSize, sub, type Shape, type Vec } from '@bilevel/core';
 import type { SmoothPotential } from './analysis.js';
-
-/** What a part of {@link PotentialDifference} offers: a smooth potential with a known curvature range. */
-export type DifferencePart = SmoothPotential & {
-  /** Upper bound of the part's curvature (its Hessian's largest eigenvalue), e.g. `max λ/ν` for `λ√(t² + ν²)`. */
-  readonly lipschitz: number;
-};
 
 /**
  * `φ(z) = p(z) − q(z)`, parameters `[p.params, q.params]`. Everything is the parts' — value,
@@ -30,8 +24,8 @@ export class PotentialDifference implements SmoothPotential {
   private readonly np: number;
 
   constructor(
-    private readonly p: DifferencePart,
-    private readonly q: DifferencePart,
+    private readonly p: SmoothPotential,
+    private readonly q: SmoothPotential,
   ) {
     if (shapeSize(p.shape) !== shapeSize(q.shape)) {
       throw new ValidationError(`PotentialDifference: the parts act on ${shapeSize(p.shape)} and ${shapeSize(q.shape)} entries`);
@@ -61,7 +55,7 @@ export class PotentialDifference implements SmoothPotential {
 
   /** Split `θ` into the parts' parameters. */
   setParams(theta: ArrayLike<number>): void {
-    if (theta.length !== this.params.length) throw new ValidationError(`PotentialDifference.setParams: expected ${this.params.length} entries, got ${theta.length}`);
+    assertLength('PotentialDifference.setParams theta', theta, this.params.length);
     this.params.set(theta);
     this.p.setParams(this.params.subarray(0, this.np));
     this.q.setParams(this.params.subarray(this.np));
@@ -75,13 +69,13 @@ export class PotentialDifference implements SmoothPotential {
   /** `out = ∇p(z) − ∇q(z)`. */
   gradient(z: Vec, out: Vec): Vec {
     this.p.gradient(z, out);
-    return this.subtract(out, this.q.gradient(z, this.tmp));
+    return sub(out.length, out, this.q.gradient(z, this.tmp), out);
   }
 
   /** `out = ∇²p(z)v − ∇²q(z)v`. */
   hvp(z: Vec, v: Vec, out: Vec): Vec {
     this.p.hvp(z, v, out);
-    return this.subtract(out, this.q.hvp(z, v, this.tmp));
+    return sub(out.length, out, this.q.hvp(z, v, this.tmp), out);
   }
 
   /** `grad[p] += scale ∇_θp`, `grad[q] −= scale ∇_θq`. */
@@ -101,11 +95,6 @@ export class PotentialDifference implements SmoothPotential {
     const d = dTheta as Float64Array;
     const at = (a: number, b: number): ArrayLike<number> => (d.subarray ? d.subarray(a, b) : Array.prototype.slice.call(dTheta, a, b));
     this.p.gradParamJvp(z, at(0, this.np), out);
-    return this.subtract(out, this.q.gradParamJvp(z, at(this.np, this.params.length), this.tmp));
-  }
-
-  private subtract(out: Vec, b: Vec): Vec {
-    for (let i = 0; i < out.length; i++) out[i] = out[i]! - b[i]!;
-    return out;
+    return sub(out.length, out, this.q.gradParamJvp(z, at(this.np, this.params.length), this.tmp), out);
   }
 }
