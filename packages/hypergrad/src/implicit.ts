@@ -17,7 +17,6 @@ import {
   powerIteration,
   run,
   shapeSize,
-  tolerance,
   z,
   zeroCost,
   type HypergradientEstimate,
@@ -31,7 +30,7 @@ import {
   type Vec,
   type WarmState,
 } from '@bilevel/core';
-import { Fista, type SmoothState } from '@bilevel/solvers';
+import { Fista, smoothTolerance, type SmoothState } from '@bilevel/solvers';
 import { applyQuery, meanGradient, meanLoss, type SampleGradient, type SampleLoss } from './batch.js';
 import { lossOption } from './options.js';
 
@@ -82,6 +81,11 @@ export function implicitHypergradientBound(
  * (certified for the built-in regularizers); otherwise `‖B‖` is estimated by power iteration on
  * `BᵀB` (an estimate, ×1.01) and `L_B`, `L_{A⁻¹}` are unknown, so the bound is `Infinity` unless
  * both vanish (the model must then say so through `boundConstants`).
+ *
+ * A lower level with no certified strong convexity (`h.strongConvexity ≤ 0`: non-convex experts,
+ * docs/math/regularizers.md#non-convex-experts) is solved to stationarity `‖∇h(x̃)‖ ≤ ε` and
+ * differentiated there — the implicit function theorem holds at a strict local minimiser, where
+ * `∇²h ≻ 0` and CG runs — with the bound `Infinity`.
  */
 export class ImplicitOracle implements HypergradientOracle {
   private readonly o: z.output<typeof implicitOptionsSchema>;
@@ -123,7 +127,7 @@ export class ImplicitOracle implements HypergradientOracle {
     const start = warm?.x ?? sample.x0;
     const state = this.fista.init({ h }, start ? { x: start } : undefined);
     const r = run(this.fista, state, {
-      stop: anyOf(tolerance(epsilon), maxIterations(this.o.maxIterations)),
+      stop: anyOf(smoothTolerance(h, epsilon), maxIterations(this.o.maxIterations)),
       certificateEvery: this.o.certificateEvery,
     });
     if (r.reason === 'diverged' || r.reason === 'breakdown') {
@@ -151,20 +155,24 @@ export class ImplicitOracle implements HypergradientOracle {
     const cost = zeroCost();
     addCost(cost, result.cost);
     const hv = (v: Vec, out: Vec): Vec => h.hvp(x, v, out);
+    const mu = h.strongConvexity;
     const sol = cg(hv, gl, {
       atol: tol.delta,
       rtol: 0,
       maxIterations: this.o.maxCgIterations,
-      mu: h.strongConvexity,
+      ...(mu > 0 ? { mu } : {}),
       ...(warm?.q && warm.q.length === n ? { x0: warm.q } : {}),
     });
     cost.hvp += sol.cost.apply;
     cost.cgIterations += sol.iterations;
     const gradient = new Float64Array(this.dimension);
     h.mixedVjp(x, sol.x, gradient, -1);
-    const constants = this.constants(sample, x, result.epsilon, cost);
-    const mu = h.strongConvexity;
-    const bound = implicitHypergradientBound(constants, mu, this.o.loss.lipschitz(n), result.gradLossNorm, result.epsilon, sol.residual);
+    // Without strong convexity (a non-convex lower level) nothing bounds the error: x̃ is only stationary.
+    let bound = Infinity;
+    if (mu > 0) {
+      const constants = this.constants(sample, x, result.epsilon, cost);
+      bound = implicitHypergradientBound(constants, mu, this.o.loss.lipschitz(n), result.gradLossNorm, result.epsilon, sol.residual);
+    } else this.boundCertified = false;
     return {
       ...result,
       // The lower level's reason first; then the adjoint CG's (its cap or a breakdown).

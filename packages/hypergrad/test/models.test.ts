@@ -128,6 +128,24 @@ describe('Fields of Experts with weakly convex experts (real crops)', () => {
   }, 120_000);
 });
 
+describe('Fields of Experts with non-convex experts (maxWeakConvexity null, real crops)', () => {
+  it('the lower level has signed modulus 1 − ρ < 0; at its local minimiser implicit differentiation matches finite differences to 1e-6; the bound is Infinity', () => {
+    const options = { potential: 'weakly-convex', filters: 3, filterSize: 3, boundary: 'reflect', maxWeakConvexity: null };
+    const spec = models.initial('foe', options, { logWeight: -1, logSmoothing: -2, logConcaveWeight: -1.2, logConcaveSmoothing: -1 }, { rng: Rng.seeded(9), seed: 9, shape: [1, S, S] });
+    const model = trained(spec, [1, S, S], pairs).smooth();
+    expect(model.sample(0).h.strongConvexity).toBeLessThan(0);
+    const theta = Float64Array.from(model.params);
+    const exact = new ImplicitOracle({ model, loss: squaredError() }).evaluate(theta, [0, 1], { epsilon: 1e-12, delta: 1e-12 });
+    expect(exact.stop).toBe('converged');
+    expect(exact.capped).toBe(0);
+    const fd = new FiniteDifferenceOracle(new ImplicitOracle({ model, loss: squaredError() }), { step: 1e-5, epsilon: 1e-12 }).evaluate(theta, [0, 1], { epsilon: 1e-12, delta: 1e-12 });
+    // the concave weights carry gradient
+    expect(Math.abs(exact.gradient[7]!)).toBeGreaterThan(0);
+    expect(relativeDistance(exact.gradient, fd.gradient)).toBeLessThan(1e-6);
+    expect(new ImplicitOracle({ model, loss: squaredError() }).evaluate(theta, [0, 1], { epsilon: 1e-3, delta: 1e-3 }).bound).toBe(Infinity);
+  }, 120_000);
+});
+
 describe('smoothedTvBoundConstants', () => {
   it('refuses the isotropic smoothed TV, for which its constants are not derived', () => {
     const reg = new SmoothedTV({ shape: [1, 8, 8], mode: 'isotropic' });

@@ -71,6 +71,12 @@ export interface SmoothRegularizer {
   readonly R: ParametricSmooth;
   /** Whether `boundConstants` are certified, so the implicit oracle's error bound is finite and holds. */
   readonly certified: boolean;
+  /**
+   * Whether the lower level `data + R_θ` may be non-convex (a weak convexity not capped below the
+   * data term's modulus; docs/math/regularizers.md#non-convex-experts): its objective is built
+   * `nonconvex`, so solvers stop on stationarity and no distance is certified.
+   */
+  readonly nonconvex?: boolean;
   /** Constants of the implicit-differentiation bound of `h = data + R_θ` at `x` (MAID Thm 2.1). */
   boundConstants?(h: ParametricSmooth, x: Vec, radius: number): SmoothBoundConstants;
 }

@@ -65,6 +65,6 @@ export function saddleReconstruction(model: VariationalModel, d: DataSpec, start
 export function smoothReconstruction(model: VariationalModel, d: DataSpec, start: 'degraded' | 'zero' = 'degraded'): SmoothReconstruction {
   const form = model.smooth;
   if (!form) throw new ValidationError(`${model.kind} models have no smooth form; use the saddle form (PDHG)`);
-  const h = smoothObjective({ data: imageDataTerm(model.shape, d), regularizer: form.R });
+  const h = smoothObjective({ data: imageDataTerm(model.shape, d), regularizer: form.R, nonconvex: form.nonconvex ?? false });
   return { problem: { h }, x0: start === 'degraded' ? measurementImage(model, d) : new Float64Array(shapeSize(model.shape)) };
 }

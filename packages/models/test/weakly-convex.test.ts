@@ -9,7 +9,7 @@ import { Rng, ValidationError, dot, shapeSize, type Vec } from '@bilevel/core';
 import type { FunctionalCase } from '@bilevel/core/testing';
 import { describeFunctionalSuite } from '@bilevel/core/testing/vitest';
 import { QuadraticFidelity, SmoothAbs } from '@bilevel/prox';
-import { FieldsOfExperts, PotentialDifference, models, smoothObjective } from '@bilevel/models';
+import { FieldsOfExperts, PotentialDifference, models, smoothObjective, smoothReconstruction } from '@bilevel/models';
 
 /** A FoE with weakly convex experts (`d_i = ½e^{θ₀}·weight_i`, `η_i = smoothing_i`). */
 const weak = (o: { boundary?: 'reflect' | 'periodic' | 'valid' | 'zero'; shape?: [number, number, number]; weight?: number; filterWeights?: number[]; concave?: number[] } = {}): FieldsOfExperts =>
@@ -30,9 +30,9 @@ const difference = (): PotentialDifference => {
   return new PotentialDifference(new SmoothAbs({ shape: [...shape], weight: 1.5, nu: 0.02 }), new SmoothAbs({ shape: [...shape], weight: 0.6, nu: 0.9 }));
 };
 
-const denoise = (reg: FieldsOfExperts): ReturnType<typeof smoothObjective> => {
+const denoise = (reg: FieldsOfExperts, nonconvex = false): ReturnType<typeof smoothObjective> => {
   const n = shapeSize(reg.domain);
-  return smoothObjective({ data: new QuadraticFidelity({ shape: reg.domain, data: Rng.seeded(31).normalVec(n) }), regularizer: reg });
+  return smoothObjective({ data: new QuadraticFidelity({ shape: reg.domain, data: Rng.seeded(31).normalVec(n) }), regularizer: reg, nonconvex });
 };
 
 const cases: FunctionalCase[] = [
@@ -139,6 +139,10 @@ describe('the weak-convexity bound ρ (∇²R ⪰ −ρI)', () => {
     expect(h.strongConvexity).toBeCloseTo(1 - R.weakConvexity(), 14);
     expect(() => denoise(weak({ weight: 50 })).strongConvexity).toThrow(ValidationError);
     expect(() => denoise(weak({ weight: 50 })).strongConvexity).toThrow(/not strongly convex.*weak convexity/);
+    // built nonconvex (non-convex experts), the signed modulus 1 − ρ ≤ 0 is reported, not refused
+    const strong = weak({ weight: 50 });
+    expect(strong.weakConvexity()).toBeGreaterThan(1);
+    expect(denoise(strong, true).strongConvexity).toBeCloseTo(1 - strong.weakConvexity(), 12);
     expect(R.hasSaddleForm).toBe(false);
     expect(() => R.saddle()).toThrow(/no saddle form/);
   });
@@ -192,6 +196,27 @@ describe('foe kind, potential "weakly-convex"', () => {
     expect(Math.sqrt(dot(100, ga, ga))).toBeGreaterThan(0);
     for (let i = 0; i < 100; i++) expect(gb[i]!).toBeCloseTo(ga[i]!, 12);
     expect(() => models.experts(spec)).toThrow(/not a sum of convex experts/);
+  });
+
+  it('maxWeakConvexity null: no cap (ρ may exceed 1), the smooth form is marked nonconvex and its lower level reports the signed μ = 1 − ρ', () => {
+    const o = { ...options, maxWeakConvexity: null };
+    const spec = models.initial('foe', o, { logConcaveWeight: 2, logWeight: 0 }, { rng: Rng.seeded(1), seed: 1, shape: [...shape] });
+    const capped = models.initial('foe', options, { logConcaveWeight: 2, logWeight: 0 }, { rng: Rng.seeded(1), seed: 1, shape: [...shape] });
+    const R = new FieldsOfExperts({ shape: [...shape], filters: 4, kernelSize: 5, boundary: 'valid', concave: { weight: 1, smoothing: 1 } });
+    const rho = R.weakConvexityOf(Float64Array.from(spec.theta));
+    expect(rho).toBeGreaterThan(1);
+    // the same start, capped only where the cap is given
+    expect(R.weakConvexityOf(Float64Array.from(capped.theta))).toBeLessThanOrEqual(0.3);
+    const model = models.build(spec, [...shape]);
+    expect(model.smooth!.nonconvex).toBe(true);
+    expect(models.build(capped, [...shape]).smooth!.nonconvex).toBe(false);
+    expect(model.formula).toMatch(/uncapped.*non-convex experts/);
+    // only the zero-mean projection: θ's weights are left as they are
+    const theta = Float64Array.from(spec.theta);
+    for (const p of model.projections) p(theta);
+    expect([...theta.subarray(0, 17)]).toEqual([...spec.theta.slice(0, 17)]);
+    const { problem } = smoothReconstruction(model, { degraded: new Float64Array(100) });
+    expect(problem.h.strongConvexity).toBeCloseTo(1 - rho, 10);
   });
 
   it('refuses experts that do not fit, experts with "huber", and a cap outside (0, 1)', () => {

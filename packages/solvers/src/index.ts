@@ -65,6 +65,7 @@ export {
 export {
   Fista,
   GradientDescent,
+  smoothTolerance,
   type SmoothOptions,
   type SmoothState,
   type SmoothWork,

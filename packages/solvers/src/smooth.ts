@@ -10,6 +10,7 @@ import {
   positive,
   positiveInt,
   shapeSize,
+  tolerance,
   zeroCost,
   z,
   type Certificate,
@@ -18,6 +19,7 @@ import {
   type Solver,
   type SolverState,
   type StopReason,
+  type StoppingCriterion,
   type Vec,
 } from '@bilevel/core';
 import { copyWarm, copyWarmScalars } from './internal.js';
@@ -57,6 +59,16 @@ export interface SmoothOptions {
   readonly shrink?: number;
   /** Maximum shrinks in one step before stopping with `'breakdown'` (default 60). */
   readonly maxBacktracks?: number;
+}
+
+/**
+ * The stopping rule of a smooth lower level `h` to accuracy `ε`: the certified distance
+ * `‖∇h(x)‖/μ ≤ ε` (Lemma 1 / MAID) when `h` is `μ`-strongly convex, `μ > 0`; otherwise (a
+ * non-convex or merely convex `h`, signed modulus `μ ≤ 0`) the stationarity `‖∇h(x)‖ ≤ ε`, which
+ * certifies no distance to a minimiser.
+ */
+export function smoothTolerance(h: { readonly strongConvexity?: number }, epsilon: number): StoppingCriterion {
+  return tolerance(epsilon, (h.strongConvexity ?? 0) > 0 ? 'distance' : 'gradientNorm');
 }
 
 /** Certificate of the smooth solvers: `distance = ‖∇h(x)‖/μ ≥ ‖x − x̂‖` (Lemma 1 / MAID stopping rule). */
@@ -134,7 +146,8 @@ abstract class SmoothSolver implements Solver<SmoothProblem, SmoothState, Smooth
     const o = this.options;
     const n = shapeSize(h.shape);
     const L = o.lipschitz ?? h.lipschitz;
-    const mu = o.mu ?? h.strongConvexity ?? 0;
+    // a signed modulus ≤ 0 (a lower level with no certified strong convexity) runs as μ = 0
+    const mu = Math.max(0, o.mu ?? h.strongConvexity ?? 0);
     const backtracking = o.backtracking ?? (!Number.isFinite(L) && o.tau === undefined);
     let tau: number;
     if (o.tau !== undefined) tau = o.tau;

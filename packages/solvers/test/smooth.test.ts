@@ -3,6 +3,7 @@ import { Rng, ValidationError, anyOf, maxIterations, run, tolerance, type Smooth
 import {
   Fista,
   GradientDescent,
+  smoothTolerance,
   type SmoothOptions,
 } from '@bilevel/solvers';
 import { dist, solveDense, resumedRun } from './fixtures.js';
@@ -160,5 +161,55 @@ describe('smooth solvers on strongly convex quadratics (closed form)', () => {
     const solver = new GradientDescent({ lipschitz: 0.1 });
     const res = run(solver, solver.init(problem), { stop: maxIterations(10000) });
     expect(res.reason).toBe('diverged');
+  });
+});
+
+/**
+ * A separable non-convex `h(x) = Σ_i ½(x_i − b_i)² − a√(x_i² + 1)`: `h″ = 1 − a/(x² + 1)^{3/2} ∈ [1 − a, 1]`,
+ * so with `a = 2` the signed modulus is −1 and `L = 1`. For `b = 0` the stationary points solve
+ * `x(1 − 2/√(x² + 1)) = 0`: the local maximum 0 and the minimisers `±√3`.
+ */
+function doubleWell(b: Float64Array): TwiceSmooth {
+  const a = 2;
+  return {
+    shape: [b.length],
+    strongConvexity: -1,
+    lipschitz: 1,
+    value: (x) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += 0.5 * (x[i]! - b[i]!) ** 2 - a * Math.sqrt(x[i]! * x[i]! + 1);
+      return s;
+    },
+    gradient: (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = x[i]! - b[i]! - (a * x[i]!) / Math.sqrt(x[i]! * x[i]! + 1);
+      return out;
+    },
+    hvp: (x, v, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = (1 - a / (x[i]! * x[i]! + 1) ** 1.5) * v[i]!;
+      return out;
+    },
+  };
+}
+
+describe('smooth solvers on a non-convex h (signed modulus ≤ 0)', () => {
+  it.each(solvers)('$name runs with μ = 0, certifies no distance and reaches the minimiser of its basin in ‖∇h‖', ({ make }) => {
+    const h = doubleWell(new Float64Array(4));
+    const solver = make();
+    const state = solver.init({ h }, { x: Float64Array.from([0.3, -0.2, 5, -4]) });
+    expect(state.work.mu).toBe(0);
+    const stop = smoothTolerance(h, 1e-10);
+    expect(stop.description).toBe('gradientNorm ≤ 1e-10');
+    const r = run(solver, state, { stop: anyOf(stop, maxIterations(20000)), certificateEvery: 1 });
+    expect(r.reason).toBe('converged');
+    expect(r.certificate.distance).toBe(Infinity);
+    expect(r.certificate.gradientNorm).toBeLessThanOrEqual(1e-10);
+    const s3 = Math.sqrt(3);
+    [s3, -s3, s3, -s3].forEach((v, i) => expect(state.x[i]).toBeCloseTo(v, 9));
+  });
+
+  it('smoothTolerance stops on the certified distance ‖∇h‖/μ when μ > 0', () => {
+    const { problem } = quadratic(6, 11, 0.5, 2);
+    expect(smoothTolerance(problem.h, 1e-6).description).toBe('distance ≤ 0.000001');
+    expect(smoothTolerance({ strongConvexity: 0 }, 1e-6).description).toBe('gradientNorm ≤ 0.000001');
   });
 });

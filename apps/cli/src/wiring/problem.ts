@@ -12,7 +12,7 @@ import { models, tvGroupSize, type TrainingSet, saddleReconstruction, smoothReco
 import { Gradient2D } from '@bilevel/operators';
 import { ParallelOracle, buildProblem, type ComputeOptions, type SampleProblem } from '@bilevel/parallel';
 import { HuberConjugate, QuadraticFidelity } from '@bilevel/prox';
-import { Fista, Pdhg } from '@bilevel/solvers';
+import { Fista, Pdhg, smoothTolerance } from '@bilevel/solvers';
 import type { ComputeConfig, DegradationConfig, ExperimentConfig } from '../config/schema.js';
 import { initialModelSpec, modelSpecOf, trainedForm } from './models.js';
 import type { Reconstruction, ReconstructOptions, TrainingProblem } from './types.js';
@@ -110,8 +110,9 @@ export function reconstruct(
 /**
  * Reconstruct one degraded image with a model given as data, in the form it trains in: PDHG on
  * the saddle form when θ is the operator's (stopping at the Lemma 2 distance `≤ ε`, arXiv
- * 2412.06436), FISTA on the smooth form otherwise (stopping at `‖∇h‖/μ ≤ ε`), at most
- * `maxIterations` iterations; the data term `½‖Ax − y‖² + (μ/2)‖x‖²`.
+ * 2412.06436), FISTA on the smooth form otherwise (stopping at `‖∇h‖/μ ≤ ε`, or at `‖∇h‖ ≤ ε` when
+ * no strong convexity is certified: `smoothTolerance`), at most `maxIterations` iterations; the
+ * data term `½‖Ax − y‖² + (μ/2)‖x‖²`.
  */
 export function reconstructModel(
   spec: ModelSpec,
@@ -121,19 +122,18 @@ export function reconstructModel(
 ): Reconstruction {
   const model = models.build(spec, imageShape(degraded));
   const d = { degraded: degraded.data, ...(data.forward ? { forward: data.forward } : {}), ...(data.ridge ? { ridge: data.ridge } : {}) };
-  const stop = anyOf(tolerance(options.epsilon), maxIterations(options.maxIterations));
   if (!model.saddle?.trainable && model.smooth) {
     const { problem, x0 } = smoothReconstruction(model, d);
     const fista = new Fista();
     const state = fista.init(problem, { x: x0 });
-    const r = run(fista, state, { stop, certificateEvery: 5 });
+    const r = run(fista, state, { stop: anyOf(smoothTolerance(problem.h, options.epsilon), maxIterations(options.maxIterations)), certificateEvery: 5 });
     if (r.reason === 'diverged' || r.reason === 'breakdown') throw new NumericalError(`reconstruction stopped with '${r.reason}'`);
     return { image: toImage(degraded, state.x), iterations: r.iterations, distance: r.certificate.distance };
   }
   const { problem, x0, image } = saddleReconstruction(model, d);
   const pdhg = new Pdhg({ gap: false });
   const state = pdhg.init(problem, { x: x0 });
-  const r = run(pdhg, state, { stop, certificateEvery: 10 });
+  const r = run(pdhg, state, { stop: anyOf(tolerance(options.epsilon), maxIterations(options.maxIterations)), certificateEvery: 10 });
   if (r.reason === 'diverged') throw new NumericalError('reconstruction diverged (NaN/Inf in the PDHG iterates)');
   return { image: toImage(degraded, image(state.x)), iterations: r.iterations, distance: r.certificate.distance };
 }

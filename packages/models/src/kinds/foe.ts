@@ -9,7 +9,8 @@
  * - potential `weakly-convex`, smooth form: each expert less a wider one,
  *   `φ_i(t) = c_i√(t² + ν_i²) − d_i√(t² + η_i²)` (docs/math/regularizers.md#weakly-convex-experts),
  *   kept `ρ`-weakly convex with `ρ ≤ maxWeakConvexity` after every update, so that
- *   `½‖x − y‖² + R_θ` stays `(1 − ρ)`-strongly convex.
+ *   `½‖x − y‖² + R_θ` stays `(1 − ρ)`-strongly convex; with `maxWeakConvexity: null` uncapped
+ *   (non-convex experts, docs/math/regularizers.md#non-convex-experts: no certificate).
  *
  * Filters start zero-mean Xavier-normal (MAID `FoE.py`), optionally with the first two as forward
  * differences (a TV-like start), and are projected to zero mean after every update. With
@@ -49,8 +50,9 @@ const options = z.strictObject({
     .number()
     .gt(0, 'must be > 0')
     .lt(1, 'must be < 1 (the modulus of the denoising data term ½‖x − y‖²)')
+    .nullable()
     .default(0.5)
-    .describe('Potential "weakly-convex": after every update the concave weights d_i are scaled down so that ∇²R ⪰ −ρI with ρ ≤ this value (certified bound); the lower level ½‖x − y‖² + R is then (1 − ρ)-strongly convex.'),
+    .describe('Potential "weakly-convex": after every update the concave weights d_i are scaled down so that ∇²R ⪰ −ρI with ρ ≤ this value (certified bound); the lower level ½‖x − y‖² + R is then (1 − ρ)-strongly convex. null: no cap — non-convex experts (docs/math/regularizers.md#non-convex-experts): the lower level may be non-convex, its solves stop on stationarity ‖∇h‖ ≤ ε and nothing is certified.'),
   huber: positiveOption.default(0.05).describe('Huber smoothing ε (potential "huber").'),
   boundary: z
     .enum(FILTER_BANK_BOUNDARIES)
@@ -198,12 +200,12 @@ function startAtExperts(o: FoeOptions, theta: Float64Array, E: z.output<typeof e
  * weight `d_i` is scaled by `ρ_max/ρ(θ)` (`r_i += log(ρ_max/ρ)`), which scales `ρ` — linear in
  * the `d_i` — to `ρ_max`. Runs after the zero-mean projection (ρ depends on the kernels).
  */
-function weakConvexityCap(o: FoeOptions, R: FieldsOfExperts): ThetaProjection {
+function weakConvexityCap(o: FoeOptions, R: FieldsOfExperts, cap: number): ThetaProjection {
   const m = o.filters;
   return (theta) => {
     const rho = R.weakConvexityOf(theta);
-    if (!(rho > o.maxWeakConvexity)) return;
-    const shift = Math.log(o.maxWeakConvexity / rho) - 1e-12;
+    if (!(rho > cap)) return;
+    const shift = Math.log(cap / rho) - 1e-12;
     for (let i = 0; i < m; i++) theta[1 + 2 * m + i] = theta[1 + 2 * m + i]! + shift;
   };
 }
@@ -253,7 +255,7 @@ export const foe = defineModelKind({
     theta.set(kernels, offset);
     if (init.experts) startAtExperts(o, theta, init.experts);
     // the start is capped as every update is: the lower level is strongly convex from the first solve
-    if (o.potential === 'weakly-convex') weakConvexityCap(o, weaklyConvexExperts(o, shape))(theta);
+    if (o.potential === 'weakly-convex' && o.maxWeakConvexity !== null) weakConvexityCap(o, weaklyConvexExperts(o, shape), o.maxWeakConvexity)(theta);
     return theta;
   },
   build(o, shape) {
@@ -284,6 +286,7 @@ export const foe = defineModelKind({
     }
     if (o.potential === 'weakly-convex') {
       const R = weaklyConvexExperts(o, shape);
+      const cap = o.maxWeakConvexity;
       return makeModel({
         kind: 'foe',
         options: o,
@@ -291,9 +294,9 @@ export const foe = defineModelKind({
         layout,
         params: R.params,
         setParams: (theta) => R.setParams(theta),
-        smooth: { R: R.smooth(), certified: false },
-        projections: [...projections, weakConvexityCap(o, R)],
-        formula: `½e^θ₀ Σᵢ Σₚ [e^θᵢ √((kᵢ ⋆ x)ₚ² + e^{2sᵢ}) − e^rᵢ √((kᵢ ⋆ x)ₚ² + e^{2qᵢ})], ρ ≤ ${o.maxWeakConvexity} (${what}, weakly convex)`,
+        smooth: { R: R.smooth(), certified: false, nonconvex: cap === null },
+        projections: cap === null ? projections : [...projections, weakConvexityCap(o, R, cap)],
+        formula: `½e^θ₀ Σᵢ Σₚ [e^θᵢ √((kᵢ ⋆ x)ₚ² + e^{2sᵢ}) − e^rᵢ √((kᵢ ⋆ x)ₚ² + e^{2qᵢ})], ${cap === null ? 'uncapped' : `ρ ≤ ${cap}`} (${what}, ${cap === null ? 'non-convex experts' : 'weakly convex'})`,
       });
     }
     const R = new FieldsOfExperts({ shape, filters: o.filters, kernelSize: o.filterSize, boundary: o.boundary });

@@ -351,6 +351,13 @@ export interface SmoothObjectiveOptions {
   readonly data: TwiceSmooth;
   /** The regularizer (its smooth form is used) or a smooth parametric regularizer term. */
   readonly regularizer: AnalysisRegularizer<DualTerm, SaddlePotential> | ParametricSmooth;
+  /**
+   * Accept a regularizer whose weak convexity may reach the data term's modulus (non-convex
+   * experts, docs/math/regularizers.md#non-convex-experts): `strongConvexity` then reports the
+   * signed `μ_data + μ_R`, which may be ≤ 0 — no strong convexity is certified, and the smooth
+   * solvers stop on stationarity (`smoothTolerance` of @bilevel/solvers). Default false: refused.
+   */
+  readonly nonconvex?: boolean;
 }
 
 /**
@@ -366,6 +373,8 @@ export class SmoothObjective extends SharedParams implements ParametricSmooth, S
   readonly regularizer: ParametricSmooth;
   /** The data term. */
   readonly data: TwiceSmooth;
+  /** Whether a non-positive modulus is accepted ({@link SmoothObjectiveOptions.nonconvex}). */
+  readonly nonconvex: boolean;
   private readonly tmp: Vec;
 
   constructor(options: SmoothObjectiveOptions) {
@@ -373,6 +382,7 @@ export class SmoothObjective extends SharedParams implements ParametricSmooth, S
     const r = options.regularizer;
     this.regularizer = r instanceof AnalysisRegularizer ? r.smooth() : r;
     this.data = options.data;
+    this.nonconvex = options.nonconvex ?? false;
     this.shape = this.regularizer.shape;
     if (shapeSize(this.data.shape) !== shapeSize(this.shape)) {
       throw new ValidationError(
@@ -384,13 +394,14 @@ export class SmoothObjective extends SharedParams implements ParametricSmooth, S
   }
 
   /**
-   * `μ_data + μ_R` (`μ_R < 0` for a weakly convex regularizer); throws a `ValidationError` when
-   * that is not positive while `R` is only weakly convex, since nothing then makes `h` convex.
+   * `μ_data + μ_R` (`μ_R < 0` for a weakly convex regularizer); when that is not positive while `R`
+   * is only weakly convex, nothing makes `h` convex: a `ValidationError`, unless the objective was
+   * built `nonconvex` (then the signed value, ≤ 0).
    */
   get strongConvexity(): number {
     const muR = this.regularizer.strongConvexity;
     const mu = this.data.strongConvexity + muR;
-    if (muR < 0 && !(mu > 0)) {
+    if (muR < 0 && !(mu > 0) && !this.nonconvex) {
       throw new ValidationError(
         `smoothObjective: data + R is not strongly convex: the data term's modulus ${this.data.strongConvexity} does not exceed the regularizer's weak convexity ${-muR}; use a data term with a larger modulus (e.g. a ridge) or a smaller weak convexity (the FoE's maxWeakConvexity)`,
       );
