@@ -61,7 +61,7 @@ export interface ApplyResult {
   readonly bitDepth: 8 | 16;
   /** Lower-level iterations, summed over channels. */
   readonly iterations: number;
-  /** Largest certified distance bound over channels. */
+  /** Largest certified distance bound over channels (`Infinity` for a non-convex model, solved to stationarity). */
   readonly distance: number;
   /** What the conversion could not keep of the input (each also written as a `note:` line). */
   readonly notes: readonly string[];
@@ -202,18 +202,19 @@ export function applyModel(options: ApplyOptions): ApplyResult {
   const out = Float64Array.from(img.data); // the alpha channel (last) stays as it is
   let iterations = 0;
   let distance = 0;
+  let gradientNorm = 0;
   groups.forEach((x, g) => {
     const sample = mask ? maskedSample(x, mask.mask) : { degraded: x, forward: learned.degradation ? forwardOperator(learned.degradation, imageShape(x)) : undefined };
     const r = reconstructModel(learned.spec, { ...(sample.forward ? { forward: sample.forward } : {}), ridge: learned.ridge }, sample.degraded, opts);
     out.set(r.image.data, g * x.channels * n);
     iterations += r.iterations;
     distance = Math.max(distance, r.distance);
+    gradientNorm = Math.max(gradientNorm, r.gradientNorm ?? Infinity);
   });
   const image: Image = { channels: img.channels, height: img.height, width: img.width, data: out };
   writeImage(options.output, image, { bitDepth });
   for (const note of notes) write(`note: ${note}`);
-  write(
-    `wrote ${options.output} (${bitDepth}-bit ${format.toUpperCase()}, ${kind}${alpha ? ' + alpha' : ''}; ${iterations} lower-level iterations, certified distance ≤ ${distance.toPrecision(3)})`,
-  );
+  const accuracy = Number.isFinite(distance) ? `certified distance ≤ ${distance.toPrecision(3)}` : `stationary to ‖∇h‖ ≤ ${gradientNorm.toPrecision(3)} (no distance certified: a non-convex model)`;
+  write(`wrote ${options.output} (${bitDepth}-bit ${format.toUpperCase()}, ${kind}${alpha ? ' + alpha' : ''}; ${iterations} lower-level iterations, ${accuracy})`);
   return { image, format, bitDepth, iterations, distance, notes, ...(mask ? { missing: mask.missing } : {}) };
 }

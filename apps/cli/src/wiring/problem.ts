@@ -128,7 +128,7 @@ export function reconstructModel(
     const state = fista.init(problem, { x: x0 });
     const r = run(fista, state, { stop: anyOf(smoothTolerance(problem.h, options.epsilon), maxIterations(options.maxIterations)), certificateEvery: 5 });
     if (r.reason === 'diverged' || r.reason === 'breakdown') throw new NumericalError(`reconstruction stopped with '${r.reason}'`);
-    return { image: toImage(degraded, state.x), iterations: r.iterations, distance: r.certificate.distance };
+    return { image: toImage(degraded, state.x), iterations: r.iterations, distance: r.certificate.distance, gradientNorm: r.certificate.gradientNorm };
   }
   const { problem, x0, image } = saddleReconstruction(model, d);
   const pdhg = new Pdhg({ gap: false });

@@ -57,4 +57,6 @@ export interface Reconstruction {
   readonly iterations: number;
   /** Certified distance bound to the exact minimiser (`Infinity` when none). */
   readonly distance: number;
+  /** Smooth form: the stationarity `‖∇h(x)‖` at the result (what a non-convex model is solved to). */
+  readonly gradientNorm?: number;
 }
