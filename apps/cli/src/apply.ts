@@ -214,7 +214,9 @@ export function applyModel(options: ApplyOptions): ApplyResult {
   const image: Image = { channels: img.channels, height: img.height, width: img.width, data: out };
   writeImage(options.output, image, { bitDepth });
   for (const note of notes) write(`note: ${note}`);
-  const accuracy = Number.isFinite(distance) ? `certified distance ≤ ${distance.toPrecision(3)}` : `stationary to ‖∇h‖ ≤ ${gradientNorm.toPrecision(3)} (no distance certified: a non-convex model)`;
+  // a smooth lower level without strong convexity reports its stationarity instead of a distance
+  const stationary = !Number.isFinite(distance) && Number.isFinite(gradientNorm);
+  const accuracy = stationary ? `stationary to ‖∇h‖ ≤ ${gradientNorm.toPrecision(3)} (no distance certified: a non-convex model)` : `certified distance ≤ ${distance.toPrecision(3)}`;
   write(`wrote ${options.output} (${bitDepth}-bit ${format.toUpperCase()}, ${kind}${alpha ? ' + alpha' : ''}; ${iterations} lower-level iterations, ${accuracy})`);
   return { image, format, bitDepth, iterations, distance, notes, ...(mask ? { missing: mask.missing } : {}) };
 }
